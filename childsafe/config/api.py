@@ -1,0 +1,85 @@
+"""`/api/v1/`: token-authenticated, calling the same services as the pages. Errors are problem+json."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, ValidationError
+from ninja.security import HttpBearer
+
+from childsafe.core import services
+from childsafe.core.api import problem
+from childsafe.core.errors import AccessDenied, InvalidInput, JustificationRequired, RuleRefusal
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str):
+        user = services.api_token_user(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+api = NinjaAPI(
+    title="Childsafe API",
+    version="1",
+    description="System integrations for Childsafe. Authenticate with `Authorization: Bearer <token>`; "
+    "an administrator issues tokens with `childsafe token`. Errors are RFC 9457 problem details; a "
+    "safeguarding guard's refusal carries its rule ID.",
+    auth=TokenAuth(),
+    urls_namespace="api",
+)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request: HttpRequest, exc: Exception) -> HttpResponse:
+    response = problem(401, "Not signed in",
+                       "Send a valid API token in the Authorization header: 'Authorization: Bearer <token>'.")
+    response["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+@api.exception_handler(ValidationError)
+def _invalid_schema(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    errors = {}
+    for error in exc.errors:
+        loc = [str(p) for p in error.get("loc", []) if p not in ("body", "payload", "query", "path")]
+        errors[".".join(loc) or "body"] = error.get("msg", "is not valid")
+    return problem(422, "The request has mistakes", "Correct the fields named in 'errors' and send it again.",
+                   errors=errors)
+
+
+@api.exception_handler(InvalidInput)
+def _invalid_input(request: HttpRequest, exc: InvalidInput) -> HttpResponse:
+    return problem(422, "The request has mistakes", "Correct the fields named in 'errors' and send it again.",
+                   errors=exc.errors)
+
+
+@api.exception_handler(RuleRefusal)
+def _refused(request: HttpRequest, exc: RuleRefusal) -> HttpResponse:
+    return problem(409, f"Refused by safeguarding rule {exc.rule_id}", exc.message, rule_id=exc.rule_id,
+                   type_="refusal")
+
+
+@api.exception_handler(AccessDenied)
+def _denied(request: HttpRequest, exc: AccessDenied) -> HttpResponse:
+    return problem(403, "Not allowed", exc.message)
+
+
+@api.exception_handler(JustificationRequired)
+def _needs_reason(request: HttpRequest, exc: JustificationRequired) -> HttpResponse:
+    return problem(403, "A reason is needed",
+                   "This record is outside your area or current work. Send the reason you need it as the "
+                   "'justification' query parameter; it is recorded.", type_="justification-required")
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return problem(404, "Not found", "There is no record with that reference that you can see.")
+
+
+from childsafe.oversight.api import router as alerts_router  # noqa: E402
+from childsafe.people.api import router as people_router  # noqa: E402
+
+api.add_router("/people", people_router)
+api.add_router("/alerts", alerts_router)

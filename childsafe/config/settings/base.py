@@ -1,0 +1,165 @@
+"""Settings shared by every environment.
+
+Secrets and deployment facts come from the environment, never from the repository.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parents[3]
+VAR_DIR = Path(os.environ.get("CHILDSAFE_VAR_DIR", BASE_DIR / "var"))
+
+DEBUG = False
+SECRET_KEY = os.environ.get("CHILDSAFE_SECRET_KEY", "")
+ALLOWED_HOSTS = [h for h in os.environ.get("CHILDSAFE_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "childsafe.core",
+    "childsafe.people",
+    "childsafe.oversight",
+    "childsafe.partners",
+    "childsafe.scenarios",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "childsafe.core.middleware.ContentSecurityPolicyMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "childsafe.core.middleware.LoginRequiredMiddleware",
+]
+
+ROOT_URLCONF = "childsafe.config.urls"
+WSGI_APPLICATION = "childsafe.config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "childsafe" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "childsafe.core.context_processors.navigation",
+            ],
+        },
+    }
+]
+
+
+def database_from_env(default_sqlite: Path) -> dict:
+    """DATABASE_URL selects PostgreSQL (production, CI); otherwise an SQLite file under var/."""
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        return dj_database_url.parse(url, conn_max_age=60)
+    default_sqlite.parent.mkdir(parents=True, exist_ok=True)
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": str(default_sqlite),
+        # IMMEDIATE transactions take the write lock up front, so two writers queue instead of
+        # failing with "database is locked" half way through a service (Django 5.1+).
+        "OPTIONS": {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        },
+    }
+
+
+if os.environ.get("CHILDSAFE_REPLAY_DATABASE"):
+    # `childsafe replay` sets this: a fresh SQLite file of its own, whatever DATABASE_URL says.
+    os.environ.pop("DATABASE_URL", None)
+    DATABASES = {"default": database_from_env(Path(os.environ["CHILDSAFE_REPLAY_DATABASE"]))}
+else:
+    DATABASES = {"default": database_from_env(VAR_DIR / "childsafe.sqlite3")}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "core.User"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Sessions end after 8 hours (a shift) or when the browser closes.
+SESSION_COOKIE_AGE = 8 * 60 * 60
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Login throttling: this many failures for one username, or from one address, within the window
+# locks further attempts until the window has passed.
+CHILDSAFE_LOGIN_MAX_FAILURES = 5
+CHILDSAFE_LOGIN_WINDOW_SECONDS = 15 * 60
+
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = "Europe/London"
+USE_I18N = False
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise serves from finders; this only quiets it
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+
+# Email (Operation Encompass, local authority notices...) goes through the outbox and this SMTP server.
+EMAIL_HOST = os.environ.get("CHILDSAFE_SMTP_HOST", "127.0.0.1")
+EMAIL_PORT = int(os.environ.get("CHILDSAFE_SMTP_PORT", "1025"))
+EMAIL_HOST_USER = os.environ.get("CHILDSAFE_SMTP_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("CHILDSAFE_SMTP_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("CHILDSAFE_SMTP_STARTTLS", "") == "1"
+EMAIL_USE_SSL = os.environ.get("CHILDSAFE_SMTP_SSL", "") == "1"
+EMAIL_TIMEOUT = int(os.environ.get("CHILDSAFE_SMTP_TIMEOUT", "30"))
+DEFAULT_FROM_EMAIL = os.environ.get("CHILDSAFE_FROM_EMAIL", "childsafe@police.example")
+# The base address partners are sent links to (the portal).
+CHILDSAFE_BASE_URL = os.environ.get("CHILDSAFE_BASE_URL", "http://127.0.0.1:8000")
+
+# Outbound message transports by name; the replay swaps in a recording transport.
+CHILDSAFE_TRANSPORTS = {"email": "childsafe.core.transports.SmtpEmailTransport"}
+
+# Viewing a child's record outside one's own area or involvement asks for a reason (DPA 2018 s62).
+CHILDSAFE_REQUIRE_JUSTIFICATION_OUTSIDE_AREA = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("CHILDSAFE_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

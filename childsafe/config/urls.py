@@ -1,0 +1,20 @@
+from django.urls import include, path
+
+from childsafe.config.api import api
+from childsafe.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("login/", core_views.login_view, name="login"),
+    path("logout/", core_views.logout_view, name="logout"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("accessibility/", core_views.accessibility, name="accessibility"),
+    path("people/", include("childsafe.people.urls")),
+    path("oversight/", include("childsafe.oversight.urls")),
+    path("partners/", include("childsafe.partners.urls")),
+    path("api/v1/", api.urls),
+]
+
+handler404 = "childsafe.core.views.not_found"
+handler403 = "childsafe.core.views.forbidden"
+handler500 = "childsafe.core.views.server_error"

@@ -1,0 +1,114 @@
+"""The s62 log (Data Protection Act 2018): who did or saw what, when, and why.
+
+`record` is called by every service inside its own transaction, so a change and its audit line
+commit or roll back together. `access` is called by every view, API read, export and outbound
+message that shows a person's record to someone.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+from childsafe.core import clock
+from childsafe.core.models import AuditCategory, AuditEvent, User
+
+CHANGE_CATEGORIES = {AuditCategory.COLLECTION, AuditCategory.ALTERATION, AuditCategory.COMBINATION,
+                     AuditCategory.ERASURE}
+ACCESS_CATEGORIES = {AuditCategory.CONSULTATION, AuditCategory.DISCLOSURE}
+
+
+def _actor_fields(actor: User | None) -> dict[str, Any]:
+    if actor is None:
+        return {"actor": None, "actor_label": "Childsafe (system)"}
+    return {"actor": actor, "actor_label": f"{actor.username} ({actor.role})"}
+
+
+def _subject_fields(subject: models.Model | None, subject_type: str | None,
+                    subject_id: str | int | None) -> dict[str, Any]:
+    if subject is not None:
+        return {
+            "subject_type": subject._meta.label_lower,
+            "subject_id": str(subject.pk),
+            "subject_label": str(subject)[:300],
+        }
+    return {"subject_type": subject_type or "", "subject_id": str(subject_id or "")}
+
+
+def record(
+    *,
+    actor: User | None,
+    category: AuditCategory | str,
+    event_type: str,
+    subject: models.Model | None = None,
+    subject_type: str | None = None,
+    subject_id: str | int | None = None,
+    person_id: int | None = None,
+    old: dict[str, Any] | None = None,
+    new: dict[str, Any] | None = None,
+    channel: str = "web",
+) -> AuditEvent:
+    """Log a change: collection, alteration, combination (e.g. a merge) or erasure."""
+    if category not in CHANGE_CATEGORIES:
+        raise ValueError(f"{category!r} is not a change category; use audit.access for views.")
+    return AuditEvent.objects.create(
+        at=clock.now(),
+        category=category,
+        event_type=event_type,
+        person_id=person_id,
+        old_values=_jsonable(old),
+        new_values=_jsonable(new),
+        channel=channel,
+        **_actor_fields(actor),
+        **_subject_fields(subject, subject_type, subject_id),
+    )
+
+
+def access(
+    *,
+    actor: User | None,
+    event_type: str,
+    subject: models.Model | None = None,
+    subject_type: str | None = None,
+    subject_id: str | int | None = None,
+    person_id: int | None = None,
+    category: AuditCategory | str = AuditCategory.CONSULTATION,
+    justification: str = "",
+    recipient: str = "",
+    channel: str = "web",
+) -> AuditEvent:
+    """Log a consultation (someone looked) or a disclosure (something was sent or shown outside)."""
+    if category not in ACCESS_CATEGORIES:
+        raise ValueError(f"{category!r} is not an access category; use audit.record for changes.")
+    return AuditEvent.objects.create(
+        at=clock.now(),
+        category=category,
+        event_type=event_type,
+        person_id=person_id,
+        justification=justification,
+        recipient=recipient[:300],
+        channel=channel,
+        **_actor_fields(actor),
+        **_subject_fields(subject, subject_type, subject_id),
+    )
+
+
+def changes(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Only the fields that changed, as (old, new)."""
+    keys = [k for k in after if before.get(k) != after.get(k)]
+    return {k: before.get(k) for k in keys}, {k: after.get(k) for k in keys}
+
+
+def _jsonable(values: dict[str, Any] | None) -> dict[str, Any] | None:
+    if values is None:
+        return None
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        if isinstance(value, models.Model):
+            out[key] = value.pk
+        elif isinstance(value, (str, int, float, bool, type(None), list, dict)):
+            out[key] = value
+        else:
+            out[key] = str(value)
+    return out

@@ -1,0 +1,55 @@
+"""The only source of the current time.
+
+Everything that asks "what time is it?" calls `now()`. The scenario replay moves a simulated clock
+with `travel_to`; in production it is the system clock. Times are aware UTC; pages show Europe/London.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+LONDON = ZoneInfo("Europe/London")
+
+_state = threading.local()
+_global_override: datetime | None = None
+
+
+def now() -> datetime:
+    override = getattr(_state, "override", None) or _global_override
+    if override is not None:
+        return override
+    return datetime.now(UTC)
+
+
+def today_london():
+    return now().astimezone(LONDON).date()
+
+
+def set_now(when: datetime | None) -> None:
+    """Fix the clock for the whole process (the replay, which also runs the worker in-process)."""
+    global _global_override
+    if when is not None and when.tzinfo is None:
+        raise ValueError("The simulated clock needs an aware datetime.")
+    _global_override = when.astimezone(UTC) if when else None
+
+
+def advance(delta: timedelta) -> datetime:
+    if _global_override is None:
+        raise RuntimeError("advance() needs a simulated clock set with set_now().")
+    set_now(_global_override + delta)
+    return now()
+
+
+@contextmanager
+def travel_to(when: datetime) -> Iterator[None]:
+    """Fix the clock for this thread only, inside the block."""
+    previous = getattr(_state, "override", None)
+    _state.override = when.astimezone(UTC)
+    try:
+        yield
+    finally:
+        _state.override = previous

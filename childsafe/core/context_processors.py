@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+from childsafe.core import access
+from childsafe.core.roles import Capability
+
+# (label, url name, capability needed or None for every signed-in police user, partner-only)
+NAVIGATION: list[tuple[str, str, str | None, bool]] = [
+    ("Search", "people:search", Capability.PERSON_VIEW, False),
+    ("My alerts", "oversight:my_alerts", None, False),
+    ("Team alerts", "oversight:team_alerts", Capability.ALERTS_TEAM, False),
+    ("Audit", "oversight:audit", Capability.AUDIT_VIEW, False),
+    ("Messages", "oversight:outbox", Capability.OUTBOX_MANAGE, False),
+    ("Settings", "oversight:settings", Capability.SETTINGS_CHANGE, False),
+    ("Children", "partners:home", Capability.PARTNER_PORTAL, True),
+]
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    items = []
+    for label, name, capability, partner_only in NAVIGATION:
+        if partner_only != user.is_partner:
+            continue
+        if capability is not None and not access.can(user, capability):
+            continue
+        url = reverse(name)
+        items.append({"label": label, "url": url, "active": request.path.startswith(url)})
+    return {"nav_items": items}

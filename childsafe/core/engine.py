@@ -1,0 +1,218 @@
+"""The rules engine: a registry of rules by their RULES.md IDs, and the sweep that runs the clocks.
+
+- A **guard** refuses: the service raises `RuleRefusal(rule_id, message)`.
+- A **prompt** asks: the service returns `Prompt(rule_id, message)`.
+- A **clock** is a query, not a timer: `check(now)` yields a `Finding` for every subject whose
+  deadline has passed. The sweep upserts one open alert per (rule, subject), refreshes it, clears
+  the ones whose condition no longer holds, and escalates those left unacknowledged. Running it twice
+  changes nothing.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.apps import apps
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+
+from childsafe.core import clock, policy
+from childsafe.core.models import Alert, Lease, Severity
+from childsafe.core.roles import ESCALATION
+
+log = logging.getLogger(__name__)
+
+KINDS = {"guard", "prompt", "clock", "view", "prompt+alert", "alert", "guard+clock"}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One subject for which a clock rule's condition holds now."""
+
+    subject_type: str
+    subject_id: str
+    reason: str
+    subject_label: str = ""
+    person_id: int | None = None
+    person_label: str = ""
+    owner_role: str = ""
+    owner_user_id: int | None = None
+    owner_area_id: int | None = None
+    due_by: datetime | None = None
+    severity: str = Severity.MEDIUM
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    kind: str
+    title: str
+    source: str  # the report section the rule answers
+    app: str
+    check: Callable[[datetime], Iterable[Finding]] | None = field(default=None, compare=False)
+
+    @property
+    def is_clock(self) -> bool:
+        return self.check is not None
+
+
+_RULES: dict[str, Rule] = {}
+
+
+def register(rule_id: str, *, kind: str, title: str, source: str,
+             check: Callable[[datetime], Iterable[Finding]] | None = None) -> Rule:
+    if kind not in KINDS:
+        raise ValueError(f"Rule {rule_id}: unknown kind {kind!r}.")
+    app = check.__module__.split(".")[1] if check else "core"
+    rule = Rule(rule_id, kind, title, source, app, check)
+    if rule_id in _RULES and _RULES[rule_id] != rule:
+        raise ValueError(f"Rule {rule_id} is registered twice: each rule lives once.")
+    _RULES[rule_id] = rule
+    return rule
+
+
+def clock_rule(rule_id: str, *, kind: str = "clock", title: str, source: str):
+    """Decorator form of `register` for a clock's check function."""
+
+    def wrap(fn: Callable[[datetime], Iterable[Finding]]):
+        register(rule_id, kind=kind, title=title, source=source, check=fn)
+        return fn
+
+    return wrap
+
+
+def get(rule_id: str) -> Rule:
+    try:
+        return _RULES[rule_id]
+    except KeyError:
+        raise KeyError(f"There is no rule {rule_id!r}.") from None
+
+
+def is_known(rule_id: str) -> bool:
+    return rule_id in _RULES
+
+
+def all_rules() -> list[Rule]:
+    return sorted(_RULES.values(), key=lambda r: (r.id.split("-")[0], _num(r.id)))
+
+
+def _num(rule_id: str) -> int:
+    tail = rule_id.rsplit("-", 1)[-1]
+    return int(tail) if tail.isdigit() else 0
+
+
+def autodiscover() -> None:
+    """Import every installed Childsafe app's rules module so its rules register."""
+    for config in apps.get_app_configs():
+        if config.name.startswith("childsafe."):
+            try:
+                importlib.import_module(f"{config.name}.rules")
+            except ModuleNotFoundError as exc:
+                if exc.name != f"{config.name}.rules":
+                    raise
+
+
+@dataclass
+class SweepResult:
+    raised: int = 0
+    refreshed: int = 0
+    cleared: int = 0
+    escalated: int = 0
+    skipped: bool = False
+
+
+SWEEP_LEASE = "rules-sweep"
+
+
+def sweep(*, holder: str | None = None, lease_seconds: int = 300) -> SweepResult:
+    """Run every clock once. Only one worker sweeps at a time (a lease claimed by conditional update)."""
+    holder = holder or f"pid-{os.getpid()}"
+    if not _claim_lease(SWEEP_LEASE, holder, lease_seconds):
+        return SweepResult(skipped=True)
+    try:
+        result = SweepResult()
+        now = clock.now()
+        for rule in all_rules():
+            if rule.check is not None:
+                _sweep_rule(rule, now, result)
+        _escalate(now, result)
+        return result
+    finally:
+        Lease.objects.filter(name=SWEEP_LEASE, holder=holder).update(holder="", until=None)
+
+
+def _claim_lease(name: str, holder: str, seconds: int) -> bool:
+    now = clock.now()
+    Lease.objects.get_or_create(name=name)
+    claimed = Lease.objects.filter(
+        Q(name=name) & (Q(until__isnull=True) | Q(until__lt=now) | Q(holder=holder))
+    ).update(holder=holder, until=now + timedelta(seconds=seconds))
+    return claimed == 1
+
+
+def _sweep_rule(rule: Rule, now: datetime, result: SweepResult) -> None:
+    assert rule.check is not None
+    findings = {(f.subject_type, f.subject_id): f for f in rule.check(now)}
+    with transaction.atomic():
+        open_alerts = {(a.subject_type, a.subject_id): a for a in Alert.objects.open().filter(rule_id=rule.id)}
+        for key, finding in findings.items():
+            alert = open_alerts.get(key)
+            if alert is None:
+                if _raise(rule, finding, now):
+                    result.raised += 1
+            else:
+                _refresh(alert, finding, now)
+                result.refreshed += 1
+        # The condition stopped holding: the alert clears itself.
+        gone = [a.pk for key, a in open_alerts.items() if key not in findings]
+        if gone:
+            result.cleared += Alert.objects.filter(pk__in=gone, cleared_at__isnull=True).update(cleared_at=now)
+
+
+def _raise(rule: Rule, finding: Finding, now: datetime) -> bool:
+    try:
+        # A savepoint, so that a concurrent sweep's insert of the same alert leaves ours harmless.
+        with transaction.atomic():
+            Alert.objects.create(
+                rule_id=rule.id, raised_at=now, last_seen_at=now, **_finding_fields(finding)
+            )
+        return True
+    except IntegrityError:
+        return False
+
+
+def _finding_fields(f: Finding) -> dict:
+    return {
+        "subject_type": f.subject_type, "subject_id": f.subject_id, "subject_label": f.subject_label[:300],
+        "person_id": f.person_id, "person_label": f.person_label[:200], "owner_role": f.owner_role,
+        "owner_user_id": f.owner_user_id, "owner_area_id": f.owner_area_id, "due_by": f.due_by,
+        "severity": f.severity, "reason": f.reason[:500], "url": f.url,
+    }
+
+
+def _refresh(alert: Alert, finding: Finding, now: datetime) -> None:
+    fields = _finding_fields(finding)
+    changed = {k: v for k, v in fields.items() if getattr(alert, k) != v}
+    Alert.objects.filter(pk=alert.pk).update(last_seen_at=now, **changed)
+
+
+def _escalate(now: datetime, result: SweepResult) -> None:
+    """An open alert left unacknowledged goes up one level each time the escalation period passes."""
+    after = timedelta(minutes=int(policy.get(policy.ALERT_ESCALATE_AFTER.key)))
+    stale = Alert.objects.open().filter(acknowledged_at__isnull=True).filter(
+        Q(escalated_at__isnull=True, raised_at__lte=now - after) | Q(escalated_at__lte=now - after)
+    )
+    for alert in stale.only("pk", "owner_role", "escalated_to_role", "escalation_level"):
+        next_role = ESCALATION.get(alert.current_role)
+        if not next_role or next_role == alert.current_role:
+            continue
+        # Conditional on the level we read, so two sweeps can't escalate twice.
+        result.escalated += Alert.objects.filter(
+            pk=alert.pk, escalation_level=alert.escalation_level
+        ).update(escalation_level=F("escalation_level") + 1, escalated_to_role=next_role, escalated_at=now)

@@ -1,0 +1,150 @@
+"""The outbox: messages are rows written with the change that causes them, delivered after commit.
+
+Delivery is at-least-once with a stable idempotency key (the email's Message-ID). A worker claims a
+message with a conditional UPDATE that only one claimant can win, on SQLite and PostgreSQL alike,
+and holds it under a lease: if the worker dies mid-send the lease runs out and another worker takes
+the message again. See docs/adr/0003-worker-and-outbox.md.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import F, Q
+
+from childsafe.core import audit, clock
+from childsafe.core.models import AuditCategory, OutboxAttempt, OutboxMessage, OutboxStatus
+from childsafe.core.transports import Outgoing, TransportError, get_transport
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=2)
+MAX_ATTEMPTS = 12
+BACKOFF_BASE_SECONDS = 30
+BACKOFF_CAP = timedelta(hours=1)
+
+
+def enqueue(
+    *,
+    kind: str,
+    recipient: str,
+    subject: str,
+    body: str,
+    idempotency_key: str,
+    transport: str = "email",
+    person_id: int | None = None,
+    recipient_organisation_id: int | None = None,
+    recipient_label: str = "",
+    source_type: str = "",
+    source_id: str | int = "",
+    deliver_by: datetime | None = None,
+) -> OutboxMessage:
+    """Queue a message. Call inside the service's transaction; the same key never queues twice."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("outbox.enqueue must be called inside the transaction of the change it reports.")
+    existing = OutboxMessage.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None:
+        return existing
+    now = clock.now()
+    return OutboxMessage.objects.create(
+        kind=kind, transport=transport, idempotency_key=idempotency_key, recipient=recipient,
+        recipient_organisation_id=recipient_organisation_id, recipient_label=recipient_label,
+        subject=subject, body=body, person_id=person_id, source_type=source_type, source_id=str(source_id),
+        created_at=now, next_attempt_at=now, deliver_by=deliver_by,
+    )
+
+
+def backoff(attempts: int) -> timedelta:
+    """30 s, 1 min, 2 min, 4 min ... capped at one hour."""
+    return min(timedelta(seconds=BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0)), BACKOFF_CAP)
+
+
+def _claimable(now: datetime) -> Q:
+    return Q(status=OutboxStatus.PENDING, next_attempt_at__lte=now) | Q(
+        status=OutboxStatus.SENDING, lease_until__lt=now
+    )
+
+
+def claim(worker: str, *, limit: int = 20) -> list[OutboxMessage]:
+    """Claim up to `limit` due messages for this worker. Two workers never win the same message."""
+    now = clock.now()
+    candidates = list(
+        OutboxMessage.objects.filter(_claimable(now)).order_by("next_attempt_at", "id").values_list("id", flat=True)[
+            : limit * 2
+        ]
+    )
+    claimed: list[int] = []
+    for pk in candidates:
+        # The condition is re-checked by the UPDATE itself: whoever updates first wins, the other sees 0 rows.
+        won = OutboxMessage.objects.filter(_claimable(now), pk=pk).update(
+            status=OutboxStatus.SENDING, claimed_by=worker, lease_until=now + LEASE, attempts=F("attempts") + 1
+        )
+        if won:
+            claimed.append(pk)
+            if len(claimed) >= limit:
+                break
+    return list(OutboxMessage.objects.filter(pk__in=claimed).order_by("next_attempt_at", "id"))
+
+
+@dataclass
+class DeliveryResult:
+    delivered: int = 0
+    retried: int = 0
+    dead: int = 0
+
+
+def deliver_due(worker: str, *, limit: int = 20) -> DeliveryResult:
+    result = DeliveryResult()
+    for message in claim(worker, limit=limit):
+        outcome = deliver_one(message, worker)
+        setattr(result, outcome, getattr(result, outcome) + 1)
+    return result
+
+
+def deliver_one(message: OutboxMessage, worker: str) -> str:
+    """Send one claimed message and record the outcome. Returns delivered, retried or dead."""
+    outgoing = Outgoing(message.recipient, message.subject, message.body, message.idempotency_key)
+    try:
+        get_transport(message.transport).send(outgoing)
+    except TransportError as exc:
+        return _failed(message, worker, str(exc), permanent=exc.permanent)
+    except Exception as exc:  # a bug in a transport must not stop the worker; it's a temporary failure
+        log.exception("Transport %s crashed on message %s", message.transport, message.pk)
+        return _failed(message, worker, f"{type(exc).__name__}: {exc}", permanent=False)
+    now = clock.now()
+    with transaction.atomic():
+        updated = OutboxMessage.objects.filter(pk=message.pk, claimed_by=worker).update(
+            status=OutboxStatus.DELIVERED, delivered_at=now, lease_until=None, last_error=""
+        )
+        OutboxAttempt.objects.create(message_id=message.pk, at=now, worker=worker, outcome="delivered")
+        # Sending a child's details to a partner is a disclosure (DPA 2018 s62).
+        audit.access(
+            actor=None, category=AuditCategory.DISCLOSURE, event_type=f"outbox.{message.kind}",
+            subject_type="core.outboxmessage", subject_id=message.pk, person_id=message.person_id,
+            recipient=message.recipient_label or message.recipient, channel="worker",
+        )
+    if not updated:
+        log.warning("Message %s was delivered after worker %s lost its lease", message.pk, worker)
+    return "delivered"
+
+
+def _failed(message: OutboxMessage, worker: str, error: str, *, permanent: bool) -> str:
+    now = clock.now()
+    attempts = OutboxMessage.objects.values_list("attempts", flat=True).get(pk=message.pk)
+    dead = permanent or attempts >= MAX_ATTEMPTS
+    with transaction.atomic():
+        OutboxMessage.objects.filter(pk=message.pk, claimed_by=worker).update(
+            status=OutboxStatus.DEAD if dead else OutboxStatus.PENDING,
+            next_attempt_at=now + backoff(attempts),
+            lease_until=None,
+            last_error=error[:2000],
+        )
+        OutboxAttempt.objects.create(
+            message_id=message.pk, at=now, worker=worker,
+            outcome="permanent_failure" if permanent else "temporary_failure", detail=error[:2000],
+        )
+    log.warning("Message %s (%s) to %s failed: %s", message.pk, message.kind, message.recipient, error)
+    return "dead" if dead else "retried"

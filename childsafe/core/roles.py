@@ -1,0 +1,95 @@
+"""Roles from the glossary and what each may do.
+
+This table is the one place that says which role may do what; `childsafe.core.access` reads it.
+Record-level need to know (area, team, involvement, partner organisation) sits on top of it.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    CALL_HANDLER = "call_handler", "Call handler"
+    FIM = "fim", "Force incident manager (FIM)"
+    CII = "cii", "Critical incident inspector (CII)"
+    RESPONSE_OFFICER = "response_officer", "Response officer"
+    SUPERVISOR = "supervisor", "Supervisor"
+    INVESTIGATOR = "investigator", "Investigator"
+    VAT = "vat", "Vulnerability assessment team (VAT)"
+    MHET = "mhet", "Missing from home and exploitation team (MHET)"
+    OMU = "omu", "Offender management unit (OMU)"
+    DFU = "dfu", "Digital forensic unit (DFU)"
+    ANALYST = "analyst", "Analyst"
+    SENIOR_LEADER = "senior_leader", "Senior leader"
+    PFCC_SCRUTINY = "pfcc_scrutiny", "PFCC scrutiny"
+    INFORMATION_MANAGER = "information_manager", "Information manager"
+    ADMINISTRATOR = "administrator", "Administrator"
+    SCHOOL_PARTNER = "school_partner", "School (Key Adult)"
+    LA_PARTNER = "la_partner", "Local authority children's services"
+
+
+PARTNER_ROLES = frozenset({Role.SCHOOL_PARTNER, Role.LA_PARTNER})
+
+# Roles whose work is force-wide: the control room, central teams and analysts see any child's
+# record without giving a reason (every view is still an access event).
+FORCE_WIDE_ROLES = frozenset(
+    {Role.CALL_HANDLER, Role.FIM, Role.VAT, Role.MHET, Role.OMU, Role.DFU, Role.ANALYST}
+)
+# Roles that work in one command area: outside it, or a record they are not involved in, they give
+# a reason first (the force's setting CHILDSAFE_REQUIRE_JUSTIFICATION_OUTSIDE_AREA).
+AREA_ROLES = frozenset({Role.CII, Role.RESPONSE_OFFICER, Role.SUPERVISOR, Role.INVESTIGATOR})
+# Oversight roles read records only with a stated reason.
+REASON_ROLES = frozenset({Role.SENIOR_LEADER, Role.INFORMATION_MANAGER})
+
+
+class Capability(models.TextChoices):
+    PERSON_VIEW = "person.view", "View a person's record"
+    PERSON_CREATE = "person.create", "Record a person"
+    PERSON_EDIT = "person.edit", "Change a person's details"
+    MARKER_MANAGE = "marker.manage", "Add and end warning markers"
+    IDENTITY_LINK = "identity.link", "Link and unlink duplicate records"
+    AUDIT_VIEW = "audit.view", "Read the audit log"
+    SETTINGS_CHANGE = "settings.change", "Change timings and force settings"
+    USERS_MANAGE = "users.manage", "Manage accounts, teams and skills"
+    OUTBOX_MANAGE = "outbox.manage", "Retry dead-lettered messages"
+    ALERTS_TEAM = "alerts.team", "See the team's alerts"
+    PARTNER_PORTAL = "partner.portal", "Use the partner portal"
+    STATISTICS_VIEW = "statistics.view", "See force-level figures"
+
+
+_POLICE_RECORD_ROLES = FORCE_WIDE_ROLES | AREA_ROLES | REASON_ROLES
+_CREATORS = (FORCE_WIDE_ROLES | AREA_ROLES) - {Role.ANALYST}
+_SUPERVISING = {Role.FIM, Role.CII, Role.SUPERVISOR, Role.SENIOR_LEADER, Role.MHET, Role.VAT}
+
+CAPABILITIES: dict[str, frozenset[str]] = {
+    Capability.PERSON_VIEW: frozenset(_POLICE_RECORD_ROLES),
+    Capability.PERSON_CREATE: frozenset(_CREATORS),
+    Capability.PERSON_EDIT: frozenset(_CREATORS),
+    Capability.MARKER_MANAGE: frozenset(_CREATORS),
+    Capability.IDENTITY_LINK: frozenset({Role.MHET, Role.VAT, Role.ANALYST, Role.INFORMATION_MANAGER,
+                                         Role.SUPERVISOR, Role.FIM}),
+    Capability.AUDIT_VIEW: frozenset({Role.INFORMATION_MANAGER}),
+    Capability.SETTINGS_CHANGE: frozenset({Role.ADMINISTRATOR}),
+    Capability.USERS_MANAGE: frozenset({Role.ADMINISTRATOR}),
+    Capability.OUTBOX_MANAGE: frozenset({Role.ADMINISTRATOR, Role.INFORMATION_MANAGER}),
+    Capability.ALERTS_TEAM: frozenset(_SUPERVISING),
+    Capability.PARTNER_PORTAL: frozenset(PARTNER_ROLES),
+    Capability.STATISTICS_VIEW: frozenset({Role.SENIOR_LEADER, Role.PFCC_SCRUTINY, Role.ANALYST}),
+}
+
+# Who an alert goes to when the owner leaves it: the next level up.
+ESCALATION: dict[str, str] = {
+    Role.CALL_HANDLER: Role.FIM,
+    Role.RESPONSE_OFFICER: Role.SUPERVISOR,
+    Role.INVESTIGATOR: Role.SUPERVISOR,
+    Role.VAT: Role.SUPERVISOR,
+    Role.MHET: Role.SUPERVISOR,
+    Role.OMU: Role.SUPERVISOR,
+    Role.DFU: Role.SUPERVISOR,
+    Role.ADMINISTRATOR: Role.INFORMATION_MANAGER,
+    Role.SUPERVISOR: Role.SENIOR_LEADER,
+    Role.FIM: Role.SENIOR_LEADER,
+    Role.CII: Role.SENIOR_LEADER,
+    Role.INFORMATION_MANAGER: Role.SENIOR_LEADER,
+}

@@ -1,0 +1,36 @@
+"""The platform's own rules."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+
+from childsafe.core.engine import Finding, clock_rule
+from childsafe.core.models import OutboxMessage, OutboxStatus, Severity
+from childsafe.core.roles import Role
+
+
+@clock_rule(
+    "SYS-1",
+    kind="alert",
+    title="A message to a partner could not be delivered",
+    source="Report, summary: automated systems aren't used to tell schools ... delays in telling the "
+    "local authority when a missing child is returned home. A message that fails must be seen.",
+)
+def dead_letters(now: datetime) -> Iterator[Finding]:
+    # Index outbox_due_for_delivery (status first) serves this.
+    for message in OutboxMessage.objects.filter(status=OutboxStatus.DEAD).only(
+        "pk", "kind", "recipient", "recipient_label", "person_id", "last_error", "created_at"
+    ):
+        yield Finding(
+            subject_type="core.outboxmessage",
+            subject_id=str(message.pk),
+            subject_label=f"{message.kind} to {message.recipient_label or message.recipient}",
+            person_id=message.person_id,
+            owner_role=Role.ADMINISTRATOR,
+            severity=Severity.HIGH,
+            due_by=now,
+            reason=f"A {message.kind.replace('_', ' ')} message to {message.recipient} could not be delivered: "
+            f"{message.last_error[:200]}",
+            url=f"/oversight/outbox/{message.pk}/",
+        )

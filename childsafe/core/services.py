@@ -1,0 +1,205 @@
+"""Core writes: accounts, API tokens, force settings, alerts and dead letters. Each one audited."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from typing import Any
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from childsafe.core import access, audit, clock, policy
+from childsafe.core.errors import InvalidInput
+from childsafe.core.models import (
+    Alert,
+    ApiToken,
+    Area,
+    AuditCategory,
+    LoginAttempt,
+    OutboxMessage,
+    OutboxStatus,
+    SettingValue,
+    Skill,
+    Team,
+    User,
+    UserSkill,
+)
+from childsafe.core.roles import PARTNER_ROLES, Capability, Role
+
+
+def user_create(
+    *,
+    actor: User | None,
+    username: str,
+    role: str,
+    password: str | None = None,
+    first_name: str = "",
+    last_name: str = "",
+    email: str = "",
+    area: Area | None = None,
+    team: Team | None = None,
+    organisation_id: int | None = None,
+    line_manager: User | None = None,
+    channel: str = "web",
+    check_password: bool = True,
+) -> User:
+    """Create an account. `actor=None` only for set-up commands (demo force, replay)."""
+    if actor is not None:
+        access.require(actor, Capability.USERS_MANAGE)
+    errors: dict[str, str] = {}
+    if role not in Role.values:
+        errors["role"] = f"{role!r} is not a role. Choose one of: {', '.join(Role.values)}."
+    elif role in PARTNER_ROLES and organisation_id is None:
+        errors["organisation"] = "A partner account must belong to its school or local authority."
+    if User.objects.filter(username__iexact=username).exists():
+        errors["username"] = f"The username {username!r} is already taken. Choose another."
+    if password and check_password:
+        try:
+            validate_password(password)
+        except ValidationError as exc:
+            errors["password"] = " ".join(exc.messages)
+    if errors:
+        raise InvalidInput(errors)
+    with transaction.atomic():
+        user = User(
+            username=username, role=role, first_name=first_name, last_name=last_name, email=email,
+            area=area, team=team, organisation_id=organisation_id, line_manager=line_manager,
+        )
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        user.full_clean(exclude=["password"])
+        user.save()
+        audit.record(
+            actor=actor, category=AuditCategory.COLLECTION, event_type="user.create", subject=user,
+            new={"username": username, "role": role, "area": area.code if area else None,
+                 "organisation_id": organisation_id},
+            channel=channel,
+        )
+    return user
+
+
+def user_skill_award(*, actor: User | None, user: User, skill: Skill, awarded_on, expires_on=None) -> UserSkill:
+    """Record an accreditation in the skills registry (QG-6)."""
+    if actor is not None:
+        access.require(actor, Capability.USERS_MANAGE)
+    with transaction.atomic():
+        award, _ = UserSkill.objects.update_or_create(
+            user=user, skill=skill, defaults={"awarded_on": awarded_on, "expires_on": expires_on}
+        )
+        audit.record(actor=actor, category=AuditCategory.ALTERATION, event_type="user.skill_award",
+                     subject=user, new={"skill": skill.code, "awarded_on": str(awarded_on),
+                                        "expires_on": str(expires_on) if expires_on else None})
+    return award
+
+
+def api_token_create(*, actor: User, user: User, name: str) -> tuple[ApiToken, str]:
+    """Issue a token for a system integration. The plain token is returned once and never stored."""
+    access.require(actor, Capability.USERS_MANAGE)
+    if not name.strip():
+        raise InvalidInput({"name": "Give the token a name that says which system uses it."})
+    raw = "cs_" + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            user=user, name=name.strip(), prefix=raw[:10], key_hash=hash_token(raw), created_at=clock.now()
+        )
+        audit.record(actor=actor, category=AuditCategory.COLLECTION, event_type="api_token.create",
+                     subject=token, new={"user": user.username, "name": token.name, "prefix": token.prefix})
+    return token, raw
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def api_token_user(raw: str) -> User | None:
+    """The active user a token belongs to, or None. Marks the token used."""
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=hash_token(raw), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    if token is None:
+        return None
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=clock.now())
+    return token.user
+
+
+def setting_change(*, actor: User, key: str, value: Any) -> Any:
+    """Change a force-policy timing. Refused for anything but an administrator; audited old and new."""
+    access.require(actor, Capability.SETTINGS_CHANGE)
+    definition = policy.definition(key)
+    try:
+        coerced = definition.coerce(value)
+    except ValueError as exc:
+        raise InvalidInput({key: str(exc)}) from None
+    with transaction.atomic():
+        old = policy.get(key)
+        SettingValue.objects.update_or_create(
+            key=key, defaults={"value": coerced, "updated_at": clock.now(), "updated_by": actor}
+        )
+        audit.record(actor=actor, category=AuditCategory.ALTERATION, event_type="setting.change",
+                     subject_type="core.setting", subject_id=key, old={key: old}, new={key: coerced})
+    return coerced
+
+
+def alert_acknowledge(*, actor: User, alert: Alert, note: str = "") -> Alert:
+    """The owner says they have seen it. It stays open until its condition stops; it stops escalating."""
+    if alert.cleared_at is not None:
+        raise InvalidInput({"alert": "This alert has already cleared; there is nothing to acknowledge."})
+    if alert.acknowledged_at is not None:
+        raise InvalidInput({"alert": "This alert was already acknowledged."})
+    with transaction.atomic():
+        updated = Alert.objects.filter(pk=alert.pk, acknowledged_at__isnull=True).update(
+            acknowledged_at=clock.now(), acknowledged_by=actor, acknowledgement_note=note[:2000]
+        )
+        if not updated:
+            raise InvalidInput({"alert": "Someone acknowledged this alert a moment ago."})
+        audit.record(actor=actor, category=AuditCategory.ALTERATION, event_type="alert.acknowledge",
+                     subject=alert, person_id=alert.person_id, new={"note": note})
+    alert.refresh_from_db()
+    return alert
+
+
+def outbox_retry(*, actor: User, message: OutboxMessage) -> OutboxMessage:
+    """Put a dead-lettered message back in the queue (after its address has been corrected, say)."""
+    access.require(actor, Capability.OUTBOX_MANAGE)
+    if message.status != OutboxStatus.DEAD:
+        raise InvalidInput({"message": "Only a message that has failed can be sent again."})
+    with transaction.atomic():
+        OutboxMessage.objects.filter(pk=message.pk, status=OutboxStatus.DEAD).update(
+            status=OutboxStatus.PENDING, next_attempt_at=clock.now(), attempts=0, last_error=""
+        )
+        audit.record(actor=actor, category=AuditCategory.ALTERATION, event_type="outbox.retry",
+                     subject=message, person_id=message.person_id)
+    message.refresh_from_db()
+    return message
+
+
+def login_allowed(*, username: str, ip_address: str) -> bool:
+    """Throttle: too many recent failures for this username or from this address locks the door."""
+    from django.conf import settings
+
+    since = clock.now() - _window()
+    failures = LoginAttempt.objects.filter(at__gte=since, succeeded=False)
+    limit = settings.CHILDSAFE_LOGIN_MAX_FAILURES
+    return (
+        failures.filter(username__iexact=username).count() < limit
+        and failures.filter(ip_address=ip_address).count() < limit * 4
+    )
+
+
+def login_attempt_record(*, username: str, ip_address: str, succeeded: bool) -> None:
+    LoginAttempt.objects.create(username=username[:150], ip_address=ip_address[:64], at=clock.now(),
+                                succeeded=succeeded)
+
+
+def _window():
+    from datetime import timedelta
+
+    from django.conf import settings
+
+    return timedelta(seconds=settings.CHILDSAFE_LOGIN_WINDOW_SECONDS)

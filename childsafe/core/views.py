@@ -1,0 +1,88 @@
+"""Sign-in, the home page, health and error pages. Thin: the work is in services."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import authenticate, login, logout
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
+
+from childsafe.core import access, services
+from childsafe.core.roles import Capability
+
+
+class LoginForm(forms.Form):
+    username = forms.CharField(label="Username", max_length=150,
+                               error_messages={"required": "Enter your username"})
+    password = forms.CharField(label="Password", widget=forms.PasswordInput, max_length=200,
+                               error_messages={"required": "Enter your password"})
+
+
+def _client_ip(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR", "")
+
+
+@require_http_methods(["GET", "POST"])
+def login_view(request: HttpRequest) -> HttpResponse:
+    form = LoginForm(request.POST or None)
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if request.method == "POST" and form.is_valid():
+        username = form.cleaned_data["username"]
+        ip = _client_ip(request)
+        if not services.login_allowed(username=username, ip_address=ip):
+            form.add_error(None, "There have been too many failed attempts to sign in. Wait 15 minutes and try "
+                                 "again, or ask the service desk to reset your password.")
+        else:
+            user = authenticate(request, username=username, password=form.cleaned_data["password"])
+            services.login_attempt_record(username=username, ip_address=ip, succeeded=user is not None)
+            if user is None:
+                form.add_error(None, "The username or password is not right. Check them and try again.")
+            else:
+                login(request, user)
+                if next_url and url_has_allowed_host_and_scheme(next_url, {request.get_host()},
+                                                                 require_https=request.is_secure()):
+                    return redirect(next_url)
+                return redirect("home")
+    return render(request, "core/login.html", {"form": form, "next": next_url})
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    return redirect("login")
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if getattr(user, "is_partner", False):
+        return redirect("partners:home")
+    if access.can(user, Capability.PERSON_VIEW):
+        return redirect("people:search")
+    return redirect("oversight:my_alerts")
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
+
+
+def accessibility(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/accessibility.html")
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "core/404.html", status=404)
+
+
+def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    message = (str(exception) if exception and str(exception) else "") or "You do not have access to this page."
+    return render(request, "core/403.html", {"message": message}, status=403)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/500.html", status=500)

@@ -1,0 +1,77 @@
+"""`childsafe worker`: outbox delivery and the rules sweep in one process, no message broker.
+
+The database is the queue (docs/adr/0003-worker-and-outbox.md). Several workers may run against
+PostgreSQL; each claims messages by conditional update and only one sweeps at a time. SIGTERM and
+SIGINT finish the message in hand, release the sweep lease and exit.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import threading
+import time
+from dataclasses import dataclass
+
+from django.db import close_old_connections
+
+from childsafe.core import clock, engine, outbox, policy
+
+log = logging.getLogger("childsafe.worker")
+
+
+@dataclass
+class WorkerStats:
+    delivered: int = 0
+    retried: int = 0
+    dead: int = 0
+    sweeps: int = 0
+
+
+class Worker:
+    def __init__(self, *, name: str | None = None, poll_seconds: float = 1.0,
+                 sweep_interval_seconds: int | None = None) -> None:
+        self.name = name or f"{socket.gethostname()}-{os.getpid()}"
+        self.poll_seconds = poll_seconds
+        self.sweep_interval_seconds = sweep_interval_seconds
+        self.stop_event = threading.Event()
+        self.stats = WorkerStats()
+        self._last_sweep = 0.0
+
+    def install_signal_handlers(self) -> None:
+        def handle(signum: int, _frame: object) -> None:
+            log.info("Worker %s received signal %s; stopping after the current message", self.name, signum)
+            self.stop_event.set()
+
+        signal.signal(signal.SIGTERM, handle)
+        signal.signal(signal.SIGINT, handle)
+
+    def run(self, *, once: bool = False) -> WorkerStats:
+        log.info("Worker %s started", self.name)
+        while not self.stop_event.is_set():
+            close_old_connections()
+            busy = self.tick()
+            if once:
+                break
+            if not busy:
+                self.stop_event.wait(self.poll_seconds)
+        log.info("Worker %s stopped: %s", self.name, self.stats)
+        return self.stats
+
+    def tick(self) -> bool:
+        """One round: deliver what is due, sweep if it is time. True when there was mail to send."""
+        result = outbox.deliver_due(self.name)
+        self.stats.delivered += result.delivered
+        self.stats.retried += result.retried
+        self.stats.dead += result.dead
+        interval = self.sweep_interval_seconds or int(policy.get(policy.SWEEP_INTERVAL.key))
+        if time.monotonic() - self._last_sweep >= interval:
+            swept = engine.sweep(holder=self.name)
+            self._last_sweep = time.monotonic()
+            if not swept.skipped:
+                self.stats.sweeps += 1
+                if swept.raised or swept.cleared or swept.escalated:
+                    log.info("Sweep at %s: %s", clock.now().isoformat(), swept)
+        return bool(result.delivered or result.retried or result.dead)

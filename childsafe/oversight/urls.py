@@ -1,0 +1,15 @@
+from django.urls import path
+
+from childsafe.oversight import views
+
+app_name = "oversight"
+urlpatterns = [
+    path("alerts/", views.my_alerts, name="my_alerts"),
+    path("alerts/team/", views.team_alerts, name="team_alerts"),
+    path("alerts/<int:pk>/acknowledge/", views.acknowledge, name="acknowledge"),
+    path("audit/", views.audit, name="audit"),
+    path("outbox/", views.outbox, name="outbox"),
+    path("outbox/<int:pk>/", views.outbox_message, name="outbox_message"),
+    path("settings/", views.settings_list, name="settings"),
+    path("settings/<str:key>/", views.setting_change, name="setting_change"),
+]

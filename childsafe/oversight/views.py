@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from childsafe.core import access, policy, services
+from childsafe.core import audit as audit_log
+from childsafe.core.errors import InvalidInput
+from childsafe.core.models import OutboxMessage, User
+from childsafe.core.roles import Capability
+from childsafe.core.web import access_checked
+from childsafe.oversight import selectors
+from childsafe.oversight.forms import AcknowledgeForm, AuditQueryForm, SettingForm
+from childsafe.people.selectors import identity_cluster
+
+
+def my_alerts(request: HttpRequest) -> HttpResponse:
+    alerts = selectors.my_alerts(request.user)
+    return render(request, "oversight/alerts.html", {"alerts": alerts, "title": "My alerts",
+                                                     "ack_form": AcknowledgeForm()})
+
+
+@access_checked
+def team_alerts(request: HttpRequest) -> HttpResponse:
+    access.require(request.user, Capability.ALERTS_TEAM)
+    return render(request, "oversight/alerts.html", {"alerts": selectors.team_alerts(request.user),
+                                                     "title": "My team's alerts", "ack_form": AcknowledgeForm()})
+
+
+@require_POST
+def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+    alert = selectors.my_alerts(request.user).filter(pk=pk).first()
+    if alert is None and access.can(request.user, Capability.ALERTS_TEAM):
+        alert = selectors.team_alerts(request.user).filter(pk=pk).first()
+    if alert is None:
+        raise Http404("No open alert of yours with that reference.")
+    form = AcknowledgeForm(request.POST)
+    if form.is_valid():
+        try:
+            services.alert_acknowledge(actor=request.user, alert=alert, note=form.cleaned_data["note"])
+            messages.success(request, f"Alert {alert.rule_id} acknowledged. It stays open until it is dealt with.")
+        except InvalidInput as exc:
+            messages.error(request, " ".join(exc.errors.values()))
+    return redirect(request.POST.get("next") or "oversight:my_alerts")
+
+
+@access_checked
+def audit(request: HttpRequest) -> HttpResponse:
+    access.require(request.user, Capability.AUDIT_VIEW)
+    form = AuditQueryForm(request.GET or None)
+    events = None
+    subject = ""
+    if request.GET and form.is_valid():
+        data = form.cleaned_data
+        if data.get("person"):
+            cluster = identity_cluster(data["person"])
+            events = selectors.audit_for_person(cluster)[:500]
+            subject = f"person {data['person']}" + (f" and linked records {cluster}" if len(cluster) > 1 else "")
+            # Reading the log about a child is itself a consultation of that child's record.
+            audit_log.access(actor=request.user, event_type="audit.view_person", subject_type="people.person",
+                         subject_id=data["person"], person_id=data["person"], justification=data["reason"])
+        else:
+            target = User.objects.filter(username__iexact=data["username"]).first()
+            if target is None:
+                form.add_error("username", "There is no user with that username. Check the spelling.")
+            else:
+                events = selectors.audit_for_user(target)[:500]
+                subject = f"user {target.username}"
+                audit_log.access(actor=request.user, event_type="audit.view_user", subject=target,
+                             justification=data["reason"])
+    return render(request, "oversight/audit.html", {"form": form, "events": events, "subject": subject})
+
+
+@access_checked
+def outbox(request: HttpRequest) -> HttpResponse:
+    access.require(request.user, Capability.OUTBOX_MANAGE)
+    return render(request, "oversight/outbox.html", {"messages_list": selectors.outbox_problems()[:500]})
+
+
+@access_checked
+@require_http_methods(["GET", "POST"])
+def outbox_message(request: HttpRequest, pk: int) -> HttpResponse:
+    access.require(request.user, Capability.OUTBOX_MANAGE)
+    message = get_object_or_404(OutboxMessage, pk=pk)
+    if request.method == "POST":
+        try:
+            services.outbox_retry(actor=request.user, message=message)
+            messages.success(request, "The message will be sent again in the next minute.")
+        except InvalidInput as exc:
+            messages.error(request, " ".join(exc.errors.values()))
+        return redirect("oversight:outbox_message", pk=pk)
+    return render(request, "oversight/outbox_message.html",
+                  {"message": message, "attempts": message.attempt_log.order_by("-at")})
+
+
+@access_checked
+def settings_list(request: HttpRequest) -> HttpResponse:
+    access.require(request.user, Capability.SETTINGS_CHANGE)
+    values = policy.current_values()
+    rows = [(s, values[s.key]) for s in policy.all_settings()]
+    return render(request, "oversight/settings.html", {"rows": rows})
+
+
+@access_checked
+@require_http_methods(["GET", "POST"])
+def setting_change(request: HttpRequest, key: str) -> HttpResponse:
+    access.require(request.user, Capability.SETTINGS_CHANGE)
+    try:
+        definition = policy.definition(key)
+    except KeyError:
+        raise Http404("No setting with that name.") from None
+    form = SettingForm(request.POST or None, initial={"value": policy.get(key)})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.setting_change(actor=request.user, key=key, value=form.cleaned_data["value"])
+        except InvalidInput as exc:
+            form.add_error("value", exc.errors.get(key, "This value can't be used."))
+        else:
+            messages.success(request, f"{definition.description} Now {form.cleaned_data['value']} {definition.unit}.")
+            return redirect("oversight:settings")
+    return render(request, "oversight/setting_change.html", {"form": form, "definition": definition})

@@ -1,0 +1,110 @@
+"""Need to know for a person's record (PL-3), on top of the role table in `childsafe.core.access`.
+
+Views and API handlers fetch people only through these functions. Each decision is one of:
+- allowed: the record opens (and the view is logged as a consultation);
+- reason: the user works in another area, or in oversight: they give a reason first, which is logged;
+- hidden: a partner asking for a child who is not their organisation's, or a role with no access to
+  person records: the record does not exist for them (404), and the attempt is logged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from childsafe.core import access, audit, clock
+from childsafe.core.errors import JustificationRequired
+from childsafe.core.models import Alert, User
+from childsafe.core.roles import AREA_ROLES, FORCE_WIDE_ROLES, REASON_ROLES, Capability, Role
+from childsafe.people.models import Person
+
+
+class Decision(Enum):
+    ALLOWED = "allowed"
+    REASON = "reason"
+    HIDDEN = "hidden"
+
+
+@dataclass(frozen=True)
+class PersonAccess:
+    decision: Decision
+    partner_view: bool = False  # partners see the child's details and their messages, not police intelligence
+
+
+def partner_people(user: User) -> QuerySet[Person]:
+    """The children a partner user's organisation works with: its pupils, or its local authority's children."""
+    today = clock.today_london()
+    if user.role == Role.SCHOOL_PARTNER:
+        return Person.objects.filter(
+            Q(enrolments__school_id=user.organisation_id, enrolments__valid_from__lte=today)
+            & (Q(enrolments__valid_to__isnull=True) | Q(enrolments__valid_to__gt=today))
+        ).distinct()
+    if user.role == Role.LA_PARTNER:
+        return Person.objects.filter(local_authority_id=user.organisation_id)
+    return Person.objects.none()
+
+
+def _involved(user: User, person: Person) -> bool:
+    """The user recorded this person or holds an alert about them. Work apps widen this as they arrive."""
+    if person.created_by_id == user.pk:
+        return True
+    return Alert.objects.open().filter(person_id=person.pk, owner_user=user).exists()
+
+
+def decide(user: User, person: Person) -> PersonAccess:
+    if user.is_partner:
+        visible = partner_people(user).filter(pk=person.pk).exists()
+        return PersonAccess(Decision.ALLOWED if visible else Decision.HIDDEN, partner_view=True)
+    if not access.can(user, Capability.PERSON_VIEW):
+        return PersonAccess(Decision.HIDDEN)
+    if user.role in FORCE_WIDE_ROLES:
+        return PersonAccess(Decision.ALLOWED)
+    if user.role in AREA_ROLES:
+        if not settings.CHILDSAFE_REQUIRE_JUSTIFICATION_OUTSIDE_AREA:
+            return PersonAccess(Decision.ALLOWED)
+        if (user.area_id is not None and person.area_id == user.area_id) or _involved(user, person):
+            return PersonAccess(Decision.ALLOWED)
+        return PersonAccess(Decision.REASON)
+    if user.role in REASON_ROLES:
+        return PersonAccess(Decision.REASON)
+    return PersonAccess(Decision.HIDDEN)
+
+
+def person_for_user(user: User, person_id: int, *, justification: str = "", channel: str = "web",
+                    event_type: str = "person.view") -> tuple[Person, PersonAccess]:
+    """Fetch a person's record for this user, logging the view (DPA 2018 s62 consultation).
+
+    Raises Http404 when the record is hidden from them (logged as a refused view), and
+    JustificationRequired when they must give a reason first.
+    """
+    person = Person.objects.select_related("area", "placement", "local_authority").filter(pk=person_id).first()
+    if person is None:
+        raise Http404("No person with that reference.")
+    decision = decide(user, person)
+    if decision.decision is Decision.HIDDEN:
+        audit.access(actor=user, event_type=f"{event_type}.refused", subject=person, person_id=person.pk,
+                     justification="Refused: not within this user's need to know.", channel=channel)
+        raise Http404("No person with that reference.")
+    if decision.decision is Decision.REASON and not justification.strip():
+        raise JustificationRequired()
+    audit.access(actor=user, event_type=event_type, subject=person, person_id=person.pk,
+                 justification=justification.strip(), channel=channel)
+    return person, decision
+
+
+def people_visible_to(user: User, queryset: QuerySet[Person] | None = None) -> QuerySet[Person]:
+    """Narrow a list of people to those this user may see in a list (search results, worklists).
+
+    Police roles with person access see everyone in lists (a name in a list is not the record: opening
+    it is checked and logged); partners see only their organisation's children.
+    """
+    qs = queryset if queryset is not None else Person.objects.all()
+    if user.is_partner:
+        return qs.filter(pk__in=partner_people(user).values("pk"))
+    if not access.can(user, Capability.PERSON_VIEW):
+        return qs.none()
+    return qs

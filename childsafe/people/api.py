@@ -1,0 +1,150 @@
+"""People in `/api/v1/people`: search, read (logged), record, add a marker."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.http import HttpRequest
+from ninja import Field, Router, Schema
+
+from childsafe.core import access
+from childsafe.core.errors import InvalidInput
+from childsafe.core.roles import Capability
+from childsafe.people import selectors, services
+from childsafe.people.access import people_visible_to, person_for_user
+from childsafe.people.models import Person
+
+router = Router(tags=["people"])
+
+
+class MarkerOut(Schema):
+    type: str
+    label: str
+    start_date: date
+    review_date: date | None
+    source: str
+    on_record: int = Field(description="The record the marker is held on: this person or a linked duplicate.")
+
+
+class PersonOut(Schema):
+    id: int
+    forenames: str
+    surname: str
+    date_of_birth: date | None
+    dob_is_approximate: bool
+    sex: str
+    ethnicity_self_defined: str
+    looked_after: bool
+    linked_records: list[int]
+    markers: list[MarkerOut]
+
+
+class SearchHit(Schema):
+    id: int
+    forenames: str
+    surname: str
+    date_of_birth: date | None
+    score: float
+    reasons: list[str]
+
+
+class AddressIn(Schema):
+    line1: str
+    town: str
+    postcode: str = ""
+
+
+class PersonIn(Schema):
+    forenames: str = Field(max_length=120)
+    surname: str = Field(max_length=120)
+    date_of_birth: date | None = None
+    dob_is_approximate: bool = False
+    sex: str = "unknown"
+    ethnicity_self_defined: str = ""
+    ethnicity_observed: str = ""
+    address: AddressIn | None = None
+    looked_after: bool = False
+    notes: str = Field("", max_length=10000)
+
+
+class DuplicateOut(Schema):
+    id: int
+    score: float
+    reasons: list[str]
+
+
+class PromptOut(Schema):
+    rule_id: str
+    message: str
+
+
+class PersonCreatedOut(Schema):
+    person: PersonOut
+    prompts: list[PromptOut]
+    possible_duplicates: list[DuplicateOut]
+
+
+class MarkerIn(Schema):
+    type: str
+    source: str = Field(max_length=200)
+    start_date: date | None = None
+    review_date: date | None = None
+    notes: str = Field("", max_length=10000)
+
+
+def _person_out(person: Person) -> PersonOut:
+    cluster = selectors.identity_cluster(person.pk)
+    return PersonOut(
+        id=person.pk, forenames=person.forenames, surname=person.surname, date_of_birth=person.date_of_birth,
+        dob_is_approximate=person.dob_is_approximate, sex=person.sex,
+        ethnicity_self_defined=person.ethnicity_self_defined, looked_after=person.looked_after,
+        linked_records=[pid for pid in cluster if pid != person.pk],
+        markers=[MarkerOut(type=m.type, label=m.get_type_display(), start_date=m.start_date,
+                           review_date=m.review_date, source=m.source, on_record=m.person_id)
+                 for m in selectors.active_markers(cluster)],
+    )
+
+
+@router.get("/", response=list[SearchHit], summary="Search for a person by name and/or date of birth")
+def search(request: HttpRequest, q: str = "", dob: date | None = None) -> list[SearchHit]:
+    access.require(request.user, Capability.PERSON_VIEW)
+    if not q.strip() and dob is None:
+        raise InvalidInput({"q": "Give a name (q) or a date of birth (dob) to search for."})
+    results = selectors.search(text=q, date_of_birth=dob, queryset=people_visible_to(request.user))  # type: ignore[arg-type]
+    return [SearchHit(id=p.pk, forenames=p.forenames, surname=p.surname, date_of_birth=p.date_of_birth,
+                      score=m.score, reasons=m.reasons) for p, m in results]
+
+
+@router.get("/{person_id}", response=PersonOut, summary="A person's record with every active marker")
+def read(request: HttpRequest, person_id: int, justification: str = "") -> PersonOut:
+    person, decision = person_for_user(request.user, person_id, justification=justification,  # type: ignore[arg-type]
+                                       channel="api", event_type="person.api_read")
+    if decision.partner_view:
+        access.require(request.user, Capability.PERSON_VIEW)  # partners use the portal, not the police API
+    return _person_out(person)
+
+
+@router.post("/", response={201: PersonCreatedOut}, summary="Record a person (returns possible duplicates, PL-2)")
+def create(request: HttpRequest, payload: PersonIn):
+    data = payload.dict()
+    address = data.pop("address")
+    created = services.person_create(
+        actor=request.user, channel="api",  # type: ignore[arg-type]
+        address=services.AddressInput(**address) if address else None, **data,
+    )
+    return 201, PersonCreatedOut(
+        person=_person_out(created.person),
+        prompts=[PromptOut(rule_id=p.rule_id, message=p.message) for p in created.prompts],
+        possible_duplicates=[DuplicateOut(id=p.pk, score=m.score, reasons=m.reasons)
+                             for p, m in created.possible_duplicates],
+    )
+
+
+@router.post("/{person_id}/markers", response={201: MarkerOut}, summary="Add a warning marker")
+def add_marker(request: HttpRequest, person_id: int, payload: MarkerIn, justification: str = ""):
+    access.require(request.user, Capability.MARKER_MANAGE)
+    person, _ = person_for_user(request.user, person_id, justification=justification, channel="api",  # type: ignore[arg-type]
+                                event_type="person.api_read")
+    marker = services.marker_add(actor=request.user, person=person, channel="api", **payload.dict())  # type: ignore[arg-type]
+    return 201, MarkerOut(type=marker.type, label=marker.get_type_display(), start_date=marker.start_date,
+                          review_date=marker.review_date, source=marker.source, on_record=marker.person_id)

@@ -1,0 +1,188 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods
+
+from childsafe.core import access
+from childsafe.core.errors import InvalidInput, JustificationRequired
+from childsafe.core.roles import Capability
+from childsafe.core.web import access_checked, apply_errors
+from childsafe.people import selectors, services
+from childsafe.people.access import Decision, decide, people_visible_to, person_for_user
+from childsafe.people.forms import (
+    EndMarkerForm,
+    JustificationForm,
+    LinkForm,
+    MarkerForm,
+    PersonForm,
+    SearchForm,
+    UnlinkForm,
+)
+from childsafe.people.models import IdentityLink, Person, WarningMarker
+from childsafe.people.vocabulary import HIGH_HARM_MARKERS
+
+JUSTIFICATION_SESSION_KEY = "person_justifications"
+
+
+@access_checked
+def search(request: HttpRequest) -> HttpResponse:
+    access.require(request.user, Capability.PERSON_VIEW)
+    form = SearchForm(request.GET or None)
+    results = None
+    if request.GET and form.is_valid():
+        results = selectors.search(text=form.cleaned_data["q"] or "", date_of_birth=form.cleaned_data["dob"],
+                                   queryset=people_visible_to(request.user))
+    return render(request, "people/search.html", {"form": form, "results": results,
+                                                  "can_create": access.can(request.user, Capability.PERSON_CREATE)})
+
+
+@access_checked
+@require_http_methods(["GET", "POST"])
+def create(request: HttpRequest) -> HttpResponse:
+    access.require(request.user, Capability.PERSON_CREATE)
+    form = PersonForm(request.POST or None)
+    duplicates = []
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if not data["duplicates_reviewed"]:
+            # PL-2: offer possible duplicates before a new record is made.
+            duplicates = selectors.possible_duplicates(forenames=data["forenames"], surname=data["surname"],
+                                                       date_of_birth=data["date_of_birth"])
+        if not duplicates:
+            address = None
+            if data["line1"] or data["town"] or data["postcode"]:
+                address = services.AddressInput(line1=data["line1"], town=data["town"], postcode=data["postcode"])
+            try:
+                created = services.person_create(
+                    actor=request.user, forenames=data["forenames"], surname=data["surname"],
+                    date_of_birth=data["date_of_birth"], dob_is_approximate=data["dob_is_approximate"],
+                    sex=data["sex"], ethnicity_self_defined=data["ethnicity_self_defined"],
+                    ethnicity_observed=data["ethnicity_observed"], address=address,
+                    looked_after=data["looked_after"], notes=data["notes"], duplicates_reviewed=True,
+                )
+            except InvalidInput as exc:
+                apply_errors(form, exc)
+            else:
+                messages.success(request, f"{created.person.full_name} has been recorded.")
+                return redirect("people:detail", pk=created.person.pk)
+        else:
+            form.data = form.data.copy()
+            form.data["duplicates_reviewed"] = "on"
+    return render(request, "people/create.html", {"form": form, "duplicates": duplicates})
+
+
+@access_checked
+@require_http_methods(["GET", "POST"])
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    reasons = request.session.get(JUSTIFICATION_SESSION_KEY, {})
+    justification = reasons.get(str(pk), "")
+    reason_form = JustificationForm(request.POST or None)
+    if request.method == "POST" and reason_form.is_valid():
+        justification = reason_form.cleaned_data["reason"]
+        reasons[str(pk)] = justification
+        request.session[JUSTIFICATION_SESSION_KEY] = reasons
+    try:
+        person, decision = person_for_user(request.user, pk, justification=justification)
+    except JustificationRequired:
+        target = get_object_or_404(Person.objects.only("pk", "forenames", "surname"), pk=pk)
+        return render(request, "people/justify.html", {"form": reason_form, "person": target})
+    if request.method == "POST":
+        return redirect("people:detail", pk=pk)
+    if decision.partner_view:
+        return render(request, "partners/child.html", {"person": person})
+    page = selectors.person_page(person, request.user)
+    return render(request, "people/detail.html", {
+        "page": page, "person": person,
+        "can_manage_markers": access.can(request.user, Capability.MARKER_MANAGE),
+        "can_link": access.can(request.user, Capability.IDENTITY_LINK),
+        "high_harm_types": HIGH_HARM_MARKERS,
+    })
+
+
+def _person_in_reach(request: HttpRequest, pk: int) -> Person:
+    """For changes: the user must be able to open the record now (no reason pending)."""
+    person = get_object_or_404(Person, pk=pk)
+    verdict = decide(request.user, person).decision
+    reasons = request.session.get(JUSTIFICATION_SESSION_KEY, {})
+    if verdict is Decision.HIDDEN or (verdict is Decision.REASON and str(pk) not in reasons):
+        raise Http404("No person with that reference.")
+    return person
+
+
+@access_checked
+@require_http_methods(["GET", "POST"])
+def marker_add(request: HttpRequest, pk: int) -> HttpResponse:
+    access.require(request.user, Capability.MARKER_MANAGE)
+    person = _person_in_reach(request, pk)
+    form = MarkerForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            marker = services.marker_add(actor=request.user, person=person, **form.cleaned_data)
+        except InvalidInput as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, f"Warning marker added: {marker.get_type_display()}.")
+            return redirect("people:detail", pk=pk)
+    return render(request, "people/marker_add.html", {"form": form, "person": person})
+
+
+@access_checked
+@require_http_methods(["GET", "POST"])
+def marker_end(request: HttpRequest, pk: int, marker_pk: int) -> HttpResponse:
+    access.require(request.user, Capability.MARKER_MANAGE)
+    person = _person_in_reach(request, pk)
+    marker = get_object_or_404(WarningMarker, pk=marker_pk, person=person)
+    form = EndMarkerForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.marker_end(actor=request.user, marker=marker, reason=form.cleaned_data["reason"])
+        except InvalidInput as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, f"Warning marker ended: {marker.get_type_display()}.")
+            return redirect("people:detail", pk=pk)
+    return render(request, "people/marker_end.html", {"form": form, "person": person, "marker": marker})
+
+
+@access_checked
+@require_http_methods(["GET", "POST"])
+def link(request: HttpRequest, pk: int) -> HttpResponse:
+    access.require(request.user, Capability.IDENTITY_LINK)
+    person = _person_in_reach(request, pk)
+    form = LinkForm(request.POST or None, initial={"other": request.GET.get("other")})
+    if request.method == "POST" and form.is_valid():
+        other = Person.objects.filter(pk=form.cleaned_data["other"]).first()
+        if other is None:
+            form.add_error("other", "There is no record with that reference. Check the number on the record.")
+        else:
+            try:
+                services.identity_link(actor=request.user, person=person, other=other,
+                                       rationale=form.cleaned_data["rationale"])
+            except InvalidInput as exc:
+                apply_errors(form, exc)
+            else:
+                messages.success(request, f"Linked with record {other.pk}: its markers now count for this child.")
+                return redirect("people:detail", pk=pk)
+    candidates = selectors.possible_duplicates(forenames=person.forenames, surname=person.surname,
+                                               date_of_birth=person.date_of_birth, exclude=[person.pk])
+    return render(request, "people/link.html", {"form": form, "person": person, "candidates": candidates})
+
+
+@access_checked
+@require_http_methods(["GET", "POST"])
+def unlink(request: HttpRequest, pk: int, link_pk: int) -> HttpResponse:
+    access.require(request.user, Capability.IDENTITY_LINK)
+    person = _person_in_reach(request, pk)
+    link_row = get_object_or_404(IdentityLink, pk=link_pk, unlinked_at__isnull=True)
+    form = UnlinkForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.identity_unlink(actor=request.user, link=link_row, rationale=form.cleaned_data["rationale"])
+        except InvalidInput as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, "The records are no longer linked.")
+            return redirect("people:detail", pk=pk)
+    return render(request, "people/unlink.html", {"form": form, "person": person, "link": link_row})
