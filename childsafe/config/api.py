@@ -33,8 +33,9 @@ api = NinjaAPI(
 
 @api.exception_handler(AuthenticationError)
 def _unauthenticated(request: HttpRequest, exc: Exception) -> HttpResponse:
-    response = problem(401, "Not signed in",
-                       "Send a valid API token in the Authorization header: 'Authorization: Bearer <token>'.")
+    response = problem(
+        401, "Not signed in", "Send a valid API token in the Authorization header: 'Authorization: Bearer <token>'."
+    )
     response["WWW-Authenticate"] = "Bearer"
     return response
 
@@ -45,20 +46,23 @@ def _invalid_schema(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     for error in exc.errors:
         loc = [str(p) for p in error.get("loc", []) if p not in ("body", "payload", "query", "path")]
         errors[".".join(loc) or "body"] = error.get("msg", "is not valid")
-    return problem(422, "The request has mistakes", "Correct the fields named in 'errors' and send it again.",
-                   errors=errors)
+    return problem(
+        422, "The request has mistakes", "Correct the fields named in 'errors' and send it again.", errors=errors
+    )
 
 
 @api.exception_handler(InvalidInput)
 def _invalid_input(request: HttpRequest, exc: InvalidInput) -> HttpResponse:
-    return problem(422, "The request has mistakes", "Correct the fields named in 'errors' and send it again.",
-                   errors=exc.errors)
+    return problem(
+        422, "The request has mistakes", "Correct the fields named in 'errors' and send it again.", errors=exc.errors
+    )
 
 
 @api.exception_handler(RuleRefusal)
 def _refused(request: HttpRequest, exc: RuleRefusal) -> HttpResponse:
-    return problem(409, f"Refused by safeguarding rule {exc.rule_id}", exc.message, rule_id=exc.rule_id,
-                   type_="refusal")
+    return problem(
+        409, f"Refused by safeguarding rule {exc.rule_id}", exc.message, rule_id=exc.rule_id, type_="refusal"
+    )
 
 
 @api.exception_handler(AccessDenied)
@@ -68,9 +72,13 @@ def _denied(request: HttpRequest, exc: AccessDenied) -> HttpResponse:
 
 @api.exception_handler(JustificationRequired)
 def _needs_reason(request: HttpRequest, exc: JustificationRequired) -> HttpResponse:
-    return problem(403, "A reason is needed",
-                   "This record is outside your area or current work. Send the reason you need it as the "
-                   "'justification' query parameter; it is recorded.", type_="justification-required")
+    return problem(
+        403,
+        "A reason is needed",
+        "This record is outside your area or current work. Send the reason you need it as the "
+        "'justification' query parameter; it is recorded.",
+        type_="justification-required",
+    )
 
 
 @api.exception_handler(Http404)

@@ -14,8 +14,12 @@ from django.db import models
 from childsafe.core import clock
 from childsafe.core.models import AuditCategory, AuditEvent, User
 
-CHANGE_CATEGORIES = {AuditCategory.COLLECTION, AuditCategory.ALTERATION, AuditCategory.COMBINATION,
-                     AuditCategory.ERASURE}
+CHANGE_CATEGORIES = {
+    AuditCategory.COLLECTION,
+    AuditCategory.ALTERATION,
+    AuditCategory.COMBINATION,
+    AuditCategory.ERASURE,
+}
 ACCESS_CATEGORIES = {AuditCategory.CONSULTATION, AuditCategory.DISCLOSURE}
 
 
@@ -25,8 +29,9 @@ def _actor_fields(actor: User | None) -> dict[str, Any]:
     return {"actor": actor, "actor_label": f"{actor.username} ({actor.role})"}
 
 
-def _subject_fields(subject: models.Model | None, subject_type: str | None,
-                    subject_id: str | int | None) -> dict[str, Any]:
+def _subject_fields(
+    subject: models.Model | None, subject_type: str | None, subject_id: str | int | None
+) -> dict[str, Any]:
     if subject is not None:
         return {
             "subject_type": subject._meta.label_lower,

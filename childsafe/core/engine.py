@@ -65,8 +65,9 @@ class Rule:
 _RULES: dict[str, Rule] = {}
 
 
-def register(rule_id: str, *, kind: str, title: str, source: str,
-             check: Callable[[datetime], Iterable[Finding]] | None = None) -> Rule:
+def register(
+    rule_id: str, *, kind: str, title: str, source: str, check: Callable[[datetime], Iterable[Finding]] | None = None
+) -> Rule:
     if kind not in KINDS:
         raise ValueError(f"Rule {rule_id}: unknown kind {kind!r}.")
     app = check.__module__.split(".")[1] if check else "core"
@@ -150,9 +151,9 @@ def sweep(*, holder: str | None = None, lease_seconds: int = 300) -> SweepResult
 def _claim_lease(name: str, holder: str, seconds: int) -> bool:
     now = clock.now()
     Lease.objects.get_or_create(name=name)
-    claimed = Lease.objects.filter(
-        Q(name=name) & (Q(until__isnull=True) | Q(until__lt=now) | Q(holder=holder))
-    ).update(holder=holder, until=now + timedelta(seconds=seconds))
+    claimed = Lease.objects.filter(Q(name=name) & (Q(until__isnull=True) | Q(until__lt=now) | Q(holder=holder))).update(
+        holder=holder, until=now + timedelta(seconds=seconds)
+    )
     return claimed == 1
 
 
@@ -179,9 +180,7 @@ def _raise(rule: Rule, finding: Finding, now: datetime) -> bool:
     try:
         # A savepoint, so that a concurrent sweep's insert of the same alert leaves ours harmless.
         with transaction.atomic():
-            Alert.objects.create(
-                rule_id=rule.id, raised_at=now, last_seen_at=now, **_finding_fields(finding)
-            )
+            Alert.objects.create(rule_id=rule.id, raised_at=now, last_seen_at=now, **_finding_fields(finding))
         return True
     except IntegrityError:
         return False
@@ -189,10 +188,18 @@ def _raise(rule: Rule, finding: Finding, now: datetime) -> bool:
 
 def _finding_fields(f: Finding) -> dict:
     return {
-        "subject_type": f.subject_type, "subject_id": f.subject_id, "subject_label": f.subject_label[:300],
-        "person_id": f.person_id, "person_label": f.person_label[:200], "owner_role": f.owner_role,
-        "owner_user_id": f.owner_user_id, "owner_area_id": f.owner_area_id, "due_by": f.due_by,
-        "severity": f.severity, "reason": f.reason[:500], "url": f.url,
+        "subject_type": f.subject_type,
+        "subject_id": f.subject_id,
+        "subject_label": f.subject_label[:300],
+        "person_id": f.person_id,
+        "person_label": f.person_label[:200],
+        "owner_role": f.owner_role,
+        "owner_user_id": f.owner_user_id,
+        "owner_area_id": f.owner_area_id,
+        "due_by": f.due_by,
+        "severity": f.severity,
+        "reason": f.reason[:500],
+        "url": f.url,
     }
 
 
@@ -205,14 +212,16 @@ def _refresh(alert: Alert, finding: Finding, now: datetime) -> None:
 def _escalate(now: datetime, result: SweepResult) -> None:
     """An open alert left unacknowledged goes up one level each time the escalation period passes."""
     after = timedelta(minutes=int(policy.get(policy.ALERT_ESCALATE_AFTER.key)))
-    stale = Alert.objects.open().filter(acknowledged_at__isnull=True).filter(
-        Q(escalated_at__isnull=True, raised_at__lte=now - after) | Q(escalated_at__lte=now - after)
+    stale = (
+        Alert.objects.open()
+        .filter(acknowledged_at__isnull=True)
+        .filter(Q(escalated_at__isnull=True, raised_at__lte=now - after) | Q(escalated_at__lte=now - after))
     )
     for alert in stale.only("pk", "owner_role", "escalated_to_role", "escalation_level"):
         next_role = ESCALATION.get(alert.current_role)
         if not next_role or next_role == alert.current_role:
             continue
         # Conditional on the level we read, so two sweeps can't escalate twice.
-        result.escalated += Alert.objects.filter(
-            pk=alert.pk, escalation_level=alert.escalation_level
-        ).update(escalation_level=F("escalation_level") + 1, escalated_to_role=next_role, escalated_at=now)
+        result.escalated += Alert.objects.filter(pk=alert.pk, escalation_level=alert.escalation_level).update(
+            escalation_level=F("escalation_level") + 1, escalated_to_role=next_role, escalated_at=now
+        )

@@ -47,9 +47,7 @@ class User(AbstractUser):
     organisation = models.ForeignKey(
         "people.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="users"
     )
-    line_manager = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports"
-    )
+    line_manager = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports")
     collar_number = models.CharField(max_length=20, blank=True, default="")
 
     class Meta:

@@ -50,10 +50,20 @@ def enqueue(
         return existing
     now = clock.now()
     return OutboxMessage.objects.create(
-        kind=kind, transport=transport, idempotency_key=idempotency_key, recipient=recipient,
-        recipient_organisation_id=recipient_organisation_id, recipient_label=recipient_label,
-        subject=subject, body=body, person_id=person_id, source_type=source_type, source_id=str(source_id),
-        created_at=now, next_attempt_at=now, deliver_by=deliver_by,
+        kind=kind,
+        transport=transport,
+        idempotency_key=idempotency_key,
+        recipient=recipient,
+        recipient_organisation_id=recipient_organisation_id,
+        recipient_label=recipient_label,
+        subject=subject,
+        body=body,
+        person_id=person_id,
+        source_type=source_type,
+        source_id=str(source_id),
+        created_at=now,
+        next_attempt_at=now,
+        deliver_by=deliver_by,
     )
 
 
@@ -72,9 +82,9 @@ def claim(worker: str, *, limit: int = 20) -> list[OutboxMessage]:
     """Claim up to `limit` due messages for this worker. Two workers never win the same message."""
     now = clock.now()
     candidates = list(
-        OutboxMessage.objects.filter(_claimable(now)).order_by("next_attempt_at", "id").values_list("id", flat=True)[
-            : limit * 2
-        ]
+        OutboxMessage.objects.filter(_claimable(now))
+        .order_by("next_attempt_at", "id")
+        .values_list("id", flat=True)[: limit * 2]
     )
     claimed: list[int] = []
     for pk in candidates:
@@ -122,9 +132,14 @@ def deliver_one(message: OutboxMessage, worker: str) -> str:
         OutboxAttempt.objects.create(message_id=message.pk, at=now, worker=worker, outcome="delivered")
         # Sending a child's details to a partner is a disclosure (DPA 2018 s62).
         audit.access(
-            actor=None, category=AuditCategory.DISCLOSURE, event_type=f"outbox.{message.kind}",
-            subject_type="core.outboxmessage", subject_id=message.pk, person_id=message.person_id,
-            recipient=message.recipient_label or message.recipient, channel="worker",
+            actor=None,
+            category=AuditCategory.DISCLOSURE,
+            event_type=f"outbox.{message.kind}",
+            subject_type="core.outboxmessage",
+            subject_id=message.pk,
+            person_id=message.person_id,
+            recipient=message.recipient_label or message.recipient,
+            channel="worker",
         )
     if not updated:
         log.warning("Message %s was delivered after worker %s lost its lease", message.pk, worker)
@@ -143,8 +158,11 @@ def _failed(message: OutboxMessage, worker: str, error: str, *, permanent: bool)
             last_error=error[:2000],
         )
         OutboxAttempt.objects.create(
-            message_id=message.pk, at=now, worker=worker,
-            outcome="permanent_failure" if permanent else "temporary_failure", detail=error[:2000],
+            message_id=message.pk,
+            at=now,
+            worker=worker,
+            outcome="permanent_failure" if permanent else "temporary_failure",
+            detail=error[:2000],
         )
     log.warning("Message %s (%s) to %s failed: %s", message.pk, message.kind, message.recipient, error)
     return "dead" if dead else "retried"

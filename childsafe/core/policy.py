@@ -84,10 +84,16 @@ def current_values() -> dict[str, Any]:
 
 # The platform's own settings.
 ALERT_ESCALATE_AFTER = define(
-    "alerts.escalate_after_minutes", default=120, unit="minutes", rule_id="platform",
+    "alerts.escalate_after_minutes",
+    default=120,
+    unit="minutes",
+    rule_id="platform",
     description="An open alert nobody has acknowledged goes to the next level after this long.",
 )
 SWEEP_INTERVAL = define(
-    "worker.sweep_interval_seconds", default=60, unit="seconds", rule_id="platform",
+    "worker.sweep_interval_seconds",
+    default=60,
+    unit="seconds",
+    rule_id="platform",
     description="How often the worker runs the rules sweep.",
 )

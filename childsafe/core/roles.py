@@ -33,9 +33,7 @@ PARTNER_ROLES = frozenset({Role.SCHOOL_PARTNER, Role.LA_PARTNER})
 
 # Roles whose work is force-wide: the control room, central teams and analysts see any child's
 # record without giving a reason (every view is still an access event).
-FORCE_WIDE_ROLES = frozenset(
-    {Role.CALL_HANDLER, Role.FIM, Role.VAT, Role.MHET, Role.OMU, Role.DFU, Role.ANALYST}
-)
+FORCE_WIDE_ROLES = frozenset({Role.CALL_HANDLER, Role.FIM, Role.VAT, Role.MHET, Role.OMU, Role.DFU, Role.ANALYST})
 # Roles that work in one command area: outside it, or a record they are not involved in, they give
 # a reason first (the force's setting CHILDSAFE_REQUIRE_JUSTIFICATION_OUTSIDE_AREA).
 AREA_ROLES = frozenset({Role.CII, Role.RESPONSE_OFFICER, Role.SUPERVISOR, Role.INVESTIGATOR})
@@ -67,8 +65,9 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     Capability.PERSON_CREATE: frozenset(_CREATORS),
     Capability.PERSON_EDIT: frozenset(_CREATORS),
     Capability.MARKER_MANAGE: frozenset(_CREATORS),
-    Capability.IDENTITY_LINK: frozenset({Role.MHET, Role.VAT, Role.ANALYST, Role.INFORMATION_MANAGER,
-                                         Role.SUPERVISOR, Role.FIM}),
+    Capability.IDENTITY_LINK: frozenset(
+        {Role.MHET, Role.VAT, Role.ANALYST, Role.INFORMATION_MANAGER, Role.SUPERVISOR, Role.FIM}
+    ),
     Capability.AUDIT_VIEW: frozenset({Role.INFORMATION_MANAGER}),
     Capability.SETTINGS_CHANGE: frozenset({Role.ADMINISTRATOR}),
     Capability.USERS_MANAGE: frozenset({Role.ADMINISTRATOR}),

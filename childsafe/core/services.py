@@ -64,8 +64,15 @@ def user_create(
         raise InvalidInput(errors)
     with transaction.atomic():
         user = User(
-            username=username, role=role, first_name=first_name, last_name=last_name, email=email,
-            area=area, team=team, organisation_id=organisation_id, line_manager=line_manager,
+            username=username,
+            role=role,
+            first_name=first_name,
+            last_name=last_name,
+            email=email,
+            area=area,
+            team=team,
+            organisation_id=organisation_id,
+            line_manager=line_manager,
         )
         if password:
             user.set_password(password)
@@ -74,9 +81,16 @@ def user_create(
         user.full_clean(exclude=["password"])
         user.save()
         audit.record(
-            actor=actor, category=AuditCategory.COLLECTION, event_type="user.create", subject=user,
-            new={"username": username, "role": role, "area": area.code if area else None,
-                 "organisation_id": organisation_id},
+            actor=actor,
+            category=AuditCategory.COLLECTION,
+            event_type="user.create",
+            subject=user,
+            new={
+                "username": username,
+                "role": role,
+                "area": area.code if area else None,
+                "organisation_id": organisation_id,
+            },
             channel=channel,
         )
     return user
@@ -90,9 +104,17 @@ def user_skill_award(*, actor: User | None, user: User, skill: Skill, awarded_on
         award, _ = UserSkill.objects.update_or_create(
             user=user, skill=skill, defaults={"awarded_on": awarded_on, "expires_on": expires_on}
         )
-        audit.record(actor=actor, category=AuditCategory.ALTERATION, event_type="user.skill_award",
-                     subject=user, new={"skill": skill.code, "awarded_on": str(awarded_on),
-                                        "expires_on": str(expires_on) if expires_on else None})
+        audit.record(
+            actor=actor,
+            category=AuditCategory.ALTERATION,
+            event_type="user.skill_award",
+            subject=user,
+            new={
+                "skill": skill.code,
+                "awarded_on": str(awarded_on),
+                "expires_on": str(expires_on) if expires_on else None,
+            },
+        )
     return award
 
 
@@ -106,8 +128,13 @@ def api_token_create(*, actor: User, user: User, name: str) -> tuple[ApiToken, s
         token = ApiToken.objects.create(
             user=user, name=name.strip(), prefix=raw[:10], key_hash=hash_token(raw), created_at=clock.now()
         )
-        audit.record(actor=actor, category=AuditCategory.COLLECTION, event_type="api_token.create",
-                     subject=token, new={"user": user.username, "name": token.name, "prefix": token.prefix})
+        audit.record(
+            actor=actor,
+            category=AuditCategory.COLLECTION,
+            event_type="api_token.create",
+            subject=token,
+            new={"user": user.username, "name": token.name, "prefix": token.prefix},
+        )
     return token, raw
 
 
@@ -141,8 +168,15 @@ def setting_change(*, actor: User, key: str, value: Any) -> Any:
         SettingValue.objects.update_or_create(
             key=key, defaults={"value": coerced, "updated_at": clock.now(), "updated_by": actor}
         )
-        audit.record(actor=actor, category=AuditCategory.ALTERATION, event_type="setting.change",
-                     subject_type="core.setting", subject_id=key, old={key: old}, new={key: coerced})
+        audit.record(
+            actor=actor,
+            category=AuditCategory.ALTERATION,
+            event_type="setting.change",
+            subject_type="core.setting",
+            subject_id=key,
+            old={key: old},
+            new={key: coerced},
+        )
     return coerced
 
 
@@ -158,8 +192,14 @@ def alert_acknowledge(*, actor: User, alert: Alert, note: str = "") -> Alert:
         )
         if not updated:
             raise InvalidInput({"alert": "Someone acknowledged this alert a moment ago."})
-        audit.record(actor=actor, category=AuditCategory.ALTERATION, event_type="alert.acknowledge",
-                     subject=alert, person_id=alert.person_id, new={"note": note})
+        audit.record(
+            actor=actor,
+            category=AuditCategory.ALTERATION,
+            event_type="alert.acknowledge",
+            subject=alert,
+            person_id=alert.person_id,
+            new={"note": note},
+        )
     alert.refresh_from_db()
     return alert
 
@@ -173,8 +213,13 @@ def outbox_retry(*, actor: User, message: OutboxMessage) -> OutboxMessage:
         OutboxMessage.objects.filter(pk=message.pk, status=OutboxStatus.DEAD).update(
             status=OutboxStatus.PENDING, next_attempt_at=clock.now(), attempts=0, last_error=""
         )
-        audit.record(actor=actor, category=AuditCategory.ALTERATION, event_type="outbox.retry",
-                     subject=message, person_id=message.person_id)
+        audit.record(
+            actor=actor,
+            category=AuditCategory.ALTERATION,
+            event_type="outbox.retry",
+            subject=message,
+            person_id=message.person_id,
+        )
     message.refresh_from_db()
     return message
 
@@ -193,8 +238,9 @@ def login_allowed(*, username: str, ip_address: str) -> bool:
 
 
 def login_attempt_record(*, username: str, ip_address: str, succeeded: bool) -> None:
-    LoginAttempt.objects.create(username=username[:150], ip_address=ip_address[:64], at=clock.now(),
-                                succeeded=succeeded)
+    LoginAttempt.objects.create(
+        username=username[:150], ip_address=ip_address[:64], at=clock.now(), succeeded=succeeded
+    )
 
 
 def _window():

@@ -57,11 +57,14 @@ class SmtpEmailTransport:
                 smtp.send_message(mail)
         except smtplib.SMTPRecipientsRefused as exc:
             codes = [code for code, _ in exc.recipients.values()]
-            raise TransportError(f"The mail server refused the address {message.recipient}: {exc.recipients}",
-                                 permanent=all(500 <= c < 600 for c in codes)) from exc
+            raise TransportError(
+                f"The mail server refused the address {message.recipient}: {exc.recipients}",
+                permanent=all(500 <= c < 600 for c in codes),
+            ) from exc
         except smtplib.SMTPResponseException as exc:
-            raise TransportError(f"The mail server said {exc.smtp_code} {exc.smtp_error!r}",
-                                 permanent=500 <= exc.smtp_code < 600) from exc
+            raise TransportError(
+                f"The mail server said {exc.smtp_code} {exc.smtp_error!r}", permanent=500 <= exc.smtp_code < 600
+            ) from exc
         except (TimeoutError, smtplib.SMTPException, OSError) as exc:
             # Connection refused, timeouts, a dropped line: the server may be back later.
             raise TransportError(f"Could not reach the mail server: {exc}", permanent=False) from exc

@@ -14,10 +14,10 @@ from childsafe.core.roles import Capability
 
 
 class LoginForm(forms.Form):
-    username = forms.CharField(label="Username", max_length=150,
-                               error_messages={"required": "Enter your username"})
-    password = forms.CharField(label="Password", widget=forms.PasswordInput, max_length=200,
-                               error_messages={"required": "Enter your password"})
+    username = forms.CharField(label="Username", max_length=150, error_messages={"required": "Enter your username"})
+    password = forms.CharField(
+        label="Password", widget=forms.PasswordInput, max_length=200, error_messages={"required": "Enter your password"}
+    )
 
 
 def _client_ip(request: HttpRequest) -> str:
@@ -32,8 +32,11 @@ def login_view(request: HttpRequest) -> HttpResponse:
         username = form.cleaned_data["username"]
         ip = _client_ip(request)
         if not services.login_allowed(username=username, ip_address=ip):
-            form.add_error(None, "There have been too many failed attempts to sign in. Wait 15 minutes and try "
-                                 "again, or ask the service desk to reset your password.")
+            form.add_error(
+                None,
+                "There have been too many failed attempts to sign in. Wait 15 minutes and try "
+                "again, or ask the service desk to reset your password.",
+            )
         else:
             user = authenticate(request, username=username, password=form.cleaned_data["password"])
             services.login_attempt_record(username=username, ip_address=ip, succeeded=user is not None)
@@ -41,8 +44,9 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, "The username or password is not right. Check them and try again.")
             else:
                 login(request, user)
-                if next_url and url_has_allowed_host_and_scheme(next_url, {request.get_host()},
-                                                                 require_https=request.is_secure()):
+                if next_url and url_has_allowed_host_and_scheme(
+                    next_url, {request.get_host()}, require_https=request.is_secure()
+                ):
                     return redirect(next_url)
                 return redirect("home")
     return render(request, "core/login.html", {"form": form, "next": next_url})

@@ -31,8 +31,9 @@ class WorkerStats:
 
 
 class Worker:
-    def __init__(self, *, name: str | None = None, poll_seconds: float = 1.0,
-                 sweep_interval_seconds: int | None = None) -> None:
+    def __init__(
+        self, *, name: str | None = None, poll_seconds: float = 1.0, sweep_interval_seconds: int | None = None
+    ) -> None:
         self.name = name or f"{socket.gethostname()}-{os.getpid()}"
         self.poll_seconds = poll_seconds
         self.sweep_interval_seconds = sweep_interval_seconds

@@ -11,7 +11,6 @@ from childsafe.oversight import selectors
 router = Router(tags=["alerts"])
 
 
-
 class AlertOut(Schema):
     id: int
     rule_id: str

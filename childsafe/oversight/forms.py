@@ -4,12 +4,19 @@ from django import forms
 
 
 class AuditQueryForm(forms.Form):
-    person = forms.IntegerField(label="Person reference", required=False, min_value=1,
-                                error_messages={"invalid": "Enter the person reference as a number, like 1234"})
+    person = forms.IntegerField(
+        label="Person reference",
+        required=False,
+        min_value=1,
+        error_messages={"invalid": "Enter the person reference as a number, like 1234"},
+    )
     username = forms.CharField(label="Username", required=False, max_length=150)
-    reason = forms.CharField(label="Why are you checking?", max_length=500,
-                             help_text="For example, a subject access request or a complaint reference.",
-                             error_messages={"required": "Enter why you are checking the log"})
+    reason = forms.CharField(
+        label="Why are you checking?",
+        max_length=500,
+        help_text="For example, a subject access request or a complaint reference.",
+        error_messages={"required": "Enter why you are checking the log"},
+    )
 
     def clean(self):
         data = super().clean()
@@ -23,5 +30,4 @@ class AcknowledgeForm(forms.Form):
 
 
 class SettingForm(forms.Form):
-    value = forms.CharField(label="New value", max_length=50,
-                            error_messages={"required": "Enter the new value"})
+    value = forms.CharField(label="New value", max_length=50, error_messages={"required": "Enter the new value"})

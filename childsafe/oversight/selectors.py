@@ -47,5 +47,6 @@ def audit_for_user(user: User) -> QuerySet[AuditEvent]:
 
 
 def outbox_problems() -> QuerySet[OutboxMessage]:
-    return OutboxMessage.objects.filter(status__in=[OutboxStatus.DEAD, OutboxStatus.PENDING,
-                                                    OutboxStatus.SENDING]).order_by("status", "created_at")
+    return OutboxMessage.objects.filter(
+        status__in=[OutboxStatus.DEAD, OutboxStatus.PENDING, OutboxStatus.SENDING]
+    ).order_by("status", "created_at")

@@ -18,15 +18,19 @@ from childsafe.people.selectors import identity_cluster
 
 def my_alerts(request: HttpRequest) -> HttpResponse:
     alerts = selectors.my_alerts(request.user)
-    return render(request, "oversight/alerts.html", {"alerts": alerts, "title": "My alerts",
-                                                     "ack_form": AcknowledgeForm()})
+    return render(
+        request, "oversight/alerts.html", {"alerts": alerts, "title": "My alerts", "ack_form": AcknowledgeForm()}
+    )
 
 
 @access_checked
 def team_alerts(request: HttpRequest) -> HttpResponse:
     access.require(request.user, Capability.ALERTS_TEAM)
-    return render(request, "oversight/alerts.html", {"alerts": selectors.team_alerts(request.user),
-                                                     "title": "My team's alerts", "ack_form": AcknowledgeForm()})
+    return render(
+        request,
+        "oversight/alerts.html",
+        {"alerts": selectors.team_alerts(request.user), "title": "My team's alerts", "ack_form": AcknowledgeForm()},
+    )
 
 
 @require_POST
@@ -59,8 +63,14 @@ def audit(request: HttpRequest) -> HttpResponse:
             events = selectors.audit_for_person(cluster)[:500]
             subject = f"person {data['person']}" + (f" and linked records {cluster}" if len(cluster) > 1 else "")
             # Reading the log about a child is itself a consultation of that child's record.
-            audit_log.access(actor=request.user, event_type="audit.view_person", subject_type="people.person",
-                         subject_id=data["person"], person_id=data["person"], justification=data["reason"])
+            audit_log.access(
+                actor=request.user,
+                event_type="audit.view_person",
+                subject_type="people.person",
+                subject_id=data["person"],
+                person_id=data["person"],
+                justification=data["reason"],
+            )
         else:
             target = User.objects.filter(username__iexact=data["username"]).first()
             if target is None:
@@ -68,8 +78,9 @@ def audit(request: HttpRequest) -> HttpResponse:
             else:
                 events = selectors.audit_for_user(target)[:500]
                 subject = f"user {target.username}"
-                audit_log.access(actor=request.user, event_type="audit.view_user", subject=target,
-                             justification=data["reason"])
+                audit_log.access(
+                    actor=request.user, event_type="audit.view_user", subject=target, justification=data["reason"]
+                )
     return render(request, "oversight/audit.html", {"form": form, "events": events, "subject": subject})
 
 
@@ -91,8 +102,9 @@ def outbox_message(request: HttpRequest, pk: int) -> HttpResponse:
         except InvalidInput as exc:
             messages.error(request, " ".join(exc.errors.values()))
         return redirect("oversight:outbox_message", pk=pk)
-    return render(request, "oversight/outbox_message.html",
-                  {"message": message, "attempts": message.attempt_log.order_by("-at")})
+    return render(
+        request, "oversight/outbox_message.html", {"message": message, "attempts": message.attempt_log.order_by("-at")}
+    )
 
 
 @access_checked

@@ -74,8 +74,9 @@ def decide(user: User, person: Person) -> PersonAccess:
     return PersonAccess(Decision.HIDDEN)
 
 
-def person_for_user(user: User, person_id: int, *, justification: str = "", channel: str = "web",
-                    event_type: str = "person.view") -> tuple[Person, PersonAccess]:
+def person_for_user(
+    user: User, person_id: int, *, justification: str = "", channel: str = "web", event_type: str = "person.view"
+) -> tuple[Person, PersonAccess]:
     """Fetch a person's record for this user, logging the view (DPA 2018 s62 consultation).
 
     Raises Http404 when the record is hidden from them (logged as a refused view), and
@@ -86,13 +87,25 @@ def person_for_user(user: User, person_id: int, *, justification: str = "", chan
         raise Http404("No person with that reference.")
     decision = decide(user, person)
     if decision.decision is Decision.HIDDEN:
-        audit.access(actor=user, event_type=f"{event_type}.refused", subject=person, person_id=person.pk,
-                     justification="Refused: not within this user's need to know.", channel=channel)
+        audit.access(
+            actor=user,
+            event_type=f"{event_type}.refused",
+            subject=person,
+            person_id=person.pk,
+            justification="Refused: not within this user's need to know.",
+            channel=channel,
+        )
         raise Http404("No person with that reference.")
     if decision.decision is Decision.REASON and not justification.strip():
         raise JustificationRequired()
-    audit.access(actor=user, event_type=event_type, subject=person, person_id=person.pk,
-                 justification=justification.strip(), channel=channel)
+    audit.access(
+        actor=user,
+        event_type=event_type,
+        subject=person,
+        person_id=person.pk,
+        justification=justification.strip(),
+        channel=channel,
+    )
     return person, decision
 
 

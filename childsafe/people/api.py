@@ -95,13 +95,26 @@ class MarkerIn(Schema):
 def _person_out(person: Person) -> PersonOut:
     cluster = selectors.identity_cluster(person.pk)
     return PersonOut(
-        id=person.pk, forenames=person.forenames, surname=person.surname, date_of_birth=person.date_of_birth,
-        dob_is_approximate=person.dob_is_approximate, sex=person.sex,
-        ethnicity_self_defined=person.ethnicity_self_defined, looked_after=person.looked_after,
+        id=person.pk,
+        forenames=person.forenames,
+        surname=person.surname,
+        date_of_birth=person.date_of_birth,
+        dob_is_approximate=person.dob_is_approximate,
+        sex=person.sex,
+        ethnicity_self_defined=person.ethnicity_self_defined,
+        looked_after=person.looked_after,
         linked_records=[pid for pid in cluster if pid != person.pk],
-        markers=[MarkerOut(type=m.type, label=m.get_type_display(), start_date=m.start_date,
-                           review_date=m.review_date, source=m.source, on_record=m.person_id)
-                 for m in selectors.active_markers(cluster)],
+        markers=[
+            MarkerOut(
+                type=m.type,
+                label=m.get_type_display(),
+                start_date=m.start_date,
+                review_date=m.review_date,
+                source=m.source,
+                on_record=m.person_id,
+            )
+            for m in selectors.active_markers(cluster)
+        ],
     )
 
 
@@ -111,14 +124,28 @@ def search(request: HttpRequest, q: str = "", dob: date | None = None) -> list[S
     if not q.strip() and dob is None:
         raise InvalidInput({"q": "Give a name (q) or a date of birth (dob) to search for."})
     results = selectors.search(text=q, date_of_birth=dob, queryset=people_visible_to(request.user))  # type: ignore[arg-type]
-    return [SearchHit(id=p.pk, forenames=p.forenames, surname=p.surname, date_of_birth=p.date_of_birth,
-                      score=m.score, reasons=m.reasons) for p, m in results]
+    return [
+        SearchHit(
+            id=p.pk,
+            forenames=p.forenames,
+            surname=p.surname,
+            date_of_birth=p.date_of_birth,
+            score=m.score,
+            reasons=m.reasons,
+        )
+        for p, m in results
+    ]
 
 
 @router.get("/{person_id}", response=PersonOut, summary="A person's record with every active marker")
 def read(request: HttpRequest, person_id: int, justification: str = "") -> PersonOut:
-    person, decision = person_for_user(request.user, person_id, justification=justification,  # type: ignore[arg-type]
-                                       channel="api", event_type="person.api_read")
+    person, decision = person_for_user(
+        request.user,
+        person_id,
+        justification=justification,  # type: ignore[arg-type]
+        channel="api",
+        event_type="person.api_read",
+    )
     if decision.partner_view:
         access.require(request.user, Capability.PERSON_VIEW)  # partners use the portal, not the police API
     return _person_out(person)
@@ -129,22 +156,36 @@ def create(request: HttpRequest, payload: PersonIn):
     data = payload.dict()
     address = data.pop("address")
     created = services.person_create(
-        actor=request.user, channel="api",  # type: ignore[arg-type]
-        address=services.AddressInput(**address) if address else None, **data,
+        actor=request.user,
+        channel="api",  # type: ignore[arg-type]
+        address=services.AddressInput(**address) if address else None,
+        **data,
     )
     return 201, PersonCreatedOut(
         person=_person_out(created.person),
         prompts=[PromptOut(rule_id=p.rule_id, message=p.message) for p in created.prompts],
-        possible_duplicates=[DuplicateOut(id=p.pk, score=m.score, reasons=m.reasons)
-                             for p, m in created.possible_duplicates],
+        possible_duplicates=[
+            DuplicateOut(id=p.pk, score=m.score, reasons=m.reasons) for p, m in created.possible_duplicates
+        ],
     )
 
 
 @router.post("/{person_id}/markers", response={201: MarkerOut}, summary="Add a warning marker")
 def add_marker(request: HttpRequest, person_id: int, payload: MarkerIn, justification: str = ""):
     access.require(request.user, Capability.MARKER_MANAGE)
-    person, _ = person_for_user(request.user, person_id, justification=justification, channel="api",  # type: ignore[arg-type]
-                                event_type="person.api_read")
+    person, _ = person_for_user(
+        request.user,
+        person_id,
+        justification=justification,
+        channel="api",  # type: ignore[arg-type]
+        event_type="person.api_read",
+    )
     marker = services.marker_add(actor=request.user, person=person, channel="api", **payload.dict())  # type: ignore[arg-type]
-    return 201, MarkerOut(type=marker.type, label=marker.get_type_display(), start_date=marker.start_date,
-                          review_date=marker.review_date, source=marker.source, on_record=marker.person_id)
+    return 201, MarkerOut(
+        type=marker.type,
+        label=marker.get_type_display(),
+        start_date=marker.start_date,
+        review_date=marker.review_date,
+        source=marker.source,
+        on_record=marker.person_id,
+    )

@@ -7,8 +7,12 @@ from childsafe.people.vocabulary import MarkerType, ObservedEthnicity, SelfDefin
 
 
 class SearchForm(forms.Form):
-    q = forms.CharField(label="Name", required=False, max_length=200,
-                        help_text="First name and last name, or either. Spelling need not be exact.")
+    q = forms.CharField(
+        label="Name",
+        required=False,
+        max_length=200,
+        help_text="First name and last name, or either. Spelling need not be exact.",
+    )
     dob = GovukDateField(label="Date of birth", required=False, label_for_errors="date of birth")
 
     def clean(self):
@@ -19,19 +23,26 @@ class SearchForm(forms.Form):
 
 
 class PersonForm(forms.Form):
-    forenames = forms.CharField(label="First name(s)", max_length=120,
-                                error_messages={"required": "Enter the person's first name"})
-    surname = forms.CharField(label="Last name", max_length=120,
-                              error_messages={"required": "Enter the person's last name"})
+    forenames = forms.CharField(
+        label="First name(s)", max_length=120, error_messages={"required": "Enter the person's first name"}
+    )
+    surname = forms.CharField(
+        label="Last name", max_length=120, error_messages={"required": "Enter the person's last name"}
+    )
     date_of_birth = GovukDateField(label="Date of birth", required=False, label_for_errors="date of birth")
     dob_is_approximate = forms.BooleanField(label="The date of birth is an estimate", required=False)
     sex = forms.ChoiceField(label="Sex", choices=Sex.choices, initial=Sex.UNKNOWN)
     ethnicity_self_defined = forms.ChoiceField(
-        label="Self-defined ethnicity", required=False,
+        label="Self-defined ethnicity",
+        required=False,
         choices=[("", "Not yet asked")] + list(SelfDefinedEthnicity.choices),
-        help_text="As the person describes it. Choose 'NS Not stated' if they chose not to say.")
-    ethnicity_observed = forms.ChoiceField(label="Officer-observed ethnicity", required=False,
-                                           choices=[("", "Not recorded")] + list(ObservedEthnicity.choices))
+        help_text="As the person describes it. Choose 'NS Not stated' if they chose not to say.",
+    )
+    ethnicity_observed = forms.ChoiceField(
+        label="Officer-observed ethnicity",
+        required=False,
+        choices=[("", "Not recorded")] + list(ObservedEthnicity.choices),
+    )
     line1 = forms.CharField(label="Address line 1", required=False, max_length=200)
     town = forms.CharField(label="Town or city", required=False, max_length=100)
     postcode = forms.CharField(label="Postcode", required=False, max_length=10)
@@ -42,36 +53,63 @@ class PersonForm(forms.Form):
 
 class JustificationForm(forms.Form):
     reason = forms.CharField(
-        label="Why do you need to open this record?", widget=forms.Textarea, max_length=2000,
+        label="Why do you need to open this record?",
+        widget=forms.Textarea,
+        max_length=2000,
         help_text="This child is outside your area or your current work. Your reason is recorded with your "
-                  "name and may be checked by the information manager.",
-        error_messages={"required": "Enter why you need to open this record"})
+        "name and may be checked by the information manager.",
+        error_messages={"required": "Enter why you need to open this record"},
+    )
 
 
 class MarkerForm(forms.Form):
     type = forms.ChoiceField(label="Warning marker", choices=MarkerType.choices)
-    source = forms.CharField(label="Source", max_length=200,
-                             help_text="Where this information came from, for example an intelligence log reference.",
-                             error_messages={"required": "Enter where this information came from"})
+    source = forms.CharField(
+        label="Source",
+        max_length=200,
+        help_text="Where this information came from, for example an intelligence log reference.",
+        error_messages={"required": "Enter where this information came from"},
+    )
     start_date = GovukDateField(label="Start date", required=False, label_for_errors="start date")
-    review_date = GovukDateField(label="Review date", required=False, label_for_errors="review date",
-                                 help_text="Leave blank to review in 12 months.")
+    review_date = GovukDateField(
+        label="Review date",
+        required=False,
+        label_for_errors="review date",
+        help_text="Leave blank to review in 12 months.",
+    )
     notes = forms.CharField(label="Notes", required=False, widget=forms.Textarea, max_length=10000)
 
 
 class EndMarkerForm(forms.Form):
-    reason = forms.CharField(label="Why does this marker no longer apply?", widget=forms.Textarea,
-                             max_length=2000, error_messages={"required": "Enter why the marker no longer applies"})
+    reason = forms.CharField(
+        label="Why does this marker no longer apply?",
+        widget=forms.Textarea,
+        max_length=2000,
+        error_messages={"required": "Enter why the marker no longer applies"},
+    )
 
 
 class LinkForm(forms.Form):
-    other = forms.IntegerField(label="Reference of the other record", min_value=1,
-                               error_messages={"required": "Enter the reference of the other record",
-                                               "invalid": "Enter the record reference as a number, like 1234"})
-    rationale = forms.CharField(label="Why are these the same person?", widget=forms.Textarea, max_length=2000,
-                                error_messages={"required": "Enter why these records are the same person"})
+    other = forms.IntegerField(
+        label="Reference of the other record",
+        min_value=1,
+        error_messages={
+            "required": "Enter the reference of the other record",
+            "invalid": "Enter the record reference as a number, like 1234",
+        },
+    )
+    rationale = forms.CharField(
+        label="Why are these the same person?",
+        widget=forms.Textarea,
+        max_length=2000,
+        error_messages={"required": "Enter why these records are the same person"},
+    )
 
 
 class UnlinkForm(forms.Form):
-    rationale = forms.CharField(label="Why are these different people?", widget=forms.Textarea, max_length=2000,
-                                error_messages={"required": "Enter why these records are different people"})
+    rationale = forms.CharField(
+        label="Why are these different people?",
+        widget=forms.Textarea,
+        max_length=2000,
+        error_messages={"required": "Enter why these records are different people"},
+    )

@@ -111,8 +111,14 @@ class Match:
     reasons: list[str] = field(default_factory=list)
 
 
-def score(forenames: str, surname: str, dob: date | None, candidate_forenames: str, candidate_surname: str,
-          candidate_dob: date | None) -> Match:
+def score(
+    forenames: str,
+    surname: str,
+    dob: date | None,
+    candidate_forenames: str,
+    candidate_surname: str,
+    candidate_dob: date | None,
+) -> Match:
     f = forename_similarity(forenames, candidate_forenames)
     s = surname_similarity(surname, candidate_surname)
     d, dob_reason = dob_similarity(dob, candidate_dob)

@@ -43,7 +43,11 @@ class Organisation(models.Model):
     # Schools: the Department for Education's unique reference number.
     urn = models.CharField(max_length=10, blank=True, default="")
     local_authority = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="members",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="members",
         limit_choices_to={"type": OrganisationType.LOCAL_AUTHORITY},
     )
     # Where notices go: a school's Key Adult (DSL), a local authority's children's services front door.
@@ -73,18 +77,26 @@ class Person(models.Model):
     # An estimated date of birth (a child who won't say, an unknown adult) is shown as "about".
     dob_is_approximate = models.BooleanField(default=False)
     sex = models.CharField(max_length=8, choices=Sex.choices, default=Sex.UNKNOWN)
-    ethnicity_self_defined = models.CharField(max_length=2, choices=SelfDefinedEthnicity.choices, blank=True,
-                                              default="")
-    ethnicity_observed = models.CharField(max_length=3, choices=ObservedEthnicity.choices, blank=True,
-                                          default="")
+    ethnicity_self_defined = models.CharField(
+        max_length=2, choices=SelfDefinedEthnicity.choices, blank=True, default=""
+    )
+    ethnicity_observed = models.CharField(max_length=3, choices=ObservedEthnicity.choices, blank=True, default="")
     looked_after = models.BooleanField(default=False)
     placement = models.ForeignKey(
-        Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="placed_children",
+        Organisation,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="placed_children",
         limit_choices_to={"type": OrganisationType.CHILDRENS_HOME},
     )
     # The local authority responsible for the child (children's services).
     local_authority = models.ForeignKey(
-        Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="children",
+        Organisation,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="children",
         limit_choices_to={"type": OrganisationType.LOCAL_AUTHORITY},
     )
     area = models.ForeignKey(Area, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -93,8 +105,9 @@ class Person(models.Model):
     forename_key = models.CharField(max_length=20, blank=True, default="")
     notes = models.TextField(blank=True, default="")
     created_at = models.DateTimeField()
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     # Set by the demo generator only: the true identity a planted duplicate belongs to.
     synthetic_truth_id = models.BigIntegerField(null=True, blank=True)
 
@@ -149,8 +162,12 @@ class PersonAddress(models.Model):
 
 class SchoolEnrolment(models.Model):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="enrolments")
-    school = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="enrolments",
-                               limit_choices_to={"type": OrganisationType.SCHOOL})
+    school = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="enrolments",
+        limit_choices_to={"type": OrganisationType.SCHOOL},
+    )
     valid_from = models.DateField()
     valid_to = models.DateField(null=True, blank=True)
 
@@ -188,8 +205,9 @@ class WarningMarker(models.Model):
     source = models.CharField(max_length=200)
     notes = models.TextField(blank=True, default="")
     created_at = models.DateTimeField()
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["type", "start_date"]
@@ -211,14 +229,16 @@ class IdentityLink(models.Model):
     linked_at = models.DateTimeField()
     linked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     unlinked_at = models.DateTimeField(null=True, blank=True)
-    unlinked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+")
+    unlinked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     unlink_rationale = models.TextField(blank=True, default="")
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["person_a", "person_b"], condition=Q(unlinked_at__isnull=True),
-                                    name="one_active_link_per_pair"),
+            models.UniqueConstraint(
+                fields=["person_a", "person_b"], condition=Q(unlinked_at__isnull=True), name="one_active_link_per_pair"
+            ),
             models.CheckConstraint(name="link_ordered_pair", condition=Q(person_a__lt=models.F("person_b"))),
         ]
         indexes = [

@@ -9,11 +9,26 @@ from childsafe.people.identity import normalise
 # Which command area a town falls in. The force's three default areas (configurable in Area rows);
 # towns not listed leave the area blank for a supervisor to set.
 TOWN_AREAS = {
-    "york": "city", "haxby": "city", "acomb": "city",
-    "harrogate": "west", "skipton": "west", "ripon": "west", "selby": "west", "knaresborough": "west",
-    "tadcaster": "west", "settle": "west",
-    "scarborough": "east", "whitby": "east", "malton": "east", "northallerton": "east", "pickering": "east",
-    "filey": "east", "thirsk": "east", "richmond": "east", "catterick": "east", "bedale": "east",
+    "york": "city",
+    "haxby": "city",
+    "acomb": "city",
+    "harrogate": "west",
+    "skipton": "west",
+    "ripon": "west",
+    "selby": "west",
+    "knaresborough": "west",
+    "tadcaster": "west",
+    "settle": "west",
+    "scarborough": "east",
+    "whitby": "east",
+    "malton": "east",
+    "northallerton": "east",
+    "pickering": "east",
+    "filey": "east",
+    "thirsk": "east",
+    "richmond": "east",
+    "catterick": "east",
+    "bedale": "east",
 }
 
 _NOISE = {"the", "former", "old", "disused", "ex"}

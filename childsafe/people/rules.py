@@ -9,17 +9,29 @@ from childsafe.people.chronology import Entry, provider
 from childsafe.people.models import IdentityLink, PersonAddress, Relationship, SchoolEnrolment, WarningMarker
 from childsafe.people.vocabulary import RelationshipType
 
-_SOURCE = ("Report, 'Summary of findings': information about children spread across systems and not "
-           "clearly signposted to control room staff; 'Initial contact': markers not seen at the decision.")
+_SOURCE = (
+    "Report, 'Summary of findings': information about children spread across systems and not "
+    "clearly signposted to control room staff; 'Initial contact': markers not seen at the decision."
+)
 
-engine.register("PL-1", kind="view", title="Single view of the child: one chronology across all records",
-                source=_SOURCE)
-engine.register("PL-2", kind="prompt", title="Possible duplicates offered at entry; markers on any duplicate count",
-                source=_SOURCE)
-engine.register("PL-3", kind="guard", title="Need to know: role, area, involvement; partners see their own only",
-                source="Data Protection Act 2018 Part 3; report, 'Information sharing with partners'.")
-engine.register("PL-4", kind="view", title="Logging of collection, alteration, consultation, disclosure, "
-                "combination and erasure", source="Data Protection Act 2018 s62.")
+engine.register(
+    "PL-1", kind="view", title="Single view of the child: one chronology across all records", source=_SOURCE
+)
+engine.register(
+    "PL-2", kind="prompt", title="Possible duplicates offered at entry; markers on any duplicate count", source=_SOURCE
+)
+engine.register(
+    "PL-3",
+    kind="guard",
+    title="Need to know: role, area, involvement; partners see their own only",
+    source="Data Protection Act 2018 Part 3; report, 'Information sharing with partners'.",
+)
+engine.register(
+    "PL-4",
+    kind="view",
+    title="Logging of collection, alteration, consultation, disclosure, combination and erasure",
+    source="Data Protection Act 2018 s62.",
+)
 
 
 @provider("people")
@@ -29,23 +41,47 @@ def people_chronology(person_ids: list[int], user) -> Iterable[Entry]:
     for p in Person.objects.filter(pk__in=person_ids).only("pk", "created_at", "forenames", "surname"):
         yield Entry(p.created_at, "person", f"Record created: {p.full_name}", source="people", person_id=p.pk)
     for m in WarningMarker.objects.filter(person_id__in=person_ids):
-        yield Entry(m.created_at, "marker", f"Warning marker added: {m.get_type_display()}",
-                    detail=f"Source: {m.source}. {m.notes}".strip(), source="people", person_id=m.person_id)
+        yield Entry(
+            m.created_at,
+            "marker",
+            f"Warning marker added: {m.get_type_display()}",
+            detail=f"Source: {m.source}. {m.notes}".strip(),
+            source="people",
+            person_id=m.person_id,
+        )
     for a in PersonAddress.objects.filter(person_id__in=person_ids).select_related("location", "person"):
         when = a.person.created_at if a.valid_from is None else _midday(a.valid_from)
         yield Entry(when, "address", f"Address: {a.location}", source="people", person_id=a.person_id)
     for e in SchoolEnrolment.objects.filter(person_id__in=person_ids).select_related("school"):
-        yield Entry(_midday(e.valid_from), "school", f"Enrolled at {e.school.name}", source="people",
-                    person_id=e.person_id)
+        yield Entry(
+            _midday(e.valid_from), "school", f"Enrolled at {e.school.name}", source="people", person_id=e.person_id
+        )
     for r in Relationship.objects.filter(from_person_id__in=person_ids).select_related("to_person"):
-        yield Entry(r.created_at, "relationship", f"{RelationshipType(r.type).label} {r.to_person.full_name}",
-                    source="people", person_id=r.from_person_id)
+        yield Entry(
+            r.created_at,
+            "relationship",
+            f"{RelationshipType(r.type).label} {r.to_person.full_name}",
+            source="people",
+            person_id=r.from_person_id,
+        )
     for link in IdentityLink.objects.filter(person_a_id__in=person_ids):
-        yield Entry(link.linked_at, "identity", "Records linked as the same person", detail=link.rationale,
-                    source="people", person_id=link.person_a_id)
+        yield Entry(
+            link.linked_at,
+            "identity",
+            "Records linked as the same person",
+            detail=link.rationale,
+            source="people",
+            person_id=link.person_a_id,
+        )
         if link.unlinked_at:
-            yield Entry(link.unlinked_at, "identity", "Records unlinked", detail=link.unlink_rationale,
-                        source="people", person_id=link.person_a_id)
+            yield Entry(
+                link.unlinked_at,
+                "identity",
+                "Records unlinked",
+                detail=link.unlink_rationale,
+                source="people",
+                person_id=link.person_a_id,
+            )
 
 
 def _midday(day):

@@ -30,9 +30,11 @@ def identity_cluster(person_id: int) -> list[int]:
     seen = {person_id}
     frontier = {person_id}
     while frontier and len(seen) < MAX_CLUSTER:
-        links = IdentityLink.objects.filter(unlinked_at__isnull=True).filter(
-            Q(person_a_id__in=frontier) | Q(person_b_id__in=frontier)
-        ).values_list("person_a_id", "person_b_id")
+        links = (
+            IdentityLink.objects.filter(unlinked_at__isnull=True)
+            .filter(Q(person_a_id__in=frontier) | Q(person_b_id__in=frontier))
+            .values_list("person_a_id", "person_b_id")
+        )
         found = {pid for pair in links for pid in pair} - seen
         seen |= found
         frontier = found
@@ -54,8 +56,9 @@ def marker_types_for(person_id: int) -> set[str]:
     return set(active_markers(identity_cluster(person_id)).values_list("type", flat=True))
 
 
-def possible_duplicates(*, forenames: str, surname: str, date_of_birth: date | None,
-                        exclude: list[int] | None = None, limit: int = 10) -> list[tuple[Person, identity.Match]]:
+def possible_duplicates(
+    *, forenames: str, surname: str, date_of_birth: date | None, exclude: list[int] | None = None, limit: int = 10
+) -> list[tuple[Person, identity.Match]]:
     """People who may be this person (PL-2), best first, each with why it matched."""
     key = identity.phonetic_key(surname)
     fkey = identity.phonetic_key(forenames)
@@ -75,8 +78,9 @@ def possible_duplicates(*, forenames: str, surname: str, date_of_birth: date | N
         candidates = candidates.exclude(pk__in=exclude)
     scored = []
     for person in candidates.only("pk", "forenames", "surname", "date_of_birth")[:500]:
-        match = identity.score(forenames, surname, date_of_birth, person.forenames, person.surname,
-                               person.date_of_birth)
+        match = identity.score(
+            forenames, surname, date_of_birth, person.forenames, person.surname, person.date_of_birth
+        )
         if match.score >= identity.DUPLICATE_THRESHOLD:
             match.person_id = person.pk
             scored.append((person, match))
@@ -84,8 +88,9 @@ def possible_duplicates(*, forenames: str, surname: str, date_of_birth: date | N
     return scored[:limit]
 
 
-def search(*, text: str = "", date_of_birth: date | None = None, queryset: QuerySet[Person] | None = None,
-           limit: int = 25) -> list[tuple[Person, identity.Match]]:
+def search(
+    *, text: str = "", date_of_birth: date | None = None, queryset: QuerySet[Person] | None = None, limit: int = 25
+) -> list[tuple[Person, identity.Match]]:
     """Person search by name and/or date of birth, ranked, with why each matched."""
     words = identity.normalise(text).split()
     base = queryset if queryset is not None else Person.objects.all()
@@ -110,13 +115,22 @@ def search(*, text: str = "", date_of_birth: date | None = None, queryset: Query
     results = []
     for person in base.filter(q).only("pk", "forenames", "surname", "date_of_birth")[:1000]:
         if forenames or surname:
-            match = identity.score(forenames or person.forenames, surname, date_of_birth, person.forenames,
-                                   person.surname, person.date_of_birth)
+            match = identity.score(
+                forenames or person.forenames,
+                surname,
+                date_of_birth,
+                person.forenames,
+                person.surname,
+                person.date_of_birth,
+            )
             if not forenames and identity.normalise(person.forenames).startswith(surname):
                 match.reasons.insert(0, "first name matches")
         else:
-            match = identity.Match(person.pk, 1.0 if person.date_of_birth == date_of_birth else 0.85,
-                                   [identity.dob_similarity(date_of_birth, person.date_of_birth)[1]])
+            match = identity.Match(
+                person.pk,
+                1.0 if person.date_of_birth == date_of_birth else 0.85,
+                [identity.dob_similarity(date_of_birth, person.date_of_birth)[1]],
+            )
         match.person_id = person.pk
         results.append((person, match))
     results.sort(key=lambda pm: (-pm[1].score, pm[0].surname, pm[0].forenames))
@@ -153,19 +167,24 @@ def person_page(person: Person, user: User | None) -> PersonPage:
     markers = list(active_markers(cluster).select_related("person"))
     relationships = [
         RelationshipView(RelationshipType(r.type).label, r.to_person, r.valid_from)
-        for r in Relationship.objects.filter(from_person_id__in=cluster, valid_to__isnull=True)
-        .select_related("to_person")
+        for r in Relationship.objects.filter(from_person_id__in=cluster, valid_to__isnull=True).select_related(
+            "to_person"
+        )
     ] + [
         RelationshipView(INVERSE_LABEL[RelationshipType(r.type)], r.from_person, r.valid_from)
-        for r in Relationship.objects.filter(to_person_id__in=cluster, valid_to__isnull=True)
-        .select_related("from_person")
+        for r in Relationship.objects.filter(to_person_id__in=cluster, valid_to__isnull=True).select_related(
+            "from_person"
+        )
     ]
     return PersonPage(
         person=person,
         cluster=cluster,
         linked=list(Person.objects.filter(pk__in=others)),
-        links=list(IdentityLink.objects.filter(Q(person_a_id__in=cluster) | Q(person_b_id__in=cluster))
-                   .filter(unlinked_at__isnull=True).select_related("person_a", "person_b")),
+        links=list(
+            IdentityLink.objects.filter(Q(person_a_id__in=cluster) | Q(person_b_id__in=cluster))
+            .filter(unlinked_at__isnull=True)
+            .select_related("person_a", "person_b")
+        ),
         markers=markers,
         high_harm=any(m.type in HIGH_HARM_MARKERS for m in markers),
         addresses=list(PersonAddress.objects.filter(person_id__in=cluster).select_related("location")),

@@ -50,8 +50,9 @@ def _require(actor: User | None, capability: Capability) -> None:
         access.require(actor, capability)
 
 
-def _check_text(errors: dict[str, str], name: str, value: str, *, label: str, required: bool = False,
-                max_length: int = MAX_TEXT) -> str:
+def _check_text(
+    errors: dict[str, str], name: str, value: str, *, label: str, required: bool = False, max_length: int = MAX_TEXT
+) -> str:
     value = (value or "").strip()
     if required and not value:
         errors[name] = f"Enter the {label}."
@@ -109,8 +110,7 @@ class AddressInput:
     name: str = ""
 
 
-def location_for(*, line1: str = "", line2: str = "", town: str = "", postcode: str = "",
-                 name: str = "") -> Location:
+def location_for(*, line1: str = "", line2: str = "", town: str = "", postcode: str = "", name: str = "") -> Location:
     """The one Location for this address or place, created if new. Call inside a transaction."""
     key = places.location_key(name, line1, line2, town, postcode)
     existing = Location.objects.filter(normalised=key).first()
@@ -118,8 +118,12 @@ def location_for(*, line1: str = "", line2: str = "", town: str = "", postcode: 
         return existing
     area_code = places.area_code_for_town(town)
     return Location.objects.create(
-        name=name.strip(), line1=line1.strip(), line2=line2.strip(), town=town.strip(),
-        postcode=places.normalise_postcode(postcode) if postcode else "", normalised=key,
+        name=name.strip(),
+        line1=line1.strip(),
+        line2=line2.strip(),
+        town=town.strip(),
+        postcode=places.normalise_postcode(postcode) if postcode else "",
+        normalised=key,
         area=Area.objects.filter(code=area_code).first() if area_code else None,
     )
 
@@ -157,15 +161,20 @@ def person_create(
 
     _require(actor, Capability.PERSON_CREATE)
     errors: dict[str, str] = {}
-    forenames = _check_text(errors, "forenames", forenames, label="first name(s)", required=True,
-                            max_length=MAX_NAME)
+    forenames = _check_text(errors, "forenames", forenames, label="first name(s)", required=True, max_length=MAX_NAME)
     surname = _check_text(errors, "surname", surname, label="last name", required=True, max_length=MAX_NAME)
     dob = validate_date_of_birth(errors, date_of_birth)
     sex = _choice(errors, "sex", sex or Sex.UNKNOWN, Sex, "sex")
-    ethnicity_self_defined = _choice(errors, "ethnicity_self_defined", ethnicity_self_defined,
-                                     SelfDefinedEthnicity, "self-defined ethnicity code (18+1)")
-    ethnicity_observed = _choice(errors, "ethnicity_observed", ethnicity_observed, ObservedEthnicity,
-                                 "officer-observed ethnicity code")
+    ethnicity_self_defined = _choice(
+        errors,
+        "ethnicity_self_defined",
+        ethnicity_self_defined,
+        SelfDefinedEthnicity,
+        "self-defined ethnicity code (18+1)",
+    )
+    ethnicity_observed = _choice(
+        errors, "ethnicity_observed", ethnicity_observed, ObservedEthnicity, "officer-observed ethnicity code"
+    )
     notes = _check_text(errors, "notes", notes, label="notes")
     if address is not None:
         if not address.line1.strip() or not address.town.strip():
@@ -190,11 +199,22 @@ def person_create(
         if local_authority is None and school is not None:
             local_authority = school.local_authority
         person = Person(
-            forenames=forenames, surname=surname, date_of_birth=dob, dob_is_approximate=dob_is_approximate,
-            sex=sex, ethnicity_self_defined=ethnicity_self_defined, ethnicity_observed=ethnicity_observed,
-            looked_after=looked_after, placement=placement, local_authority=local_authority,
-            area=location.area if location else None, notes=notes, created_at=now, created_by=actor,
-            surname_key=identity.phonetic_key(surname), forename_key=identity.phonetic_key(forenames),
+            forenames=forenames,
+            surname=surname,
+            date_of_birth=dob,
+            dob_is_approximate=dob_is_approximate,
+            sex=sex,
+            ethnicity_self_defined=ethnicity_self_defined,
+            ethnicity_observed=ethnicity_observed,
+            looked_after=looked_after,
+            placement=placement,
+            local_authority=local_authority,
+            area=location.area if location else None,
+            notes=notes,
+            created_at=now,
+            created_by=actor,
+            surname_key=identity.phonetic_key(surname),
+            forename_key=identity.phonetic_key(forenames),
             synthetic_truth_id=synthetic_truth_id,
         )
         person.full_clean()
@@ -202,29 +222,56 @@ def person_create(
         if location:
             PersonAddress.objects.create(person=person, location=location, valid_from=now.date())
         for fn, sn, kind in other_names or []:
-            PersonName.objects.create(person=person, forenames=fn, surname=sn, kind=kind,
-                                      surname_key=identity.phonetic_key(sn or surname))
+            PersonName.objects.create(
+                person=person, forenames=fn, surname=sn, kind=kind, surname_key=identity.phonetic_key(sn or surname)
+            )
         if school is not None:
             SchoolEnrolment.objects.create(person=person, school=school, valid_from=now.date())
         audit.record(
-            actor=actor, category=AuditCategory.COLLECTION, event_type="person.create", subject=person,
-            person_id=person.pk, channel=channel,
-            new={"forenames": forenames, "surname": surname, "date_of_birth": str(dob) if dob else None,
-                 "sex": sex, "ethnicity_self_defined": ethnicity_self_defined,
-                 "address": str(location) if location else None, "looked_after": looked_after,
-                 "placement": placement.pk if placement else None, "school": school.pk if school else None},
+            actor=actor,
+            category=AuditCategory.COLLECTION,
+            event_type="person.create",
+            subject=person,
+            person_id=person.pk,
+            channel=channel,
+            new={
+                "forenames": forenames,
+                "surname": surname,
+                "date_of_birth": str(dob) if dob else None,
+                "sex": sex,
+                "ethnicity_self_defined": ethnicity_self_defined,
+                "address": str(location) if location else None,
+                "looked_after": looked_after,
+                "placement": placement.pk if placement else None,
+                "school": school.pk if school else None,
+            },
         )
     prompts = []
     if duplicates and not duplicates_reviewed:
-        names = "; ".join(f"{p.full_name} ({p.date_of_birth or 'date of birth not known'}, "
-                          f"ref {p.pk})" for p, _ in duplicates[:5])
-        prompts.append(Prompt("PL-2", f"This may be the same person as: {names}. Check and link the records "
-                                      "if so, so that every marker counts."))
+        names = "; ".join(
+            f"{p.full_name} ({p.date_of_birth or 'date of birth not known'}, ref {p.pk})" for p, _ in duplicates[:5]
+        )
+        prompts.append(
+            Prompt(
+                "PL-2",
+                f"This may be the same person as: {names}. Check and link the records "
+                "if so, so that every marker counts.",
+            )
+        )
     return PersonCreated(person=person, prompts=prompts, possible_duplicates=duplicates)
 
 
-PERSON_EDITABLE = ("forenames", "surname", "date_of_birth", "dob_is_approximate", "sex", "ethnicity_self_defined",
-                   "ethnicity_observed", "looked_after", "notes")
+PERSON_EDITABLE = (
+    "forenames",
+    "surname",
+    "date_of_birth",
+    "dob_is_approximate",
+    "sex",
+    "ethnicity_self_defined",
+    "ethnicity_observed",
+    "looked_after",
+    "notes",
+)
 
 
 def person_update(*, actor: User, person: Person, channel: str = "web", **changes: Any) -> Person:
@@ -234,21 +281,33 @@ def person_update(*, actor: User, person: Person, channel: str = "web", **change
         raise InvalidInput({name: "This detail can't be changed here." for name in sorted(unknown)})
     errors: dict[str, str] = {}
     if "forenames" in changes:
-        changes["forenames"] = _check_text(errors, "forenames", changes["forenames"], label="first name(s)",
-                                           required=True, max_length=MAX_NAME)
+        changes["forenames"] = _check_text(
+            errors, "forenames", changes["forenames"], label="first name(s)", required=True, max_length=MAX_NAME
+        )
     if "surname" in changes:
-        changes["surname"] = _check_text(errors, "surname", changes["surname"], label="last name", required=True,
-                                         max_length=MAX_NAME)
+        changes["surname"] = _check_text(
+            errors, "surname", changes["surname"], label="last name", required=True, max_length=MAX_NAME
+        )
     if "date_of_birth" in changes:
         changes["date_of_birth"] = validate_date_of_birth(errors, changes["date_of_birth"])
     if "sex" in changes:
         _choice(errors, "sex", changes["sex"], Sex, "sex")
     if "ethnicity_self_defined" in changes:
-        _choice(errors, "ethnicity_self_defined", changes["ethnicity_self_defined"], SelfDefinedEthnicity,
-                "self-defined ethnicity code (18+1)")
+        _choice(
+            errors,
+            "ethnicity_self_defined",
+            changes["ethnicity_self_defined"],
+            SelfDefinedEthnicity,
+            "self-defined ethnicity code (18+1)",
+        )
     if "ethnicity_observed" in changes:
-        _choice(errors, "ethnicity_observed", changes["ethnicity_observed"], ObservedEthnicity,
-                "officer-observed ethnicity code")
+        _choice(
+            errors,
+            "ethnicity_observed",
+            changes["ethnicity_observed"],
+            ObservedEthnicity,
+            "officer-observed ethnicity code",
+        )
     if "notes" in changes:
         changes["notes"] = _check_text(errors, "notes", changes["notes"], label="notes")
     if errors:
@@ -263,8 +322,16 @@ def person_update(*, actor: User, person: Person, channel: str = "web", **change
         person.save()
         old, new = audit.changes(before, {k: _plain(v) for k, v in changes.items()})
         if new:
-            audit.record(actor=actor, category=AuditCategory.ALTERATION, event_type="person.update", subject=person,
-                         person_id=person.pk, old=old, new=new, channel=channel)
+            audit.record(
+                actor=actor,
+                category=AuditCategory.ALTERATION,
+                event_type="person.update",
+                subject=person,
+                person_id=person.pk,
+                old=old,
+                new=new,
+                channel=channel,
+            )
     return person
 
 
@@ -287,8 +354,14 @@ def marker_add(
     errors: dict[str, str] = {}
     if type not in MarkerType.values:
         errors["type"] = f"{type!r} is not a warning marker. Use one of: {', '.join(MarkerType.values)}."
-    source = _check_text(errors, "source", source, label="source of the marker (where the information came from)",
-                         required=True, max_length=200)
+    source = _check_text(
+        errors,
+        "source",
+        source,
+        label="source of the marker (where the information came from)",
+        required=True,
+        max_length=200,
+    )
     notes = _check_text(errors, "notes", notes, label="notes")
     start = _parse_date(errors, "start_date", start_date, "start date") or clock.today_london()
     review = _parse_date(errors, "review_date", review_date, "review date")
@@ -299,18 +372,33 @@ def marker_add(
     if errors:
         raise InvalidInput(errors)
     with transaction.atomic():
-        marker = WarningMarker(person=person, type=type, start_date=start, review_date=review, source=source,
-                               notes=notes, created_at=clock.now(), created_by=actor)
+        marker = WarningMarker(
+            person=person,
+            type=type,
+            start_date=start,
+            review_date=review,
+            source=source,
+            notes=notes,
+            created_at=clock.now(),
+            created_by=actor,
+        )
         marker.full_clean()
         marker.save()
-        audit.record(actor=actor, category=AuditCategory.COLLECTION, event_type="marker.add", subject=marker,
-                     person_id=person.pk, channel=channel,
-                     new={"type": type, "start_date": str(start), "review_date": str(review), "source": source})
+        audit.record(
+            actor=actor,
+            category=AuditCategory.COLLECTION,
+            event_type="marker.add",
+            subject=marker,
+            person_id=person.pk,
+            channel=channel,
+            new={"type": type, "start_date": str(start), "review_date": str(review), "source": source},
+        )
     return marker
 
 
-def marker_end(*, actor: User, marker: WarningMarker, reason: str, end_date: date | None = None,
-               channel: str = "web") -> WarningMarker:
+def marker_end(
+    *, actor: User, marker: WarningMarker, reason: str, end_date: date | None = None, channel: str = "web"
+) -> WarningMarker:
     _require(actor, Capability.MARKER_MANAGE)
     errors: dict[str, str] = {}
     reason = _check_text(errors, "reason", reason, label="reason the marker no longer applies", required=True)
@@ -324,14 +412,29 @@ def marker_end(*, actor: User, marker: WarningMarker, reason: str, end_date: dat
     with transaction.atomic():
         marker.end_date = end
         marker.save(update_fields=["end_date"])
-        audit.record(actor=actor, category=AuditCategory.ALTERATION, event_type="marker.end", subject=marker,
-                     person_id=marker.person_id, old={"end_date": None},
-                     new={"end_date": str(end), "reason": reason}, channel=channel)
+        audit.record(
+            actor=actor,
+            category=AuditCategory.ALTERATION,
+            event_type="marker.end",
+            subject=marker,
+            person_id=marker.person_id,
+            old={"end_date": None},
+            new={"end_date": str(end), "reason": reason},
+            channel=channel,
+        )
     return marker
 
 
-def relationship_add(*, actor: User | None, from_person: Person, to_person: Person, type: str, source: str = "",
-                     valid_from: date | None = None, channel: str = "web") -> Relationship:
+def relationship_add(
+    *,
+    actor: User | None,
+    from_person: Person,
+    to_person: Person,
+    type: str,
+    source: str = "",
+    valid_from: date | None = None,
+    channel: str = "web",
+) -> Relationship:
     _require(actor, Capability.PERSON_EDIT)
     errors: dict[str, str] = {}
     if type not in RelationshipType.values:
@@ -341,17 +444,30 @@ def relationship_add(*, actor: User | None, from_person: Person, to_person: Pers
     if errors:
         raise InvalidInput(errors)
     with transaction.atomic():
-        rel = Relationship.objects.create(from_person=from_person, to_person=to_person, type=type, source=source,
-                                          valid_from=valid_from, created_at=clock.now())
+        rel = Relationship.objects.create(
+            from_person=from_person,
+            to_person=to_person,
+            type=type,
+            source=source,
+            valid_from=valid_from,
+            created_at=clock.now(),
+        )
         for pid in (from_person.pk, to_person.pk):
-            audit.record(actor=actor, category=AuditCategory.COLLECTION, event_type="relationship.add",
-                         subject=rel, person_id=pid, channel=channel,
-                         new={"from": from_person.pk, "to": to_person.pk, "type": type})
+            audit.record(
+                actor=actor,
+                category=AuditCategory.COLLECTION,
+                event_type="relationship.add",
+                subject=rel,
+                person_id=pid,
+                channel=channel,
+                new={"from": from_person.pk, "to": to_person.pk, "type": type},
+            )
     return rel
 
 
-def school_enrol(*, actor: User | None, person: Person, school: Organisation, valid_from: date | None = None,
-                 channel: str = "web") -> SchoolEnrolment:
+def school_enrol(
+    *, actor: User | None, person: Person, school: Organisation, valid_from: date | None = None, channel: str = "web"
+) -> SchoolEnrolment:
     """Enrol a child at a school, ending any current enrolment elsewhere."""
     _require(actor, Capability.PERSON_EDIT)
     if school.type != OrganisationType.SCHOOL:
@@ -365,9 +481,15 @@ def school_enrol(*, actor: User | None, person: Person, school: Organisation, va
             person=person, school=school, valid_to=None, defaults={"valid_from": start}
         )
         if created:
-            audit.record(actor=actor, category=AuditCategory.ALTERATION, event_type="school.enrol",
-                         subject=enrolment, person_id=person.pk, new={"school": school.pk, "from": str(start)},
-                         channel=channel)
+            audit.record(
+                actor=actor,
+                category=AuditCategory.ALTERATION,
+                event_type="school.enrol",
+                subject=enrolment,
+                person_id=person.pk,
+                new={"school": school.pk, "from": str(start)},
+                channel=channel,
+            )
     return enrolment
 
 
@@ -391,8 +513,7 @@ def organisation_create(
     if type not in OrganisationType.values:
         errors["type"] = f"{type!r} is not a kind of organisation. Use one of: {', '.join(OrganisationType.values)}."
     name = _check_text(errors, "name", name, label="name", required=True, max_length=200)
-    for field_name, value in (("email", email), ("key_adult_email", key_adult_email),
-                              ("manager_email", manager_email)):
+    for field_name, value in (("email", email), ("key_adult_email", key_adult_email), ("manager_email", manager_email)):
         if value:
             try:
                 validate_email(value)
@@ -406,13 +527,28 @@ def organisation_create(
     if errors:
         raise InvalidInput(errors)
     with transaction.atomic():
-        org = Organisation(type=type, name=name, urn=urn, local_authority=local_authority, email=email,
-                           key_adult_name=key_adult_name, key_adult_email=key_adult_email,
-                           manager_email=manager_email, calendar=calendar, area=area)
+        org = Organisation(
+            type=type,
+            name=name,
+            urn=urn,
+            local_authority=local_authority,
+            email=email,
+            key_adult_name=key_adult_name,
+            key_adult_email=key_adult_email,
+            manager_email=manager_email,
+            calendar=calendar,
+            area=area,
+        )
         org.full_clean()
         org.save()
-        audit.record(actor=actor, category=AuditCategory.COLLECTION, event_type="organisation.create",
-                     subject=org, new={"type": type, "name": name, "urn": urn}, channel=channel)
+        audit.record(
+            actor=actor,
+            category=AuditCategory.COLLECTION,
+            event_type="organisation.create",
+            subject=org,
+            new={"type": type, "name": name, "urn": urn},
+            channel=channel,
+        )
     return org
 
 
@@ -420,8 +556,7 @@ def identity_link(*, actor: User, person: Person, other: Person, rationale: str,
     """Record that two records are the same person (PL-2). Markers on either then count on both."""
     _require(actor, Capability.IDENTITY_LINK)
     errors: dict[str, str] = {}
-    rationale = _check_text(errors, "rationale", rationale, label="reason these are the same person",
-                            required=True)
+    rationale = _check_text(errors, "rationale", rationale, label="reason these are the same person", required=True)
     if person.pk == other.pk:
         errors["other"] = "Choose a different record: a record can't be linked to itself."
     a, b = sorted([person.pk, other.pk])
@@ -430,20 +565,26 @@ def identity_link(*, actor: User, person: Person, other: Person, rationale: str,
     if errors:
         raise InvalidInput(errors)
     with transaction.atomic():
-        link = IdentityLink.objects.create(person_a_id=a, person_b_id=b, rationale=rationale,
-                                           linked_at=clock.now(), linked_by=actor)
+        link = IdentityLink.objects.create(
+            person_a_id=a, person_b_id=b, rationale=rationale, linked_at=clock.now(), linked_by=actor
+        )
         for pid in (a, b):
-            audit.record(actor=actor, category=AuditCategory.COMBINATION, event_type="identity.link",
-                         subject=link, person_id=pid, new={"person_a": a, "person_b": b, "rationale": rationale},
-                         channel=channel)
+            audit.record(
+                actor=actor,
+                category=AuditCategory.COMBINATION,
+                event_type="identity.link",
+                subject=link,
+                person_id=pid,
+                new={"person_a": a, "person_b": b, "rationale": rationale},
+                channel=channel,
+            )
     return link
 
 
 def identity_unlink(*, actor: User, link: IdentityLink, rationale: str, channel: str = "web") -> IdentityLink:
     _require(actor, Capability.IDENTITY_LINK)
     errors: dict[str, str] = {}
-    rationale = _check_text(errors, "rationale", rationale, label="reason these are different people",
-                            required=True)
+    rationale = _check_text(errors, "rationale", rationale, label="reason these are different people", required=True)
     if link.unlinked_at is not None:
         errors["link"] = "These records are already unlinked."
     if errors:
@@ -455,8 +596,15 @@ def identity_unlink(*, actor: User, link: IdentityLink, rationale: str, channel:
         if not updated:
             raise InvalidInput({"link": "Someone unlinked these records a moment ago."})
         for pid in (link.person_a_id, link.person_b_id):
-            audit.record(actor=actor, category=AuditCategory.COMBINATION, event_type="identity.unlink",
-                         subject=link, person_id=pid, old={"linked": True},
-                         new={"linked": False, "rationale": rationale}, channel=channel)
+            audit.record(
+                actor=actor,
+                category=AuditCategory.COMBINATION,
+                event_type="identity.unlink",
+                subject=link,
+                person_id=pid,
+                old={"linked": True},
+                new={"linked": False, "rationale": rationale},
+                channel=channel,
+            )
     link.refresh_from_db()
     return link

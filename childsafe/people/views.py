@@ -32,10 +32,16 @@ def search(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET or None)
     results = None
     if request.GET and form.is_valid():
-        results = selectors.search(text=form.cleaned_data["q"] or "", date_of_birth=form.cleaned_data["dob"],
-                                   queryset=people_visible_to(request.user))
-    return render(request, "people/search.html", {"form": form, "results": results,
-                                                  "can_create": access.can(request.user, Capability.PERSON_CREATE)})
+        results = selectors.search(
+            text=form.cleaned_data["q"] or "",
+            date_of_birth=form.cleaned_data["dob"],
+            queryset=people_visible_to(request.user),
+        )
+    return render(
+        request,
+        "people/search.html",
+        {"form": form, "results": results, "can_create": access.can(request.user, Capability.PERSON_CREATE)},
+    )
 
 
 @access_checked
@@ -48,19 +54,27 @@ def create(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         if not data["duplicates_reviewed"]:
             # PL-2: offer possible duplicates before a new record is made.
-            duplicates = selectors.possible_duplicates(forenames=data["forenames"], surname=data["surname"],
-                                                       date_of_birth=data["date_of_birth"])
+            duplicates = selectors.possible_duplicates(
+                forenames=data["forenames"], surname=data["surname"], date_of_birth=data["date_of_birth"]
+            )
         if not duplicates:
             address = None
             if data["line1"] or data["town"] or data["postcode"]:
                 address = services.AddressInput(line1=data["line1"], town=data["town"], postcode=data["postcode"])
             try:
                 created = services.person_create(
-                    actor=request.user, forenames=data["forenames"], surname=data["surname"],
-                    date_of_birth=data["date_of_birth"], dob_is_approximate=data["dob_is_approximate"],
-                    sex=data["sex"], ethnicity_self_defined=data["ethnicity_self_defined"],
-                    ethnicity_observed=data["ethnicity_observed"], address=address,
-                    looked_after=data["looked_after"], notes=data["notes"], duplicates_reviewed=True,
+                    actor=request.user,
+                    forenames=data["forenames"],
+                    surname=data["surname"],
+                    date_of_birth=data["date_of_birth"],
+                    dob_is_approximate=data["dob_is_approximate"],
+                    sex=data["sex"],
+                    ethnicity_self_defined=data["ethnicity_self_defined"],
+                    ethnicity_observed=data["ethnicity_observed"],
+                    address=address,
+                    looked_after=data["looked_after"],
+                    notes=data["notes"],
+                    duplicates_reviewed=True,
                 )
             except InvalidInput as exc:
                 apply_errors(form, exc)
@@ -93,12 +107,17 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     if decision.partner_view:
         return render(request, "partners/child.html", {"person": person})
     page = selectors.person_page(person, request.user)
-    return render(request, "people/detail.html", {
-        "page": page, "person": person,
-        "can_manage_markers": access.can(request.user, Capability.MARKER_MANAGE),
-        "can_link": access.can(request.user, Capability.IDENTITY_LINK),
-        "high_harm_types": HIGH_HARM_MARKERS,
-    })
+    return render(
+        request,
+        "people/detail.html",
+        {
+            "page": page,
+            "person": person,
+            "can_manage_markers": access.can(request.user, Capability.MARKER_MANAGE),
+            "can_link": access.can(request.user, Capability.IDENTITY_LINK),
+            "high_harm_types": HIGH_HARM_MARKERS,
+        },
+    )
 
 
 def _person_in_reach(request: HttpRequest, pk: int) -> Person:
@@ -158,15 +177,17 @@ def link(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error("other", "There is no record with that reference. Check the number on the record.")
         else:
             try:
-                services.identity_link(actor=request.user, person=person, other=other,
-                                       rationale=form.cleaned_data["rationale"])
+                services.identity_link(
+                    actor=request.user, person=person, other=other, rationale=form.cleaned_data["rationale"]
+                )
             except InvalidInput as exc:
                 apply_errors(form, exc)
             else:
                 messages.success(request, f"Linked with record {other.pk}: its markers now count for this child.")
                 return redirect("people:detail", pk=pk)
-    candidates = selectors.possible_duplicates(forenames=person.forenames, surname=person.surname,
-                                               date_of_birth=person.date_of_birth, exclude=[person.pk])
+    candidates = selectors.possible_duplicates(
+        forenames=person.forenames, surname=person.surname, date_of_birth=person.date_of_birth, exclude=[person.pk]
+    )
     return render(request, "people/link.html", {"form": form, "person": person, "candidates": candidates})
 
 

@@ -76,8 +76,15 @@ class MarkerType(models.TextChoices):
 # MP-3: a medium grade against any of these raises "grade does not reflect markers".
 HIGH_HARM_MARKERS = frozenset(
     {
-        MarkerType.FIREARMS, MarkerType.KNIVES, MarkerType.WEAPONS, MarkerType.SUICIDE, MarkerType.CSE,
-        MarkerType.CCE, MarkerType.COUNTY_LINES, MarkerType.TRAFFICKING, MarkerType.DEBT_BONDAGE,
+        MarkerType.FIREARMS,
+        MarkerType.KNIVES,
+        MarkerType.WEAPONS,
+        MarkerType.SUICIDE,
+        MarkerType.CSE,
+        MarkerType.CCE,
+        MarkerType.COUNTY_LINES,
+        MarkerType.TRAFFICKING,
+        MarkerType.DEBT_BONDAGE,
     }
 )
 

@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "childsafe.oversight",
     "childsafe.partners",
     "childsafe.scenarios",
+    "childsafe.demo",
 ]
 
 MIDDLEWARE = [

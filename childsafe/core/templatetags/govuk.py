@@ -31,8 +31,12 @@ def govuk_field(field: forms.BoundField, hint: str = "", classes: str = "") -> d
     value = field.value()
     date_parts = widget.decompress(value) if kind == "date" and not isinstance(value, list) else (value or ["", "", ""])
     return {
-        "field": field, "kind": kind, "hint": hint or field.help_text, "classes": classes,
-        "input_type": getattr(widget, "input_type", "text"), "date_parts": date_parts,
+        "field": field,
+        "kind": kind,
+        "hint": hint or field.help_text,
+        "classes": classes,
+        "input_type": getattr(widget, "input_type", "text"),
+        "date_parts": date_parts,
         "value": "" if value is None else value,
     }
 

@@ -31,9 +31,15 @@ class Command(BaseCommand):
         password = getpass.getpass("Password (12 characters or more): ")
         try:
             user = services.user_create(
-                actor=None, username=options["username"], role=options["role"], password=password, area=area,
-                organisation_id=options["organisation"], first_name=options["first_name"],
-                last_name=options["last_name"], channel="cli",
+                actor=None,
+                username=options["username"],
+                role=options["role"],
+                password=password,
+                area=area,
+                organisation_id=options["organisation"],
+                first_name=options["first_name"],
+                last_name=options["last_name"],
+                channel="cli",
             )
         except InvalidInput as exc:
             raise CommandError("; ".join(f"{k}: {v}" for k, v in exc.errors.items())) from None

@@ -17,5 +17,4 @@ class Command(BaseCommand):
         from childsafe.config.wsgi import application
 
         self.stdout.write(f"Childsafe is running at http://{options['host']}:{options['port']}/ (Ctrl+C to stop)")
-        serve(application, host=options["host"], port=options["port"], threads=options["threads"],
-              ident="childsafe")
+        serve(application, host=options["host"], port=options["port"], threads=options["threads"], ident="childsafe")
