@@ -131,21 +131,28 @@ class SweepResult:
 SWEEP_LEASE = "rules-sweep"
 
 
-def sweep(*, holder: str | None = None, lease_seconds: int = 300) -> SweepResult:
-    """Run every clock once. Only one worker sweeps at a time (a lease claimed by conditional update)."""
+def sweep(*, holder: str | None = None, lease_seconds: int = 300, use_lease: bool = True) -> SweepResult:
+    """Run every clock once. Only one worker sweeps at a time (a lease claimed by conditional update).
+
+    `use_lease=False` is for the replay alone, which is the only process on its throwaway database.
+    """
     holder = holder or f"pid-{os.getpid()}"
-    if not _claim_lease(SWEEP_LEASE, holder, lease_seconds):
+    if use_lease and not _claim_lease(SWEEP_LEASE, holder, lease_seconds):
         return SweepResult(skipped=True)
     try:
         result = SweepResult()
         now = clock.now()
+        open_alerts: dict[str, dict[tuple[str, str], Alert]] = {}
+        for alert in Alert.objects.open().only("pk", "rule_id", "subject_type", "subject_id", *_REFRESHED):
+            open_alerts.setdefault(alert.rule_id, {})[(alert.subject_type, alert.subject_id)] = alert
         for rule in all_rules():
             if rule.check is not None:
-                _sweep_rule(rule, now, result)
+                _sweep_rule(rule, now, result, open_alerts.get(rule.id, {}))
         _escalate(now, result)
         return result
     finally:
-        Lease.objects.filter(name=SWEEP_LEASE, holder=holder).update(holder="", until=None)
+        if use_lease:
+            Lease.objects.filter(name=SWEEP_LEASE, holder=holder).update(holder="", until=None)
 
 
 def _claim_lease(name: str, holder: str, seconds: int) -> bool:
@@ -157,11 +164,12 @@ def _claim_lease(name: str, holder: str, seconds: int) -> bool:
     return claimed == 1
 
 
-def _sweep_rule(rule: Rule, now: datetime, result: SweepResult) -> None:
+def _sweep_rule(rule: Rule, now: datetime, result: SweepResult, open_alerts: dict[tuple[str, str], Alert]) -> None:
     assert rule.check is not None
     findings = {(f.subject_type, f.subject_id): f for f in rule.check(now)}
+    if not findings and not open_alerts:
+        return
     with transaction.atomic():
-        open_alerts = {(a.subject_type, a.subject_id): a for a in Alert.objects.open().filter(rule_id=rule.id)}
         for key, finding in findings.items():
             alert = open_alerts.get(key)
             if alert is None:
@@ -186,6 +194,20 @@ def _raise(rule: Rule, finding: Finding, now: datetime) -> bool:
         return False
 
 
+_REFRESHED = (
+    "subject_label",
+    "person_id",
+    "person_label",
+    "owner_role",
+    "owner_user_id",
+    "owner_area_id",
+    "due_by",
+    "severity",
+    "reason",
+    "url",
+)
+
+
 def _finding_fields(f: Finding) -> dict:
     return {
         "subject_type": f.subject_type,
@@ -206,7 +228,9 @@ def _finding_fields(f: Finding) -> dict:
 def _refresh(alert: Alert, finding: Finding, now: datetime) -> None:
     fields = _finding_fields(finding)
     changed = {k: v for k, v in fields.items() if getattr(alert, k) != v}
-    Alert.objects.filter(pk=alert.pk).update(last_seen_at=now, **changed)
+    # last_seen_at is only written when something changed, so an unchanged sweep writes nothing.
+    if changed:
+        Alert.objects.filter(pk=alert.pk, cleared_at__isnull=True).update(last_seen_at=now, **changed)
 
 
 def _escalate(now: datetime, result: SweepResult) -> None:

@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from django.db import connections
+
+from childsafe.scenarios.loader import ScenarioError
+from childsafe.scenarios.replay import Replay
+
+
+class Command(BaseCommand):
+    help = "Replay assurance scenarios (YAML) on a fresh database and report what Childsafe did."
+
+    def add_arguments(self, parser):
+        parser.add_argument("files", nargs="+", help="Scenario files (../shared/scenarios/report/*.yaml).")
+        parser.add_argument("--json", action="store_true", help="Print the reports as JSON.")
+        parser.add_argument(
+            "--keep-database",
+            action="store_true",
+            help="Run against the configured database instead of a throwaway one.",
+        )
+
+    def handle(self, *args, **options):
+        throwaway = os.environ.get("CHILDSAFE_REPLAY_DATABASE")
+        template = None
+        if throwaway and not options["keep_database"]:
+            call_command("migrate", verbosity=0, interactive=False)
+            connections.close_all()
+            template = Path(throwaway).with_suffix(".template")
+            shutil.copyfile(throwaway, template)
+        reports, failed, broken = [], 0, 0
+        for name in options["files"]:
+            if template is not None:
+                connections.close_all()
+                shutil.copyfile(template, throwaway)
+            try:
+                report = Replay.from_file(name).run()
+            except ScenarioError as exc:
+                broken += 1
+                self.stderr.write(f"Error: {exc}")
+                reports.append({"path": name, "error": str(exc), "passed": False})
+                continue
+            failed += 0 if report.passed else 1
+            reports.append({"path": name, **report.as_json()})
+            if not options["json"]:
+                self._print(name, report)
+        if options["json"]:
+            self.stdout.write(json.dumps(reports if len(reports) > 1 else reports[0], indent=2))
+        else:
+            total = len(options["files"])
+            self.stdout.write(f"{total - failed - broken} passed, {failed + broken} failed")
+        if broken:
+            sys.exit(2)
+        if failed:
+            sys.exit(1)
+
+    def _print(self, name, report):
+        mark = "PASS" if report.passed else "FAIL"
+        self.stdout.write(f"{mark} {report.id}: {report.title} ({name})")
+        for exp in report.expectations:
+            shown = {k: v for k, v in exp.items() if k not in {"held", "note"}}
+            note = f" ({exp['note']})" if exp.get("note") else ""
+            self.stdout.write(f"  [{'x' if exp['held'] else ' '}] {shown}{note}")
+        for refused in report.refused:
+            self.stdout.write(f"  refused: {refused['step']} by {refused['rule']}: {refused['message']}")
