@@ -56,6 +56,10 @@ class Rule:
     source: str  # the report section the rule answers
     app: str
     check: Callable[[datetime], Iterable[Finding]] | None = field(default=None, compare=False)
+    # When, after `now`, this clock's findings could next change without any new write: the earliest
+    # deadline still ahead. None from the function means "only a write changes it". A clock without a
+    # horizon function is assumed to change at any time (the replay then ticks every 5 minutes).
+    horizon: Callable[[datetime], datetime | None] | None = field(default=None, compare=False)
 
     @property
     def is_clock(self) -> bool:
@@ -66,23 +70,36 @@ _RULES: dict[str, Rule] = {}
 
 
 def register(
-    rule_id: str, *, kind: str, title: str, source: str, check: Callable[[datetime], Iterable[Finding]] | None = None
+    rule_id: str,
+    *,
+    kind: str,
+    title: str,
+    source: str,
+    check: Callable[[datetime], Iterable[Finding]] | None = None,
+    horizon: Callable[[datetime], datetime | None] | None = None,
 ) -> Rule:
     if kind not in KINDS:
         raise ValueError(f"Rule {rule_id}: unknown kind {kind!r}.")
     app = check.__module__.split(".")[1] if check else "core"
-    rule = Rule(rule_id, kind, title, source, app, check)
+    rule = Rule(rule_id, kind, title, source, app, check, horizon)
     if rule_id in _RULES and _RULES[rule_id] != rule:
         raise ValueError(f"Rule {rule_id} is registered twice: each rule lives once.")
     _RULES[rule_id] = rule
     return rule
 
 
-def clock_rule(rule_id: str, *, kind: str = "clock", title: str, source: str):
+def clock_rule(
+    rule_id: str,
+    *,
+    kind: str = "clock",
+    title: str,
+    source: str,
+    horizon: Callable[[datetime], datetime | None] | None = None,
+):
     """Decorator form of `register` for a clock's check function."""
 
     def wrap(fn: Callable[[datetime], Iterable[Finding]]):
-        register(rule_id, kind=kind, title=title, source=source, check=fn)
+        register(rule_id, kind=kind, title=title, source=source, check=fn, horizon=horizon)
         return fn
 
     return wrap
@@ -231,6 +248,28 @@ def _refresh(alert: Alert, finding: Finding, now: datetime) -> None:
     # last_seen_at is only written when something changed, so an unchanged sweep writes nothing.
     if changed:
         Alert.objects.filter(pk=alert.pk, cleared_at__isnull=True).update(last_seen_at=now, **changed)
+
+
+def next_change(now: datetime, *, fallback: timedelta) -> datetime | None:
+    """The earliest time after `now` at which a sweep could find something new, absent new writes.
+
+    The replay uses it to jump between deadlines instead of sweeping every few minutes of a long gap.
+    """
+    candidates: list[datetime] = []
+    for rule in all_rules():
+        if rule.check is None:
+            continue
+        if rule.horizon is None:
+            candidates.append(now + fallback)
+            continue
+        when = rule.horizon(now)
+        if when is not None:
+            candidates.append(max(when, now))
+    after = timedelta(minutes=int(policy.get(policy.ALERT_ESCALATE_AFTER.key)))
+    waiting = Alert.objects.open().filter(acknowledged_at__isnull=True)
+    for raised, escalated in waiting.values_list("raised_at", "escalated_at"):
+        candidates.append(max((escalated or raised) + after, now))
+    return min(candidates) if candidates else None
 
 
 def _escalate(now: datetime, result: SweepResult) -> None:

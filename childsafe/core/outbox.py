@@ -9,6 +9,7 @@ the message again. See docs/adr/0003-worker-and-outbox.md.
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -21,7 +22,9 @@ from childsafe.core.transports import Outgoing, TransportError, get_transport
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=2)
+# Longer than the slowest SMTP conversation (EMAIL_TIMEOUT, 30 s), so a live worker keeps its claim.
+# The environment may shorten it: the crash-recovery tests run real workers on the real clock.
+LEASE = timedelta(seconds=int(os.environ.get("CHILDSAFE_OUTBOX_LEASE_SECONDS", "120")))
 MAX_ATTEMPTS = 12
 BACKOFF_BASE_SECONDS = 30
 BACKOFF_CAP = timedelta(hours=1)
@@ -69,7 +72,10 @@ def enqueue(
 
 def backoff(attempts: int) -> timedelta:
     """30 s, 1 min, 2 min, 4 min ... capped at one hour."""
-    return min(timedelta(seconds=BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0)), BACKOFF_CAP)
+    # The exponent is capped too: attempts also count claims lost to crashed workers, so it can grow
+    # past MAX_ATTEMPTS, and 30 * 2**n seconds overflows timedelta from n = 42.
+    doublings = min(max(attempts - 1, 0), 20)
+    return min(timedelta(seconds=BACKOFF_BASE_SECONDS * 2**doublings), BACKOFF_CAP)
 
 
 def _claimable(now: datetime) -> Q:
@@ -97,6 +103,21 @@ def claim(worker: str, *, limit: int = 20) -> list[OutboxMessage]:
             if len(claimed) >= limit:
                 break
     return list(OutboxMessage.objects.filter(pk__in=claimed).order_by("next_attempt_at", "id"))
+
+
+def next_due(now: datetime) -> datetime | None:
+    """When the next waiting message falls due (or a held lease runs out): the replay jumps there."""
+    pending = OutboxMessage.objects.filter(status=OutboxStatus.PENDING).order_by("next_attempt_at")
+    leased = OutboxMessage.objects.filter(status=OutboxStatus.SENDING).order_by("lease_until")
+    times = [
+        t
+        for t in (
+            pending.values_list("next_attempt_at", flat=True).first(),
+            leased.values_list("lease_until", flat=True).first(),
+        )
+        if t is not None
+    ]
+    return max(min(times), now) if times else None
 
 
 @dataclass

@@ -10,8 +10,14 @@ from childsafe.core.models import OutboxMessage, OutboxStatus, Severity
 from childsafe.core.roles import Role
 
 
+def _no_deadline(now: datetime) -> None:
+    # A message only becomes dead through a delivery attempt (a write), never by time alone.
+    return None
+
+
 @clock_rule(
     "SYS-1",
+    horizon=_no_deadline,
     kind="alert",
     title="A message to a partner could not be delivered",
     source="Report, summary: automated systems aren't used to tell schools ... delays in telling the "

@@ -389,13 +389,21 @@ class Replay:
         return outcome
 
     def _advance_to(self, when: datetime) -> None:
-        """Move the clock, running delivery and the sweep at least every 5 simulated minutes."""
+        """Move the clock to `when`, running the worker's round at every moment something could change.
+
+        That is every deadline a clock rule declares (its horizon), every message falling due, every
+        escalation, and at least every 5 simulated minutes for a clock that declares no horizon. So an
+        alert is raised at its deadline, never later than a worker sweeping every 5 minutes would.
+        """
         while True:
             now = clock.now()
             self._tick()
             if now >= when:
                 return
-            clock.set_now(min(now + TICK, when))
+            upcoming = [t for t in (engine.next_change(now, fallback=TICK), outbox.next_due(now)) if t is not None]
+            step_to = min([when, *upcoming])
+            # Never stand still: a horizon at `now` means the tick above already dealt with it.
+            clock.set_now(step_to if step_to > now else min(now + TICK, when))
 
     def _tick(self) -> None:
         # The worker's round, at simulated time: delivery stamps delivered_at with clock.now().
