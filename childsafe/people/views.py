@@ -91,19 +91,17 @@ def create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     reasons = request.session.get(JUSTIFICATION_SESSION_KEY, {})
-    justification = reasons.get(str(pk), "")
     reason_form = JustificationForm(request.POST or None)
     if request.method == "POST" and reason_form.is_valid():
-        justification = reason_form.cleaned_data["reason"]
-        reasons[str(pk)] = justification
+        # The reason is kept for this session and logged with every view of the record that follows.
+        reasons[str(pk)] = reason_form.cleaned_data["reason"]
         request.session[JUSTIFICATION_SESSION_KEY] = reasons
+        return redirect("people:detail", pk=pk)
     try:
-        person, decision = person_for_user(request.user, pk, justification=justification)
+        person, decision = person_for_user(request.user, pk, justification=reasons.get(str(pk), ""))
     except JustificationRequired:
         target = get_object_or_404(Person.objects.only("pk", "forenames", "surname"), pk=pk)
         return render(request, "people/justify.html", {"form": reason_form, "person": target})
-    if request.method == "POST":
-        return redirect("people:detail", pk=pk)
     if decision.partner_view:
         return render(request, "partners/child.html", {"person": person})
     page = selectors.person_page(person, request.user)
