@@ -207,12 +207,13 @@ def alert_acknowledge(*, actor: User, alert: Alert, note: str = "") -> Alert:
 def outbox_retry(*, actor: User, message: OutboxMessage) -> OutboxMessage:
     """Put a dead-lettered message back in the queue (after its address has been corrected, say)."""
     access.require(actor, Capability.OUTBOX_MANAGE)
-    if message.status != OutboxStatus.DEAD:
-        raise InvalidInput({"message": "Only a message that has failed can be sent again."})
     with transaction.atomic():
-        OutboxMessage.objects.filter(pk=message.pk, status=OutboxStatus.DEAD).update(
+        # Conditional on the row's status now, not on what the caller last read.
+        requeued = OutboxMessage.objects.filter(pk=message.pk, status=OutboxStatus.DEAD).update(
             status=OutboxStatus.PENDING, next_attempt_at=clock.now(), attempts=0, last_error=""
         )
+        if not requeued:
+            raise InvalidInput({"message": "Only a message that has failed can be sent again."})
         audit.record(
             actor=actor,
             category=AuditCategory.ALTERATION,
