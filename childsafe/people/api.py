@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from childsafe.core import access
 from childsafe.core.errors import InvalidInput
@@ -161,12 +161,15 @@ def create(request: HttpRequest, payload: PersonIn):
         address=services.AddressInput(**address) if address else None,
         **data,
     )
-    return 201, PersonCreatedOut(
-        person=_person_out(created.person),
-        prompts=[PromptOut(rule_id=p.rule_id, message=p.message) for p in created.prompts],
-        possible_duplicates=[
-            DuplicateOut(id=p.pk, score=m.score, reasons=m.reasons) for p, m in created.possible_duplicates
-        ],
+    return Status(
+        201,
+        PersonCreatedOut(
+            person=_person_out(created.person),
+            prompts=[PromptOut(rule_id=p.rule_id, message=p.message) for p in created.prompts],
+            possible_duplicates=[
+                DuplicateOut(id=p.pk, score=m.score, reasons=m.reasons) for p, m in created.possible_duplicates
+            ],
+        ),
     )
 
 
@@ -181,11 +184,14 @@ def add_marker(request: HttpRequest, person_id: int, payload: MarkerIn, justific
         event_type="person.api_read",
     )
     marker = services.marker_add(actor=request.user, person=person, channel="api", **payload.dict())  # type: ignore[arg-type]
-    return 201, MarkerOut(
-        type=marker.type,
-        label=marker.get_type_display(),
-        start_date=marker.start_date,
-        review_date=marker.review_date,
-        source=marker.source,
-        on_record=marker.person_id,
+    return Status(
+        201,
+        MarkerOut(
+            type=marker.type,
+            label=marker.get_type_display(),
+            start_date=marker.start_date,
+            review_date=marker.review_date,
+            source=marker.source,
+            on_record=marker.person_id,
+        ),
     )

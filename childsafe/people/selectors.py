@@ -64,7 +64,8 @@ def possible_duplicates(
     fkey = identity.phonetic_key(forenames)
     q = Q()
     if key:
-        q |= Q(surname_key=key)
+        # Sounds alike, or starts alike: metaphone misses "Hughs"/"Hughes", a prefix catches it.
+        q |= Q(surname_key=key) | Q(surname__istartswith=identity.normalise(surname)[:3])
     if date_of_birth is not None:
         dobs = [date_of_birth] + ([t] if (t := identity.transposed(date_of_birth)) else [])
         q |= Q(date_of_birth__in=dobs)
@@ -104,7 +105,7 @@ def search(
         forenames = surname = ""
     q = Q()
     if surname:
-        q |= Q(surname_key=identity.phonetic_key(surname)) | Q(surname__istartswith=surname)
+        q |= Q(surname_key=identity.phonetic_key(surname)) | Q(surname__istartswith=surname[:3])
         q |= Q(pk__in=PersonName.objects.filter(surname_key=identity.phonetic_key(surname)).values("person_id"))
         if not forenames:
             q |= Q(forenames__istartswith=surname)
