@@ -25,8 +25,15 @@ def make_user(db, areas):
     from childsafe.core import services
 
     def make(username: str, role: str, area: str | None = None, **extra):
-        return services.user_create(actor=None, username=username, role=role, password=PASSWORD,
-                                    area=areas[area] if area else None, check_password=False, **extra)
+        return services.user_create(
+            actor=None,
+            username=username,
+            role=role,
+            password=PASSWORD,
+            area=areas[area] if area else None,
+            check_password=False,
+            **extra,
+        )
 
     return make
 
@@ -35,34 +42,52 @@ def make_user(db, areas):
 def york(db):
     from childsafe.people import services
 
-    return services.organisation_create(actor=None, type="local_authority", name="City of York Council",
-                                        email="mash@york.test", manager_email="manager@york.test")
+    return services.organisation_create(
+        actor=None,
+        type="local_authority",
+        name="City of York Council",
+        email="mash@york.test",
+        manager_email="manager@york.test",
+    )
 
 
 @pytest.fixture
 def north_yorkshire(db):
     from childsafe.people import services
 
-    return services.organisation_create(actor=None, type="local_authority", name="North Yorkshire Council",
-                                        email="cs-missing@nyc.test")
+    return services.organisation_create(
+        actor=None, type="local_authority", name="North Yorkshire Council", email="cs-missing@nyc.test"
+    )
 
 
 @pytest.fixture
 def hill_primary(york):
     from childsafe.people import services
 
-    return services.organisation_create(actor=None, type="school", name="Hill Primary", urn="120001",
-                                        local_authority=york, key_adult_email="dsl@hill.test",
-                                        calendar={"base": "england_default"})
+    return services.organisation_create(
+        actor=None,
+        type="school",
+        name="Hill Primary",
+        urn="120001",
+        local_authority=york,
+        key_adult_email="dsl@hill.test",
+        calendar={"base": "england_default"},
+    )
 
 
 @pytest.fixture
 def ouse_academy(york):
     from childsafe.people import services
 
-    return services.organisation_create(actor=None, type="school", name="Ouse Academy", urn="137002",
-                                        local_authority=york, key_adult_email="dsl@ouse.test",
-                                        calendar={"base": "england_default"})
+    return services.organisation_create(
+        actor=None,
+        type="school",
+        name="Ouse Academy",
+        urn="137002",
+        local_authority=york,
+        key_adult_email="dsl@ouse.test",
+        calendar={"base": "england_default"},
+    )
 
 
 @pytest.fixture
@@ -88,8 +113,14 @@ def ella(db, hill_primary, york):
     from childsafe.people import services
 
     created = services.person_create(
-        actor=None, forenames="Ella", surname="Hughes", date_of_birth=date(2014, 5, 20), sex="female",
-        ethnicity_self_defined="W1", school=hill_primary, local_authority=york,
+        actor=None,
+        forenames="Ella",
+        surname="Hughes",
+        date_of_birth=date(2014, 5, 20),
+        sex="female",
+        ethnicity_self_defined="W1",
+        school=hill_primary,
+        local_authority=york,
         address=services.AddressInput(line1="12 Mill Street", town="York", postcode="YO1 7AA"),
     )
     services.marker_add(actor=None, person=created.person, type="firearms", source="Intelligence log 4471")

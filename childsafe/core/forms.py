@@ -24,8 +24,6 @@ class GovukDateWidget(forms.MultiWidget):
 class GovukDateField(forms.MultiValueField):
     """A date as day, month and year, with the error messages the Design System recommends."""
 
-    widget = GovukDateWidget
-
     def __init__(self, *, label_for_errors: str = "date", **kwargs: Any) -> None:
         self.label_for_errors = label_for_errors
         fields = (forms.CharField(), forms.CharField(), forms.CharField())

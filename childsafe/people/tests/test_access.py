@@ -42,8 +42,9 @@ def test_colleague_in_another_area_gives_a_reason_first_and_the_reason_is_logged
     refused = client.post(f"/people/{ella.pk}/", {"reason": ""})
     assert b"Enter why you need to open this record" in refused.content
 
-    opened = client.post(f"/people/{ella.pk}/", {"reason": "Attending a call at her grandmother's in Whitby"},
-                         follow=True)
+    opened = client.post(
+        f"/people/{ella.pk}/", {"reason": "Attending a call at her grandmother's in Whitby"}, follow=True
+    )
     assert b"Firearms" in opened.content
     event = views_of(ella, user).get()
     assert event.justification == "Attending a call at her grandmother's in Whitby"

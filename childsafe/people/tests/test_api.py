@@ -63,18 +63,27 @@ def test_wrong_school_gets_404_through_the_api(token_for, ella):
 @pytest.mark.django_db
 def test_create_returns_possible_duplicates_and_validation_names_the_field(token_for, ella):
     client = api(token_for("handler"))
-    created = client.post("/api/v1/people/", {"forenames": "Ela", "surname": "Hughes", "date_of_birth": "2014-05-20"},
-                          content_type="application/json")
+    created = client.post(
+        "/api/v1/people/",
+        {"forenames": "Ela", "surname": "Hughes", "date_of_birth": "2014-05-20"},
+        content_type="application/json",
+    )
     assert created.status_code == 201, created.content
     body = created.json()
     assert body["prompts"][0]["rule_id"] == "PL-2"
     assert body["possible_duplicates"][0]["id"] == ella.pk
 
-    bad = client.post("/api/v1/people/", {"forenames": "A", "surname": "B", "date_of_birth": "2009-13-01"},
-                      content_type="application/json")
+    bad = client.post(
+        "/api/v1/people/",
+        {"forenames": "A", "surname": "B", "date_of_birth": "2009-13-01"},
+        content_type="application/json",
+    )
     assert bad.status_code == 422 and "date_of_birth" in bad.json()["errors"]
-    bad = client.post("/api/v1/people/", {"forenames": "A", "surname": "B", "ethnicity_self_defined": "ZZ"},
-                      content_type="application/json")
+    bad = client.post(
+        "/api/v1/people/",
+        {"forenames": "A", "surname": "B", "ethnicity_self_defined": "ZZ"},
+        content_type="application/json",
+    )
     assert bad.status_code == 422
     assert "ethnicity_self_defined" in bad.json()["errors"]
     assert Person.objects.count() == 2
@@ -82,11 +91,13 @@ def test_create_returns_possible_duplicates_and_validation_names_the_field(token
 
 @pytest.mark.django_db
 def test_marker_via_api_and_role_refusal(token_for, ella):
-    added = api(token_for("handler")).post(f"/api/v1/people/{ella.pk}/markers", {"type": "knives", "source": "PNC"},
-                                           content_type="application/json")
+    added = api(token_for("handler")).post(
+        f"/api/v1/people/{ella.pk}/markers", {"type": "knives", "source": "PNC"}, content_type="application/json"
+    )
     assert added.status_code == 201 and added.json()["type"] == "knives"
-    refused = api(token_for("pfcc")).post(f"/api/v1/people/{ella.pk}/markers", {"type": "knives", "source": "x"},
-                                          content_type="application/json")
+    refused = api(token_for("pfcc")).post(
+        f"/api/v1/people/{ella.pk}/markers", {"type": "knives", "source": "x"}, content_type="application/json"
+    )
     assert refused.status_code == 403 and refused["Content-Type"] == "application/problem+json"
 
 

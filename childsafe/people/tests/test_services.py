@@ -29,9 +29,13 @@ def last_event(event_type: str) -> AuditEvent:
 
 @pytest.mark.django_db
 def test_person_create_is_audited_as_collection_with_new_values(officer):
-    created = services.person_create(actor=officer, forenames="Noah", surname="Begum", date_of_birth="2012-03-03",
-                                     address=services.AddressInput(line1="5 Bridge Street", town="York",
-                                                                   postcode="yo16aa"))
+    created = services.person_create(
+        actor=officer,
+        forenames="Noah",
+        surname="Begum",
+        date_of_birth="2012-03-03",
+        address=services.AddressInput(line1="5 Bridge Street", town="York", postcode="yo16aa"),
+    )
     event = last_event("person.create")
     assert event.category == "collection" and event.actor == officer
     assert event.person_id == created.person.pk
@@ -63,7 +67,9 @@ def test_marker_add_and_end_are_audited(officer, ella):
 def test_relationship_and_enrolment_are_audited(officer, ella, ouse_academy):
     other = services.person_create(actor=officer, forenames="Josh", surname="Hughes", date_of_birth="2009-09-02")
     services.relationship_add(actor=officer, from_person=other.person, to_person=ella, type="sibling")
-    assert AuditEvent.objects.filter(event_type="relationship.add", person_id__in=[ella.pk, other.person.pk]).count() == 2
+    assert (
+        AuditEvent.objects.filter(event_type="relationship.add", person_id__in=[ella.pk, other.person.pk]).count() == 2
+    )
     services.school_enrol(actor=officer, person=ella, school=ouse_academy)
     assert last_event("school.enrol").new_values["school"] == ouse_academy.pk
     current = ella.enrolments.filter(valid_to__isnull=True).get()
@@ -137,8 +143,12 @@ def test_unknown_marker_type_and_bad_postcode_are_refused(officer, ella):
     assert "not a warning marker" in caught.value.errors["type"]
     assert WarningMarker.objects.filter(person=ella).count() == 1
     with pytest.raises(InvalidInput) as caught:
-        services.person_create(actor=officer, forenames="A", surname="B",
-                               address=services.AddressInput(line1="1 Road", town="York", postcode="NOT A CODE"))
+        services.person_create(
+            actor=officer,
+            forenames="A",
+            surname="B",
+            address=services.AddressInput(line1="1 Road", town="York", postcode="NOT A CODE"),
+        )
     assert "UK postcode" in caught.value.errors["address"]
 
 
@@ -148,8 +158,9 @@ def test_markers_follow_their_dates(officer, ella):
     services.marker_add(actor=officer, person=ella, type="missing", source="x", start_date=today + timedelta(days=3))
     assert "missing" not in selectors.marker_types_for(ella.pk)
     with pytest.raises(InvalidInput) as caught:
-        services.marker_add(actor=officer, person=ella, type="drugs", source="x", start_date="2024-05-01",
-                            review_date="2024-04-01")
+        services.marker_add(
+            actor=officer, person=ella, type="drugs", source="x", start_date="2024-05-01", review_date="2024-04-01"
+        )
     assert "on or after the start date" in caught.value.errors["review_date"]
 
 
@@ -157,8 +168,9 @@ def test_markers_follow_their_dates(officer, ella):
 def test_script_in_free_text_is_shown_escaped(officer, client):
     from conftest import PASSWORD
 
-    created = services.person_create(actor=officer, forenames="Amy", surname="Walsh",
-                                     notes='<script>alert("x")</script> said "hi"')
+    created = services.person_create(
+        actor=officer, forenames="Amy", surname="Walsh", notes='<script>alert("x")</script> said "hi"'
+    )
     client.login(username=officer.username, password=PASSWORD)
     page = client.get(f"/people/{created.person.pk}/").content.decode()
     assert "<script>alert" not in page

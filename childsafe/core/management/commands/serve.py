@@ -12,7 +12,7 @@ class Command(BaseCommand):
         parser.add_argument("--threads", type=int, default=8)
 
     def handle(self, *args, **options):
-        from waitress import serve
+        from waitress import serve  # type: ignore[import-untyped]
 
         from childsafe.config.wsgi import application
 
