@@ -317,3 +317,28 @@ class Lease(models.Model):
     name = models.CharField(max_length=40, unique=True)
     holder = models.CharField(max_length=100, blank=True, default="")
     until = models.DateTimeField(null=True, blank=True)
+
+
+class LanguagePhrase(models.Model):
+    """A victim-blaming or adultifying phrase (QG-1) and the wording to use instead. Configurable."""
+
+    phrase = models.CharField(max_length=120, unique=True)
+    suggestion = models.CharField(max_length=300)
+    active = models.BooleanField(default=True)
+
+    def __str__(self) -> str:
+        return self.phrase
+
+
+class LanguageFlag(models.Model):
+    """Each time a phrase was found as someone wrote: the counts QG-1 and QG-3 report."""
+
+    phrase = models.ForeignKey(LanguagePhrase, on_delete=models.PROTECT, related_name="flags")
+    at = models.DateTimeField()
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    field = models.CharField(max_length=60)
+    subject_type = models.CharField(max_length=80, blank=True, default="")
+    subject_id = models.CharField(max_length=64, blank=True, default="")
+
+    class Meta:
+        indexes = [models.Index(fields=["phrase", "at"], name="language_flags_by_phrase")]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 
+from childsafe.core import engine
 from childsafe.core.engine import Finding, clock_rule
 from childsafe.core.models import OutboxMessage, OutboxStatus, Severity
 from childsafe.core.roles import Role
@@ -40,3 +41,13 @@ def dead_letters(now: datetime) -> Iterator[Finding]:
             f"{message.last_error[:200]}",
             url=f"/oversight/outbox/{message.pk}/",
         )
+
+
+engine.register(
+    "QG-1",
+    kind="prompt",
+    title="Victim-blaming and adultifying language is flagged as it is written, with a better wording",
+    source="Report, 'The initial response to reports of missing children remains inconsistent': CIIs "
+    "recorded 'not out of character for this child to go missing' and 'she appears to engage in risky "
+    "business'.",
+)

@@ -248,3 +248,17 @@ class IdentityLink(models.Model):
 
     def __str__(self) -> str:
         return f"Records {self.person_a_id} and {self.person_b_id} are the same person"
+
+
+class IntelligenceCheck(models.Model):
+    """What the intelligence check showed (CR-4), kept with the record that asked for it."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="intelligence_checks")
+    context_type = models.CharField(max_length=80)
+    context_id = models.CharField(max_length=64)
+    at = models.DateTimeField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    shown = models.JSONField()
+
+    class Meta:
+        indexes = [models.Index(fields=["context_type", "context_id"], name="intel_check_by_record")]

@@ -59,32 +59,45 @@ def marker_types_for(person_id: int) -> set[str]:
 def possible_duplicates(
     *, forenames: str, surname: str, date_of_birth: date | None, exclude: list[int] | None = None, limit: int = 10
 ) -> list[tuple[Person, identity.Match]]:
-    """People who may be this person (PL-2), best first, each with why it matched."""
+    """People who may be this person (PL-2), best first, each with why it matched.
+
+    Candidates come in order of how telling the evidence is, each query small and indexed, so that a
+    common surname at force scale can't crowd out the same date of birth: (1) the same or day/month-
+    swapped date of birth; (2) a surname that sounds or starts alike, born the same year or either side;
+    (3) without a date of birth, a surname that sounds alike.
+    """
     key = identity.phonetic_key(surname)
     fkey = identity.phonetic_key(forenames)
-    q = Q()
+    prefix = identity.normalise(surname)[:3]
+    name_q = Q()
     if key:
         # Sounds alike, or starts alike: metaphone misses "Hughs"/"Hughes", a prefix catches it.
-        q |= Q(surname_key=key) | Q(surname__istartswith=identity.normalise(surname)[:3])
+        name_q = Q(surname_key=key) | Q(surname__istartswith=prefix)
+        name_q |= Q(pk__in=PersonName.objects.filter(surname_key=key).values("person_id"))
+    queries = []
     if date_of_birth is not None:
         dobs = [date_of_birth] + ([t] if (t := identity.transposed(date_of_birth)) else [])
-        q |= Q(date_of_birth__in=dobs)
+        queries.append(Q(date_of_birth__in=dobs))
+        years = [date_of_birth.year - 1, date_of_birth.year, date_of_birth.year + 1]
+        if name_q:
+            queries.append(name_q & Q(date_of_birth__year__in=years))
         if fkey:
-            q |= Q(forename_key=fkey, date_of_birth__year=date_of_birth.year)
-    if not q:
-        return []
-    alias_ids = PersonName.objects.filter(surname_key=key).values("person_id") if key else []
-    candidates = Person.objects.filter(q | Q(pk__in=alias_ids)) if key else Person.objects.filter(q)
-    if exclude:
-        candidates = candidates.exclude(pk__in=exclude)
+            queries.append(Q(forename_key=fkey, date_of_birth__year=date_of_birth.year))
+    elif name_q:
+        queries.append(name_q)
+    seen: set[int] = set(exclude or [])
     scored = []
-    for person in candidates.only("pk", "forenames", "surname", "date_of_birth")[:500]:
-        match = identity.score(
-            forenames, surname, date_of_birth, person.forenames, person.surname, person.date_of_birth
-        )
-        if match.score >= identity.DUPLICATE_THRESHOLD:
-            match.person_id = person.pk
-            scored.append((person, match))
+    for q in queries:
+        for person in (
+            Person.objects.filter(q).exclude(pk__in=seen).only("pk", "forenames", "surname", "date_of_birth")[:500]
+        ):
+            seen.add(person.pk)
+            match = identity.score(
+                forenames, surname, date_of_birth, person.forenames, person.surname, person.date_of_birth
+            )
+            if match.score >= identity.DUPLICATE_THRESHOLD:
+                match.person_id = person.pk
+                scored.append((person, match))
     scored.sort(key=lambda pm: pm[1].score, reverse=True)
     return scored[:limit]
 

@@ -1,0 +1,139 @@
+"""The intelligence check (CR-4): everything held on a child, put in front of the handler before grading.
+
+Each app registers a section provider, as for the chronology: a function that takes the ids of the
+child's records (the child and every linked duplicate, PL-2) and returns a section, in a fixed number
+of queries. Sections are shown in priority order: a priority-missing child's trigger plan comes first
+(MP-5). What was shown is stored with the record that asked (IntelligenceCheck), so a review can see
+exactly what the handler saw.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from django.db import transaction
+
+from childsafe.core import clock
+from childsafe.core.models import User
+from childsafe.people.models import IntelligenceCheck, Person
+from childsafe.people.selectors import active_markers, identity_cluster
+from childsafe.people.vocabulary import HIGH_HARM_MARKERS
+
+
+@dataclass
+class Section:
+    key: str  # markers, trigger_plan, missing_history, relationships, ...
+    title: str
+    items: list[str] = field(default_factory=list)
+    priority: int = 50  # lower first
+    warning: str = ""  # a one-line call to action shown above the items
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+Provider = Callable[[list[int]], Section | None]
+_providers: dict[str, Provider] = {}
+
+
+def provider(name: str) -> Callable[[Provider], Provider]:
+    def wrap(fn: Provider) -> Provider:
+        _providers[name] = fn
+        return fn
+
+    return wrap
+
+
+@dataclass
+class Picture:
+    person_id: int
+    person_name: str
+    cluster: list[int]
+    markers: list[str]
+    high_harm: list[str]
+    sections: list[Section]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "person_id": self.person_id,
+            "person_name": self.person_name,
+            "cluster": self.cluster,
+            "markers": self.markers,
+            "high_harm": self.high_harm,
+            "sections": [asdict(s) for s in self.sections],
+        }
+
+
+def picture(person: Person) -> Picture:
+    cluster = identity_cluster(person.pk)
+    sections = [s for s in (fn(cluster) for fn in _providers.values()) if s is not None]
+    sections.sort(key=lambda s: (s.priority, s.key))
+    markers_section = next((s for s in sections if s.key == "markers"), None)
+    markers = list(markers_section.data.get("types", [])) if markers_section else []
+    return Picture(
+        person.pk, person.full_name, cluster, markers, sorted(m for m in markers if m in HIGH_HARM_MARKERS), sections
+    )
+
+
+def intelligence_check(*, person: Person, actor: User | None, context_type: str, context_id: int | str) -> Picture:
+    """Build the picture and store what was shown with the record that asked for it (CR-4)."""
+    shown = picture(person)
+    with transaction.atomic():
+        IntelligenceCheck.objects.create(
+            person=person,
+            context_type=context_type,
+            context_id=str(context_id),
+            at=clock.now(),
+            by=actor,
+            shown=shown.as_json(),
+        )
+    return shown
+
+
+@provider("markers")
+def _markers(cluster: list[int]) -> Section:
+    markers = list(active_markers(cluster))
+    items = []
+    for m in markers:
+        where = "" if m.person_id == cluster[0] and len(cluster) == 1 else f" (record {m.person_id})"
+        items.append(f"{m.get_type_display()}{where}: {m.source}")
+    high = sorted({m.type for m in markers if m.type in HIGH_HARM_MARKERS})
+    return Section(
+        "markers",
+        "Warning markers",
+        items,
+        priority=10,
+        warning=f"High-harm markers: {', '.join(high)}. Grade on these, not on age." if high else "",
+        data={"types": sorted({m.type for m in markers})},
+    )
+
+
+@provider("relationships")
+def _relationships(cluster: list[int]) -> Section | None:
+    from childsafe.people.models import Relationship
+
+    flagged = {"sexual_offender", "violence", "firearms", "knives", "county_lines", "domestic_abuse"}
+    items = []
+    rels = Relationship.objects.filter(from_person_id__in=cluster, valid_to__isnull=True).select_related("to_person")
+    others = {r.to_person_id: r for r in rels}
+    rels_in = Relationship.objects.filter(to_person_id__in=cluster, valid_to__isnull=True).select_related("from_person")
+    others.update({r.from_person_id: r for r in rels_in})
+    if not others:
+        return None
+    other_markers: dict[int, set[str]] = {}
+    for pid, mtype in active_markers(list(others)).values_list("person_id", "type"):
+        other_markers.setdefault(pid, set()).add(mtype)
+    for pid, rel in others.items():
+        other = rel.to_person if rel.to_person_id == pid else rel.from_person
+        concern = sorted(other_markers.get(pid, set()) & flagged)
+        if concern or rel.type == "suspected_exploiter":
+            items.append(f"{rel.get_type_display()}: {other.full_name} (markers: {', '.join(concern) or 'none'})")
+    if not items:
+        return None
+    return Section(
+        "relationships",
+        "Links to flagged people",
+        items,
+        priority=30,
+        warning="This child is linked to people who may pose a risk.",
+    )
