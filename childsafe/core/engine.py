@@ -267,8 +267,13 @@ def next_change(now: datetime, *, fallback: timedelta) -> datetime | None:
             candidates.append(max(when, now))
     after = timedelta(minutes=int(policy.get(policy.ALERT_ESCALATE_AFTER.key)))
     waiting = Alert.objects.open().filter(acknowledged_at__isnull=True)
-    for raised, escalated in waiting.values_list("raised_at", "escalated_at"):
-        candidates.append(max((escalated or raised) + after, now))
+    for raised, escalated, owner_role, escalated_to in waiting.values_list(
+        "raised_at", "escalated_at", "owner_role", "escalated_to_role"
+    ):
+        due = (escalated or raised) + after
+        # Only alerts that can still go up a level, and not before this tick has dealt with them.
+        if ESCALATION.get(escalated_to or owner_role) and due > now:
+            candidates.append(due)
     return min(candidates) if candidates else None
 
 

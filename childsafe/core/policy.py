@@ -22,6 +22,11 @@ class PolicySetting:
     description: str
 
     def coerce(self, raw: Any) -> Any:
+        if self.unit == "list":
+            items = [item.strip() for item in str(raw).split(",") if item.strip()]
+            if not all(item.replace("_", "").isalnum() for item in items):
+                raise ValueError("Enter short codes separated by commas, like initial_inquiry,diary_appointment.")
+            return ",".join(items)
         if self.unit == "flag":
             if isinstance(raw, bool):
                 return raw

@@ -54,6 +54,14 @@ class Capability(models.TextChoices):
     ALERTS_TEAM = "alerts.team", "See the team's alerts"
     PARTNER_PORTAL = "partner.portal", "Use the partner portal"
     STATISTICS_VIEW = "statistics.view", "See force-level figures"
+    INCIDENT_RECORD = "incident.record", "Record and update incidents"
+    INCIDENT_SUPERVISE = "incident.supervise", "Approve a downgrade or a closure as a supervisor"
+    MISSING_GRADE = "missing.grade", "Grade a missing child's risk"
+    MISSING_WORK = "missing.work", "Work a missing-child investigation"
+    MISSING_SIGN_OFF = "missing.sign_off", "Sign off the closure of a missing episode"
+    TRIGGER_PLAN_MANAGE = "trigger_plan.manage", "Create and review trigger plans"
+    RHI_RECORD = "rhi.record", "Record a return home interview"
+    HOTSPOT_MANAGE = "hotspot.manage", "Own a hotspot's problem-solving plan"
 
 
 _POLICE_RECORD_ROLES = FORCE_WIDE_ROLES | AREA_ROLES | REASON_ROLES
@@ -75,7 +83,32 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     Capability.ALERTS_TEAM: frozenset(_SUPERVISING),
     Capability.PARTNER_PORTAL: frozenset(PARTNER_ROLES),
     Capability.STATISTICS_VIEW: frozenset({Role.SENIOR_LEADER, Role.PFCC_SCRUTINY, Role.ANALYST}),
+    Capability.INCIDENT_RECORD: frozenset(
+        {
+            Role.CALL_HANDLER,
+            Role.FIM,
+            Role.CII,
+            Role.RESPONSE_OFFICER,
+            Role.SUPERVISOR,
+            Role.INVESTIGATOR,
+            Role.MHET,
+            Role.VAT,
+        }
+    ),
+    Capability.INCIDENT_SUPERVISE: frozenset({Role.FIM, Role.CII, Role.SUPERVISOR}),
+    # MP-2: the FIM grades; an area CII regrades the medium-risk children it owns.
+    Capability.MISSING_GRADE: frozenset({Role.FIM, Role.CII}),
+    Capability.MISSING_WORK: frozenset(
+        {Role.CALL_HANDLER, Role.FIM, Role.CII, Role.RESPONSE_OFFICER, Role.SUPERVISOR, Role.INVESTIGATOR, Role.MHET}
+    ),
+    Capability.MISSING_SIGN_OFF: frozenset({Role.FIM, Role.CII, Role.SUPERVISOR}),
+    Capability.TRIGGER_PLAN_MANAGE: frozenset({Role.MHET, Role.FIM, Role.CII, Role.SUPERVISOR, Role.RESPONSE_OFFICER}),
+    Capability.RHI_RECORD: frozenset({Role.MHET, Role.LA_PARTNER}),
+    Capability.HOTSPOT_MANAGE: frozenset({Role.MHET, Role.SUPERVISOR, Role.CII, Role.SENIOR_LEADER}),
 }
+
+# Roles that may approve as a supervisor (CR-1 downgrade, MP-7 closure reason).
+SUPERVISING_ROLES = frozenset({Role.SUPERVISOR, Role.FIM, Role.CII, Role.SENIOR_LEADER})
 
 # Who an alert goes to when the owner leaves it: the next level up.
 ESCALATION: dict[str, str] = {

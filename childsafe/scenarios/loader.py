@@ -35,7 +35,16 @@ class NodeList(list):
 
 
 class _Loader(yaml.SafeLoader):
-    pass
+    """YAML 1.2 booleans only: `on`, `off`, `yes` and `no` stay words (FORMAT.md uses `on: ep`)."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
 
 
 def _mapping(loader: _Loader, node: yaml.MappingNode) -> Node:

@@ -27,6 +27,8 @@ INSTALLED_APPS = [
     "ninja",
     "childsafe.core",
     "childsafe.people",
+    "childsafe.incidents",
+    "childsafe.missing",
     "childsafe.oversight",
     "childsafe.partners",
     "childsafe.scenarios",

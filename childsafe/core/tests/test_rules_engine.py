@@ -24,8 +24,9 @@ def dead_message(key: str) -> OutboxMessage:
     from django.db import transaction
 
     with transaction.atomic():
-        message = outbox.enqueue(kind="missing_return", recipient="nobody@la.test", subject="s", body="b",
-                                 idempotency_key=key)
+        message = outbox.enqueue(
+            kind="missing_return", recipient="nobody@la.test", subject="s", body="b", idempotency_key=key
+        )
     OutboxMessage.objects.filter(pk=message.pk).update(status=OutboxStatus.DEAD, last_error="550 no such user")
     return message
 

@@ -1,7 +1,9 @@
 """The report's case studies (../shared/scenarios/report) are the acceptance tests.
 
 A scenario whose verbs all exist must pass. One that needs a verb a later capability brings is
-skipped, naming the verbs it waits for, so the list of what is left is always visible.
+skipped, naming the verbs it waits for; one whose only unmet expectations are for rules a later
+capability brings (s01's RF-7) is checked in full and then skipped, naming those rules. So the list
+of what is left is always visible, and nothing else can fail quietly.
 """
 
 from __future__ import annotations
@@ -36,4 +38,8 @@ def test_report_scenario(path):
         pytest.skip(f"waits for verbs: {', '.join(waiting)}")
     report = Replay.from_file(path).run()
     failed = [e for e in report.expectations if not e["held"]]
-    assert report.passed, failed
+    waiting_rules = [e for e in failed if "not implemented" in e.get("note", "")]
+    assert failed == waiting_rules, failed
+    if waiting_rules:
+        rules = ", ".join(sorted({str(e.get("alert") or e.get("rule")) for e in waiting_rules}))
+        pytest.skip(f"every expectation holds except those waiting for rules: {rules}")

@@ -38,7 +38,11 @@ class Registry:
 
 REGISTRY = Registry()
 
-VERB_MODULES = ["childsafe.scenarios.verbs.people"]
+VERB_MODULES = [
+    "childsafe.scenarios.verbs.people",
+    "childsafe.scenarios.verbs.incidents",
+    "childsafe.scenarios.verbs.missing",
+]
 
 
 def verb(name: str, *, fields: set[str], required: set[str] = frozenset(), description: str = ""):

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class IncidentsConfig(AppConfig):
+    name = "childsafe.incidents"
+    label = "incidents"
+    verbose_name = "Control room: incidents, THRIVE, grading, allocation"

@@ -1,0 +1,413 @@
+"""Control-room writes: record, update, THRIVE, regrade (CR-1), allocate (CR-2), close.
+
+Other apps add guards to closing an incident (MP-7 lives in missing/rules.py) and work to recording
+one (Operation Encompass, RF-9) through the two explicit registries below, so that incidents never
+imports the apps that build on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+
+from childsafe.core import access, audit, clock, language, policy
+from childsafe.core.errors import InvalidInput, Prompt, RuleRefusal
+from childsafe.core.models import AuditCategory, Team, User
+from childsafe.core.roles import SUPERVISING_ROLES, Capability
+from childsafe.incidents.models import (
+    CHILD_WELFARE_TYPES,
+    GradeChange,
+    Incident,
+    IncidentPerson,
+    IncidentType,
+    IncidentUpdate,
+    PersonRole,
+    ThriveAssessment,
+)
+from childsafe.people.intelligence import Picture, intelligence_check
+from childsafe.people.models import Person
+
+RESTRICTED_TEAM_KINDS = policy.define(
+    "incidents.cr2_restricted_team_kinds",
+    default="initial_inquiry,diary_appointment",
+    unit="list",
+    rule_id="CR-2",
+    description="Team kinds that may not take a child-welfare incident (comma-separated).",
+)
+
+CloseGuard = Callable[[Incident, User, str, User | None], None]
+RecordedHook = Callable[[Incident, User | None], list[Prompt]]
+CLOSE_GUARDS: list[CloseGuard] = []
+RECORDED_HOOKS: list[RecordedHook] = []
+
+
+def close_guard(fn: CloseGuard) -> CloseGuard:
+    CLOSE_GUARDS.append(fn)
+    return fn
+
+
+def recorded_hook(fn: RecordedHook) -> RecordedHook:
+    RECORDED_HOOKS.append(fn)
+    return fn
+
+
+@dataclass
+class ChildOnIncident:
+    person: Person
+    present: bool | None = None
+    resident: bool | None = None
+
+
+@dataclass
+class AdultOnIncident:
+    person: Person
+    role: str
+
+
+@dataclass
+class IncidentRecorded:
+    incident: Incident
+    prompts: list[Prompt] = field(default_factory=list)
+    pictures: dict[int, Picture] = field(default_factory=dict)
+
+
+def _text(
+    errors: dict[str, str], name: str, value: Any, label: str, *, required: bool = True, max_length: int = 10_000
+) -> str:
+    value = str(value or "").strip()
+    if required and not value:
+        errors[name] = f"Enter the {label}."
+    elif len(value) > max_length:
+        errors[name] = f"The {label} must be {max_length:,} characters or fewer."
+    return value
+
+
+def _next_reference() -> str:
+    day = clock.now().astimezone(clock.LONDON).strftime("%Y%m%d")
+    count = Incident.objects.filter(reference__startswith=f"NYP-{day}-").count()
+    return f"NYP-{day}-{count + 1:04d}"
+
+
+def concerns_children(incident: Incident) -> bool:
+    return incident.type in CHILD_WELFARE_TYPES or incident.people.filter(role=PersonRole.CHILD).exists()
+
+
+def incident_record(
+    *,
+    actor: User | None,
+    type: str,
+    grade: int,
+    location: str,
+    summary: str,
+    children: list[ChildOnIncident] | None = None,
+    adults: list[AdultOnIncident] | None = None,
+    evidence_advice_given: bool | None = None,
+    channel: str = "web",
+) -> IncidentRecorded:
+    """Record an incident. Runs the intelligence check on every child named (CR-4) and returns prompts."""
+    if actor is not None:
+        access.require(actor, Capability.INCIDENT_RECORD)
+    errors: dict[str, str] = {}
+    if type not in IncidentType.values:
+        errors["type"] = f"{type!r} is not an incident type. Use one of: {', '.join(IncidentType.values)}."
+    try:
+        grade = int(grade)
+        if grade not in (1, 2, 3, 4):
+            raise ValueError
+    except (TypeError, ValueError):
+        errors["grade"] = "Choose a grade from 1 (emergency) to 4 (resolved without deployment)."
+    location = _text(errors, "location", location, "location", max_length=300)
+    summary = _text(errors, "summary", summary, "summary of what was reported")
+    adults = adults or []
+    for adult in adults:
+        if adult.role not in PersonRole.values or adult.role == PersonRole.CHILD:
+            errors["adults"] = (
+                f"{adult.role!r} is not a role for an adult: use victim, suspect, reporting_person, witness or other."
+            )
+    children = children or []
+    ids = [c.person.pk for c in children]
+    if len(ids) != len(set(ids)):
+        errors["children"] = "A child is named twice on this incident."
+    if errors:
+        raise InvalidInput(errors)
+    now = clock.now()
+    with transaction.atomic():
+        incident = Incident(
+            reference=_next_reference(),
+            type=type,
+            grade=grade,
+            location_text=location,
+            summary=summary,
+            created_at=now,
+            created_by=actor,
+            evidence_advice_given=evidence_advice_given,
+            area=children[0].person.area if children else None,
+        )
+        incident.full_clean()
+        incident.save()
+        for child in children:
+            IncidentPerson.objects.create(
+                incident=incident,
+                person=child.person,
+                role=PersonRole.CHILD,
+                present=child.present,
+                resident=child.resident,
+            )
+        for adult in adults:
+            IncidentPerson.objects.get_or_create(incident=incident, person=adult.person, role=adult.role)
+        audit.record(
+            actor=actor,
+            category=AuditCategory.COLLECTION,
+            event_type="incident.record",
+            subject=incident,
+            person_id=children[0].person.pk if children else None,
+            channel=channel,
+            new={"type": type, "grade": grade, "children": ids, "adults": [(a.person.pk, a.role) for a in adults]},
+        )
+        pictures = {
+            c.person.pk: intelligence_check(
+                person=c.person, actor=actor, context_type="incidents.incident", context_id=incident.pk
+            )
+            for c in children
+        }
+        prompts = language.check(
+            texts={"summary": summary}, user=actor, subject_type="incidents.incident", subject_id=incident.pk
+        )
+        if children and type in CHILD_WELFARE_TYPES:
+            prompts.append(
+                Prompt(
+                    "CR-3", "Record a THRIVE assessment for this incident before grading the response.", field="thrive"
+                )
+            )
+        if type == IncidentType.ONLINE_ABUSE and not evidence_advice_given:
+            prompts.append(
+                Prompt(
+                    "CR-5",
+                    "Tell the caller how to keep the evidence: don't delete messages, "
+                    "images or accounts; take screenshots showing usernames and times; "
+                    "keep the device switched on and unchanged. Record that you did.",
+                    field="evidence_advice_given",
+                )
+            )
+        for hook in RECORDED_HOOKS:
+            prompts.extend(hook(incident, actor))
+    return IncidentRecorded(incident, prompts, pictures)
+
+
+def thrive_record(
+    *,
+    actor: User | None,
+    incident: Incident,
+    threat: str,
+    harm: str,
+    risk: str,
+    investigation: str,
+    vulnerability: str,
+    engagement: str,
+    channel: str = "web",
+) -> tuple[ThriveAssessment, list[Prompt]]:
+    """A new THRIVE assessment. Earlier ones are kept (CR-3)."""
+    if actor is not None:
+        access.require(actor, Capability.INCIDENT_RECORD)
+    errors: dict[str, str] = {}
+    values = {
+        name: _text(errors, name, value, f"{name} section")
+        for name, value in (
+            ("threat", threat),
+            ("harm", harm),
+            ("risk", risk),
+            ("investigation", investigation),
+            ("vulnerability", vulnerability),
+            ("engagement", engagement),
+        )
+    }
+    if errors:
+        raise InvalidInput(errors)
+    with transaction.atomic():
+        thrive = ThriveAssessment.objects.create(incident=incident, at=clock.now(), by=actor, **values)
+        audit.record(
+            actor=actor,
+            category=AuditCategory.COLLECTION,
+            event_type="thrive.record",
+            subject=thrive,
+            person_id=_first_child_id(incident),
+            new=values,
+            channel=channel,
+        )
+        prompts = language.check(
+            texts=values, user=actor, subject_type="incidents.thriveassessment", subject_id=thrive.pk
+        )
+    return thrive, prompts
+
+
+def incident_add_information(*, actor: User, incident: Incident, text: str, channel: str = "web") -> list[Prompt]:
+    """New information on an open incident: kept, and a prompt to re-THRIVE (CR-3)."""
+    access.require(actor, Capability.INCIDENT_RECORD)
+    errors: dict[str, str] = {}
+    text = _text(errors, "text", text, "new information")
+    if not incident.is_open:
+        errors["incident"] = "This incident is closed. Open a new incident for new information."
+    if errors:
+        raise InvalidInput(errors)
+    with transaction.atomic():
+        update = IncidentUpdate.objects.create(incident=incident, text=text, at=clock.now(), by=actor)
+        audit.record(
+            actor=actor,
+            category=AuditCategory.ALTERATION,
+            event_type="incident.add_information",
+            subject=incident,
+            person_id=_first_child_id(incident),
+            new={"text": text},
+            channel=channel,
+        )
+        prompts = language.check(
+            texts={"text": text}, user=actor, subject_type="incidents.incidentupdate", subject_id=update.pk
+        )
+    if concerns_children(incident):
+        prompts.append(Prompt("CR-3", "New information: re-assess THRIVE. The earlier assessment is kept."))
+    return prompts
+
+
+def incident_regrade(
+    *,
+    actor: User,
+    incident: Incident,
+    grade: int,
+    rationale: str,
+    approved_by: User | None = None,
+    channel: str = "web",
+) -> Incident:
+    """Change the response grade. Downgrading a child incident needs a supervisor's approval (CR-1)."""
+    access.require(actor, Capability.INCIDENT_RECORD)
+    errors: dict[str, str] = {}
+    rationale = _text(errors, "rationale", rationale, "rationale for the new grade")
+    try:
+        grade = int(grade)
+        if grade not in (1, 2, 3, 4):
+            raise ValueError
+    except (TypeError, ValueError):
+        errors["grade"] = "Choose a grade from 1 (emergency) to 4 (resolved without deployment)."
+    if not errors and grade == incident.grade:
+        errors["grade"] = f"The incident is already grade {grade}."
+    if errors:
+        raise InvalidInput(errors)
+    downgrade = grade > incident.grade
+    approved = approved_by is not None and approved_by.role in SUPERVISING_ROLES and approved_by.pk != actor.pk
+    if downgrade and concerns_children(incident) and not approved:
+        raise RuleRefusal(
+            "CR-1",
+            "Downgrading an incident that concerns a child needs a supervisor's "
+            "approval. Ask a supervisor, FIM or CII to approve it, with your rationale.",
+            field="approved_by",
+        )
+    with transaction.atomic():
+        old = incident.grade
+        GradeChange.objects.create(
+            incident=incident,
+            from_grade=old,
+            to_grade=grade,
+            rationale=rationale,
+            approved_by=approved_by if downgrade else None,
+            at=clock.now(),
+            by=actor,
+        )
+        Incident.objects.filter(pk=incident.pk).update(grade=grade, version=F("version") + 1)
+        audit.record(
+            actor=actor,
+            category=AuditCategory.ALTERATION,
+            event_type="incident.regrade",
+            subject=incident,
+            person_id=_first_child_id(incident),
+            old={"grade": old},
+            new={"grade": grade, "rationale": rationale, "approved_by": approved_by.username if approved_by else None},
+            channel=channel,
+        )
+    incident.refresh_from_db()
+    return incident
+
+
+def incident_allocate(
+    *, actor: User, incident: Incident, team: Team | None = None, user: User | None = None, channel: str = "web"
+) -> Incident:
+    """Allocate to a team or an officer. Child welfare never goes to initial inquiry or diary (CR-2)."""
+    access.require(actor, Capability.INCIDENT_RECORD)
+    if (team is None) == (user is None):
+        raise InvalidInput({"to": "Allocate to one team or one officer."})
+    if not incident.is_open:
+        raise InvalidInput({"incident": "This incident is closed."})
+    restricted = {k.strip() for k in str(policy.get(RESTRICTED_TEAM_KINDS.key)).split(",") if k.strip()}
+    target_team = team or (user.team if user else None)
+    if target_team is not None and target_team.kind in restricted and concerns_children(incident):
+        raise RuleRefusal(
+            "CR-2",
+            f"A child-welfare incident can't go to {target_team.name}. Allocate it to an "
+            "officer or team who can attend and assess the child.",
+            field="to",
+        )
+    with transaction.atomic():
+        Incident.objects.filter(pk=incident.pk).update(
+            allocated_team=team, allocated_user=user, version=F("version") + 1
+        )
+        audit.record(
+            actor=actor,
+            category=AuditCategory.ALTERATION,
+            event_type="incident.allocate",
+            subject=incident,
+            person_id=_first_child_id(incident),
+            new={"team": team.name if team else None, "user": user.username if user else None},
+            channel=channel,
+        )
+    incident.refresh_from_db()
+    return incident
+
+
+def incident_close(
+    *,
+    actor: User,
+    incident: Incident,
+    outcome: str,
+    supervisor_reason: str = "",
+    approved_by: User | None = None,
+    channel: str = "web",
+) -> Incident:
+    """Close an incident. Registered guards may refuse (MP-7: a missing child must not vanish into
+    'concern for safety')."""
+    access.require(actor, Capability.INCIDENT_RECORD)
+    errors: dict[str, str] = {}
+    outcome = _text(errors, "outcome", outcome, "outcome")
+    if not incident.is_open:
+        errors["incident"] = "This incident is already closed."
+    if errors:
+        raise InvalidInput(errors)
+    for guard in CLOSE_GUARDS:
+        guard(incident, actor, supervisor_reason, approved_by)
+    with transaction.atomic():
+        closed = Incident.objects.filter(pk=incident.pk, closed_at__isnull=True).update(
+            closed_at=clock.now(),
+            closed_by=actor,
+            outcome=outcome,
+            closure_reason=supervisor_reason.strip(),
+            closure_approved_by=approved_by,
+            version=F("version") + 1,
+        )
+        if not closed:
+            raise InvalidInput({"incident": "Someone closed this incident a moment ago."})
+        audit.record(
+            actor=actor,
+            category=AuditCategory.ALTERATION,
+            event_type="incident.close",
+            subject=incident,
+            person_id=_first_child_id(incident),
+            new={"outcome": outcome},
+            channel=channel,
+        )
+    incident.refresh_from_db()
+    return incident
+
+
+def _first_child_id(incident: Incident) -> int | None:
+    return incident.people.filter(role=PersonRole.CHILD).values_list("person_id", flat=True).first()

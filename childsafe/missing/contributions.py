@@ -1,0 +1,126 @@
+"""What missing children adds to the intelligence check (CR-4) and the child's chronology (PL-1)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import timedelta
+
+from childsafe.core import clock
+from childsafe.missing.models import MissingEpisode, TriggerPlan
+from childsafe.missing.rules import priority_missing_since
+from childsafe.people.chronology import Entry
+from childsafe.people.chronology import provider as chronology_provider
+from childsafe.people.intelligence import Section
+from childsafe.people.intelligence import provider as intelligence_provider
+
+
+@intelligence_provider("trigger_plan")
+def trigger_plan_section(cluster: list[int]) -> Section | None:
+    plan = TriggerPlan.objects.filter(person_id__in=cluster, ended_at__isnull=True).order_by("-created_at").first()
+    priority = any(pid in priority_missing_since() for pid in cluster)
+    if plan is None:
+        if not priority:
+            return None
+        return Section(
+            "trigger_plan",
+            "Trigger plan",
+            [],
+            priority=0,
+            warning="Priority missing and there is NO trigger plan (MP-5). MHET must make one.",
+            data={"priority_missing": True, "plan": None},
+        )
+    items = [
+        f"{label}: {value}"
+        for label, value in (
+            ("Description", plan.description),
+            ("Photo", plan.photo_reference),
+            ("Places", plan.places),
+            ("Associates", plan.associates),
+            ("Phone", plan.phone),
+            ("Transport", plan.transport),
+            ("Risks", plan.risks),
+            ("Notes", plan.notes),
+        )
+        if value
+    ]
+    overdue = plan.review_due < clock.today_london()
+    return Section(
+        "trigger_plan",
+        "Trigger plan",
+        items,
+        priority=0,
+        warning="Trigger plan review overdue." if overdue else "",
+        data={"priority_missing": priority, "plan": plan.pk},
+    )
+
+
+@intelligence_provider("missing_history")
+def missing_history_section(cluster: list[int]) -> Section | None:
+    now = clock.now()
+    episodes = list(
+        MissingEpisode.objects.filter(person_id__in=cluster, reported_at__gt=now - timedelta(days=365))
+        .select_related("found_location")
+        .order_by("-reported_at")
+    )
+    if not episodes:
+        return None
+    in_90 = sum(1 for e in episodes if e.reported_at > now - timedelta(days=90))
+    places = sorted({str(e.found_location) for e in episodes if e.found_location})
+    items = [f"{in_90} episode(s) in the last 90 days, {len(episodes)} in the last 12 months."]
+    if places:
+        items.append(f"Found before at: {'; '.join(places)}")
+    return Section(
+        "missing_history",
+        "Missing history",
+        items,
+        priority=20,
+        data={"count_90_days": in_90, "count_12_months": len(episodes), "found_at": places},
+    )
+
+
+@chronology_provider("missing")
+def missing_chronology(person_ids: list[int], user) -> Iterable[Entry]:
+    episodes = MissingEpisode.objects.filter(person_id__in=person_ids).select_related("found_location")
+    for e in episodes:
+        url = "" if e.imported else f"/missing/{e.pk}/"
+        yield Entry(
+            e.reported_at,
+            "missing",
+            "Reported missing" + (" (imported history)" if e.imported else ""),
+            detail=f"Reported by {e.reported_by}. {e.circumstances}".strip(),
+            url=url,
+            source="missing",
+            person_id=e.person_id,
+        )
+        if e.graded_at:
+            yield Entry(
+                e.graded_at,
+                "missing",
+                f"Graded {e.get_grade_display().lower()} risk",
+                detail=e.rationale,
+                url=url,
+                source="missing",
+                person_id=e.person_id,
+            )
+        if e.found_at and not e.imported:
+            yield Entry(
+                e.found_at,
+                "missing",
+                f"Found at {e.found_location or 'an unrecorded place'}",
+                url=url,
+                source="missing",
+                person_id=e.person_id,
+            )
+        if e.closed_at and not e.imported:
+            yield Entry(
+                e.closed_at, "missing", "Missing episode closed", url=url, source="missing", person_id=e.person_id
+            )
+    for plan in TriggerPlan.objects.filter(person_id__in=person_ids):
+        yield Entry(
+            plan.created_at,
+            "trigger_plan",
+            "Trigger plan recorded",
+            detail=plan.places,
+            source="missing",
+            person_id=plan.person_id,
+        )
