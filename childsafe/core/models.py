@@ -54,7 +54,9 @@ class User(AbstractUser):
         constraints = [
             models.CheckConstraint(
                 name="partner_user_has_organisation",
-                condition=~Q(role__in=[r.value for r in PARTNER_ROLES]) | Q(organisation__isnull=False),
+                # A list in a fixed order: a set's order changes between runs and would churn migrations.
+                condition=~Q(role__in=[Role.LA_PARTNER.value, Role.SCHOOL_PARTNER.value])
+                | Q(organisation__isnull=False),
             )
         ]
 

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('core', '0006_remove_user_partner_user_has_organisation_and_more'),
+        ('core', '0005_default_language_phrases'),
         ('people', '0002_intelligence_check'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
