@@ -125,6 +125,7 @@ class DeliveryResult:
     delivered: int = 0
     retried: int = 0
     dead: int = 0
+    lost: int = 0  # claimed, but taken over by another worker before this one got to it
 
 
 def deliver_due(worker: str, *, limit: int = 20) -> DeliveryResult:
@@ -136,7 +137,16 @@ def deliver_due(worker: str, *, limit: int = 20) -> DeliveryResult:
 
 
 def deliver_one(message: OutboxMessage, worker: str) -> str:
-    """Send one claimed message and record the outcome. Returns delivered, retried or dead."""
+    """Send one claimed message and record the outcome. Returns delivered, retried, dead or lost."""
+    # A batch is claimed under one lease but sent one message at a time, so a slow batch can outlive
+    # it. Renew the lease for this message just before sending, on the condition that we still hold
+    # it: a message another worker has taken over in the meantime is not sent twice.
+    renewed = OutboxMessage.objects.filter(pk=message.pk, status=OutboxStatus.SENDING, claimed_by=worker).update(
+        lease_until=clock.now() + LEASE
+    )
+    if not renewed:
+        log.warning("Worker %s lost message %s to another worker before sending it", worker, message.pk)
+        return "lost"
     outgoing = Outgoing(message.recipient, message.subject, message.body, message.idempotency_key)
     try:
         get_transport(message.transport).send(outgoing)
