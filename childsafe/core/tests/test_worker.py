@@ -1,0 +1,156 @@
+"""`childsafe worker` as real processes: killed mid-send, stopped by SIGTERM, two at once on PostgreSQL.
+
+Each test shares its (committed, hence transactional) test database with worker subprocesses and
+points them at the loopback SMTP server. The workers run on the real clock with a 3-second lease
+(CHILDSAFE_OUTBOX_LEASE_SECONDS), so a dead worker's message is taken over within seconds.
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+from collections.abc import Callable
+
+import pytest
+from django.db import connection, transaction
+from django.db.models import Count
+
+from childsafe.core import outbox, transports
+from childsafe.core.models import AuditCategory, AuditEvent, OutboxAttempt, OutboxMessage, OutboxStatus
+
+SCHOOL = "dsl@hill.test"
+
+
+def queue(key: str) -> OutboxMessage:
+    with transaction.atomic():
+        return outbox.enqueue(
+            kind="missing_return",
+            recipient=SCHOOL,
+            recipient_label="Hill Primary (DSL)",
+            subject=f"Return notice {key}",
+            body=f"The child reported missing has been found. Reference {key}.\n",
+            idempotency_key=key,
+        )
+
+
+def wait_until(predicate: Callable[[], bool], *, timeout: float, what: str, workers=(), interval: float = 0.1) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            logs = "\n".join(f"--- {w.name} (exit {w.proc.poll()}) ---\n{w.output()[-4000:]}" for w in workers)
+            raise AssertionError(f"Timed out after {timeout} s waiting for {what}.\n{logs}")
+        time.sleep(interval)
+
+
+def status_of(message: OutboxMessage) -> str:
+    return OutboxMessage.objects.values_list("status", flat=True).get(pk=message.pk)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_mid_send_is_taken_over_after_its_lease_and_the_message_goes_once(smtp_server, spawn_worker):
+    # The server holds each conversation at MAIL FROM, before any DATA: the worker is mid-send.
+    smtp_server.stall(60, at="MAIL")
+    message = queue("return:episode/9")
+    first = spawn_worker("worker-a")
+    assert smtp_server.stalled.wait(30), first.output()
+
+    row = OutboxMessage.objects.get(pk=message.pk)
+    assert (row.status, row.claimed_by, row.attempts) == (OutboxStatus.SENDING, "worker-a", 1)
+    assert row.lease_until is not None
+
+    first.signal(signal.SIGKILL)
+    assert first.wait(timeout=10) == -signal.SIGKILL
+    # The mail server comes back well, on the same port; nothing was accepted from the dead worker.
+    smtp_server.stop()
+    smtp_server.normal()
+    smtp_server.start()
+    assert smtp_server.received == []
+    assert status_of(message) == OutboxStatus.SENDING  # still claimed by the dead worker, until its lease ends
+
+    second = spawn_worker("worker-b")
+    wait_until(
+        lambda: status_of(message) == OutboxStatus.DELIVERED,
+        timeout=30,
+        what="the second worker to deliver",
+        workers=[first, second],
+    )
+
+    assert len(smtp_server.with_message_id(transports.message_id_for("return:episode/9"))) == 1
+    assert len(smtp_server.received) == 1
+    row.refresh_from_db()
+    assert (row.claimed_by, row.attempts, row.lease_until) == ("worker-b", 2, None)
+    # The dead worker wrote nothing: the only attempt on record is the delivery.
+    attempts = list(OutboxAttempt.objects.filter(message=message).values_list("worker", "outcome"))
+    assert attempts == [("worker-b", "delivered")]
+    assert AuditEvent.objects.filter(category=AuditCategory.DISCLOSURE, subject_id=str(message.pk)).count() == 1
+
+    # Idle for a few more polls: still exactly once.
+    time.sleep(1)
+    assert len(smtp_server.received) == 1
+    second.signal(signal.SIGTERM)
+    assert second.wait(timeout=10) == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sigterm_stops_an_idle_worker_cleanly(spawn_worker):
+    worker = spawn_worker("worker-idle")
+    worker.wait_for_output("Worker worker-idle started")
+    time.sleep(0.5)  # into its idle wait
+
+    started = time.monotonic()
+    worker.signal(signal.SIGTERM)
+    assert worker.wait(timeout=10) == 0
+    assert time.monotonic() - started < 5
+    assert "Worker stopped: delivered 0, retried 0, dead 0" in worker.output()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sigterm_mid_send_finishes_the_message_in_hand_then_exits(smtp_server, spawn_worker):
+    smtp_server.stall(2, at="RCPT")
+    message = queue("return:episode/10")
+    worker = spawn_worker("worker-busy")
+    assert smtp_server.stalled.wait(30), worker.output()
+
+    worker.signal(signal.SIGTERM)
+    assert worker.wait(timeout=15) == 0
+    assert "Worker stopped: delivered 1, retried 0, dead 0" in worker.output()
+    assert status_of(message) == OutboxStatus.DELIVERED
+    assert len(smtp_server.with_message_id(transports.message_id_for("return:episode/10"))) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_on_postgresql_deliver_1000_messages_with_no_duplicate(smtp_server, spawn_worker):
+    if connection.vendor != "postgresql":
+        pytest.skip("Concurrent workers are a PostgreSQL deployment; SQLite is the single-worker embedded mode.")
+    keys = [f"bulk-{n:04d}" for n in range(1000)]
+    with transaction.atomic():
+        for key in keys:
+            outbox.enqueue(
+                kind="encompass",
+                recipient=f"dsl{int(key[-4:]) % 50}@school.test",
+                subject=f"Notice {key}",
+                body=f"Reference {key}.\n",
+                idempotency_key=key,
+            )
+
+    workers = [spawn_worker("worker-1", poll=0.1), spawn_worker("worker-2", poll=0.1)]
+    wait_until(
+        lambda: not OutboxMessage.objects.exclude(status=OutboxStatus.DELIVERED).exists(),
+        timeout=120,  # 20-45 s on a busy two-CPU machine; generous, so load alone never fails it
+        interval=0.25,
+        what="1,000 messages to be delivered",
+        workers=workers,
+    )
+    for worker in workers:
+        worker.signal(signal.SIGTERM)
+    for worker in workers:
+        assert worker.wait(timeout=10) == 0
+
+    counts = smtp_server.message_id_counts()
+    assert counts == {transports.message_id_for(key): 1 for key in keys}
+    assert OutboxMessage.objects.filter(status=OutboxStatus.DELIVERED).count() == 1000
+    assert OutboxAttempt.objects.filter(outcome="delivered").count() == 1000
+    assert not OutboxAttempt.objects.exclude(outcome="delivered").exists()
+    by_worker = dict(OutboxMessage.objects.values_list("claimed_by").annotate(n=Count("id")))
+    assert set(by_worker) <= {"worker-1", "worker-2"}
+    assert sum(by_worker.values()) == 1000
