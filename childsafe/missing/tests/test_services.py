@@ -1,0 +1,355 @@
+"""Missing children: the MP guards and clocks, at their deadlines, through the real services and sweep."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.http import Http404
+
+from childsafe.core import clock, engine, outbox
+from childsafe.core.errors import InvalidInput, RuleRefusal
+from childsafe.core.models import Alert, LanguageFlag, OutboxMessage
+from childsafe.missing import services
+from childsafe.missing.models import LocationPlan
+from childsafe.people import services as people_services
+from childsafe.people.models import Location
+
+T0 = datetime(2024, 3, 5, 21, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def at_t0():
+    clock.set_now(T0)
+    yield
+    clock.set_now(None)
+
+
+def at(minutes: float = 0, *, hours: float = 0, days: float = 0) -> datetime:
+    when = T0 + timedelta(minutes=minutes, hours=hours, days=days)
+    clock.set_now(when)
+    engine.sweep()
+    return when
+
+
+def open_alert(rule: str):
+    return Alert.objects.open().filter(rule_id=rule)
+
+
+@pytest.fixture
+def team(make_user):
+    return {
+        "handler": make_user("handler", "call_handler"),
+        "fim": make_user("fim", "fim"),
+        "cii": make_user("cii_city", "cii", "city"),
+        "pc": make_user("pc_city", "response_officer", "city"),
+        "sgt": make_user("sgt_city", "supervisor", "city"),
+        "mhet": make_user("mhet", "mhet"),
+    }
+
+
+@pytest.fixture
+def episode(team, ella):
+    return services.missing_report(
+        actor=team["handler"],
+        child=ella,
+        reported_by="Mother",
+        last_seen_at=T0 - timedelta(hours=2),
+        last_seen_place="Home",
+    ).episode
+
+
+@pytest.mark.django_db
+def test_report_shows_markers_before_grading_and_mp2_fires_at_30_minutes(team, ella):
+    reported = services.missing_report(actor=team["handler"], child=ella, reported_by="Mother")
+    assert reported.picture.markers == ["firearms"] and reported.picture.high_harm == ["firearms"]
+    at(29)
+    assert not open_alert("MP-2").exists()
+    at(30)
+    alert = open_alert("MP-2").get()
+    assert alert.owner_role == "fim" and alert.person_id == ella.pk
+    services.episode_grade(
+        actor=team["fim"],
+        episode=reported.episode,
+        grade="high",
+        rationale="Firearms marker",
+        markers_acknowledged={"firearms": "Associates carry guns"},
+    )
+    at(31)
+    assert not open_alert("MP-2").exists()  # cleared itself
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("grade", ["low", "very_low", "no_apparent_risk"])
+def test_a_child_is_never_graded_low(team, episode, grade):
+    with pytest.raises(RuleRefusal) as refused:
+        services.episode_grade(actor=team["fim"], episode=episode, grade=grade, rationale="x")
+    assert refused.value.rule_id == "MP-1"
+    episode.refresh_from_db()
+    assert episode.grade == ""
+
+
+@pytest.mark.django_db
+def test_medium_against_a_high_harm_marker_prompts_and_alerts_the_fim(team, episode):
+    graded = services.episode_grade(actor=team["cii"], episode=episode, grade="medium", rationale="Medium due to age.")
+    rules = [p.rule_id for p in graded.prompts]
+    assert "MP-3" in rules and "QG-1" in rules  # markers not addressed; "medium due to age"
+    assert graded.episode.owner_role == "cii" and graded.episode.owner_area.code == "city"
+    at(1)
+    alert = open_alert("MP-3").get()
+    assert alert.severity == "critical" and "firearms" in alert.reason
+    assert LanguageFlag.objects.filter(phrase__phrase="medium due to age").count() == 1
+
+
+@pytest.mark.django_db
+def test_concurrent_grading_tells_the_second_officer(team, episode):
+    stale = episode.version
+    services.episode_grade(
+        actor=team["fim"],
+        episode=episode,
+        grade="high",
+        rationale="Firearms",
+        markers_acknowledged={"firearms": "noted"},
+        expected_version=stale,
+    )
+    episode.refresh_from_db()
+    with pytest.raises(InvalidInput, match="changed this episode"):
+        services.episode_grade(
+            actor=team["cii"], episode=episode, grade="medium", rationale="x", expected_version=stale
+        )
+
+
+@pytest.mark.django_db
+def test_templated_rationale_is_flagged(team, episode, make_user):
+    other = people_services.person_create(
+        actor=None, forenames="Tyler", surname="Grant", date_of_birth="2010-12-12"
+    ).person
+    text = "Child is known to services, no concerns raised, officers to conduct checks of known addresses."
+    first = services.missing_report(actor=team["handler"], child=other, reported_by="Father").episode
+    services.episode_grade(actor=team["fim"], episode=first, grade="medium", rationale=text)
+    graded = services.episode_grade(
+        actor=team["fim"],
+        episode=episode,
+        grade="high",
+        rationale=text + " ",
+        markers_acknowledged={"firearms": "noted"},
+    )
+    assert "MP-4" in [p.rule_id for p in graded.prompts]
+
+
+@pytest.mark.django_db
+def test_investigation_plan_clock(team, episode):
+    services.episode_grade(
+        actor=team["fim"],
+        episode=episode,
+        grade="high",
+        rationale="Firearms",
+        markers_acknowledged={"firearms": "noted"},
+    )
+    at(29)
+    assert not open_alert("MP-6").exists()
+    at(30)
+    assert "no line of enquiry" in open_alert("MP-6").get().reason
+    services.episode_action_add(actor=team["fim"], episode=episode, action="Search bedroom", owner=team["pc"])
+    at(31)
+    assert not open_alert("MP-6").exists()
+    at(hours=2)  # high risk: a supervisory review every 2 hours while missing
+    assert "supervisory review overdue" in open_alert("MP-6").get().reason
+    services.episode_review(actor=team["sgt"], episode=episode, note="Plan reviewed; cell site request made")
+    at(hours=2, minutes=1)
+    assert not open_alert("MP-6").exists()
+
+
+@pytest.mark.django_db
+def test_return_notifies_the_local_authority_and_clocks_follow(team, episode, york):
+    at(10)
+    with pytest.raises(InvalidInput, match="return first"):
+        services.episode_safe_and_well(
+            actor=team["pc"],
+            episode=episode,
+            where="x",
+            with_whom="x",
+            harm="x",
+            disclosures="x",
+            voice="x",
+            aware={},
+            new_concerns=False,
+        )
+    with pytest.raises(InvalidInput) as early:
+        services.episode_found(actor=team["pc"], episode=episode, place="Park", found_at=T0 - timedelta(minutes=5))
+    assert "before the time the child was reported" in early.value.errors["found_at"]
+
+    services.episode_found(actor=team["pc"], episode=episode, place="York bus station", self_returned=True)
+    message = OutboxMessage.objects.get(kind="missing_return")
+    assert message.recipient == "mash@york.test" and "Ella" not in message.body  # no personal details by email
+    at(70)  # not delivered within the hour: MP-9
+    assert open_alert("MP-9").exists()
+    clock.set_now(T0 + timedelta(minutes=71))
+    # Delivered late (through the recording transport, as in the replay): the alert then clears.
+    from childsafe.core.transports import RecordingTransport, use_transport
+
+    use_transport("email", RecordingTransport())
+    try:
+        outbox.deliver_due("test")
+    finally:
+        use_transport("email", None)
+    at(72)
+    assert not open_alert("MP-9").exists()
+
+    at(hours=24, minutes=10)  # no safe and well check within 24 hours of return: MP-8
+    assert open_alert("MP-8").exists()
+    services.episode_safe_and_well(
+        actor=team["pc"],
+        episode=episode,
+        where="Would not say",
+        with_whom="Older boys",
+        harm="None seen",
+        disclosures="None",
+        voice='"I was just out"',
+        new_concerns=False,
+        aware={
+            "appearance": "tired",
+            "words": "quiet",
+            "activity": "phone",
+            "relationships": "older boys",
+            "environment": "home",
+        },
+    )
+    at(hours=24, minutes=11)
+    assert not open_alert("MP-8").exists()
+
+    at(days=5, minutes=10)  # no RHI back within 5 days: MP-10, naming the LA manager to escalate to
+    assert "manager@york.test" in open_alert("MP-10").get().reason
+
+
+@pytest.mark.django_db
+def test_rhi_from_the_right_and_the_wrong_authority(team, episode, york, north_yorkshire, make_user):
+    services.episode_found(actor=team["pc"], episode=episode, place="Home")
+    wrong = make_user("la_ny", "la_partner", organisation_id=north_yorkshire.pk)
+    with pytest.raises(Http404):
+        services.rhi_receive(actor=wrong, episode=episode, summary="Spoke to the child")
+    right = make_user("la_york", "la_partner", organisation_id=york.pk)
+    rhi = services.rhi_receive(actor=right, episode=episode, summary="Child says older boys pay her to carry bags")
+    assert rhi.received_from == "City of York Council"
+
+
+@pytest.mark.django_db
+def test_closing_needs_sign_off_return_and_check_and_happens_once(team, episode):
+    with pytest.raises(RuleRefusal, match="return"):
+        services.episode_close(actor=team["sgt"], episode=episode)
+    services.episode_found(actor=team["pc"], episode=episode, place="Home")
+    with pytest.raises(RuleRefusal, match="safe and well"):
+        services.episode_close(actor=team["sgt"], episode=episode)
+    aware = dict.fromkeys(("appearance", "words", "activity", "relationships", "environment"), "fine")
+    check, prompts = services.episode_safe_and_well(
+        actor=team["pc"],
+        episode=episode,
+        where="Friend's",
+        with_whom="A",
+        harm="None",
+        disclosures="None",
+        voice="Fine",
+        aware=aware,
+        new_concerns=True,
+    )
+    assert [p.rule_id for p in prompts] == ["MP-8"]
+    with pytest.raises(RuleRefusal, match="PPN"):
+        services.episode_close(actor=team["sgt"], episode=episode)
+    with pytest.raises(RuleRefusal, match="supervisor"):
+        services.episode_close(actor=team["pc"], episode=episode)
+
+
+@pytest.mark.django_db
+def test_closing_twice_is_refused(team, episode):
+    services.episode_found(actor=team["pc"], episode=episode, place="Home")
+    aware = dict.fromkeys(("appearance", "words", "activity", "relationships", "environment"), "fine")
+    services.episode_safe_and_well(
+        actor=team["pc"],
+        episode=episode,
+        where="Home",
+        with_whom="Mum",
+        harm="None",
+        disclosures="None",
+        voice="Fine",
+        aware=aware,
+        new_concerns=False,
+    )
+    services.episode_close(actor=team["sgt"], episode=episode)
+    with pytest.raises(InvalidInput, match="already closed"):
+        services.episode_close(actor=team["sgt"], episode=episode)
+
+
+@pytest.mark.django_db
+def test_priority_missing_without_trigger_plan_mp5(team, ella):
+    for days_ago in (80, 50, 20):
+        services.history_import(
+            person=ella,
+            reported_at=T0 - timedelta(days=days_ago),
+            found_at=T0 - timedelta(days=days_ago - 1),
+            found_place="Bus station",
+        )
+    at(1)
+    alert = open_alert("MP-5").get()
+    assert alert.owner_role == "mhet" and alert.due_by == T0 - timedelta(days=20) + timedelta(hours=24)
+    reported = services.missing_report(actor=team["handler"], child=ella, reported_by="Mother")
+    assert reported.picture.sections[0].key == "trigger_plan"  # shown first: and it says there is none
+    assert "NO trigger plan" in reported.picture.sections[0].warning
+    services.trigger_plan_create(actor=team["mhet"], child=ella, places="Bus station; Coppergate", phone="07700 900123")
+    at(2)
+    assert not open_alert("MP-5").exists()
+    shown = services.missing_report(actor=team["handler"], child=ella, reported_by="Mother").picture
+    assert shown.sections[0].key == "trigger_plan" and "Places: Bus station; Coppergate" in shown.sections[0].items
+
+
+@pytest.mark.django_db
+def test_hotspot_matches_a_place_typed_differently_and_needs_a_plan(team):
+    spellings = [
+        "Former Royal Crescent Hotel, Whitby",
+        "old Royal Crescent hotel whitby",
+        "The Royal Crescent Hotel Whitby",
+    ]
+    for n, place in enumerate(spellings):
+        child = people_services.person_create(
+            actor=None, forenames=f"Child{n}", surname="Moss", date_of_birth=f"2009-0{n + 1}-01"
+        ).person
+        ep = services.missing_report(actor=team["handler"], child=child, reported_by="carer").episode
+        clock.set_now(clock.now() + timedelta(days=10))
+        services.episode_found(actor=team["pc"], episode=ep, place=place)
+    assert Location.objects.filter(missing_episodes__isnull=False).distinct().count() == 1
+    became = clock.now()
+    at((became - T0).total_seconds() / 60 + 7 * 24 * 60 - 1)
+    assert not open_alert("MP-12").exists()
+    at((became - T0).total_seconds() / 60 + 7 * 24 * 60)
+    alert = open_alert("MP-12").get()
+    assert "Royal Crescent" in alert.reason
+    services.location_plan(
+        actor=team["mhet"],
+        location=Location.objects.get(pk=alert.subject_id),
+        owner=team["sgt"],
+        plan="Secure the building with the owner; patrol plan",
+    )
+    engine.sweep()
+    assert not open_alert("MP-12").exists() and LocationPlan.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_bad_report_input(team, ella):
+    with pytest.raises(InvalidInput) as caught:
+        services.missing_report(actor=team["handler"], child=ella, reported_by="", last_seen_at=T0 + timedelta(hours=1))
+    assert set(caught.value.errors) == {"reported_by", "last_seen_at"}
+
+
+@pytest.mark.django_db
+def test_everything_appears_on_the_childs_chronology(team, episode, ella):
+    from childsafe.people.selectors import person_page
+
+    services.episode_grade(
+        actor=team["fim"],
+        episode=episode,
+        grade="high",
+        rationale="Firearms",
+        markers_acknowledged={"firearms": "noted"},
+    )
+    services.episode_found(actor=team["pc"], episode=episode, place="Home")
+    titles = [e.title for e in person_page(ella, team["fim"]).chronology]
+    assert "Reported missing" in titles and "Graded high risk" in titles and "Found at Home" in titles
