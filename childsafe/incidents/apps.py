@@ -5,3 +5,6 @@ class IncidentsConfig(AppConfig):
     name = "childsafe.incidents"
     label = "incidents"
     verbose_name = "Control room: incidents, THRIVE, grading, allocation"
+
+    def ready(self) -> None:
+        from childsafe.incidents import contributions  # noqa: F401

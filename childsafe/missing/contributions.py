@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from childsafe.core import clock
-from childsafe.missing.models import MissingEpisode, TriggerPlan
+from childsafe.missing.models import MissingEpisode, ReturnHomeInterview, SafeAndWellCheck, TriggerPlan
 from childsafe.missing.rules import priority_missing_since
 from childsafe.people.chronology import Entry
 from childsafe.people.chronology import provider as chronology_provider
@@ -115,6 +115,26 @@ def missing_chronology(person_ids: list[int], user) -> Iterable[Entry]:
             yield Entry(
                 e.closed_at, "missing", "Missing episode closed", url=url, source="missing", person_id=e.person_id
             )
+    for check in SafeAndWellCheck.objects.filter(episode__person_id__in=person_ids).select_related("episode"):
+        yield Entry(
+            check.at,
+            "safe_and_well",
+            "Safe and well check" + (" (new concerns)" if check.new_concerns else ""),
+            detail=f"Where: {check.where}. With: {check.with_whom}. In their words: {check.voice}",
+            url=f"/missing/{check.episode_id}/",
+            source="missing",
+            person_id=check.episode.person_id,
+        )
+    for rhi in ReturnHomeInterview.objects.filter(episode__person_id__in=person_ids).select_related("episode"):
+        yield Entry(
+            rhi.received_at,
+            "rhi",
+            f"Return home interview received from {rhi.received_from}",
+            detail=rhi.summary,
+            url=f"/missing/{rhi.episode_id}/",
+            source="missing",
+            person_id=rhi.episode.person_id,
+        )
     for plan in TriggerPlan.objects.filter(person_id__in=person_ids):
         yield Entry(
             plan.created_at,
