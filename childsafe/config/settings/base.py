@@ -134,6 +134,8 @@ USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "/static/"
+# The built GOV.UK Frontend assets (frontend/build.sh) live in the package, outside any one app.
+STATICFILES_DIRS = [BASE_DIR / "childsafe" / "static"]
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise serves from finders; this only quiets it
 STORAGES = {
