@@ -1,0 +1,136 @@
+"""Control-room forms. They only read what was typed: the services decide what is allowed.
+
+Text the services check (location, summary, THRIVE sections, rationale, outcome) is not required
+here, so the service's own message is the one the user sees, on the field it concerns.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from childsafe.incidents.models import Grade, IncidentType
+
+CHILD_ROWS = 3
+TEXT_MAX = 10_000
+
+
+def _text(label: str, *, hint: str = "", max_length: int = TEXT_MAX) -> forms.CharField:
+    return forms.CharField(label=label, help_text=hint, required=False, max_length=max_length, widget=forms.Textarea)
+
+
+def _username(label: str, *, hint: str = "", required: bool = False) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        help_text=hint,
+        required=required,
+        max_length=150,
+        error_messages={"required": f"Enter the {label[0].lower()}{label[1:]}"},
+    )
+
+
+class IncidentForm(forms.Form):
+    type = forms.ChoiceField(
+        label="Type of incident",
+        choices=[("", "Choose a type")] + list(IncidentType.choices),
+        error_messages={"required": "Choose the type of incident"},
+    )
+    grade = forms.TypedChoiceField(
+        label="Response grade",
+        choices=Grade.choices,
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose a response grade from 1 to 4"},
+    )
+    location = forms.CharField(label="Location", required=False, max_length=300)
+    summary = _text("Summary of what was reported")
+    evidence_advice_given = forms.BooleanField(
+        label="I told the caller how to keep the evidence on their devices (online abuse, CR-5)", required=False
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for n in range(1, CHILD_ROWS + 1):
+            self.fields[f"child_{n}"] = forms.IntegerField(
+                label=f"Child {n}: reference number",
+                required=False,
+                min_value=1,
+                error_messages={"invalid": "Enter the child's reference number as a number, like 1234"},
+            )
+            self.fields[f"present_{n}"] = forms.BooleanField(label="Present at the incident", required=False)
+            self.fields[f"resident_{n}"] = forms.BooleanField(label="Normally lives at the address", required=False)
+
+    def child_rows(self) -> list[tuple[forms.BoundField, forms.BoundField, forms.BoundField]]:
+        return [(self[f"child_{n}"], self[f"present_{n}"], self[f"resident_{n}"]) for n in range(1, CHILD_ROWS + 1)]
+
+    def references(self) -> list[int]:
+        """The reference numbers typed, for the view to look up (before `is_valid` finishes)."""
+        refs = []
+        for n in range(1, CHILD_ROWS + 1):
+            raw = str(self.data.get(self.add_prefix(f"child_{n}"), "")).strip()
+            if raw.isdigit():
+                refs.append(int(raw))
+        return refs
+
+    def children(self, people: dict[int, Any]) -> list[tuple[Any, bool, bool]]:
+        """(person, present, resident) for each row filled in; an unknown reference is a field error."""
+        rows = []
+        for n in range(1, CHILD_ROWS + 1):
+            ref = self.cleaned_data.get(f"child_{n}")
+            if ref is None:
+                continue
+            person = people.get(ref)
+            if person is None:
+                self.add_error(
+                    f"child_{n}", f"There is no person with reference {ref}. Check the number on their record."
+                )
+                continue
+            rows.append((person, self.cleaned_data[f"present_{n}"], self.cleaned_data[f"resident_{n}"]))
+        return rows
+
+
+class ThriveForm(forms.Form):
+    threat = _text("Threat")
+    harm = _text("Harm")
+    risk = _text("Risk")
+    investigation = _text("Investigation")
+    vulnerability = _text("Vulnerability")
+    engagement = _text("Engagement")
+
+
+class InformationForm(forms.Form):
+    text = _text("New information", hint="What the caller or an officer has told you since the incident was recorded.")
+
+
+class RegradeForm(forms.Form):
+    grade = forms.TypedChoiceField(
+        label="New grade",
+        choices=Grade.choices,
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose the new grade"},
+    )
+    rationale = _text("Rationale for the new grade")
+    approved_by = _username(
+        "Approving supervisor's username",
+        hint="Needed to downgrade an incident about a child (CR-1): a supervisor, FIM or CII, not you.",
+    )
+
+
+class AllocateForm(forms.Form):
+    team = forms.ChoiceField(label="Team", required=False)
+    user = _username("Or an officer's username")
+
+    def __init__(self, *args: Any, teams: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["team"].choices = [("", "No team: allocate to an officer")] + [(str(t.pk), t.name) for t in teams]
+
+
+class CloseForm(forms.Form):
+    outcome = _text("Outcome")
+    supervisor_reason = _text(
+        "Supervisor's reason (only if a supervisor approves closing despite a warning)",
+        hint="For example why a child reported as not where they should be is not recorded as missing (MP-7).",
+    )
+    approved_by = _username("Approving supervisor's username", hint="Only with a supervisor's reason.")

@@ -1,0 +1,178 @@
+"""Reads of incidents for the control-room pages: lists, one incident with what was shown, lookups.
+
+Need to know is applied here, not in views: opening an incident opens the record of every child on
+it, so each child goes through `people.access.person_for_user` and each view is logged (DPA 2018 s62).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+
+from childsafe.core import access
+from childsafe.core.errors import JustificationRequired
+from childsafe.core.models import Team, User
+from childsafe.core.roles import Capability
+from childsafe.incidents.models import Incident, IncidentPerson, PersonRole
+from childsafe.people.access import Decision, decide, people_visible_to, person_for_user
+from childsafe.people.models import IntelligenceCheck, Person
+from childsafe.people.vocabulary import MarkerType
+
+LIST_LIMIT = 100
+
+
+class ReasonNeeded(Exception):
+    """The user must give a reason before opening this child's record (an area role outside its area)."""
+
+    def __init__(self, person: Person) -> None:
+        super().__init__(f"A reason is needed to open the record of {person.full_name}.")
+        self.person = person
+
+
+def _children() -> Prefetch:
+    return Prefetch(
+        "people",
+        queryset=IncidentPerson.objects.filter(role=PersonRole.CHILD).select_related("person").order_by("id"),
+        to_attr="children",
+    )
+
+
+def open_incidents(user: User) -> QuerySet[Incident]:
+    """Open incidents, newest first, with the children on each (a name in a list is not the record)."""
+    access.require(user, Capability.INCIDENT_RECORD)
+    return (
+        Incident.objects.filter(closed_at__isnull=True)
+        .select_related("allocated_team", "allocated_user")
+        .prefetch_related(_children())
+        .order_by("-created_at", "-id")
+    )
+
+
+def incident_for_user(user: User, pk: int, *, reasons: dict[str, str], channel: str = "web") -> Incident:
+    """One incident, with every child on it opened through need to know (each view logged)."""
+    access.require(user, Capability.INCIDENT_RECORD)
+    incident = (
+        Incident.objects.select_related("allocated_team", "allocated_user", "created_by", "closed_by")
+        .prefetch_related(_children())
+        .filter(pk=pk)
+        .first()
+    )
+    if incident is None:
+        raise Http404("No incident with that reference.")
+    for child in incident.children:
+        try:
+            person_for_user(
+                user,
+                child.person_id,
+                justification=reasons.get(str(child.person_id), ""),
+                channel=channel,
+                event_type="incident.view",
+            )
+        except JustificationRequired:
+            raise ReasonNeeded(child.person) from None
+    return incident
+
+
+def incident_get(pk: int | None) -> Incident | None:
+    """An open incident by its number, for linking a missing report to it (MP-7)."""
+    if not pk:
+        return None
+    return Incident.objects.filter(pk=pk, closed_at__isnull=True).first()
+
+
+@dataclass
+class ShownSection:
+    key: str
+    title: str
+    items: list[str]
+    warning: str
+    priority: int
+
+
+@dataclass
+class ShownCheck:
+    """What the intelligence check showed (CR-4), read back from the stored JSON, in priority order."""
+
+    person_id: int
+    person_name: str
+    at: Any
+    by: User | None
+    markers: list[str]
+    high_harm: list[str]
+    high_harm_labels: list[str]
+    sections: list[ShownSection] = field(default_factory=list)
+    linked_records: list[int] = field(default_factory=list)
+
+
+def _label(marker_type: str) -> str:
+    try:
+        return str(MarkerType(marker_type).label)
+    except ValueError:
+        return marker_type
+
+
+def shown_checks(context_type: str, context_id: int | str) -> list[ShownCheck]:
+    """Every stored intelligence check for a record: trigger plan first, then markers (priority order)."""
+    rows = (
+        IntelligenceCheck.objects.filter(context_type=context_type, context_id=str(context_id))
+        .select_related("by")
+        .order_by("at", "id")
+    )
+    checks = []
+    for row in rows:
+        shown = row.shown or {}
+        sections = sorted(
+            (
+                ShownSection(
+                    key=str(s.get("key", "")),
+                    title=str(s.get("title", "")),
+                    items=[str(i) for i in s.get("items", [])],
+                    warning=str(s.get("warning", "")),
+                    priority=int(s.get("priority", 50)),
+                )
+                for s in shown.get("sections", [])
+            ),
+            key=lambda s: (s.priority, s.key),
+        )
+        cluster = [int(pid) for pid in shown.get("cluster", [])]
+        checks.append(
+            ShownCheck(
+                person_id=int(shown.get("person_id", row.person_id)),
+                person_name=str(shown.get("person_name", "")),
+                at=row.at,
+                by=row.by,
+                markers=list(shown.get("markers", [])),
+                high_harm=list(shown.get("high_harm", [])),
+                high_harm_labels=[_label(m) for m in shown.get("high_harm", [])],
+                sections=sections,
+                linked_records=[pid for pid in cluster if pid != row.person_id],
+            )
+        )
+    return checks
+
+
+def people_by_reference(user: User, references: list[int]) -> dict[int, Person]:
+    """The people with these reference numbers that the user may name on a record."""
+    return {p.pk: p for p in people_visible_to(user, Person.objects.filter(pk__in=references))}
+
+
+def person_needing_reason(user: User, pk: int) -> Person:
+    """The person a reason is asked for: only someone the user could open with one (else 404)."""
+    person = Person.objects.only("pk", "forenames", "surname", "area_id", "created_by_id").filter(pk=pk).first()
+    if person is None or decide(user, person).decision is Decision.HIDDEN:
+        raise Http404("No person with that reference.")
+    return person
+
+
+def user_by_username(username: str) -> User | None:
+    username = (username or "").strip()
+    if not username:
+        return None
+    return User.objects.filter(username__iexact=username, is_active=True).select_related("team").first()
+
+
+def teams() -> QuerySet[Team]:
+    return Team.objects.order_by("name")

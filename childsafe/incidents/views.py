@@ -1,0 +1,295 @@
+"""Control-room pages: the open incidents, recording one, and the incident page with its forms.
+
+Every form posts to its own URL and calls one service. On a refusal the incident page is shown
+again with that form's errors on it; on success the browser is sent back to the incident page,
+which shows the prompts the service returned (CR-3, CR-5, QG-1...) once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods
+
+from childsafe.core import access
+from childsafe.core.errors import InvalidInput, Prompt, RuleRefusal
+from childsafe.core.roles import Capability
+from childsafe.core.web import access_checked, apply_errors
+from childsafe.incidents import selectors, services
+from childsafe.incidents.forms import AllocateForm, CloseForm, IncidentForm, InformationForm, RegradeForm, ThriveForm
+from childsafe.incidents.models import Incident, IncidentType
+from childsafe.people.forms import JustificationForm
+from childsafe.people.views import JUSTIFICATION_SESSION_KEY
+
+PROMPTS_SESSION_KEY = "incident_prompts"
+FORM_CLASSES: dict[str, type[forms.Form]] = {
+    "thrive": ThriveForm,
+    "info": InformationForm,
+    "regrade": RegradeForm,
+    "allocate": AllocateForm,
+    "close": CloseForm,
+}
+
+
+def _keep_prompts(request: HttpRequest, prompts: list[Prompt]) -> None:
+    request.session[PROMPTS_SESSION_KEY] = [{"rule_id": p.rule_id, "message": p.message} for p in prompts]
+
+
+def _take_prompts(request: HttpRequest) -> list[dict[str, str]]:
+    return request.session.pop(PROMPTS_SESSION_KEY, [])
+
+
+def _posted(request: HttpRequest) -> Any:
+    """The posted data on a POST (even an empty one: a form with nothing to type is still submitted)."""
+    return request.POST if request.method == "POST" else None
+
+
+def _reasons(request: HttpRequest) -> dict[str, str]:
+    return request.session.get(JUSTIFICATION_SESSION_KEY, {})
+
+
+def reason_checked(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Send a user who must give a reason to open a child's record to the reason page, then back."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except selectors.ReasonNeeded as exc:
+            target = request.path if request.method == "POST" else request.get_full_path()
+            return redirect(f"{reverse('incidents:reason', args=[exc.person.pk])}?next={target}")
+
+    return wrapper
+
+
+def _incident(request: HttpRequest, pk: int) -> Incident:
+    return selectors.incident_for_user(request.user, pk, reasons=_reasons(request))
+
+
+def _form(name: str, request: HttpRequest | None = None) -> forms.Form:
+    kwargs: dict[str, Any] = {"prefix": name}
+    if name == "allocate":
+        kwargs["teams"] = selectors.teams()
+    return FORM_CLASSES[name](request.POST if request is not None else None, **kwargs)
+
+
+def _page(request: HttpRequest, incident: Incident, **extra: Any) -> HttpResponse:
+    """The incident page, with a bound form (and its errors) in place of the blank one if given."""
+    bound = {name: extra.pop(name) for name in FORM_CLASSES if name in extra}
+    page_forms = {name: bound.get(name) or _form(name) for name in FORM_CLASSES}
+    failed = next((f for f in bound.values() if f.errors), None)
+    context = {
+        "incident": incident,
+        "is_online_abuse": incident.type == IncidentType.ONLINE_ABUSE,
+        "checks": selectors.shown_checks("incidents.incident", incident.pk),
+        "thrives": incident.thrives.select_related("by").order_by("-at", "-id"),
+        "updates": incident.updates.select_related("by").order_by("-at", "-id"),
+        "grade_changes": incident.grade_changes.select_related("by", "approved_by").order_by("-at", "-id"),
+        "forms": page_forms,
+        "failed_form": failed,
+        "prompts": _take_prompts(request) if request.method == "GET" else [],
+        **extra,
+    }
+    return render(request, "incidents/detail.html", context)
+
+
+def _done(request: HttpRequest, incident: Incident, message: str, prompts: list[Prompt], anchor: str) -> HttpResponse:
+    messages.success(request, message)
+    _keep_prompts(request, prompts)
+    return redirect(f"{reverse('incidents:detail', args=[incident.pk])}#{anchor}")
+
+
+def _user_or_error(form: forms.Form, field: str) -> Any:
+    """The active user named in a username field; an unknown name is an error on that field."""
+    username = form.cleaned_data.get(field, "")
+    if not username:
+        return None
+    user = selectors.user_by_username(username)
+    if user is None:
+        form.add_error(field, f"There is no active user with the username {username!r}. Check the spelling.")
+    return user
+
+
+@access_checked
+def incident_list(request: HttpRequest) -> HttpResponse:
+    incidents = selectors.open_incidents(request.user)
+    return render(
+        request,
+        "incidents/list.html",
+        {"incidents": incidents[: selectors.LIST_LIMIT], "total": incidents.count(), "limit": selectors.LIST_LIMIT},
+    )
+
+
+@access_checked
+@require_http_methods(["GET", "POST"])
+def create(request: HttpRequest) -> HttpResponse:
+    access.require(request.user, Capability.INCIDENT_RECORD)
+    form = IncidentForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        rows = form.children(selectors.people_by_reference(request.user, form.references()))
+        if not form.errors:
+            data = form.cleaned_data
+            online = data["type"] == IncidentType.ONLINE_ABUSE
+            try:
+                recorded = services.incident_record(
+                    actor=request.user,
+                    type=data["type"],
+                    grade=data["grade"],
+                    location=data["location"],
+                    summary=data["summary"],
+                    children=[services.ChildOnIncident(p, present=pr, resident=re) for p, pr, re in rows],
+                    evidence_advice_given=data["evidence_advice_given"] if online else None,
+                )
+            except (InvalidInput, RuleRefusal) as exc:
+                apply_errors(form, exc)
+            else:
+                return _done(
+                    request,
+                    recorded.incident,
+                    f"Incident {recorded.incident.reference} recorded.",
+                    recorded.prompts,
+                    "intelligence-check",
+                )
+    return render(request, "incidents/create.html", {"form": form})
+
+
+@access_checked
+@reason_checked
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _page(request, _incident(request, pk))
+
+
+def _post_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The incident's forms live on its page: a GET of a form's address goes there."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, pk: int) -> HttpResponse:
+        if request.method != "POST":
+            return redirect("incidents:detail", pk=pk)
+        return view(request, pk)
+
+    return access_checked(reason_checked(require_http_methods(["GET", "POST"])(wrapper)))
+
+
+@_post_only
+def thrive(request: HttpRequest, pk: int) -> HttpResponse:
+    incident = _incident(request, pk)
+    form = _form("thrive", request)
+    if form.is_valid():
+        try:
+            _, prompts = services.thrive_record(actor=request.user, incident=incident, **form.cleaned_data)
+        except (InvalidInput, RuleRefusal) as exc:
+            apply_errors(form, exc)
+        else:
+            return _done(request, incident, "THRIVE assessment recorded. Earlier ones are kept.", prompts, "thrive")
+    return _page(request, incident, thrive=form)
+
+
+@_post_only
+def add_information(request: HttpRequest, pk: int) -> HttpResponse:
+    incident = _incident(request, pk)
+    form = _form("info", request)
+    if form.is_valid():
+        try:
+            prompts = services.incident_add_information(
+                actor=request.user, incident=incident, text=form.cleaned_data["text"]
+            )
+        except (InvalidInput, RuleRefusal) as exc:
+            apply_errors(form, exc)
+        else:
+            return _done(request, incident, "New information added to the incident.", prompts, "thrive")
+    return _page(request, incident, info=form)
+
+
+@_post_only
+def regrade(request: HttpRequest, pk: int) -> HttpResponse:
+    incident = _incident(request, pk)
+    form = _form("regrade", request)
+    if form.is_valid():
+        approver = _user_or_error(form, "approved_by")
+        if not form.errors:
+            try:
+                incident = services.incident_regrade(
+                    actor=request.user,
+                    incident=incident,
+                    grade=form.cleaned_data["grade"],
+                    rationale=form.cleaned_data["rationale"],
+                    approved_by=approver,
+                )
+            except (InvalidInput, RuleRefusal) as exc:
+                apply_errors(form, exc)
+            else:
+                return _done(request, incident, f"The incident is now {incident.get_grade_display()}.", [], "grade")
+    return _page(request, incident, regrade=form)
+
+
+@_post_only
+def allocate(request: HttpRequest, pk: int) -> HttpResponse:
+    incident = _incident(request, pk)
+    form = _form("allocate", request)
+    if form.is_valid():
+        officer = _user_or_error(form, "user")
+        team_id = form.cleaned_data["team"]
+        team = selectors.teams().filter(pk=team_id).first() if team_id else None
+        if not form.errors:
+            try:
+                incident = services.incident_allocate(actor=request.user, incident=incident, team=team, user=officer)
+            except (InvalidInput, RuleRefusal) as exc:
+                apply_errors(form, exc)
+            else:
+                to = incident.allocated_team or incident.allocated_user
+                return _done(request, incident, f"Incident allocated to {to}.", [], "allocation")
+    return _page(request, incident, allocate=form)
+
+
+@_post_only
+def close(request: HttpRequest, pk: int) -> HttpResponse:
+    incident = _incident(request, pk)
+    form = _form("close", request)
+    not_recorded_missing = []
+    if form.is_valid():
+        approver = _user_or_error(form, "approved_by")
+        if not form.errors:
+            try:
+                incident = services.incident_close(
+                    actor=request.user,
+                    incident=incident,
+                    outcome=form.cleaned_data["outcome"],
+                    supervisor_reason=form.cleaned_data["supervisor_reason"],
+                    approved_by=approver,
+                )
+            except (InvalidInput, RuleRefusal) as exc:
+                apply_errors(form, exc)
+                if isinstance(exc, RuleRefusal) and exc.rule_id == "MP-7":
+                    # The children reported as not where they should be: each gets a way to record the
+                    # missing episode, linked to this incident (the guard names them).
+                    not_recorded_missing = [c for c in incident.children if c.present is False]
+            else:
+                return _done(request, incident, f"Incident {incident.reference} closed.", [], "close")
+    return _page(request, incident, close=form, not_recorded_missing=not_recorded_missing)
+
+
+@access_checked
+@require_http_methods(["GET", "POST"])
+def reason(request: HttpRequest, person_pk: int) -> HttpResponse:
+    """Give a reason to open a child's record (an area role outside its area), then go back."""
+    access.require(request.user, Capability.INCIDENT_RECORD)
+    person = selectors.person_needing_reason(request.user, person_pk)
+    target = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=False):
+        target = reverse("incidents:list")
+    form = JustificationForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        reasons = _reasons(request)
+        reasons[str(person.pk)] = form.cleaned_data["reason"]
+        request.session[JUSTIFICATION_SESSION_KEY] = reasons
+        return redirect(target)
+    return render(request, "incidents/justify.html", {"form": form, "person": person, "back": target})

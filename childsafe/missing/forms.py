@@ -1,0 +1,269 @@
+"""Missing-children forms. They read what was typed; the services decide what is allowed.
+
+Text the services check is not required here, so the service's own message is the one shown, on
+the field it concerns. The grading form is the exception: it will not submit without a note
+against every marker (MP-3 at the point of entry).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time
+from typing import Any
+
+from django import forms
+
+from childsafe.core import clock
+from childsafe.core.forms import GovukDateField
+from childsafe.missing.models import RiskGrade
+
+TEXT_MAX = 10_000
+TIME_PATTERN = re.compile(r"^\s*(\d{1,2})[:.](\d{2})\s*$")
+# MP-1: only these are offered. Anything else posted still reaches the service, which refuses it.
+GRADE_CHOICES = [(RiskGrade.HIGH.value, "High"), (RiskGrade.MEDIUM.value, "Medium")]
+AWARE_SECTIONS = (
+    ("appearance", "Appearance", "How the child looked: clothes, injuries, hygiene, signs of drink or drugs."),
+    ("words", "Words", "What the child said, in their own words where you can."),
+    ("activity", "Activity", "What the child was doing, and how they behaved with you."),
+    ("relationships", "Relationships and dynamics", "Who they were with, who they mention, who has a hold on them."),
+    ("environment", "Environment", "Where they were and what it was like: who else was there."),
+)
+
+
+def _text(label: str, *, hint: str = "", max_length: int = TEXT_MAX) -> forms.CharField:
+    return forms.CharField(label=label, help_text=hint, required=False, max_length=max_length, widget=forms.Textarea)
+
+
+def _line(label: str, *, hint: str = "", max_length: int = 300, required: bool = False) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        help_text=hint,
+        required=required,
+        max_length=max_length,
+        error_messages={"required": f"Enter the {label[0].lower()}{label[1:]}"},
+    )
+
+
+def _time_field(label: str) -> forms.CharField:
+    return forms.CharField(label=label, required=False, max_length=5, help_text="24-hour clock, for example 21:30")
+
+
+def parse_time(value: str) -> time | None:
+    match = TIME_PATTERN.match(value or "")
+    if not match:
+        return None
+    hour, minute = int(match.group(1)), int(match.group(2))
+    if hour > 23 or minute > 59:
+        return None
+    return time(hour, minute)
+
+
+def combine(form: forms.Form, date_field: str, time_field: str, label: str) -> datetime | None:
+    """A date (three boxes) and a time (HH:MM) typed in Europe/London, as an aware time.
+
+    A time with no date is today's; a date with no time is an error (the clocks need the hour).
+    """
+    day: date | None = form.cleaned_data.get(date_field)
+    raw_time = (form.cleaned_data.get(time_field) or "").strip()
+    if date_field in form.errors:
+        return None
+    if not raw_time:
+        if day is not None:
+            form.add_error(time_field, f"Enter the time {label}, for example 21:30")
+        return None
+    at = parse_time(raw_time)
+    if at is None:
+        form.add_error(time_field, f"Enter the time {label} on the 24-hour clock, for example 21:30")
+        return None
+    return datetime.combine(day or clock.today_london(), at, tzinfo=clock.LONDON)
+
+
+class ReportForm(forms.Form):
+    child = forms.IntegerField(
+        label="Child's reference number",
+        min_value=1,
+        error_messages={
+            "required": "Enter the child's reference number",
+            "invalid": "Enter the child's reference number as a number, like 1234",
+        },
+    )
+    reported_by = _line("Reported by", hint="Who called: for example 'Oak House staff' or 'mother'.", max_length=200)
+    last_seen_at = GovukDateField(
+        label="Date last seen", required=False, label_for_errors="date last seen", help_text="For example, 27 3 2025"
+    )
+    last_seen_at_time = _time_field("Time last seen")
+    last_seen_place = _line("Where the child was last seen")
+    circumstances = _text("Circumstances", hint="What happened before they went, and why the caller is worried.")
+    returned_before_report = forms.BooleanField(
+        label="The child has already come back (still recorded as a missing episode, MP-7)", required=False
+    )
+    incident = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        data["last_seen"] = combine(self, "last_seen_at", "last_seen_at_time", "last seen")
+        return data
+
+
+class GradeForm(forms.Form):
+    """One required note per active marker type; grade high or medium; rationale; the version seen."""
+
+    grade = forms.CharField(
+        label="Risk grade",
+        widget=forms.RadioSelect(choices=GRADE_CHOICES),
+        help_text="A missing child is high or medium risk, never low (MP-1).",
+        error_messages={"required": "Choose high or medium risk"},
+    )
+    rationale = _text("Rationale for the grade", hint="Why this grade, for this child, from what you know now.")
+    expected_version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, markers: list[Any] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.markers = list(markers)
+        for m in self.markers:
+            self.fields[self.note_name(m.type)] = forms.CharField(
+                label=f"{m.label}: how does your grade address this marker?",
+                widget=forms.Textarea,
+                max_length=TEXT_MAX,
+                error_messages={"required": f"Enter a note against the {m.label} marker (MP-3)"},
+            )
+
+    @staticmethod
+    def note_name(marker_type: str) -> str:
+        return f"note_{marker_type}"
+
+    def marker_rows(self) -> list[tuple[Any, forms.BoundField]]:
+        return [(m, self[self.note_name(m.type)]) for m in self.markers]
+
+    def markers_acknowledged(self) -> dict[str, str]:
+        return {m.type: self.cleaned_data[self.note_name(m.type)] for m in self.markers}
+
+
+class AssignForm(forms.Form):
+    to = _line("Officer's username", hint="The officer in the case.", max_length=150, required=True)
+
+
+class ActionForm(forms.Form):
+    action = _line(
+        "Line of enquiry", hint="For example: search the child's bedroom; check their phone.", max_length=500
+    )
+    owner = _line("Owner's username", max_length=150, required=True)
+    due_at = GovukDateField(
+        label="Due date", required=False, label_for_errors="due date", help_text="Leave blank for today."
+    )
+    due_at_time = _time_field("Due time")
+    done = forms.BooleanField(label="Already done", required=False)
+    delay_reason = _text("Reason for any delay", hint="Needed when an action is overdue (MP-6).")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        data["due"] = combine(self, "due_at", "due_at_time", "it is due")
+        return data
+
+
+class ActionUpdateForm(forms.Form):
+    """Mark an existing line of enquiry done, or say why it is late. Prefixed with the line's id."""
+
+    done = forms.BooleanField(label="Done", required=False)
+    delay_reason = _text("Reason for the delay")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not self.errors and not data.get("done") and not (data.get("delay_reason") or "").strip():
+            self.add_error("done", "Mark the action done, or give a reason for the delay")
+        return data
+
+
+class ReviewForm(forms.Form):
+    note = _text("Review", hint="What has been done, what is outstanding, and the risk now (MP-6).")
+
+
+class FoundForm(forms.Form):
+    place = _line(
+        "Where the child was found", hint="An address or a named place, for example 'Former Royal Hotel, Whitby'."
+    )
+    found_at = GovukDateField(
+        label="Date found",
+        required=False,
+        label_for_errors="date found",
+        help_text="Leave the date and time blank for now.",
+    )
+    found_at_time = _time_field("Time found")
+    self_returned = forms.BooleanField(label="The child came back by themselves", required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        data["when"] = combine(self, "found_at", "found_at_time", "found")
+        return data
+
+
+class SafeAndWellForm(forms.Form):
+    where = _text("Where the child was", hint="Or that they would not say.")
+    with_whom = _text("Who the child was with")
+    harm = _text("Any harm", hint="Or 'none seen'.")
+    disclosures = _text("Any disclosures", hint="Or 'none'.")
+    voice = _text("The child's voice", hint="Their own words, views and demeanour, or why they weren't spoken to.")
+    new_concerns = forms.ChoiceField(
+        label="Did the check find new concerns?",
+        choices=[("yes", "Yes: a PPN is needed before the episode can close"), ("no", "No")],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose whether the check found new concerns"},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        new_concerns = self.fields.pop("new_concerns")
+        for key, label, hint in AWARE_SECTIONS:
+            self.fields[f"aware_{key}"] = _text(f"AWARE: {label}", hint=hint)
+        self.fields["new_concerns"] = new_concerns
+
+    def aware_fields(self) -> list[forms.BoundField]:
+        return [self[f"aware_{key}"] for key, _, _ in AWARE_SECTIONS]
+
+    def aware(self) -> dict[str, str]:
+        return {key: self.cleaned_data[f"aware_{key}"] for key, _, _ in AWARE_SECTIONS}
+
+
+class FilterForm(forms.Form):
+    area = forms.ChoiceField(label="Area", required=False)
+    risk = forms.ChoiceField(label="Risk", required=False)
+    view = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, areas: Any = (), risks: dict[str, str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["area"].choices = [("", "All areas")] + [(a.code, a.name) for a in areas]
+        self.fields["risk"].choices = [("", "Any risk")] + list((risks or {}).items())
+
+    def value(self, name: str) -> str:
+        return self.cleaned_data.get(name, "") if self.is_valid() else ""
+
+
+class CloseForm(forms.Form):
+    """Nothing to type: the sign-off is the supervisor pressing the button (MP-11)."""
+
+
+class TriggerPlanForm(forms.Form):
+    description = _text("Description", hint="What the child looks like and usually wears.")
+    photo_reference = _line("Photo reference", hint="Where the current photo is held.", max_length=200)
+    places = _text("Places they go")
+    associates = _text("Associates", hint="Names, and how they know the child.")
+    phone = _line("Phone number", max_length=60)
+    transport = _text("Transport", hint="How they travel: bus routes, taxis, lifts.")
+    risks = _text("Risks")
+    notes = _text("Other notes")
+
+
+class RhiForm(forms.Form):
+    summary = _text("What the return home interview found")
+    received_from = _line(
+        "Received from",
+        hint="The local authority worker or team who did the interview. Leave blank if you are that team.",
+        max_length=200,
+    )
+
+
+class LocationPlanForm(forms.Form):
+    owner = _line(
+        "Owner's username", hint="The named officer who owns the plan (MP-12).", max_length=150, required=True
+    )
+    plan = _text("Problem-solving plan", hint="What will be done about this place, by whom, and by when.")

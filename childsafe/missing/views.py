@@ -1,0 +1,513 @@
+"""Missing-children pages: the MHET worklist (MP-13), report, the episode page and a page per step.
+
+Each form calls one service. A refusal (MP-1, MP-11, a stale version...) is shown on the form; on
+success the browser goes to the episode page, which shows the service's prompts (MP-3, MP-4, MP-8,
+QG-1...) once, in a notification banner.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods
+
+from childsafe.core import access
+from childsafe.core.errors import InvalidInput, Prompt, RuleRefusal
+from childsafe.core.roles import Capability
+from childsafe.core.web import access_checked, apply_errors
+from childsafe.incidents import selectors as incident_selectors
+from childsafe.missing import selectors, services
+from childsafe.missing.forms import (
+    ActionForm,
+    ActionUpdateForm,
+    AssignForm,
+    CloseForm,
+    FilterForm,
+    FoundForm,
+    GradeForm,
+    LocationPlanForm,
+    ReportForm,
+    ReviewForm,
+    RhiForm,
+    SafeAndWellForm,
+    TriggerPlanForm,
+)
+from childsafe.missing.models import MissingEpisode
+from childsafe.people.forms import JustificationForm
+from childsafe.people.views import JUSTIFICATION_SESSION_KEY
+
+PROMPTS_SESSION_KEY = "missing_prompts"
+GET_POST = require_http_methods(["GET", "POST"])
+
+
+def _keep_prompts(request: HttpRequest, prompts: list[Prompt]) -> None:
+    request.session[PROMPTS_SESSION_KEY] = [{"rule_id": p.rule_id, "message": p.message} for p in prompts]
+
+
+def _take_prompts(request: HttpRequest) -> list[dict[str, str]]:
+    return request.session.pop(PROMPTS_SESSION_KEY, [])
+
+
+def _posted(request: HttpRequest) -> Any:
+    """The posted data on a POST (even an empty one: a form with nothing to type is still submitted)."""
+    return request.POST if request.method == "POST" else None
+
+
+def _reasons(request: HttpRequest) -> dict[str, str]:
+    return request.session.get(JUSTIFICATION_SESSION_KEY, {})
+
+
+def reason_checked(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Send a user who must give a reason to open a child's record to the reason page, then back."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except selectors.ReasonNeeded as exc:
+            target = request.path if request.method == "POST" else request.get_full_path()
+            return redirect(f"{reverse('missing:reason', args=[exc.person.pk])}?next={target}")
+
+    return wrapper
+
+
+def page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Every missing page: 403 for a role that can't, reason first where one is needed, GET and POST."""
+    return access_checked(reason_checked(GET_POST(view)))
+
+
+def _episode(request: HttpRequest, pk: int, event_type: str = "missing.episode.view") -> MissingEpisode:
+    return selectors.episode_for_user(request.user, pk, reasons=_reasons(request), event_type=event_type)
+
+
+def _done(request: HttpRequest, episode: MissingEpisode, message: str, prompts: list[Prompt] = (), anchor: str = ""):
+    messages.success(request, message)
+    _keep_prompts(request, list(prompts))
+    url = reverse("missing:detail", args=[episode.pk])
+    return redirect(f"{url}#{anchor}" if anchor else url)
+
+
+def _user_or_error(form, field: str) -> Any:
+    username = form.cleaned_data.get(field, "")
+    if not username:
+        return None
+    user = selectors.user_by_username(username)
+    if user is None:
+        form.add_error(field, f"There is no active user with the username {username!r}. Check the spelling.")
+    return user
+
+
+def _render(request: HttpRequest, template: str, episode: MissingEpisode, form, **extra: Any) -> HttpResponse:
+    return render(request, f"missing/{template}", {"episode": episode, "form": form, **extra})
+
+
+# -- Worklist ------------------------------------------------------------------------------------------
+
+
+@access_checked
+def worklist(request: HttpRequest) -> HttpResponse:
+    access.require(request.user, Capability.MISSING_WORK)
+    form = FilterForm(request.GET or None, areas=selectors.areas(), risks=selectors.RISK_FILTERS)
+    area, risk = form.value("area"), form.value("risk")
+    daily = request.GET.get("view") == "daily"
+    context: dict[str, Any] = {"form": form, "daily": daily, "area": area, "risk": risk}
+    if daily:
+        context["changes"] = selectors.daily_changes(area=area)
+        context["hours"] = selectors.DAILY_HOURS
+    else:
+        context["worklist"] = selectors.worklist(area=area, risk=risk)
+    return render(request, "missing/worklist.html", context)
+
+
+# -- Report --------------------------------------------------------------------------------------------
+
+
+def _int(value: Any) -> int | None:
+    value = str(value or "").strip()
+    return int(value) if value.isdigit() else None
+
+
+@page
+def report(request: HttpRequest) -> HttpResponse:
+    access.require(request.user, Capability.MISSING_WORK)
+    initial = {
+        "child": _int(request.GET.get("child")),
+        "incident": _int(request.GET.get("incident")),
+        "returned_before_report": request.GET.get("returned") == "1",
+    }
+    form = ReportForm(_posted(request), initial=initial)
+    incident_id = _int(form.data.get("incident")) if form.is_bound else initial["incident"]
+    incident = incident_selectors.incident_get(incident_id)
+    if form.is_bound and form.is_valid():
+        if incident_id and incident is None:
+            form.add_error(None, f"Incident {incident_id} is closed or does not exist: report without it.")
+        child = selectors.people_by_reference([form.cleaned_data["child"]]).get(form.cleaned_data["child"])
+        if child is None:
+            form.add_error("child", "There is no person with that reference. Check the number on their record.")
+        if not form.errors:
+            child = selectors.person_for_page(
+                request.user, child.pk, reasons=_reasons(request), event_type="missing.report"
+            )
+            data = form.cleaned_data
+            try:
+                reported = services.missing_report(
+                    actor=request.user,
+                    child=child,
+                    reported_by=data["reported_by"],
+                    last_seen_at=data["last_seen"],
+                    last_seen_place=data["last_seen_place"],
+                    circumstances=data["circumstances"],
+                    incident=incident,
+                    returned_before_report=data["returned_before_report"],
+                )
+            except (InvalidInput, RuleRefusal) as exc:
+                apply_errors(form, exc)
+            else:
+                return _done(
+                    request,
+                    reported.episode,
+                    f"Missing episode recorded for {child.full_name}. Check what Childsafe holds on them below.",
+                    reported.prompts,
+                    "intelligence-check",
+                )
+    preview = None
+    if not form.is_bound and initial["child"]:
+        preview = selectors.people_by_reference([initial["child"]]).get(initial["child"])
+    return render(
+        request,
+        "missing/report.html",
+        {"form": form, "incident": incident, "incident_id": incident_id, "preview": preview},
+    )
+
+
+# -- The episode ---------------------------------------------------------------------------------------
+
+
+@page
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    access.require(request.user, Capability.MISSING_WORK)
+    episode = _episode(request, pk)
+    user = request.user
+    return render(
+        request,
+        "missing/detail.html",
+        {
+            "page": selectors.episode_page(episode),
+            "episode": episode,
+            "prompts": _take_prompts(request),
+            "can_grade": access.can(user, Capability.MISSING_GRADE),
+            "can_sign_off": access.can(user, Capability.MISSING_SIGN_OFF),
+            "can_rhi": access.can(user, Capability.RHI_RECORD),
+            "can_trigger_plan": access.can(user, Capability.TRIGGER_PLAN_MANAGE),
+        },
+    )
+
+
+@page
+def grade(request: HttpRequest, pk: int) -> HttpResponse:
+    access.require(request.user, Capability.MISSING_GRADE)
+    episode = _episode(request, pk)
+    markers = selectors.markers_to_address(episode.person)
+    earlier = episode.markers_acknowledged or {}
+    initial = {"expected_version": episode.version}
+    initial.update({GradeForm.note_name(m.type): earlier.get(m.type, "") for m in markers})
+    form = GradeForm(_posted(request), markers=markers, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            graded = services.episode_grade(
+                actor=request.user,
+                episode=episode,
+                grade=data["grade"],
+                rationale=data["rationale"],
+                markers_acknowledged=form.markers_acknowledged(),
+                expected_version=data["expected_version"],
+            )
+        except (InvalidInput, RuleRefusal) as exc:
+            apply_errors(form, exc)
+            if isinstance(exc, InvalidInput) and "episode" in exc.errors:
+                # Someone else changed it: the page now shows their change, and the next submit is
+                # against the version on the screen.
+                form.data = form.data.copy()
+                form.data["expected_version"] = str(episode.version)
+        else:
+            e = graded.episode
+            owner = "the FIM keeps it" if e.grade == "high" else f"it goes to the {e.owner_area or 'area'} CII"
+            return _done(request, e, f"Graded {e.get_grade_display().lower()} risk: {owner}.", graded.prompts)
+    return _render(request, "grade.html", episode, form, markers=markers)
+
+
+@page
+def assign(request: HttpRequest, pk: int) -> HttpResponse:
+    access.require(request.user, Capability.MISSING_WORK)
+    episode = _episode(request, pk)
+    form = AssignForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        officer = _user_or_error(form, "to")
+        if not form.errors:
+            try:
+                episode = services.episode_assign(actor=request.user, episode=episode, to=officer)
+            except (InvalidInput, RuleRefusal) as exc:
+                apply_errors(form, exc)
+            else:
+                name = episode.officer_in_case.get_full_name() or episode.officer_in_case.username
+                return _done(request, episode, f"Assigned to {name}.")
+    return _render(request, "assign.html", episode, form)
+
+
+@page
+def action(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add a line of enquiry (MP-6), or mark one done or give the reason it is late."""
+    access.require(request.user, Capability.MISSING_WORK)
+    episode = _episode(request, pk)
+    lines = selectors.lines_of(episode)
+    posted = request.POST.get("which", "") if request.method == "POST" else ""
+    add_form = ActionForm(request.POST if posted == "add" else None, prefix="add")
+    update_forms = {
+        line.pk: ActionUpdateForm(request.POST if posted == str(line.pk) else None, prefix=f"line-{line.pk}")
+        for line in lines
+    }
+    if posted == "add" and add_form.is_valid():
+        owner = _user_or_error(add_form, "owner")
+        if not add_form.errors:
+            data = add_form.cleaned_data
+            try:
+                _, prompts = services.episode_action_add(
+                    actor=request.user,
+                    episode=episode,
+                    action=data["action"],
+                    owner=owner,
+                    done=data["done"],
+                    due_at=data["due"],
+                    delay_reason=data["delay_reason"],
+                )
+            except (InvalidInput, RuleRefusal) as exc:
+                apply_errors(add_form, exc)
+            else:
+                return _done(request, episode, "Line of enquiry added.", prompts, "lines")
+    elif posted.isdigit() and int(posted) in update_forms:
+        form = update_forms[int(posted)]
+        if form.is_valid():
+            line = selectors.line_of(episode, int(posted))
+            try:
+                services.action_update(
+                    actor=request.user,
+                    line=line,
+                    done=form.cleaned_data["done"],
+                    delay_reason=form.cleaned_data["delay_reason"],
+                )
+            except (InvalidInput, RuleRefusal) as exc:
+                apply_errors(form, exc)
+            else:
+                return _done(request, episode, "Line of enquiry updated.", (), "lines")
+    elif request.method == "POST":
+        raise Http404("No line of enquiry with that reference on this episode.")
+    failed = next((f for f in [add_form, *update_forms.values()] if f.errors), None)
+    return _render(
+        request,
+        "action.html",
+        episode,
+        add_form,
+        rows=[(line, update_forms[line.pk]) for line in lines],
+        failed_form=failed,
+    )
+
+
+@page
+def review(request: HttpRequest, pk: int) -> HttpResponse:
+    access.require(request.user, Capability.MISSING_SIGN_OFF)
+    episode = _episode(request, pk)
+    form = ReviewForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            _, prompts = services.episode_review(actor=request.user, episode=episode, note=form.cleaned_data["note"])
+        except (InvalidInput, RuleRefusal) as exc:
+            apply_errors(form, exc)
+        else:
+            return _done(request, episode, "Supervisory review recorded.", prompts, "reviews")
+    return _render(request, "review.html", episode, form, reviews=selectors.episode_page(episode).reviews)
+
+
+@page
+def found(request: HttpRequest, pk: int) -> HttpResponse:
+    access.require(request.user, Capability.MISSING_WORK)
+    episode = _episode(request, pk)
+    form = FoundForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            episode = services.episode_found(
+                actor=request.user,
+                episode=episode,
+                place=data["place"],
+                self_returned=data["self_returned"],
+                found_at=data["when"],
+            )
+        except (InvalidInput, RuleRefusal) as exc:
+            apply_errors(form, exc)
+        else:
+            la = episode.person.local_authority
+            told = f" {la.name} will be told automatically (MP-9)." if la else ""
+            messages.success(request, f"{episode.person.full_name}'s return is recorded.{told}")
+            return redirect("missing:safe_and_well", pk=episode.pk)
+    return _render(request, "found.html", episode, form)
+
+
+@page
+def safe_and_well(request: HttpRequest, pk: int) -> HttpResponse:
+    access.require(request.user, Capability.MISSING_WORK)
+    episode = _episode(request, pk)
+    form = SafeAndWellForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            _, prompts = services.episode_safe_and_well(
+                actor=request.user,
+                episode=episode,
+                where=data["where"],
+                with_whom=data["with_whom"],
+                harm=data["harm"],
+                disclosures=data["disclosures"],
+                voice=data["voice"],
+                aware=form.aware(),
+                new_concerns=data["new_concerns"] == "yes",
+            )
+        except InvalidInput as exc:
+            # The service names AWARE sections "aware.<section>"; the form's fields are "aware_<section>".
+            apply_errors(form, InvalidInput({k.replace("aware.", "aware_"): v for k, v in exc.errors.items()}))
+        except RuleRefusal as exc:
+            apply_errors(form, exc)
+        else:
+            return _done(request, episode, "Safe and well check recorded.", prompts, "safe-and-well")
+    return _render(request, "safe_and_well.html", episode, form)
+
+
+@page
+def close(request: HttpRequest, pk: int) -> HttpResponse:
+    access.require(request.user, Capability.MISSING_WORK)
+    episode = _episode(request, pk)
+    form = CloseForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            episode = services.episode_close(actor=request.user, episode=episode)
+        except (InvalidInput, RuleRefusal) as exc:
+            apply_errors(form, exc)
+        else:
+            return _done(request, episode, "The missing episode is closed.")
+    check = selectors.episode_page(episode).safe_and_well
+    return _render(
+        request,
+        "close.html",
+        episode,
+        form,
+        check=check,
+        can_sign_off=access.can(request.user, Capability.MISSING_SIGN_OFF),
+    )
+
+
+@page
+def rhi(request: HttpRequest, pk: int) -> HttpResponse:
+    """A return home interview's findings: recorded by MHET, or sent by the child's own local authority."""
+    access.require(request.user, Capability.RHI_RECORD)
+    # A partner from another authority: the episode does not exist for them (404, and the attempt is logged).
+    episode = _episode(request, pk, event_type="missing.rhi.view")
+    form = RhiForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.rhi_receive(
+                actor=request.user,
+                episode=episode,
+                summary=form.cleaned_data["summary"],
+                received_from="" if request.user.is_partner else form.cleaned_data["received_from"],
+            )
+        except (InvalidInput, RuleRefusal) as exc:
+            apply_errors(form, exc)
+        else:
+            if request.user.is_partner:
+                messages.success(request, "Thank you: the return home interview has been sent to the police.")
+                return redirect("partners:home")
+            return _done(request, episode, "Return home interview recorded.", (), "rhi")
+    return _render(request, "rhi.html", episode, form, partner=request.user.is_partner)
+
+
+# -- Trigger plans and places --------------------------------------------------------------------------
+
+
+@page
+def trigger_plan(request: HttpRequest, person_pk: int) -> HttpResponse:
+    access.require(request.user, Capability.TRIGGER_PLAN_MANAGE)
+    person = selectors.person_for_page(
+        request.user, person_pk, reasons=_reasons(request), event_type="trigger_plan.view"
+    )
+    episode_id = _int(request.GET.get("episode"))
+    form = TriggerPlanForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.trigger_plan_create(actor=request.user, child=person, **form.cleaned_data)
+        except (InvalidInput, RuleRefusal) as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, f"Trigger plan recorded for {person.full_name}.")
+            if episode_id:
+                return redirect(f"{reverse('missing:detail', args=[episode_id])}#trigger-plan")
+            return redirect("people:detail", pk=person.pk)
+    return render(
+        request,
+        "missing/trigger_plan.html",
+        {
+            "form": form,
+            "person": person,
+            "current": selectors.current_trigger_plan(person),
+            "episode_id": episode_id,
+        },
+    )
+
+
+@page
+def place(request: HttpRequest, location_id: int) -> HttpResponse:
+    if not (access.can(request.user, Capability.MISSING_WORK) or access.can(request.user, Capability.HOTSPOT_MANAGE)):
+        access.require(request.user, Capability.MISSING_WORK)
+    can_plan = access.can(request.user, Capability.HOTSPOT_MANAGE)
+    place_page = selectors.place_page(location_id)
+    form = LocationPlanForm(_posted(request))
+    if request.method == "POST":
+        access.require(request.user, Capability.HOTSPOT_MANAGE)
+        if form.is_valid():
+            owner = _user_or_error(form, "owner")
+            if not form.errors:
+                try:
+                    services.location_plan(
+                        actor=request.user, location=place_page.location, owner=owner, plan=form.cleaned_data["plan"]
+                    )
+                except (InvalidInput, RuleRefusal) as exc:
+                    apply_errors(form, exc)
+                else:
+                    messages.success(request, f"Problem-solving plan recorded for {place_page.location}.")
+                    return redirect("missing:place", location_id=location_id)
+    return render(request, "missing/place.html", {"page": place_page, "form": form, "can_plan": can_plan})
+
+
+@access_checked
+@GET_POST
+def reason(request: HttpRequest, person_pk: int) -> HttpResponse:
+    """Give a reason to open a child's record (an area role outside its area), then go back."""
+    if not (access.can(request.user, Capability.MISSING_WORK) or access.can(request.user, Capability.RHI_RECORD)):
+        access.require(request.user, Capability.MISSING_WORK)
+    person = selectors.person_needing_reason(request.user, person_pk)
+    target = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=False):
+        target = reverse("missing:worklist")
+    form = JustificationForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        reasons = _reasons(request)
+        reasons[str(person.pk)] = form.cleaned_data["reason"]
+        request.session[JUSTIFICATION_SESSION_KEY] = reasons
+        return redirect(target)
+    return render(request, "missing/justify.html", {"form": form, "person": person, "back": target})
