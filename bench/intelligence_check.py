@@ -1,0 +1,246 @@
+"""How long the intelligence check (CR-4) takes on a synthetic force. Prints figures; asserts nothing.
+
+    .venv/bin/python bench/intelligence_check.py [--scale S] [--queries N] [--small] [--seed N]
+                                                  [--database-url postgres://USER@HOST:PORT/postgres]
+
+Builds its own throwaway database, so it never touches var/ or the force's data:
+- SQLite (the default): a file in a temporary directory (CHILDSAFE_VAR_DIR), deleted at the end.
+- PostgreSQL (--database-url, the server's admin database, usually .../postgres): a database named
+  childsafe_bench is created on that server (dropped first if a crashed run left it) and dropped at the end.
+
+Then: migrate; generate the demo force (childsafe.demo.generator.generate, scale S: about 5,000 x S
+people); pick N children at random (seeded, so runs compare); and time, with time.perf_counter,
+1. picture: childsafe.people.intelligence.picture(person), the read the handler's screen shows;
+2. missing_report: childsafe.missing.services.missing_report(...) as a call handler, the whole
+   server-side path of reporting a child missing (incident, episode, audit, the intelligence check and
+   its stored copy, the language check), each inside a transaction that is rolled back so the data
+   don't grow between calls. The rollback itself is outside the timing.
+A few untimed calls warm the caches first. Each figure is one line:
+
+    intelligence_check.picture sqlite scale=1 people=5100 n=1000 p50=3.1ms p95=5.2ms p99=8.0ms ...
+
+--small is scale 0.2 and 100 queries (well under a minute); the default is scale 1 and 1,000 queries.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+REPO = Path(__file__).resolve().parents[1]
+BENCH_DATABASE = "childsafe_bench"
+WARM_UP = 10
+QUERY_COUNT_SAMPLE = 20
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--scale", type=float, help="Synthetic force size: 1 = about 5,000 people (default 1).")
+    parser.add_argument("--queries", type=int, help="How many children to time (default 1,000).")
+    parser.add_argument("--small", action="store_true", help="Scale 0.2 and 100 queries: a quick look.")
+    parser.add_argument("--seed", type=int, default=1, help="Seed for choosing the children (default 1).")
+    parser.add_argument(
+        "--database-url",
+        help="PostgreSQL admin URL (e.g. postgres://postgres@127.0.0.1:5432/postgres): the benchmark creates "
+        f"and drops a database named {BENCH_DATABASE} on that server. Default: a temporary SQLite file.",
+    )
+    args = parser.parse_args(argv)
+    small_scale, small_queries = (0.2, 100) if args.small else (1.0, 1000)
+    args.scale = args.scale if args.scale is not None else small_scale
+    args.queries = args.queries if args.queries is not None else small_queries
+    if args.scale <= 0 or args.queries <= 0:
+        parser.error("--scale and --queries must be more than 0.")
+    return args
+
+
+def _is_postgres(url: str) -> bool:
+    return urlsplit(url).scheme in ("postgres", "postgresql", "pgsql")
+
+
+@contextmanager
+def throwaway_postgres(admin_url: str):
+    """A fresh database on the admin URL's server; yields its URL; drops it at the end."""
+    import psycopg
+
+    parts = urlsplit(admin_url)
+    if parts.path.strip("/") == BENCH_DATABASE:
+        sys.exit(f"Give the server's admin database (e.g. .../postgres), not {BENCH_DATABASE} itself.")
+    bench_url = urlunsplit(parts._replace(path=f"/{BENCH_DATABASE}"))
+
+    def admin(sql: str) -> None:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(sql)
+
+    # WITH (FORCE) (PostgreSQL 13+) ends sessions a crashed run left open.
+    admin(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)')
+    admin(f'CREATE DATABASE "{BENCH_DATABASE}"')
+    try:
+        yield bench_url
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        admin(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)')
+
+
+def percentiles(samples: list[float]) -> dict[str, float]:
+    cuts = statistics.quantiles(samples, n=100, method="inclusive") if len(samples) > 1 else samples * 99
+    return {
+        "p50": cuts[49],
+        "p95": cuts[94],
+        "p99": cuts[98],
+        "mean": statistics.fmean(samples),
+        "max": max(samples),
+    }
+
+
+def figure(name: str, vendor: str, scale: float, people: int, samples: list[float], **extra: object) -> str:
+    stats = " ".join(f"{k}={v * 1000:.1f}ms" for k, v in percentiles(samples).items())
+    more = "".join(f" {k}={v}" for k, v in extra.items())
+    return f"intelligence_check.{name} {vendor} scale={scale:g} people={people} n={len(samples)} {stats}{more}"
+
+
+def run(args: argparse.Namespace) -> None:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from childsafe.core import clock
+    from childsafe.core import services as core_services
+    from childsafe.demo.generator import generate
+    from childsafe.missing.services import missing_report
+    from childsafe.people.intelligence import picture
+    from childsafe.people.models import Person
+
+    vendor = connection.vendor
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    print(f"intelligence_check.migrate {vendor} seconds={time.perf_counter() - started:.1f}", flush=True)
+    if Person.objects.exists():
+        sys.exit("The benchmark database already holds people: use an empty one.")
+
+    started = time.perf_counter()
+    generated = generate(scale=args.scale, progress=False)
+    people = Person.objects.count()
+    print(
+        f"intelligence_check.generate {vendor} scale={args.scale:g} people={people} "
+        f"seconds={time.perf_counter() - started:.1f}",
+        flush=True,
+    )
+
+    today = clock.today_london()
+    eighteen_years_ago = today.replace(
+        year=today.year - 18, day=28 if (today.month, today.day) == (2, 29) else today.day
+    )
+    children = list(
+        Person.objects.filter(date_of_birth__gt=eighteen_years_ago).order_by("pk").values_list("pk", flat=True)
+    )
+    if not children:
+        sys.exit("The synthetic force has no children: try a larger --scale.")
+    rng = random.Random(args.seed)
+    chosen_ids = (
+        rng.sample(children, args.queries) if args.queries <= len(children) else rng.choices(children, k=args.queries)
+    )
+    by_id = Person.objects.in_bulk(set(chosen_ids))
+    chosen = [by_id[pk] for pk in chosen_ids]
+    print(
+        f"intelligence_check.sample {vendor} children={len(children)} n={len(chosen)} seed={args.seed} "
+        f"(markers {sum(generated.markers.values())}, planted duplicates {generated.duplicates})",
+        flush=True,
+    )
+
+    # 1. picture(): the read alone.
+    for person in chosen[:WARM_UP]:
+        picture(person)
+    queries = []
+    for person in chosen[:QUERY_COUNT_SAMPLE]:
+        with CaptureQueriesContext(connection) as captured:
+            picture(person)
+        queries.append(len(captured))
+    samples = []
+    for person in chosen:
+        t0 = time.perf_counter()
+        picture(person)
+        samples.append(time.perf_counter() - t0)
+    print(figure("picture", vendor, args.scale, people, samples, queries=int(statistics.median(queries))), flush=True)
+
+    # 2. missing_report(): what the server does when a call handler reports the child missing.
+    handler = core_services.user_create(
+        actor=None, username="bench_handler", role="call_handler", password=None, check_password=False
+    )
+
+    def report(person: Person) -> None:
+        missing_report(
+            actor=handler,
+            child=person,
+            reported_by="Bench: care home staff",
+            last_seen_at=clock.now() - timedelta(hours=2),
+            last_seen_place="Bus station",
+            circumstances="Did not come back after school; phone switched off.",
+        )
+
+    def rolled_back(person: Person, timed: list[float] | None = None, counted: list[int] | None = None) -> None:
+        with transaction.atomic():
+            if counted is not None:
+                with CaptureQueriesContext(connection) as captured:
+                    report(person)
+                counted.append(len(captured))
+            else:
+                t0 = time.perf_counter()
+                report(person)
+                if timed is not None:
+                    timed.append(time.perf_counter() - t0)
+            transaction.set_rollback(True)
+
+    for person in chosen[:WARM_UP]:
+        rolled_back(person)
+    queries = []
+    for person in chosen[:QUERY_COUNT_SAMPLE]:
+        rolled_back(person, counted=queries)
+    samples = []
+    for person in chosen:
+        rolled_back(person, timed=samples)
+    print(
+        figure("missing_report", vendor, args.scale, people, samples, queries=int(statistics.median(queries))),
+        flush=True,
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    sys.path.insert(0, str(REPO))
+    os.environ["DJANGO_SETTINGS_MODULE"] = "childsafe.config.settings.local"
+    var_dir = tempfile.mkdtemp(prefix="childsafe-bench-")
+    # Local settings keep the SQLite file and a generated secret key under CHILDSAFE_VAR_DIR: a throwaway one.
+    os.environ["CHILDSAFE_VAR_DIR"] = var_dir
+    os.environ.pop("CHILDSAFE_REPLAY_DATABASE", None)
+    try:
+        if args.database_url and _is_postgres(args.database_url):
+            with throwaway_postgres(args.database_url) as url:
+                os.environ["DATABASE_URL"] = url
+                run(args)
+        else:
+            if args.database_url:
+                os.environ["DATABASE_URL"] = args.database_url  # yours to empty and remove
+            else:
+                os.environ.pop("DATABASE_URL", None)
+            run(args)
+    finally:
+        shutil.rmtree(var_dir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
