@@ -354,11 +354,11 @@ def _read_rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError:
             text = raw.decode("cp1252", errors="replace")  # Excel on Windows saves "CSV" in Windows-1252
-        try:
-            dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-        except csv.Error:
-            dialect = csv.excel
-        for number, cells in enumerate(csv.reader(io.StringIO(text, newline=""), dialect), start=1):
+        # The separator is whichever of , ; or tab the first lines use most (csv.Sniffer is thrown by
+        # semicolons or commas inside the notes).
+        head = [line for line in text.splitlines() if line.strip()][:5]
+        delimiter = max((",", ";", "\t"), key=lambda d: sum(line.count(d) for line in head))
+        for number, cells in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1):
             yield number, cells
     elif suffix == ".xls":
         raise ImportFileError(f"{path.name} is an old-style .xls workbook: open it in Excel and save it as .xlsx.")
@@ -824,7 +824,8 @@ class _FileImporter:
         self.result(
             row,
             IMPORTED,
-            f"Imported as closed missing episode {episode.pk} for {_describe(person)} ({matched.reason}).",
+            f"Imported as a closed missing episode (reported {_local(episode.reported_at)}) for {_describe(person)} "
+            f"({matched.reason}).",
             person,
             warning=" ".join(warnings),
         )
