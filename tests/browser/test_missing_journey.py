@@ -187,3 +187,63 @@ def test_missing_episode_from_report_to_closure(ui, phone_ui, team, ella, york, 
 
     ui.assert_clean()
     phone_ui.assert_clean()
+
+
+def test_concern_for_safety_becomes_a_missing_episode_and_mhet_sees_it(ui, phone_ui, team, ella, make_user):
+    """MP-7 in the browser: closing a concern for safety about a child who wasn't where they should be
+    is refused, with a button that records the missing episode for that child and incident; the
+    episode then shows on MHET's worklist (MP-13) and in the daily meeting."""
+    from childsafe.incidents import services as incidents
+
+    incident = incidents.incident_record(
+        actor=team["handler"],
+        type="concern_for_safety",
+        grade=2,
+        location="12 Mill Street, York",
+        summary="Mother worried: Ella not home at 22:00. Rang back at 23:30: she is home.",
+        children=[incidents.ChildOnIncident(ella, present=False, resident=True)],
+    ).incident
+    page = ui.page
+    ui.sign_in_as(team["handler"])
+    ui.goto("/incidents/")
+    ui.check("open incidents")
+    page.get_by_role("link", name=incident.reference).click()
+    expect(page.get_by_test_id("intelligence-check").get_by_test_id("high-harm")).to_contain_text("Firearms")
+    ui.check("incident page")
+
+    page.get_by_label("Outcome").fill("Ella came home at 23:30; words of advice.")
+    page.get_by_role("button", name="Close the incident").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("(MP-7)")
+    ui.check("incident page with the MP-7 refusal")
+    page.get_by_role("link", name="Record the missing episode").click()
+
+    expect(heading(page)).to_have_text("Report a missing child")
+    expect(page.get_by_test_id("linked-incident")).to_contain_text(incident.reference)
+    expect(page.get_by_label("Child's reference number")).to_have_value(str(ella.pk))
+    page.get_by_label("Reported by").fill("Her mother")
+    page.get_by_label("The child has already come back").check()
+    page.get_by_role("button", name="Report the child missing").click()
+    expect(page.get_by_test_id("status")).to_have_text("Returned")
+
+    # Now the incident closes: Ella's missing episode is on record.
+    page.get_by_role("link", name=incident.reference).first.click()
+    page.get_by_label("Outcome").fill("Ella came home at 23:30; missing episode recorded.")
+    page.get_by_role("button", name="Close the incident").click()
+    expect(page.get_by_test_id("incident-summary")).to_contain_text("Closed")
+
+    mhet = make_user("mhet1", "mhet")
+    ui.sign_in_as(mhet)
+    ui.goto("/missing/")
+    expect(page.get_by_test_id("returned")).to_contain_text("Ella Hughes")
+    ui.check("MHET worklist")
+    page.get_by_role("link", name="Daily meeting (last 24 hours)").click()
+    expect(page.get_by_test_id("changes")).to_contain_text("Reported missing (had already come back)")
+    ui.check("daily meeting")
+
+    phone_ui.sign_in_as(mhet)
+    phone_ui.goto("/missing/")
+    phone_ui.check("MHET worklist on a phone")
+    phone_ui.check_fits_width("MHET worklist on a phone")
+
+    ui.assert_clean()
+    phone_ui.assert_clean()
