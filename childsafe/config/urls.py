@@ -10,6 +10,8 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("accessibility/", core_views.accessibility, name="accessibility"),
     path("people/", include("childsafe.people.urls")),
+    path("incidents/", include("childsafe.incidents.urls")),
+    path("missing/", include("childsafe.missing.urls")),
     path("oversight/", include("childsafe.oversight.urls")),
     path("partners/", include("childsafe.partners.urls")),
     path("api/v1/", api.urls),
