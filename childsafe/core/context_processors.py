@@ -33,5 +33,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         if capability is not None and not access.can(user, capability):
             continue
         url = reverse(name)
-        items.append({"label": label, "url": url, "active": request.path.startswith(url)})
+        items.append({"label": label, "url": url, "active": False})
+    # The section is the longest menu address the page sits under ("Team alerts", not also "My alerts").
+    matching = [item for item in items if request.path.startswith(item["url"])]
+    if matching:
+        max(matching, key=lambda item: len(item["url"]))["active"] = True
     return {"nav_items": items}

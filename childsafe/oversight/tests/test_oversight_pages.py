@@ -130,3 +130,10 @@ def test_dead_letter_page_retries(personas):
         assert message.status == OutboxStatus.PENDING
     finally:
         clock.set_now(None)
+
+
+@pytest.mark.django_db
+def test_only_the_closest_menu_item_is_marked_current(personas):
+    page = client_for(personas["supervisor"]).get("/oversight/alerts/team/")
+    current = [item["label"] for item in page.context["nav_items"] if item["active"]]
+    assert current == ["Team alerts"]
