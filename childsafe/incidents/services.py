@@ -107,6 +107,7 @@ def incident_record(
     adults: list[AdultOnIncident] | None = None,
     evidence_advice_given: bool | None = None,
     channel: str = "web",
+    check_children: bool = True,
 ) -> IncidentRecorded:
     """Record an incident. Runs the intelligence check on every child named (CR-4) and returns prompts."""
     if actor is not None:
@@ -168,11 +169,12 @@ def incident_record(
             channel=channel,
             new={"type": type, "grade": grade, "children": ids, "adults": [(a.person.pk, a.role) for a in adults]},
         )
+        # A missing report runs the check itself once its episode exists (so the episode counts).
         pictures = {
             c.person.pk: intelligence_check(
                 person=c.person, actor=actor, context_type="incidents.incident", context_id=incident.pk
             )
-            for c in children
+            for c in (children if check_children else [])
         }
         prompts = language.check(
             texts={"summary": summary}, user=actor, subject_type="incidents.incident", subject_id=incident.pk

@@ -17,7 +17,7 @@ from childsafe.people.intelligence import provider as intelligence_provider
 @intelligence_provider("trigger_plan")
 def trigger_plan_section(cluster: list[int]) -> Section | None:
     plan = TriggerPlan.objects.filter(person_id__in=cluster, ended_at__isnull=True).order_by("-created_at").first()
-    priority = any(pid in priority_missing_since() for pid in cluster)
+    priority = bool(priority_missing_since(cluster))
     if plan is None:
         if not priority:
             return None

@@ -272,20 +272,28 @@ engine.register(
 
 
 # -- MP-5 ---------------------------------------------------------------------------------------------
-def priority_missing_since() -> dict[int, datetime]:
+def priority_missing_since(person_ids: list[int] | None = None) -> dict[int, datetime]:
     """Children who are priority missing now, and since when: 3+ episodes in 90 days (imported history
-    included), or a looked-after child with any episode in that window."""
+    included), or a looked-after child with any episode in that window. `person_ids` narrows it to one
+    child's records (the intelligence check); None is the whole force (the sweep)."""
     from childsafe.core import clock
 
     now = clock.now()
     window = _days(PRIORITY_WINDOW_DAYS)
     need = int(policy.get(PRIORITY_EPISODES.key))
     recent = MissingEpisode.objects.filter(reported_at__gt=now - window, reported_at__lte=now)
+    if person_ids is not None:
+        recent = recent.filter(person_id__in=person_ids)
     since: dict[int, datetime] = {}
-    repeat = recent.values("person_id").annotate(n=Count("id")).filter(n__gte=need).values_list("person_id", flat=True)
-    for person_id in repeat:
-        times = list(recent.filter(person_id=person_id).order_by("reported_at").values_list("reported_at", flat=True))
-        since[person_id] = times[need - 1]
+    times: dict[int, list[datetime]] = {}
+    # One query for every repeat-missing child's report times, in order; the nth is when they became priority.
+    repeat = recent.values("person_id").annotate(n=Count("id")).filter(n__gte=need).values("person_id")
+    for person_id, reported_at in (
+        recent.filter(person_id__in=repeat).order_by("person_id", "reported_at").values_list("person_id", "reported_at")
+    ):
+        times.setdefault(person_id, []).append(reported_at)
+    for person_id, reported in times.items():
+        since[person_id] = reported[need - 1]
     for person_id, first in (
         recent.filter(person__looked_after=True)
         .values("person_id")

@@ -118,6 +118,7 @@ def missing_report(
         raise InvalidInput(errors)
     with transaction.atomic():
         prompts: list[Prompt] = []
+        new_incident = incident is None
         if incident is None:
             recorded = incident_record(
                 actor=actor,
@@ -127,6 +128,7 @@ def missing_report(
                 summary=f"{child.full_name} reported missing by {reported_by}. {circumstances}".strip(),
                 children=[ChildOnIncident(child, present=False, resident=True)],
                 channel=channel,
+                check_children=False,
             )
             incident = recorded.incident
             prompts.extend(p for p in recorded.prompts if p.rule_id != "QG-1")
@@ -159,9 +161,15 @@ def missing_report(
                 "returned_before_report": returned_before_report,
             },
         )
+        # Built once, after the episode exists (it counts towards priority missing), and kept with both
+        # the episode and its control-room incident.
         picture = intelligence_check(
             person=child, actor=actor, context_type="missing.missingepisode", context_id=episode.pk
         )
+        if new_incident:
+            intelligence_check(
+                person=child, actor=actor, context_type="incidents.incident", context_id=incident.pk, shown=picture
+            )
         prompts += language.check(
             texts={"circumstances": circumstances},
             user=actor,

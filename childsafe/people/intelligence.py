@@ -75,9 +75,12 @@ def picture(person: Person) -> Picture:
     )
 
 
-def intelligence_check(*, person: Person, actor: User | None, context_type: str, context_id: int | str) -> Picture:
-    """Build the picture and store what was shown with the record that asked for it (CR-4)."""
-    shown = picture(person)
+def intelligence_check(
+    *, person: Person, actor: User | None, context_type: str, context_id: int | str, shown: Picture | None = None
+) -> Picture:
+    """Build the picture (unless one was just built for the same call) and store what was shown with the
+    record that asked for it (CR-4)."""
+    shown = shown or picture(person)
     with transaction.atomic():
         IntelligenceCheck.objects.create(
             person=person,
