@@ -26,7 +26,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
-    items = []
+    items: list[dict[str, Any]] = []
     for label, name, capability, partner_only in NAVIGATION:
         if partner_only != user.is_partner:
             continue
