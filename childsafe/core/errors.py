@@ -37,6 +37,10 @@ class AccessDenied(Exception):
 class JustificationRequired(Exception):
     """The record can be opened, but only with a stated reason (recorded in the s62 log)."""
 
+    def __init__(self, person_id: int | None = None) -> None:
+        super().__init__("A reason is needed to open this record.")
+        self.person_id = person_id
+
 
 @dataclass(frozen=True)
 class Prompt:

@@ -10,7 +10,9 @@ from django import forms
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
-from childsafe.core.errors import AccessDenied, InvalidInput, RuleRefusal
+from childsafe.core.errors import AccessDenied, InvalidInput, Prompt, RuleRefusal
+
+PROMPTS_SESSION_KEY = "prompts"
 
 
 def apply_errors(form: forms.Form, exc: InvalidInput | RuleRefusal) -> None:
@@ -33,3 +35,17 @@ def access_checked(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
             raise PermissionDenied(exc.message) from exc
 
     return wrapper
+
+
+def keep_prompts(request: HttpRequest, prompts: list[Prompt]) -> None:
+    """A service's prompts, kept to be shown once on the page the browser goes to next."""
+    request.session[PROMPTS_SESSION_KEY] = [{"rule_id": p.rule_id, "message": p.message} for p in prompts]
+
+
+def take_prompts(request: HttpRequest) -> list[dict[str, str]]:
+    return request.session.pop(PROMPTS_SESSION_KEY, [])
+
+
+def posted(request: HttpRequest) -> Any:
+    """The posted data on a POST (even an empty one: a form with nothing to type is still submitted)."""
+    return request.POST if request.method == "POST" else None

@@ -13,23 +13,14 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
 from childsafe.core import access
-from childsafe.core.errors import JustificationRequired
 from childsafe.core.models import Team, User
 from childsafe.core.roles import Capability
 from childsafe.incidents.models import Incident, IncidentPerson, PersonRole
-from childsafe.people.access import Decision, decide, people_visible_to, person_for_user
+from childsafe.people.access import people_visible_to, person_for_user
 from childsafe.people.models import IntelligenceCheck, Person
 from childsafe.people.vocabulary import MarkerType
 
 LIST_LIMIT = 100
-
-
-class ReasonNeeded(Exception):
-    """The user must give a reason before opening this child's record (an area role outside its area)."""
-
-    def __init__(self, person: Person) -> None:
-        super().__init__(f"A reason is needed to open the record of {person.full_name}.")
-        self.person = person
 
 
 def _children() -> Prefetch:
@@ -62,17 +53,15 @@ def incident_for_user(user: User, pk: int, *, reasons: dict[str, str], channel: 
     )
     if incident is None:
         raise Http404("No incident with that reference.")
+    # Each child on it is opened through need to know (JustificationRequired where a reason is needed).
     for child in incident.children:
-        try:
-            person_for_user(
-                user,
-                child.person_id,
-                justification=reasons.get(str(child.person_id), ""),
-                channel=channel,
-                event_type="incident.view",
-            )
-        except JustificationRequired:
-            raise ReasonNeeded(child.person) from None
+        person_for_user(
+            user,
+            child.person_id,
+            justification=reasons.get(str(child.person_id), ""),
+            channel=channel,
+            event_type="incident.view",
+        )
     return incident
 
 
@@ -157,14 +146,6 @@ def shown_checks(context_type: str, context_id: int | str) -> list[ShownCheck]:
 def people_by_reference(user: User, references: list[int]) -> dict[int, Person]:
     """The people with these reference numbers that the user may name on a record."""
     return {p.pk: p for p in people_visible_to(user, Person.objects.filter(pk__in=references))}
-
-
-def person_needing_reason(user: User, pk: int) -> Person:
-    """The person a reason is asked for: only someone the user could open with one (else 404)."""
-    person = Person.objects.only("pk", "forenames", "surname", "area_id", "created_by_id").filter(pk=pk).first()
-    if person is None or decide(user, person).decision is Decision.HIDDEN:
-        raise Http404("No person with that reference.")
-    return person
 
 
 def user_by_username(username: str) -> User | None:

@@ -12,5 +12,4 @@ urlpatterns = [
     path("<int:pk>/regrade/", views.regrade, name="regrade"),
     path("<int:pk>/allocate/", views.allocate, name="allocate"),
     path("<int:pk>/close/", views.close, name="close"),
-    path("reason/<int:person_pk>/", views.reason, name="reason"),
 ]

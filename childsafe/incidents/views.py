@@ -16,20 +16,17 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
 from childsafe.core import access
 from childsafe.core.errors import InvalidInput, Prompt, RuleRefusal
 from childsafe.core.roles import Capability
-from childsafe.core.web import access_checked, apply_errors
+from childsafe.core.web import access_checked, apply_errors, keep_prompts, posted, take_prompts
 from childsafe.incidents import selectors, services
 from childsafe.incidents.forms import AllocateForm, CloseForm, IncidentForm, InformationForm, RegradeForm, ThriveForm
 from childsafe.incidents.models import Incident, IncidentType
-from childsafe.people.forms import JustificationForm
-from childsafe.people.views import JUSTIFICATION_SESSION_KEY
+from childsafe.people.web import reason_checked, reasons
 
-PROMPTS_SESSION_KEY = "incident_prompts"
 FORM_CLASSES: dict[str, type[forms.Form]] = {
     "thrive": ThriveForm,
     "info": InformationForm,
@@ -39,39 +36,8 @@ FORM_CLASSES: dict[str, type[forms.Form]] = {
 }
 
 
-def _keep_prompts(request: HttpRequest, prompts: list[Prompt]) -> None:
-    request.session[PROMPTS_SESSION_KEY] = [{"rule_id": p.rule_id, "message": p.message} for p in prompts]
-
-
-def _take_prompts(request: HttpRequest) -> list[dict[str, str]]:
-    return request.session.pop(PROMPTS_SESSION_KEY, [])
-
-
-def _posted(request: HttpRequest) -> Any:
-    """The posted data on a POST (even an empty one: a form with nothing to type is still submitted)."""
-    return request.POST if request.method == "POST" else None
-
-
-def _reasons(request: HttpRequest) -> dict[str, str]:
-    return request.session.get(JUSTIFICATION_SESSION_KEY, {})
-
-
-def reason_checked(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Send a user who must give a reason to open a child's record to the reason page, then back."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except selectors.ReasonNeeded as exc:
-            target = request.path if request.method == "POST" else request.get_full_path()
-            return redirect(f"{reverse('incidents:reason', args=[exc.person.pk])}?next={target}")
-
-    return wrapper
-
-
 def _incident(request: HttpRequest, pk: int) -> Incident:
-    return selectors.incident_for_user(request.user, pk, reasons=_reasons(request))
+    return selectors.incident_for_user(request.user, pk, reasons=reasons(request))
 
 
 def _form(name: str, request: HttpRequest | None = None) -> forms.Form:
@@ -95,7 +61,7 @@ def _page(request: HttpRequest, incident: Incident, **extra: Any) -> HttpRespons
         "grade_changes": incident.grade_changes.select_related("by", "approved_by").order_by("-at", "-id"),
         "forms": page_forms,
         "failed_form": failed,
-        "prompts": _take_prompts(request) if request.method == "GET" else [],
+        "prompts": take_prompts(request) if request.method == "GET" else [],
         **extra,
     }
     return render(request, "incidents/detail.html", context)
@@ -103,7 +69,7 @@ def _page(request: HttpRequest, incident: Incident, **extra: Any) -> HttpRespons
 
 def _done(request: HttpRequest, incident: Incident, message: str, prompts: list[Prompt], anchor: str) -> HttpResponse:
     messages.success(request, message)
-    _keep_prompts(request, prompts)
+    keep_prompts(request, prompts)
     return redirect(f"{reverse('incidents:detail', args=[incident.pk])}#{anchor}")
 
 
@@ -132,7 +98,7 @@ def incident_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def create(request: HttpRequest) -> HttpResponse:
     access.require(request.user, Capability.INCIDENT_RECORD)
-    form = IncidentForm(_posted(request))
+    form = IncidentForm(posted(request))
     if request.method == "POST" and form.is_valid():
         rows = form.children(selectors.people_by_reference(request.user, form.references()))
         if not form.errors:
@@ -275,21 +241,3 @@ def close(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 return _done(request, incident, f"Incident {incident.reference} closed.", [], "close")
     return _page(request, incident, close=form, not_recorded_missing=not_recorded_missing)
-
-
-@access_checked
-@require_http_methods(["GET", "POST"])
-def reason(request: HttpRequest, person_pk: int) -> HttpResponse:
-    """Give a reason to open a child's record (an area role outside its area), then go back."""
-    access.require(request.user, Capability.INCIDENT_RECORD)
-    person = selectors.person_needing_reason(request.user, person_pk)
-    target = request.GET.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=False):
-        target = reverse("incidents:list")
-    form = JustificationForm(_posted(request))
-    if request.method == "POST" and form.is_valid():
-        reasons = _reasons(request)
-        reasons[str(person.pk)] = form.cleaned_data["reason"]
-        request.session[JUSTIFICATION_SESSION_KEY] = reasons
-        return redirect(target)
-    return render(request, "incidents/justify.html", {"form": form, "person": person, "back": target})

@@ -13,7 +13,6 @@ from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, W
 from django.http import Http404
 
 from childsafe.core import clock, policy
-from childsafe.core.errors import JustificationRequired
 from childsafe.core.models import Alert, Area, User
 from childsafe.incidents.selectors import ShownCheck, shown_checks
 from childsafe.missing import rules
@@ -28,7 +27,7 @@ from childsafe.missing.models import (
     SupervisoryReview,
     TriggerPlan,
 )
-from childsafe.people.access import Decision, decide, person_for_user
+from childsafe.people.access import person_for_user
 from childsafe.people.models import Location, Person, WarningMarker
 from childsafe.people.selectors import active_markers, identity_cluster
 from childsafe.people.vocabulary import HIGH_HARM_MARKERS, MarkerType
@@ -37,14 +36,6 @@ EPISODE_SUBJECT = "missing.missingepisode"
 RISK_FILTERS = {"high": "High", "medium": "Medium", "ungraded": "Not graded yet"}
 DAILY_HOURS = 24
 AWARE_ORDER = ("appearance", "words", "activity", "relationships", "environment")
-
-
-class ReasonNeeded(Exception):
-    """The user must give a reason before opening this child's record (an area role outside its area)."""
-
-    def __init__(self, person: Person) -> None:
-        super().__init__(f"A reason is needed to open the record of {person.full_name}.")
-        self.person = person
 
 
 def _episodes() -> QuerySet[MissingEpisode]:
@@ -70,34 +61,20 @@ def episode_for_user(
     episode = _episodes().filter(pk=pk, imported=False).first()
     if episode is None:
         raise Http404("No missing episode with that reference.")
-    try:
-        person_for_user(
-            user,
-            episode.person_id,
-            justification=reasons.get(str(episode.person_id), ""),
-            channel=channel,
-            event_type=event_type,
-        )
-    except JustificationRequired:
-        raise ReasonNeeded(episode.person) from None
+    person_for_user(
+        user,
+        episode.person_id,
+        justification=reasons.get(str(episode.person_id), ""),
+        channel=channel,
+        event_type=event_type,
+    )
     return episode
 
 
 def person_for_page(user: User, pk: int, *, reasons: dict[str, str], event_type: str, channel: str = "web") -> Person:
-    try:
-        person, _ = person_for_user(
-            user, pk, justification=reasons.get(str(pk), ""), channel=channel, event_type=event_type
-        )
-    except JustificationRequired:
-        raise ReasonNeeded(Person.objects.get(pk=pk)) from None
-    return person
-
-
-def person_needing_reason(user: User, pk: int) -> Person:
-    """The person a reason is asked for: only someone the user could open with one (else 404)."""
-    person = Person.objects.only("pk", "forenames", "surname", "area_id", "created_by_id").filter(pk=pk).first()
-    if person is None or decide(user, person).decision is Decision.HIDDEN:
-        raise Http404("No person with that reference.")
+    person, _ = person_for_user(
+        user, pk, justification=reasons.get(str(pk), ""), channel=channel, event_type=event_type
+    )
     return person
 
 

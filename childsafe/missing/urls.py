@@ -17,5 +17,4 @@ urlpatterns = [
     path("<int:pk>/return-home-interview/", views.rhi, name="rhi"),
     path("trigger-plans/<int:person_pk>/", views.trigger_plan, name="trigger_plan"),
     path("places/<int:location_id>/", views.place, name="place"),
-    path("reason/<int:person_pk>/", views.reason, name="reason"),
 ]

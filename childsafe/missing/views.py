@@ -8,20 +8,18 @@ QG-1...) once, in a notification banner.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
 from childsafe.core import access
 from childsafe.core.errors import InvalidInput, Prompt, RuleRefusal
 from childsafe.core.roles import Capability
-from childsafe.core.web import access_checked, apply_errors
+from childsafe.core.web import access_checked, apply_errors, keep_prompts, posted, take_prompts
 from childsafe.incidents import selectors as incident_selectors
 from childsafe.missing import selectors, services
 from childsafe.missing.forms import (
@@ -40,42 +38,9 @@ from childsafe.missing.forms import (
     TriggerPlanForm,
 )
 from childsafe.missing.models import MissingEpisode
-from childsafe.people.forms import JustificationForm
-from childsafe.people.views import JUSTIFICATION_SESSION_KEY
+from childsafe.people.web import reason_checked, reasons
 
-PROMPTS_SESSION_KEY = "missing_prompts"
 GET_POST = require_http_methods(["GET", "POST"])
-
-
-def _keep_prompts(request: HttpRequest, prompts: list[Prompt]) -> None:
-    request.session[PROMPTS_SESSION_KEY] = [{"rule_id": p.rule_id, "message": p.message} for p in prompts]
-
-
-def _take_prompts(request: HttpRequest) -> list[dict[str, str]]:
-    return request.session.pop(PROMPTS_SESSION_KEY, [])
-
-
-def _posted(request: HttpRequest) -> Any:
-    """The posted data on a POST (even an empty one: a form with nothing to type is still submitted)."""
-    return request.POST if request.method == "POST" else None
-
-
-def _reasons(request: HttpRequest) -> dict[str, str]:
-    return request.session.get(JUSTIFICATION_SESSION_KEY, {})
-
-
-def reason_checked(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Send a user who must give a reason to open a child's record to the reason page, then back."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except selectors.ReasonNeeded as exc:
-            target = request.path if request.method == "POST" else request.get_full_path()
-            return redirect(f"{reverse('missing:reason', args=[exc.person.pk])}?next={target}")
-
-    return wrapper
 
 
 def page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -84,12 +49,12 @@ def page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
 
 
 def _episode(request: HttpRequest, pk: int, event_type: str = "missing.episode.view") -> MissingEpisode:
-    return selectors.episode_for_user(request.user, pk, reasons=_reasons(request), event_type=event_type)
+    return selectors.episode_for_user(request.user, pk, reasons=reasons(request), event_type=event_type)
 
 
 def _done(request: HttpRequest, episode: MissingEpisode, message: str, prompts: list[Prompt] = (), anchor: str = ""):
     messages.success(request, message)
-    _keep_prompts(request, list(prompts))
+    keep_prompts(request, list(prompts))
     url = reverse("missing:detail", args=[episode.pk])
     return redirect(f"{url}#{anchor}" if anchor else url)
 
@@ -142,7 +107,7 @@ def report(request: HttpRequest) -> HttpResponse:
         "incident": _int(request.GET.get("incident")),
         "returned_before_report": request.GET.get("returned") == "1",
     }
-    form = ReportForm(_posted(request), initial=initial)
+    form = ReportForm(posted(request), initial=initial)
     incident_id = _int(form.data.get("incident")) if form.is_bound else initial["incident"]
     incident = incident_selectors.incident_get(incident_id)
     if form.is_bound and form.is_valid():
@@ -153,7 +118,7 @@ def report(request: HttpRequest) -> HttpResponse:
             form.add_error("child", "There is no person with that reference. Check the number on their record.")
         if not form.errors:
             child = selectors.person_for_page(
-                request.user, child.pk, reasons=_reasons(request), event_type="missing.report"
+                request.user, child.pk, reasons=reasons(request), event_type="missing.report"
             )
             data = form.cleaned_data
             try:
@@ -201,7 +166,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "page": selectors.episode_page(episode),
             "episode": episode,
-            "prompts": _take_prompts(request),
+            "prompts": take_prompts(request),
             "can_grade": access.can(user, Capability.MISSING_GRADE),
             "can_sign_off": access.can(user, Capability.MISSING_SIGN_OFF),
             "can_rhi": access.can(user, Capability.RHI_RECORD),
@@ -218,7 +183,7 @@ def grade(request: HttpRequest, pk: int) -> HttpResponse:
     earlier = episode.markers_acknowledged or {}
     initial = {"expected_version": episode.version}
     initial.update({GradeForm.note_name(m.type): earlier.get(m.type, "") for m in markers})
-    form = GradeForm(_posted(request), markers=markers, initial=initial)
+    form = GradeForm(posted(request), markers=markers, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -248,7 +213,7 @@ def grade(request: HttpRequest, pk: int) -> HttpResponse:
 def assign(request: HttpRequest, pk: int) -> HttpResponse:
     access.require(request.user, Capability.MISSING_WORK)
     episode = _episode(request, pk)
-    form = AssignForm(_posted(request))
+    form = AssignForm(posted(request))
     if request.method == "POST" and form.is_valid():
         officer = _user_or_error(form, "to")
         if not form.errors:
@@ -324,7 +289,7 @@ def action(request: HttpRequest, pk: int) -> HttpResponse:
 def review(request: HttpRequest, pk: int) -> HttpResponse:
     access.require(request.user, Capability.MISSING_SIGN_OFF)
     episode = _episode(request, pk)
-    form = ReviewForm(_posted(request))
+    form = ReviewForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             _, prompts = services.episode_review(actor=request.user, episode=episode, note=form.cleaned_data["note"])
@@ -339,7 +304,7 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
 def found(request: HttpRequest, pk: int) -> HttpResponse:
     access.require(request.user, Capability.MISSING_WORK)
     episode = _episode(request, pk)
-    form = FoundForm(_posted(request))
+    form = FoundForm(posted(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -364,7 +329,7 @@ def found(request: HttpRequest, pk: int) -> HttpResponse:
 def safe_and_well(request: HttpRequest, pk: int) -> HttpResponse:
     access.require(request.user, Capability.MISSING_WORK)
     episode = _episode(request, pk)
-    form = SafeAndWellForm(_posted(request))
+    form = SafeAndWellForm(posted(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -393,7 +358,7 @@ def safe_and_well(request: HttpRequest, pk: int) -> HttpResponse:
 def close(request: HttpRequest, pk: int) -> HttpResponse:
     access.require(request.user, Capability.MISSING_WORK)
     episode = _episode(request, pk)
-    form = CloseForm(_posted(request))
+    form = CloseForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             episode = services.episode_close(actor=request.user, episode=episode)
@@ -418,7 +383,7 @@ def rhi(request: HttpRequest, pk: int) -> HttpResponse:
     access.require(request.user, Capability.RHI_RECORD)
     # A partner from another authority: the episode does not exist for them (404, and the attempt is logged).
     episode = _episode(request, pk, event_type="missing.rhi.view")
-    form = RhiForm(_posted(request))
+    form = RhiForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             services.rhi_receive(
@@ -444,10 +409,10 @@ def rhi(request: HttpRequest, pk: int) -> HttpResponse:
 def trigger_plan(request: HttpRequest, person_pk: int) -> HttpResponse:
     access.require(request.user, Capability.TRIGGER_PLAN_MANAGE)
     person = selectors.person_for_page(
-        request.user, person_pk, reasons=_reasons(request), event_type="trigger_plan.view"
+        request.user, person_pk, reasons=reasons(request), event_type="trigger_plan.view"
     )
     episode_id = _int(request.GET.get("episode"))
-    form = TriggerPlanForm(_posted(request))
+    form = TriggerPlanForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             services.trigger_plan_create(actor=request.user, child=person, **form.cleaned_data)
@@ -476,7 +441,7 @@ def place(request: HttpRequest, location_id: int) -> HttpResponse:
         access.require(request.user, Capability.MISSING_WORK)
     can_plan = access.can(request.user, Capability.HOTSPOT_MANAGE)
     place_page = selectors.place_page(location_id)
-    form = LocationPlanForm(_posted(request))
+    form = LocationPlanForm(posted(request))
     if request.method == "POST":
         access.require(request.user, Capability.HOTSPOT_MANAGE)
         if form.is_valid():
@@ -492,22 +457,3 @@ def place(request: HttpRequest, location_id: int) -> HttpResponse:
                     messages.success(request, f"Problem-solving plan recorded for {place_page.location}.")
                     return redirect("missing:place", location_id=location_id)
     return render(request, "missing/place.html", {"page": place_page, "form": form, "can_plan": can_plan})
-
-
-@access_checked
-@GET_POST
-def reason(request: HttpRequest, person_pk: int) -> HttpResponse:
-    """Give a reason to open a child's record (an area role outside its area), then go back."""
-    if not (access.can(request.user, Capability.MISSING_WORK) or access.can(request.user, Capability.RHI_RECORD)):
-        access.require(request.user, Capability.MISSING_WORK)
-    person = selectors.person_needing_reason(request.user, person_pk)
-    target = request.GET.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=False):
-        target = reverse("missing:worklist")
-    form = JustificationForm(_posted(request))
-    if request.method == "POST" and form.is_valid():
-        reasons = _reasons(request)
-        reasons[str(person.pk)] = form.cleaned_data["reason"]
-        request.session[JUSTIFICATION_SESSION_KEY] = reasons
-        return redirect(target)
-    return render(request, "missing/justify.html", {"form": form, "person": person, "back": target})

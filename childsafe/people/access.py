@@ -97,7 +97,7 @@ def person_for_user(
         )
         raise Http404("No person with that reference.")
     if decision.decision is Decision.REASON and not justification.strip():
-        raise JustificationRequired()
+        raise JustificationRequired(person.pk)
     audit.access(
         actor=user,
         event_type=event_type,

@@ -6,14 +6,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from childsafe.core import access
-from childsafe.core.errors import InvalidInput, JustificationRequired
+from childsafe.core.errors import InvalidInput
 from childsafe.core.roles import Capability
 from childsafe.core.web import access_checked, apply_errors
 from childsafe.people import selectors, services
 from childsafe.people.access import Decision, decide, people_visible_to, person_for_user
 from childsafe.people.forms import (
     EndMarkerForm,
-    JustificationForm,
     LinkForm,
     MarkerForm,
     PersonForm,
@@ -22,8 +21,7 @@ from childsafe.people.forms import (
 )
 from childsafe.people.models import IdentityLink, Person, WarningMarker
 from childsafe.people.vocabulary import HIGH_HARM_MARKERS
-
-JUSTIFICATION_SESSION_KEY = "person_justifications"
+from childsafe.people.web import reason_checked, reasons
 
 
 @access_checked
@@ -88,20 +86,9 @@ def create(request: HttpRequest) -> HttpResponse:
 
 
 @access_checked
-@require_http_methods(["GET", "POST"])
+@reason_checked
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    reasons = request.session.get(JUSTIFICATION_SESSION_KEY, {})
-    reason_form = JustificationForm(request.POST or None)
-    if request.method == "POST" and reason_form.is_valid():
-        # The reason is kept for this session and logged with every view of the record that follows.
-        reasons[str(pk)] = reason_form.cleaned_data["reason"]
-        request.session[JUSTIFICATION_SESSION_KEY] = reasons
-        return redirect("people:detail", pk=pk)
-    try:
-        person, decision = person_for_user(request.user, pk, justification=reasons.get(str(pk), ""))
-    except JustificationRequired:
-        target = get_object_or_404(Person.objects.only("pk", "forenames", "surname"), pk=pk)
-        return render(request, "people/justify.html", {"form": reason_form, "person": target})
+    person, decision = person_for_user(request.user, pk, justification=reasons(request).get(str(pk), ""))
     if decision.partner_view:
         return render(request, "partners/child.html", {"person": person})
     page = selectors.person_page(person, request.user)
@@ -122,8 +109,7 @@ def _person_in_reach(request: HttpRequest, pk: int) -> Person:
     """For changes: the user must be able to open the record now (no reason pending)."""
     person = get_object_or_404(Person, pk=pk)
     verdict = decide(request.user, person).decision
-    reasons = request.session.get(JUSTIFICATION_SESSION_KEY, {})
-    if verdict is Decision.HIDDEN or (verdict is Decision.REASON and str(pk) not in reasons):
+    if verdict is Decision.HIDDEN or (verdict is Decision.REASON and str(pk) not in reasons(request)):
         raise Http404("No person with that reference.")
     return person
 

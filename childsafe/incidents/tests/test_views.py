@@ -225,7 +225,7 @@ def test_an_officer_from_another_area_gives_a_reason_first(client, personas, inc
     response = client.get(url)
     assert response.status_code == 302
     reason_url = response.url
-    assert reason_url.startswith(reverse("incidents:reason", args=[incident.people.get().person_id]))
+    assert reason_url.startswith(reverse("people:reason", args=[incident.people.get().person_id]))
     assert "Give a reason to open the record of Ella Hughes" in text(client.get(reason_url))
     response = client.post(reason_url, {"reason": "Ella's mother has moved to the east area."})
     assert response.status_code == 302 and response.url == url

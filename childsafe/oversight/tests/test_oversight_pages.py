@@ -38,7 +38,7 @@ def alert_for(person, subject_id: str | None = None, **owner) -> Alert:
 def test_who_looked_at_this_child_and_why(personas, ella):
     officer, elsewhere, im = personas["officer"], personas["colleague_elsewhere"], personas["information_manager"]
     client_for(officer).get(f"/people/{ella.pk}/")
-    client_for(elsewhere).post(f"/people/{ella.pk}/", {"reason": "Checking a sighting in Whitby"}, follow=True)
+    client_for(elsewhere).post(f"/people/{ella.pk}/reason/", {"reason": "Checking a sighting in Whitby"}, follow=True)
 
     page = client_for(im).get("/oversight/audit/", {"person": ella.pk, "reason": "Subject access request 12"})
     text = page.content.decode()

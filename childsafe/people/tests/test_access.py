@@ -35,15 +35,16 @@ def test_colleague_in_another_area_gives_a_reason_first_and_the_reason_is_logged
     user = personas["colleague_elsewhere"]
     client = client_for(user)
     response = client.get(f"/people/{ella.pk}/")
-    assert response.status_code == 200 and b"Give a reason" in response.content
-    assert b"Firearms" not in response.content
+    assert response.status_code == 302 and response["Location"].startswith(f"/people/{ella.pk}/reason/")
+    asked = client.get(response["Location"])
+    assert b"Give a reason" in asked.content and b"Firearms" not in asked.content
     assert not views_of(ella, user).exists()
 
-    refused = client.post(f"/people/{ella.pk}/", {"reason": ""})
+    refused = client.post(response["Location"], {"reason": ""})
     assert b"Enter why you need to open this record" in refused.content
 
     opened = client.post(
-        f"/people/{ella.pk}/", {"reason": "Attending a call at her grandmother's in Whitby"}, follow=True
+        response["Location"], {"reason": "Attending a call at her grandmother's in Whitby"}, follow=True
     )
     assert b"Firearms" in opened.content
     event = views_of(ella, user).get()
@@ -51,8 +52,15 @@ def test_colleague_in_another_area_gives_a_reason_first_and_the_reason_is_logged
 
 
 @pytest.mark.django_db
+def test_the_reason_page_never_sends_anyone_off_site(personas, ella):
+    client = client_for(personas["colleague_elsewhere"])
+    response = client.post(f"/people/{ella.pk}/reason/?next=https://evil.example/", {"reason": "Checking"})
+    assert response["Location"] == f"/people/{ella.pk}/"
+
+
+@pytest.mark.django_db
 def test_information_manager_needs_a_reason_to_open_a_record(personas, ella):
-    response = client_for(personas["information_manager"]).get(f"/people/{ella.pk}/")
+    response = client_for(personas["information_manager"]).get(f"/people/{ella.pk}/", follow=True)
     assert b"Give a reason" in response.content
 
 
