@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from childsafe.core import access, audit, clock, language, policy
@@ -87,9 +87,16 @@ def _text(
 
 
 def _next_reference() -> str:
+    """NYP-<date>-<n>: the day's next number, after the highest taken (not the count, which a closed gap or a
+    concurrent call could repeat; the unique index is the final word and the caller retries)."""
     day = clock.now().astimezone(clock.LONDON).strftime("%Y%m%d")
-    count = Incident.objects.filter(reference__startswith=f"NYP-{day}-").count()
-    return f"NYP-{day}-{count + 1:04d}"
+    last = (
+        Incident.objects.filter(reference__startswith=f"NYP-{day}-")
+        .order_by("-reference")
+        .values_list("reference", flat=True)
+        .first()
+    )
+    return f"NYP-{day}-{(int(last.rsplit('-', 1)[1]) if last else 0) + 1:04d}"
 
 
 def concerns_children(incident: Incident) -> bool:
@@ -148,8 +155,17 @@ def incident_record(
             evidence_advice_given=evidence_advice_given,
             area=children[0].person.area if children else None,
         )
-        incident.full_clean()
-        incident.save()
+        incident.full_clean(exclude=["reference"])
+        for attempt in range(5):
+            try:
+                with transaction.atomic():  # a savepoint: another handler may take the number first
+                    incident.save()
+                break
+            except IntegrityError:
+                if attempt == 4:
+                    raise
+                incident.pk = None
+                incident.reference = _next_reference()
         for child in children:
             IncidentPerson.objects.create(
                 incident=incident,

@@ -5,13 +5,26 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import timedelta
 
+from django.db.models import Q
+
 from childsafe.core import clock
 from childsafe.missing.models import MissingEpisode, ReturnHomeInterview, SafeAndWellCheck, TriggerPlan
 from childsafe.missing.rules import priority_missing_since
+from childsafe.people.access import involvement_check
 from childsafe.people.chronology import Entry
 from childsafe.people.chronology import provider as chronology_provider
 from childsafe.people.intelligence import Section
 from childsafe.people.intelligence import provider as intelligence_provider
+
+
+@involvement_check
+def officer_in_the_case(user, person) -> bool:
+    """The officer in the case of a child's open missing episode, or who graded it, works that child."""
+    return (
+        MissingEpisode.objects.filter(person=person, closed_at__isnull=True)
+        .filter(Q(officer_in_case=user) | Q(graded_by=user) | Q(lines_of_enquiry__owner=user))
+        .exists()
+    )
 
 
 @intelligence_provider("trigger_plan")

@@ -442,7 +442,13 @@ def mp7_concern_for_safety(incident, actor: User, supervisor_reason: str, approv
     )
     if not unaccounted.exists():
         return
-    if approved_by is not None and approved_by.role in SUPERVISING_ROLES and supervisor_reason.strip():
+    # The supervisor is someone other than the person closing it, as for CR-1.
+    if (
+        approved_by is not None
+        and approved_by.role in SUPERVISING_ROLES
+        and approved_by.pk != actor.pk
+        and supervisor_reason.strip()
+    ):
         return
     names = ", ".join(ip.person.full_name for ip in unaccounted.select_related("person"))
     raise RuleRefusal(

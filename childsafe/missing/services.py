@@ -310,6 +310,8 @@ def episode_action_add(
     action = _text(errors, "action", action, "the action", max_length=500)
     if episode.closed_at:
         errors["episode"] = "This episode is closed."
+    if owner.is_partner or not owner.is_active:
+        errors["owner"] = "A line of enquiry is owned by a serving police officer or member of staff."
     if errors:
         raise InvalidInput(errors)
     now = clock.now()
@@ -342,6 +344,8 @@ def action_update(
     *, actor: User, line: LineOfEnquiry, done: bool | None = None, delay_reason: str = "", channel: str = "web"
 ) -> LineOfEnquiry:
     access.require(actor, Capability.MISSING_WORK)
+    if line.episode.closed_at:
+        raise InvalidInput({"episode": "This episode is closed."})
     with transaction.atomic():
         if done:
             line.done_at = clock.now()
@@ -365,6 +369,8 @@ def episode_review(
     access.require(actor, Capability.MISSING_SIGN_OFF)
     errors: dict[str, str] = {}
     note = _text(errors, "note", note, "the review note")
+    if episode.closed_at:
+        errors["episode"] = "This episode is closed."
     if errors:
         raise InvalidInput(errors)
     with transaction.atomic():

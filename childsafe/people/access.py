@@ -9,6 +9,7 @@ Views and API handlers fetch people only through these functions. Each decision 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
@@ -48,11 +49,23 @@ def partner_people(user: User) -> QuerySet[Person]:
     return Person.objects.none()
 
 
+# Work apps add what makes a user "involved" with a child (the officer in the case of a missing episode...).
+InvolvementCheck = Callable[[User, Person], bool]
+INVOLVEMENT_CHECKS: list[InvolvementCheck] = []
+
+
+def involvement_check(fn: InvolvementCheck) -> InvolvementCheck:
+    INVOLVEMENT_CHECKS.append(fn)
+    return fn
+
+
 def _involved(user: User, person: Person) -> bool:
-    """The user recorded this person or holds an alert about them. Work apps widen this as they arrive."""
+    """The user recorded this person, holds an alert about them, or a work app says they are on the case."""
     if person.created_by_id == user.pk:
         return True
-    return Alert.objects.open().filter(person_id=person.pk, owner_user=user).exists()
+    if Alert.objects.open().filter(person_id=person.pk, owner_user=user).exists():
+        return True
+    return any(check(user, person) for check in INVOLVEMENT_CHECKS)
 
 
 def decide(user: User, person: Person) -> PersonAccess:

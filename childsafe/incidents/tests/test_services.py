@@ -146,3 +146,27 @@ def test_bad_incident_input(handler, ella, field, value, words):
     with pytest.raises(InvalidInput) as caught:
         record(handler, ella, **{field: value})
     assert words in caught.value.errors[field]
+
+
+@pytest.mark.django_db
+def test_references_follow_the_highest_of_the_day(handler, ella):
+    first = record(handler, ella).incident
+    second = record(handler, ella).incident
+    assert int(second.reference[-4:]) == int(first.reference[-4:]) + 1
+
+
+@pytest.mark.django_db
+def test_a_supervisor_cannot_approve_their_own_concern_for_safety_closure(supervisor, ella):
+    incident = services.incident_record(
+        actor=supervisor,
+        type="concern_for_safety",
+        grade=2,
+        location="x",
+        summary="Not home",
+        children=[services.ChildOnIncident(ella, present=False, resident=True)],
+    ).incident
+    with pytest.raises(RuleRefusal) as refused:
+        services.incident_close(
+            actor=supervisor, incident=incident, outcome="Home", approved_by=supervisor, supervisor_reason="I say so"
+        )
+    assert refused.value.rule_id == "MP-7"

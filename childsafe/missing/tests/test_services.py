@@ -353,3 +353,13 @@ def test_everything_appears_on_the_childs_chronology(team, episode, ella):
     services.episode_found(actor=team["pc"], episode=episode, place="Home")
     titles = [e.title for e in person_page(ella, team["fim"]).chronology]
     assert "Reported missing" in titles and "Graded high risk" in titles and "Found at Home" in titles
+
+
+@pytest.mark.django_db
+def test_the_officer_in_the_case_opens_the_childs_record_without_a_reason(team, episode, make_user):
+    from childsafe.people.access import Decision, decide
+
+    east = make_user("pc_east", "response_officer", "east")
+    assert decide(east, episode.person).decision is Decision.REASON
+    services.episode_assign(actor=team["cii"], episode=episode, to=east)
+    assert decide(east, episode.person).decision is Decision.ALLOWED
