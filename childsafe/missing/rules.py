@@ -8,7 +8,7 @@ missing-child cases inadequate).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 
 from django.db.models import Count, Exists, Max, Min, OuterRef
@@ -579,9 +579,21 @@ def check_can_close(episode: MissingEpisode, actor: User) -> None:
         )
 
 
+# Referrals registers how to tell whether a PPN was submitted for a child since a moment (MP-8, MP-11).
+PpnCheck = Callable[[int, datetime], bool]
+PPN_CHECKS: list[PpnCheck] = []
+
+
+def ppn_check(fn: PpnCheck) -> PpnCheck:
+    PPN_CHECKS.append(fn)
+    return fn
+
+
 def ppn_recorded_for(episode: MissingEpisode) -> bool:
-    """Referrals (issue 4) answers this; until PPNs exist in Childsafe, none is recorded."""
-    return False
+    """A PPN for the child submitted since the safe and well check found new concerns."""
+    check = getattr(episode, "safe_and_well", None)
+    since = check.at if check else episode.reported_at
+    return any(fn(episode.person_id, since) for fn in PPN_CHECKS)
 
 
 # -- MP-12 --------------------------------------------------------------------------------------------

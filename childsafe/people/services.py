@@ -18,7 +18,7 @@ from childsafe.core import access, audit, clock
 from childsafe.core.errors import InvalidInput, Prompt
 from childsafe.core.models import Area, AuditCategory, User
 from childsafe.core.roles import Capability
-from childsafe.people import identity, places
+from childsafe.people import calendars, identity, places
 from childsafe.people.models import (
     IdentityLink,
     Location,
@@ -519,6 +519,11 @@ def organisation_create(
                 validate_email(value)
             except ValidationError:
                 errors[field_name] = f"{value!r} is not an email address. Enter it like name@example.org."
+    if calendar is not None or type == OrganisationType.SCHOOL:
+        try:
+            calendar = calendars.validate_calendar_json(calendar)
+        except ValueError as exc:
+            errors["calendar"] = str(exc)
     if type == OrganisationType.SCHOOL:
         if urn and not (urn.isdigit() and len(urn) == 6):
             errors["urn"] = "A school's URN is 6 digits, for example 121234."

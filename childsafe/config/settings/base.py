@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "childsafe.people",
     "childsafe.incidents",
     "childsafe.missing",
+    "childsafe.referrals",
     "childsafe.oversight",
     "childsafe.partners",
     "childsafe.scenarios",

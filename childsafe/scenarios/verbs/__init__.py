@@ -42,6 +42,7 @@ VERB_MODULES = [
     "childsafe.scenarios.verbs.people",
     "childsafe.scenarios.verbs.incidents",
     "childsafe.scenarios.verbs.missing",
+    "childsafe.scenarios.verbs.referrals",
 ]
 
 

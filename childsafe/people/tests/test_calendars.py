@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 
 from childsafe.core.clock import LONDON
-from childsafe.referrals.calendars import (
+from childsafe.people.calendars import (
     BASES,
     ENGLAND_DEFAULT,
     ENGLAND_TERM_HOLIDAYS,

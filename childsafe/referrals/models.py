@@ -1,0 +1,90 @@
+"""PPNs, their triage and sharing, and Operation Encompass notifications."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from childsafe.incidents.models import Incident
+from childsafe.people.models import Organisation, Person
+
+
+class PpnStatus(models.TextChoices):
+    SUBMITTED = "submitted", "Waiting for VAT"
+    SHARED = "shared", "Shared with partners"
+    RETURNED = "returned", "Returned to the officer"
+    NO_FURTHER_ACTION = "no_further_action", "No further action"
+
+
+class Ppn(models.Model):
+    """A Public Protection Notice: the referral an officer submits about one or more children."""
+
+    reference = models.CharField(max_length=30, unique=True)
+    concern = models.TextField()
+    incident = models.ForeignKey(Incident, null=True, blank=True, on_delete=models.SET_NULL, related_name="ppns")
+    other_children = models.TextField(blank=True, default="")  # RF-8: others in the household, with access...
+    submitted_at = models.DateTimeField()
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="ppns")
+    status = models.CharField(max_length=20, choices=PpnStatus.choices, default=PpnStatus.SUBMITTED)
+    triaged_at = models.DateTimeField(null=True, blank=True)
+    triaged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decision_reason = models.TextField(blank=True, default="")
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-submitted_at"]
+        indexes = [models.Index(fields=["status", "submitted_at"], name="vat_queue_by_age")]
+
+    def __str__(self) -> str:
+        return f"PPN {self.reference}"
+
+
+class PpnChild(models.Model):
+    ppn = models.ForeignKey(Ppn, on_delete=models.CASCADE, related_name="children")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="ppns")
+    aware = models.JSONField()  # appearance, words, activity, relationships, environment (RF-1)
+    voice = models.TextField()  # the child's words, or why they were not spoken to (RF-1)
+    ethnicity = models.CharField(max_length=2)  # self-defined 18+1 code or NS (RF-2)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["ppn", "person"], name="child_once_per_ppn")]
+
+
+class PpnShare(models.Model):
+    """A PPN sent to one partner (RF-6), with the partner's acknowledgement."""
+
+    ppn = models.ForeignKey(Ppn, on_delete=models.CASCADE, related_name="shares")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="ppn_shares")
+    shared_at = models.DateTimeField()
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["ppn", "organisation"], name="share_once_per_partner")]
+
+
+class EncompassNotification(models.Model):
+    """Operation Encompass (RF-9): a school (or the local authority) told of domestic abuse a child was in."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="encompass_notifications")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="encompass_notifications")
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="encompass_notifications"
+    )
+    to_local_authority = models.BooleanField(default=False)  # home-educated or no known school
+    present = models.BooleanField(null=True)
+    created_at = models.DateTimeField()
+    due_by = models.DateTimeField(null=True, blank=True)
+    problem = models.CharField(max_length=300, blank=True, default="")  # e.g. no Key Adult contact
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["incident", "person"], name="encompass_once_per_child")]
+        indexes = [models.Index(fields=["due_by"], name="encompass_by_deadline")]

@@ -1,0 +1,324 @@
+"""PPN submission (RF-1, RF-2, RF-8), VAT triage and sharing (RF-3, RF-4, RF-6), partner acknowledgement,
+and Operation Encompass (RF-9), registered to run when a domestic abuse incident is recorded."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.http import Http404
+
+from childsafe.core import access, audit, clock, language, outbox
+from childsafe.core.errors import InvalidInput, Prompt
+from childsafe.core.models import AuditCategory, User
+from childsafe.core.roles import Capability, Role
+from childsafe.incidents.models import Incident, IncidentType, PersonRole
+from childsafe.incidents.services import recorded_hook
+from childsafe.people import calendars
+from childsafe.people.models import Organisation, Person, SchoolEnrolment
+from childsafe.people.vocabulary import OrganisationType
+from childsafe.referrals import rules
+from childsafe.referrals.models import EncompassNotification, Ppn, PpnChild, PpnShare, PpnStatus
+
+# Reception to 17 (RF-9): a child is in reception from the September after their fourth birthday.
+ENCOMPASS_MIN_AGE = 4
+ENCOMPASS_MAX_AGE = 17
+SHAREABLE = {OrganisationType.LOCAL_AUTHORITY, OrganisationType.PARTNER, OrganisationType.SCHOOL}
+
+
+@dataclass
+class PpnChildInput:
+    person: Person
+    aware: dict[str, str] = field(default_factory=dict)
+    voice: str = ""
+    ethnicity: str = ""
+
+
+@dataclass
+class PpnSubmitted:
+    ppn: Ppn
+    prompts: list[Prompt] = field(default_factory=list)
+
+
+def _reference(prefix: str, model) -> str:
+    day = clock.now().astimezone(clock.LONDON).strftime("%Y%m%d")
+    last = (
+        model.objects.filter(reference__startswith=f"{prefix}-{day}-")
+        .order_by("-reference")
+        .values_list("reference", flat=True)
+        .first()
+    )
+    return f"{prefix}-{day}-{(int(last.rsplit('-', 1)[1]) if last else 0) + 1:04d}"
+
+
+def ppn_submit(
+    *,
+    actor: User,
+    concern: str,
+    children: list[PpnChildInput],
+    incident: Incident | None = None,
+    other_children: str = "",
+    channel: str = "web",
+) -> PpnSubmitted:
+    """Submit a PPN. Each child needs AWARE and their voice (RF-1) and their ethnicity or NS (RF-2)."""
+    access.require(actor, Capability.INCIDENT_RECORD)
+    errors: dict[str, str] = {}
+    concern = (concern or "").strip()
+    if not concern:
+        errors["concern"] = "Enter what the concern is."
+    if not children:
+        errors["children"] = "Add the child or children the PPN is about."
+    if len({c.person.pk for c in children}) != len(children):
+        errors["children"] = "A child is named twice on this PPN."
+    if incident is not None:
+        on_incident = set(incident.people.values_list("person_id", flat=True))
+        strangers = [c.person.full_name for c in children if c.person.pk not in on_incident]
+        if strangers:
+            errors["children"] = (
+                f"{', '.join(strangers)} is not on incident {incident.reference}. Add them to the "
+                "incident first, or submit the PPN without linking it."
+            )
+    if errors:
+        raise InvalidInput(errors)
+    for child in children:
+        rules.check_child_entry(child.person.full_name, child.aware, child.voice, child.ethnicity)
+    with transaction.atomic():
+        for attempt in range(5):
+            try:
+                with transaction.atomic():
+                    ppn = Ppn.objects.create(
+                        reference=_reference("PPN", Ppn),
+                        concern=concern,
+                        incident=incident,
+                        other_children=other_children.strip(),
+                        submitted_at=clock.now(),
+                        submitted_by=actor,
+                    )
+                break
+            except IntegrityError:
+                if attempt == 4:
+                    raise
+        for child in children:
+            PpnChild.objects.create(
+                ppn=ppn,
+                person=child.person,
+                voice=child.voice.strip(),
+                ethnicity=child.ethnicity,
+                aware={s: str(child.aware.get(s, "")).strip() for s in rules.AWARE_SECTIONS},
+            )
+            audit.record(
+                actor=actor,
+                category=AuditCategory.COLLECTION,
+                event_type="ppn.submit",
+                subject=ppn,
+                person_id=child.person.pk,
+                channel=channel,
+                new={"concern": concern, "ethnicity": child.ethnicity, "incident": incident.pk if incident else None},
+            )
+        texts = {"concern": concern, **{f"voice.{c.person.pk}": c.voice for c in children}}
+        prompts = language.check(texts=texts, user=actor, subject_type="referrals.ppn", subject_id=ppn.pk)
+    if not other_children.strip():
+        prompts.append(
+            Prompt(
+                "RF-8",
+                "Are there other children in the household, with access to the suspect, or "
+                "linked friends? Refer each one or record why not.",
+                field="other_children",
+            )
+        )
+    return PpnSubmitted(ppn, prompts)
+
+
+def ppn_triage(
+    *,
+    actor: User,
+    ppn: Ppn,
+    decision: str,
+    partners: list[Organisation] | None = None,
+    reason: str = "",
+    channel: str = "web",
+) -> Ppn:
+    """VAT's decision: share with partners (RF-6), return to the officer with reasons (RF-4), or no further action."""
+    if actor.role != Role.VAT:
+        raise InvalidInput({"decision": "Only the Vulnerability Assessment Team triages PPNs."})
+    errors: dict[str, str] = {}
+    partners = partners or []
+    if decision not in {"share", "return", "no_further_action"}:
+        errors["decision"] = "Choose share, return or no_further_action."
+    elif decision == "share" and not partners:
+        errors["partners"] = "Choose at least one partner to share the PPN with."
+    elif decision != "share" and not reason.strip():
+        errors["reason"] = "Give the reason for returning the PPN or taking no further action."
+    for org in partners:
+        if org.type not in SHAREABLE:
+            errors["partners"] = f"{org.name} is not a partner Childsafe shares PPNs with."
+        elif not (org.email or org.key_adult_email):
+            errors["partners"] = f"{org.name} has no email address to send the PPN to. Add one first."
+    if ppn.status != PpnStatus.SUBMITTED:
+        errors["ppn"] = f"{ppn} has already been triaged ({ppn.get_status_display().lower()})."
+    if errors:
+        raise InvalidInput(errors)
+    status = {
+        "share": PpnStatus.SHARED,
+        "return": PpnStatus.RETURNED,
+        "no_further_action": PpnStatus.NO_FURTHER_ACTION,
+    }[decision]
+    now = clock.now()
+    with transaction.atomic():
+        updated = Ppn.objects.filter(pk=ppn.pk, status=PpnStatus.SUBMITTED).update(
+            status=status, triaged_at=now, triaged_by=actor, decision_reason=reason.strip(), version=F("version") + 1
+        )
+        if not updated:
+            raise InvalidInput({"ppn": f"Someone triaged {ppn} a moment ago."})
+        child_ids = list(ppn.children.values_list("person_id", flat=True))
+        for org in partners:
+            PpnShare.objects.create(ppn=ppn, organisation=org, shared_at=now)
+            outbox.enqueue(
+                kind="ppn_referral",
+                recipient=org.email or org.key_adult_email,
+                recipient_organisation_id=org.pk,
+                recipient_label=org.name,
+                subject="A police referral (PPN) is waiting for you in Childsafe",
+                body=(
+                    f"{org.name},\n\nNorth Yorkshire Police has shared a Public Protection Notice with you "
+                    f"(reference {ppn.reference}). Read and acknowledge it in the Childsafe partner portal: "
+                    f"{settings.CHILDSAFE_BASE_URL}/partners/\n\nThis message contains no personal details by design."
+                ),
+                idempotency_key=f"ppn_referral:{ppn.pk}:{org.pk}",
+                person_id=child_ids[0] if child_ids else None,
+                source_type="referrals.ppn",
+                source_id=ppn.pk,
+            )
+        for pid in child_ids:
+            audit.record(
+                actor=actor,
+                category=AuditCategory.ALTERATION,
+                event_type="ppn.triage",
+                subject=ppn,
+                person_id=pid,
+                old={"status": PpnStatus.SUBMITTED},
+                new={"status": status, "partners": [o.name for o in partners], "reason": reason},
+                channel=channel,
+            )
+    ppn.refresh_from_db()
+    return ppn
+
+
+def ppn_acknowledge(*, actor: User, ppn: Ppn, channel: str = "web") -> PpnShare:
+    """A partner acknowledges a PPN shared with their organisation. Anyone else: it isn't there (404)."""
+    share = None
+    if actor.is_partner and actor.organisation_id is not None:
+        share = PpnShare.objects.filter(ppn=ppn, organisation_id=actor.organisation_id).first()
+    if share is None:
+        audit.access(
+            actor=actor,
+            event_type="ppn.acknowledge.refused",
+            subject=ppn,
+            justification="Refused: not shared with this user's organisation.",
+            channel=channel,
+        )
+        raise Http404("No PPN with that reference.")
+    if share.acknowledged_at:
+        raise InvalidInput({"ppn": f"{ppn} was already acknowledged."})
+    with transaction.atomic():
+        PpnShare.objects.filter(pk=share.pk, acknowledged_at__isnull=True).update(
+            acknowledged_at=clock.now(), acknowledged_by=actor
+        )
+        audit.record(
+            actor=actor,
+            category=AuditCategory.ALTERATION,
+            event_type="ppn.acknowledge",
+            subject=ppn,
+            new={"organisation": share.organisation.name},
+            channel=channel,
+        )
+    share.refresh_from_db()
+    return share
+
+
+def _school_age(person: Person, on: date) -> bool:
+    age = person.age_on(on)
+    return age is not None and ENCOMPASS_MIN_AGE <= age <= ENCOMPASS_MAX_AGE
+
+
+@recorded_hook
+def encompass_on_domestic_abuse(incident: Incident, actor: User | None) -> list[Prompt]:
+    """RF-9: a domestic abuse incident with a school-age child present or normally resident notifies the
+    child's school Key Adult at once, due before the next school day starts; no known school (or home
+    educated): the local authority. A missing contact is recorded as a problem (an alert), never dropped."""
+    if incident.type != IncidentType.DOMESTIC_ABUSE:
+        return []
+    today = clock.today_london()
+    prompts: list[Prompt] = []
+    for ip in incident.people.filter(role=PersonRole.CHILD).select_related("person__local_authority"):
+        if not (ip.present or ip.resident) or not _school_age(ip.person, today):
+            continue
+        enrolment = (
+            SchoolEnrolment.objects.filter(person=ip.person, valid_to__isnull=True).select_related("school").first()
+        )
+        school = enrolment.school if enrolment else None
+        org = school or ip.person.local_authority
+        address = (school.key_adult_email if school else (org.email if org else "")) or ""
+        problem = ""
+        if org is None:
+            problem = "the child has no known school or local authority."
+        elif not address:
+            problem = f"{org.name} has no {'Key Adult' if school else 'children services'} email address."
+        try:
+            cal = calendars.calendar_for(school.calendar if school else None)
+            due = calendars.next_school_day_start(clock.now(), cal)
+        except ValueError as exc:
+            due, problem = None, problem or f"{org.name if org else 'The school'}'s calendar can't be read: {exc}"
+        note = EncompassNotification.objects.create(
+            incident=incident,
+            person=ip.person,
+            organisation=org,
+            to_local_authority=school is None,
+            present=ip.present,
+            created_at=clock.now(),
+            due_by=due,
+            problem=problem,
+        )
+        if org is not None and not problem:
+            outbox.enqueue(
+                kind="encompass",
+                recipient=address,
+                recipient_organisation_id=org.pk,
+                recipient_label=org.name,
+                subject="Operation Encompass: a notification is waiting for you in Childsafe",
+                body=(
+                    f"{org.name},\n\nNorth Yorkshire Police has an Operation Encompass notification for a "
+                    f"{'pupil at your school' if school else 'child in your area'} (police reference "
+                    f"{incident.reference}). Read it before the school day starts in the Childsafe partner portal: "
+                    f"{settings.CHILDSAFE_BASE_URL}/partners/\n\nThis message contains no personal details by design."
+                ),
+                idempotency_key=f"encompass:{note.pk}",
+                person_id=ip.person_id,
+                source_type="referrals.encompassnotification",
+                source_id=note.pk,
+                deliver_by=due,
+            )
+        else:
+            prompts.append(
+                Prompt(
+                    "RF-9",
+                    f"Operation Encompass for {ip.person.full_name}: {problem} VAT has been "
+                    "alerted; tell the school another way tonight if you can.",
+                )
+            )
+        audit.record(
+            actor=actor,
+            category=AuditCategory.COLLECTION,
+            event_type="encompass.create",
+            subject=note,
+            person_id=ip.person_id,
+            new={
+                "organisation": org.name if org else None,
+                "due_by": due.isoformat() if due else None,
+                "problem": problem,
+            },
+        )
+    return prompts

@@ -1,0 +1,225 @@
+"""PPNs (RF-1, RF-2, RF-3, RF-6, RF-7, RF-8) and Operation Encompass (RF-9) through the real services."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.http import Http404
+
+from childsafe.core import clock, engine
+from childsafe.core.errors import InvalidInput, RuleRefusal
+from childsafe.core.models import Alert, OutboxMessage
+from childsafe.incidents import services as incidents
+from childsafe.referrals import services
+from childsafe.referrals.models import EncompassNotification, PpnStatus
+
+# A Thursday night in term time.
+T0 = datetime(2022, 11, 10, 22, 15, tzinfo=UTC)
+AWARE = {
+    "appearance": "in pyjamas",
+    "words": "scared",
+    "activity": "hiding",
+    "relationships": "close to mum",
+    "environment": "broken glass",
+}
+
+
+@pytest.fixture(autouse=True)
+def at_t0():
+    clock.set_now(T0)
+    yield
+    clock.set_now(None)
+
+
+@pytest.fixture
+def team(make_user):
+    return {
+        "handler": make_user("handler", "call_handler"),
+        "pc": make_user("pc_khan", "response_officer", "city"),
+        "vat": make_user("vat", "vat"),
+    }
+
+
+def child(person, **extra):
+    return services.PpnChildInput(person=person, aware=dict(AWARE), voice='"Mummy was crying"', ethnicity="W1", **extra)
+
+
+def domestic_abuse(team, *people, present=True):
+    return incidents.incident_record(
+        actor=team["handler"],
+        type="domestic_abuse",
+        grade=1,
+        location="12 Mill Street, York",
+        summary="Woman assaulted by partner; children in the house.",
+        children=[incidents.ChildOnIncident(p, present=present, resident=True) for p in people],
+    ).incident
+
+
+@pytest.mark.django_db
+def test_a_ppn_needs_aware_voice_and_ethnicity(team, ella):
+    with pytest.raises(RuleRefusal) as bare:
+        services.ppn_submit(actor=team["pc"], concern="Alone at night", children=[services.PpnChildInput(ella)])
+    assert bare.value.rule_id == "RF-1"
+    with pytest.raises(RuleRefusal) as no_ethnicity:
+        services.ppn_submit(
+            actor=team["pc"],
+            concern="Alone at night",
+            children=[services.PpnChildInput(ella, aware=dict(AWARE), voice="Mum went out")],
+        )
+    assert no_ethnicity.value.rule_id == "RF-2"
+    with pytest.raises(RuleRefusal, match="not a self-defined ethnicity code"):
+        services.ppn_submit(
+            actor=team["pc"], concern="x", children=[services.PpnChildInput(ella, dict(AWARE), "v", "Z9")]
+        )
+    submitted = services.ppn_submit(actor=team["pc"], concern="Alone at night", children=[child(ella)])
+    assert [p.rule_id for p in submitted.prompts] == ["RF-8"]
+    assert submitted.ppn.status == PpnStatus.SUBMITTED
+    not_stated = services.ppn_submit(
+        actor=team["pc"],
+        concern="x",
+        other_children="None in the household",
+        children=[services.PpnChildInput(ella, dict(AWARE), "v", "NS")],
+    )
+    assert not_stated.prompts == []
+
+
+@pytest.mark.django_db
+def test_a_child_not_on_the_linked_incident_is_refused(team, ella, make_user):
+    from childsafe.people import services as people
+
+    other = people.person_create(actor=None, forenames="Noah", surname="Begum", date_of_birth="2012-03-03").person
+    incident = domestic_abuse(team, ella)
+    with pytest.raises(InvalidInput) as caught:
+        services.ppn_submit(actor=team["pc"], concern="x", incident=incident, children=[child(other)])
+    assert "is not on incident" in caught.value.errors["children"]
+
+
+@pytest.mark.django_db
+def test_triage_shares_through_the_outbox_once_and_clocks_follow(team, ella, york, hill_primary):
+    ppn = services.ppn_submit(actor=team["pc"], concern="Exposed to domestic abuse", children=[child(ella)]).ppn
+    clock.set_now(T0 + timedelta(hours=24))
+    engine.sweep()
+    assert Alert.objects.open().filter(rule_id="RF-3", subject_id=str(ppn.pk)).exists()
+    with pytest.raises(InvalidInput, match="Vulnerability Assessment Team"):
+        services.ppn_triage(actor=team["pc"], ppn=ppn, decision="share", partners=[york])
+    services.ppn_triage(actor=team["vat"], ppn=ppn, decision="share", partners=[york], reason="DA exposure")
+    message = OutboxMessage.objects.get(kind="ppn_referral")
+    assert message.recipient == "mash@york.test" and "Ella" not in message.body
+    with pytest.raises(InvalidInput, match="already been triaged"):
+        services.ppn_triage(actor=team["vat"], ppn=ppn, decision="no_further_action", reason="x")
+    engine.sweep()
+    assert not Alert.objects.open().filter(rule_id="RF-3").exists()
+    clock.set_now(T0 + timedelta(hours=48))
+    engine.sweep()
+    assert Alert.objects.open().filter(rule_id="RF-6").exists()
+
+
+@pytest.mark.django_db
+def test_sharing_with_something_that_is_not_a_partner_is_refused(team, ella, make_user):
+    from childsafe.people import services as people
+
+    home = people.organisation_create(actor=None, type="childrens_home", name="Oak House", email="oak@home.test")
+    ppn = services.ppn_submit(actor=team["pc"], concern="x", children=[child(ella)]).ppn
+    with pytest.raises(InvalidInput, match="not a partner"):
+        services.ppn_triage(actor=team["vat"], ppn=ppn, decision="share", partners=[home])
+
+
+@pytest.mark.django_db
+def test_only_the_partner_it_was_shared_with_can_acknowledge(team, ella, york, north_yorkshire, make_user):
+    ppn = services.ppn_submit(actor=team["pc"], concern="x", children=[child(ella)]).ppn
+    services.ppn_triage(actor=team["vat"], ppn=ppn, decision="share", partners=[york])
+    with pytest.raises(Http404):
+        services.ppn_acknowledge(actor=make_user("la_ny", "la_partner", organisation_id=north_yorkshire.pk), ppn=ppn)
+    share = services.ppn_acknowledge(actor=make_user("la_york", "la_partner", organisation_id=york.pk), ppn=ppn)
+    assert share.acknowledged_at == T0
+
+
+@pytest.mark.django_db
+def test_encompass_notifies_the_school_before_the_next_school_day(team, ella, hill_primary):
+    domestic_abuse(team, ella)
+    note = EncompassNotification.objects.get()
+    assert note.organisation == hill_primary and not note.problem
+    assert note.due_by == datetime(2022, 11, 11, 8, 30, tzinfo=UTC)  # 08:30 Friday, London = UTC in November
+    message = OutboxMessage.objects.get(kind="encompass")
+    assert message.recipient == "dsl@hill.test" and "Ella" not in message.body
+    clock.set_now(note.due_by)
+    engine.sweep()
+    alert = Alert.objects.open().get(rule_id="RF-9")  # not delivered in time: nobody ran the worker
+    assert "before the school day began" in alert.reason
+
+
+@pytest.mark.django_db
+def test_no_key_adult_contact_is_an_alert_never_a_silent_drop(team, ella, hill_primary):
+    hill_primary.key_adult_email = ""
+    hill_primary.save()
+    recorded = incidents.incident_record(
+        actor=team["handler"],
+        type="domestic_abuse",
+        grade=1,
+        location="x",
+        summary="DA",
+        children=[incidents.ChildOnIncident(ella, present=False, resident=True)],
+    )
+    assert "RF-9" in [p.rule_id for p in recorded.prompts]
+    assert not OutboxMessage.objects.filter(kind="encompass").exists()
+    engine.sweep()
+    assert "no Key Adult email" in Alert.objects.open().get(rule_id="RF-9").reason
+
+
+@pytest.mark.django_db
+def test_no_known_school_goes_to_the_local_authority(team, york):
+    from childsafe.people import services as people
+
+    noah = people.person_create(
+        actor=None, forenames="Noah", surname="Begum", date_of_birth="2012-03-03", local_authority=york
+    ).person
+    domestic_abuse(team, noah)
+    note = EncompassNotification.objects.get()
+    assert note.to_local_authority and note.organisation == york
+    assert OutboxMessage.objects.get(kind="encompass").recipient == "mash@york.test"
+
+
+@pytest.mark.django_db
+def test_toddlers_and_other_incidents_do_not_notify(team, york):
+    from childsafe.people import services as people
+
+    toddler = people.person_create(
+        actor=None, forenames="Mia", surname="Begum", date_of_birth="2020-03-03", local_authority=york
+    ).person
+    domestic_abuse(team, toddler)
+    incidents.incident_record(
+        actor=team["handler"],
+        type="child_concern",
+        grade=2,
+        location="x",
+        summary="x",
+        children=[incidents.ChildOnIncident(toddler, present=True)],
+    )
+    assert not EncompassNotification.objects.exists()
+
+
+@pytest.mark.django_db
+def test_new_concerns_on_return_need_a_ppn_within_24_hours(team, ella):
+    from childsafe.missing import services as missing
+
+    fim = team["handler"]
+    episode = missing.missing_report(actor=fim, child=ella, reported_by="Mother").episode
+    missing.episode_found(actor=team["pc"], episode=episode, place="Home")
+    missing.episode_safe_and_well(
+        actor=team["pc"],
+        episode=episode,
+        where="x",
+        with_whom="older males",
+        harm="x",
+        disclosures="owes money",
+        voice="I owe them",
+        aware=dict(AWARE),
+        new_concerns=True,
+    )
+    clock.set_now(T0 + timedelta(hours=24))
+    engine.sweep()
+    assert Alert.objects.open().filter(rule_id="RF-7", person_id=ella.pk).exists()
+    services.ppn_submit(actor=team["pc"], concern="Debt bondage", children=[child(ella)])
+    engine.sweep()
+    assert not Alert.objects.open().filter(rule_id="RF-7").exists()
