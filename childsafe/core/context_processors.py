@@ -17,6 +17,7 @@ NAVIGATION: list[tuple[str, str, str | None, bool]] = [
     ("Team alerts", "oversight:team_alerts", Capability.ALERTS_TEAM, False),
     ("Audit", "oversight:audit", Capability.AUDIT_VIEW, False),
     ("Messages", "oversight:outbox", Capability.OUTBOX_MANAGE, False),
+    ("Accounts", "oversight:accounts", Capability.USERS_MANAGE, False),
     ("Settings", "oversight:settings", Capability.SETTINGS_CHANGE, False),
     ("Children", "partners:home", Capability.PARTNER_PORTAL, True),
 ]

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from django import forms
 
+from childsafe.core.forms import GovukDateField
+
 
 class AuditQueryForm(forms.Form):
     person = forms.IntegerField(
@@ -31,3 +33,49 @@ class AcknowledgeForm(forms.Form):
 
 class SettingForm(forms.Form):
     value = forms.CharField(label="New value", max_length=50, error_messages={"required": "Enter the new value"})
+
+
+class UserForm(forms.Form):
+    username = forms.CharField(label="Username", max_length=150, error_messages={"required": "Enter a username"})
+    first_name = forms.CharField(label="First name", max_length=150, required=False)
+    last_name = forms.CharField(label="Last name", max_length=150, required=False)
+    email = forms.EmailField(
+        label="Email address",
+        required=False,
+        error_messages={"invalid": "Enter an email address like name@example.org"},
+    )
+    role = forms.ChoiceField(label="Role")
+    area = forms.ChoiceField(label="Command area", required=False)
+    team = forms.ChoiceField(label="Team", required=False)
+    organisation = forms.ChoiceField(
+        label="Partner organisation", required=False, help_text="Only for school and local authority accounts."
+    )
+    password = forms.CharField(
+        label="Temporary password",
+        widget=forms.PasswordInput,
+        max_length=200,
+        help_text="12 characters or more. Give it to the user in person.",
+        error_messages={"required": "Enter a temporary password"},
+    )
+
+    def __init__(self, *args, roles, areas, teams, organisations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = roles
+        self.fields["area"].choices = [("", "No area (force-wide)")] + areas
+        self.fields["team"].choices = [("", "No team")] + teams
+        self.fields["organisation"].choices = [("", "Not a partner")] + organisations
+
+
+class SkillAwardForm(forms.Form):
+    username = forms.CharField(label="Username", max_length=150, error_messages={"required": "Enter a username"})
+    skill = forms.ChoiceField(label="Accreditation or training")
+    awarded_on = GovukDateField(
+        label="Awarded on",
+        label_for_errors="date awarded",
+        error_messages={"required": "Enter the date it was awarded"},
+    )
+    expires_on = GovukDateField(label="Expires on", required=False, label_for_errors="expiry date")
+
+    def __init__(self, *args, skills, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["skill"].choices = skills

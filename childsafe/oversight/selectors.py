@@ -50,3 +50,12 @@ def outbox_problems() -> QuerySet[OutboxMessage]:
     return OutboxMessage.objects.filter(
         status__in=[OutboxStatus.DEAD, OutboxStatus.PENDING, OutboxStatus.SENDING]
     ).order_by("status", "created_at")
+
+
+def accounts() -> QuerySet[User]:
+    """Every account with what the skills registry (QG-6) holds for it."""
+    return (
+        User.objects.select_related("area", "team", "organisation", "line_manager")
+        .prefetch_related("skills__skill")
+        .order_by("username")
+    )

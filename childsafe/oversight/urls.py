@@ -10,6 +10,9 @@ urlpatterns = [
     path("audit/", views.audit, name="audit"),
     path("outbox/", views.outbox, name="outbox"),
     path("outbox/<int:pk>/", views.outbox_message, name="outbox_message"),
+    path("accounts/", views.accounts, name="accounts"),
+    path("accounts/new/", views.account_create, name="account_create"),
+    path("accounts/skills/", views.skill_award, name="skill_award"),
     path("settings/", views.settings_list, name="settings"),
     path("settings/<str:key>/", views.setting_change, name="setting_change"),
 ]

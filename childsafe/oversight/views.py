@@ -8,11 +8,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from childsafe.core import access, policy, services
 from childsafe.core import audit as audit_log
 from childsafe.core.errors import InvalidInput
-from childsafe.core.models import OutboxMessage, User
-from childsafe.core.roles import Capability
-from childsafe.core.web import access_checked
+from childsafe.core.models import Area, OutboxMessage, Skill, Team, User
+from childsafe.core.roles import Capability, Role
+from childsafe.core.web import access_checked, apply_errors
 from childsafe.oversight import selectors
-from childsafe.oversight.forms import AcknowledgeForm, AuditQueryForm, SettingForm
+from childsafe.oversight.forms import AcknowledgeForm, AuditQueryForm, SettingForm, SkillAwardForm, UserForm
+from childsafe.people.models import Organisation
 from childsafe.people.selectors import identity_cluster
 
 
@@ -133,3 +134,75 @@ def setting_change(request: HttpRequest, key: str) -> HttpResponse:
             messages.success(request, f"{definition.description} Now {form.cleaned_data['value']} {definition.unit}.")
             return redirect("oversight:settings")
     return render(request, "oversight/setting_change.html", {"form": form, "definition": definition})
+
+
+def _user_form(data=None) -> UserForm:
+    return UserForm(
+        data,
+        roles=list(Role.choices),
+        areas=[(a.code, a.name) for a in Area.objects.all()],
+        teams=[(str(t.pk), t.name) for t in Team.objects.all()],
+        organisations=[
+            (str(o.pk), o.name) for o in Organisation.objects.filter(type__in=["school", "local_authority"])
+        ],
+    )
+
+
+def _skill_form(data=None) -> SkillAwardForm:
+    return SkillAwardForm(data, skills=[(s.code, s.name) for s in Skill.objects.all()])
+
+
+@access_checked
+def accounts(request: HttpRequest) -> HttpResponse:
+    access.require(request.user, Capability.USERS_MANAGE)
+    return render(request, "oversight/accounts.html", {"users": selectors.accounts()})
+
+
+@access_checked
+@require_http_methods(["GET", "POST"])
+def account_create(request: HttpRequest) -> HttpResponse:
+    access.require(request.user, Capability.USERS_MANAGE)
+    form = _user_form(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = services.user_create(
+                actor=request.user,
+                username=data["username"],
+                role=data["role"],
+                password=data["password"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                email=data["email"],
+                area=Area.objects.filter(code=data["area"]).first() if data["area"] else None,
+                team=Team.objects.filter(pk=data["team"]).first() if data["team"] else None,
+                organisation_id=int(data["organisation"]) if data["organisation"] else None,
+            )
+        except InvalidInput as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, f"Account {user.username} created for a {user.get_role_display().lower()}.")
+            return redirect("oversight:accounts")
+    return render(request, "oversight/account_create.html", {"form": form})
+
+
+@access_checked
+@require_http_methods(["GET", "POST"])
+def skill_award(request: HttpRequest) -> HttpResponse:
+    access.require(request.user, Capability.USERS_MANAGE)
+    form = _skill_form(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        user = User.objects.filter(username__iexact=data["username"]).first()
+        if user is None:
+            form.add_error("username", "There is no account with that username. Check the spelling.")
+        elif data["expires_on"] and data["expires_on"] <= data["awarded_on"]:
+            form.add_error("expires_on", "The expiry date must be after the date awarded.")
+        else:
+            skill = Skill.objects.get(code=data["skill"])
+            services.user_skill_award(
+                actor=request.user, user=user, skill=skill, awarded_on=data["awarded_on"], expires_on=data["expires_on"]
+            )
+            messages.success(request, f"{skill.name} recorded for {user.username}.")
+            return redirect("oversight:accounts")
+    return render(request, "oversight/skill_award.html", {"form": form})

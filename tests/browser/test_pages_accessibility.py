@@ -252,6 +252,15 @@ def test_administrator_pages(ui, personas, york):
     ui.check("messages to partners")
     ui.goto(f"/oversight/outbox/{message.pk}/")
     ui.check("one message to a partner")
+
+    ui.goto("/oversight/accounts/")
+    ui.check("accounts and skills")
+    ui.goto("/oversight/accounts/new/")
+    page.get_by_role("button", name="Create account").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter a username")
+    ui.check("create an account with errors")
+    ui.goto("/oversight/accounts/skills/")
+    ui.check("record an accreditation")
     ui.assert_clean()
 
 

@@ -137,3 +137,53 @@ def test_only_the_closest_menu_item_is_marked_current(personas):
     page = client_for(personas["supervisor"]).get("/oversight/alerts/team/")
     current = [item["label"] for item in page.context["nav_items"] if item["active"]]
     assert current == ["Team alerts"]
+
+
+@pytest.mark.django_db
+def test_administrator_creates_accounts_and_records_skills(personas, hill_primary):
+    from childsafe.core.models import User, UserSkill
+
+    admin = client_for(personas["administrator"])
+    assert "pc_city" in admin.get("/oversight/accounts/").content.decode()
+    bad = admin.post(
+        "/oversight/accounts/new/", {"username": "dsl2", "role": "school_partner", "password": "a long enough password"}
+    )
+    assert "must belong to its school or local authority" in bad.content.decode()
+    assert not User.objects.filter(username="dsl2").exists()
+    admin.post(
+        "/oversight/accounts/new/",
+        {
+            "username": "dsl2",
+            "role": "school_partner",
+            "password": "a long enough password",
+            "organisation": str(hill_primary.pk),
+        },
+    )
+    assert User.objects.get(username="dsl2").organisation == hill_primary
+    assert AuditEvent.objects.filter(event_type="user.create", actor=personas["administrator"]).exists()
+
+    late = admin.post(
+        "/oversight/accounts/skills/",
+        {
+            "username": "pc_city",
+            "skill": "scaidp",
+            "awarded_on_0": "1",
+            "awarded_on_1": "3",
+            "awarded_on_2": "2024",
+            "expires_on_0": "1",
+            "expires_on_1": "3",
+            "expires_on_2": "2023",
+        },
+    )
+    assert "The expiry date must be after the date awarded." in late.content.decode()
+    admin.post(
+        "/oversight/accounts/skills/",
+        {"username": "pc_city", "skill": "scaidp", "awarded_on_0": "1", "awarded_on_1": "3", "awarded_on_2": "2024"},
+    )
+    assert UserSkill.objects.get(user=personas["officer"]).skill.code == "scaidp"
+
+
+@pytest.mark.django_db
+def test_only_administrators_manage_accounts(personas):
+    assert client_for(personas["supervisor"]).get("/oversight/accounts/").status_code == 403
+    assert client_for(personas["supervisor"]).post("/oversight/accounts/new/", {}).status_code == 403
