@@ -12,6 +12,7 @@ urlpatterns = [
     path("people/", include("childsafe.people.urls")),
     path("incidents/", include("childsafe.incidents.urls")),
     path("missing/", include("childsafe.missing.urls")),
+    path("referrals/", include("childsafe.referrals.urls")),
     path("oversight/", include("childsafe.oversight.urls")),
     path("partners/", include("childsafe.partners.urls")),
     path("api/v1/", api.urls),

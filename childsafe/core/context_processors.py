@@ -13,6 +13,7 @@ NAVIGATION: list[tuple[str, str, str | None, bool]] = [
     ("Search", "people:search", Capability.PERSON_VIEW, False),
     ("Incidents", "incidents:list", Capability.INCIDENT_RECORD, False),
     ("Missing", "missing:worklist", Capability.MISSING_WORK, False),
+    ("Referrals", "referrals:queue", Capability.INCIDENT_RECORD, False),
     ("My alerts", "oversight:my_alerts", None, False),
     ("Team alerts", "oversight:team_alerts", Capability.ALERTS_TEAM, False),
     ("Audit", "oversight:audit", Capability.AUDIT_VIEW, False),

@@ -5,4 +5,8 @@ from childsafe.partners import views
 app_name = "partners"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("encompass/<int:pk>/", views.encompass, name="encompass"),
+    path("encompass/<int:pk>/acknowledge/", views.encompass_acknowledge, name="encompass_acknowledge"),
+    path("ppns/<int:pk>/", views.ppn, name="ppn"),
+    path("ppns/<int:pk>/acknowledge/", views.ppn_acknowledge, name="ppn_acknowledge"),
 ]

@@ -1,17 +1,65 @@
-"""The partner portal: a school's Key Adult or a local authority sees its own children and messages."""
+"""The partner portal: a school's Key Adult or a local authority sees its own Operation Encompass
+notifications and shared PPNs (PL-3), each view logged as a disclosure (PL-4), and acknowledges them."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
 
 from childsafe.core import access
+from childsafe.core.errors import InvalidInput
 from childsafe.core.roles import Capability
 from childsafe.core.web import access_checked
-from childsafe.partners import selectors
+from childsafe.partners import selectors, services
+from childsafe.referrals import services as referral_services
 
 
 @access_checked
+@require_GET
 def home(request: HttpRequest) -> HttpResponse:
     access.require(request.user, Capability.PARTNER_PORTAL)
     return render(request, "partners/home.html", selectors.portal_home(request.user))
+
+
+@access_checked
+@require_GET
+def encompass(request: HttpRequest, pk: int) -> HttpResponse:
+    access.require(request.user, Capability.PARTNER_PORTAL)
+    return render(request, "partners/encompass.html", selectors.encompass_for_partner(request.user, pk))
+
+
+@access_checked
+@require_POST
+def encompass_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+    access.require(request.user, Capability.PARTNER_PORTAL)
+    note = selectors.encompass_get(pk)
+    try:
+        services.encompass_acknowledge(actor=request.user, note=note)
+    except InvalidInput as exc:
+        messages.error(request, next(iter(exc.errors.values())))
+    else:
+        messages.success(request, "Notification acknowledged.")
+    return redirect("partners:encompass", pk=pk)
+
+
+@access_checked
+@require_GET
+def ppn(request: HttpRequest, pk: int) -> HttpResponse:
+    access.require(request.user, Capability.PARTNER_PORTAL)
+    return render(request, "partners/ppn.html", selectors.ppn_for_partner(request.user, pk))
+
+
+@access_checked
+@require_POST
+def ppn_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+    access.require(request.user, Capability.PARTNER_PORTAL)
+    shared = selectors.ppn_get(pk)
+    try:
+        referral_services.ppn_acknowledge(actor=request.user, ppn=shared)
+    except InvalidInput as exc:
+        messages.error(request, next(iter(exc.errors.values())))
+    else:
+        messages.success(request, "PPN acknowledged.")
+    return redirect("partners:ppn", pk=pk)

@@ -1,0 +1,104 @@
+"""PPN forms. They read what was typed; the services decide what is allowed (RF-1, RF-2 are the
+service's refusals, shown on the form naming the child)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from childsafe.missing.forms import AWARE_SECTIONS
+from childsafe.people.vocabulary import SelfDefinedEthnicity
+
+TEXT_MAX = 10_000
+ETHNICITY_CHOICES = [("", "Choose the child's self-defined ethnicity")] + list(SelfDefinedEthnicity.choices)
+DECISIONS = [
+    ("share", "Share with partners"),
+    ("return", "Return to the officer with reasons"),
+    ("no_further_action", "No further action"),
+]
+
+
+def _text(label: str, hint: str = "") -> forms.CharField:
+    return forms.CharField(label=label, help_text=hint, required=False, max_length=TEXT_MAX, widget=forms.Textarea)
+
+
+class ChildrenForm(forms.Form):
+    """Step one without an incident: which children the PPN is about, by reference number."""
+
+    children = forms.CharField(
+        label="Children's reference numbers",
+        help_text="Separate them with commas, for example 1234, 1235",
+        max_length=300,
+        error_messages={"required": "Enter the reference number of at least one child"},
+    )
+
+    def references(self) -> list[int]:
+        raw = self.data.get("children", "") if self.is_bound else ""
+        return [int(p) for p in str(raw).replace(" ", "").split(",") if p.isdigit()]
+
+
+class PpnForm(forms.Form):
+    concern = _text("What is the concern?", "What happened and why you are worried for the child or children.")
+    other_children = _text(
+        "Other children (RF-8)",
+        "Other children in the household, with access to the suspect, or linked friends: refer each one or "
+        "record why not.",
+    )
+
+    def __init__(self, *args: Any, children: list[Any] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.children = list(children)
+        for person in self.children:
+            for key, label, hint in AWARE_SECTIONS:
+                self.fields[self.name(person, key)] = _text(f"{label} ({person.full_name})", hint)
+            self.fields[self.name(person, "voice")] = _text(
+                f"Voice of the child ({person.full_name})",
+                "Their words, or why they were not spoken to.",
+            )
+            self.fields[self.name(person, "ethnicity")] = forms.ChoiceField(
+                label=f"Self-defined ethnicity ({person.full_name})",
+                choices=ETHNICITY_CHOICES,
+                required=False,
+                help_text="As the child or their family define it, or NS if they chose not to say.",
+            )
+
+    @staticmethod
+    def name(person: Any, key: str) -> str:
+        return f"c{person.pk}_{key}"
+
+    def child_rows(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "person": p,
+                "aware": [self[self.name(p, key)] for key, _label, _hint in AWARE_SECTIONS],
+                "voice": self[self.name(p, "voice")],
+                "ethnicity": self[self.name(p, "ethnicity")],
+            }
+            for p in self.children
+        ]
+
+    def child_entry(self, person: Any) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "aware": {key: data.get(self.name(person, key), "") for key, _label, _hint in AWARE_SECTIONS},
+            "voice": data.get(self.name(person, "voice"), ""),
+            "ethnicity": data.get(self.name(person, "ethnicity"), ""),
+        }
+
+
+class TriageForm(forms.Form):
+    decision = forms.ChoiceField(
+        label="Decision",
+        choices=DECISIONS,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose share, return or no further action"},
+    )
+    partners = forms.TypedMultipleChoiceField(label="Partners to share with", required=False, coerce=int)
+    reason = _text("Reason", "Why you are returning the PPN or taking no further action; optional when sharing.")
+
+    def __init__(self, *args: Any, organisations: list[Any] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Any organisation's id is accepted here: the service says which ones PPNs are not shared with.
+        self.fields["partners"].choices = [(o.pk, o.name) for o in organisations]
+        self.fields["partners"].valid_value = lambda value: True

@@ -1,0 +1,87 @@
+"""Reads for the PPN pages: the VAT queue with its age profile and demand (RF-3), an officer's own
+PPNs and, for a supervisor, their officers' returned ones (RF-4)."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from childsafe.core import clock
+from childsafe.core.models import User
+from childsafe.people.models import Organisation, Person
+from childsafe.referrals.models import Ppn, PpnStatus
+from childsafe.referrals.services import SHAREABLE
+
+# (label, from hours, to hours or None)
+AGE_BANDS = [("Under 4 hours", 0, 4), ("4 to 12 hours", 4, 12), ("12 to 24 hours", 12, 24), ("Over 24 hours", 24, None)]
+
+
+def _ppns() -> QuerySet[Ppn]:
+    return Ppn.objects.select_related("submitted_by", "triaged_by", "incident")
+
+
+def vat_queue() -> dict[str, Any]:
+    """PPNs waiting for triage, oldest first, their ages in bands, and today's demand."""
+    now = clock.now()
+    waiting = list(
+        _ppns().filter(status=PpnStatus.SUBMITTED).order_by("submitted_at", "id").prefetch_related("children__person")
+    )
+    profile = []
+    for label, low, high in AGE_BANDS:
+        count = sum(
+            1
+            for p in waiting
+            if now - p.submitted_at >= timedelta(hours=low)
+            and (high is None or now - p.submitted_at < timedelta(hours=high))
+        )
+        profile.append({"label": label, "count": count})
+    start = datetime.combine(clock.today_london(), time(0), tzinfo=clock.LONDON)
+    for p in waiting:
+        p.age_hours = int((now - p.submitted_at).total_seconds() // 3600)
+    return {
+        "waiting": waiting,
+        "profile": profile,
+        "submitted_today": Ppn.objects.filter(submitted_at__gte=start).count(),
+        "triaged_today": Ppn.objects.filter(triaged_at__gte=start).count(),
+    }
+
+
+def my_ppns(user: User) -> list[Ppn]:
+    return list(_ppns().filter(submitted_by=user).order_by("-submitted_at")[:100])
+
+
+def team_returns(user: User) -> list[Ppn]:
+    """RF-4: every PPN VAT returned to an officer this user line-manages."""
+    return list(
+        _ppns().filter(submitted_by__line_manager=user, status=PpnStatus.RETURNED).order_by("-triaged_at")[:100]
+    )
+
+
+def ppn_get(pk: int) -> Ppn:
+    ppn = _ppns().filter(pk=pk).first()
+    if ppn is None:
+        raise Http404("No PPN with that reference.")
+    return ppn
+
+
+def ppn_children(ppn: Ppn) -> list[Any]:
+    return list(ppn.children.select_related("person").order_by("id"))
+
+
+def ppn_shares(ppn: Ppn) -> list[Any]:
+    return list(ppn.shares.select_related("organisation", "acknowledged_by").order_by("organisation__name"))
+
+
+def shareable_organisations() -> list[Organisation]:
+    return list(Organisation.objects.filter(type__in=SHAREABLE).order_by("type", "name"))
+
+
+def people_by_reference(references: list[int]) -> dict[int, Person]:
+    return Person.objects.in_bulk(references)
+
+
+def organisations(ids: list[int]) -> list[Organisation]:
+    return list(Organisation.objects.filter(pk__in=ids).order_by("name"))

@@ -1,0 +1,154 @@
+"""PPN pages: submit (RF-1, RF-2, RF-8), the VAT queue with its age profile and demand (RF-3), an
+officer's own PPNs and their team's returns (RF-4), the PPN page, and VAT's triage (RF-6).
+
+Each form calls one service. A refusal is shown on the form; on success the browser goes to the PPN
+page, which shows the service's prompts (RF-8, QG-1...) once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from childsafe.core import access
+from childsafe.core.errors import InvalidInput, RuleRefusal
+from childsafe.core.roles import Capability, Role
+from childsafe.core.web import access_checked, apply_errors, keep_prompts, posted, take_prompts
+from childsafe.incidents import selectors as incident_selectors
+from childsafe.missing import selectors as person_selectors
+from childsafe.people.web import reason_checked, reasons
+from childsafe.referrals import selectors, services
+from childsafe.referrals.forms import ChildrenForm, PpnForm, TriageForm
+from childsafe.referrals.models import Ppn
+
+GET_POST = require_http_methods(["GET", "POST"])
+
+
+def page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Every PPN page: 403 for a role that can't, reason first where one is needed, GET and POST."""
+    return access_checked(reason_checked(GET_POST(view)))
+
+
+def _int(value: Any) -> int | None:
+    value = str(value or "").strip()
+    return int(value) if value.isdigit() else None
+
+
+def _open_children(request: HttpRequest, ppn: Ppn, event_type: str) -> list[Any]:
+    """The PPN's children, each opened through need to know (each view logged)."""
+    children = selectors.ppn_children(ppn)
+    for child in children:
+        person_selectors.person_for_page(request.user, child.person_id, reasons=reasons(request), event_type=event_type)
+    return children
+
+
+@page
+def submit(request: HttpRequest) -> HttpResponse:
+    access.require(request.user, Capability.INCIDENT_RECORD)
+    incident = None
+    incident_id = _int(request.GET.get("incident"))
+    finder = ChildrenForm(request.GET if "children" in request.GET else None)
+    people: list[Any] = []
+    if incident_id:
+        incident = incident_selectors.incident_for_user(request.user, incident_id, reasons=reasons(request))
+        people = [c.person for c in incident.children]
+    elif finder.is_bound and finder.is_valid():
+        refs = finder.references()
+        found = selectors.people_by_reference(refs)
+        unknown = [str(r) for r in refs if r not in found]
+        if unknown or not refs:
+            finder.add_error("children", f"There is no person with the reference {', '.join(unknown) or '?'}.")
+        else:
+            people = [
+                person_selectors.person_for_page(request.user, r, reasons=reasons(request), event_type="ppn.submit")
+                for r in dict.fromkeys(refs)
+            ]
+    if not people:
+        return render(request, "referrals/submit.html", {"finder": finder, "incident": incident, "form": None})
+    form = PpnForm(posted(request), children=people)
+    if form.is_bound and form.is_valid():
+        try:
+            submitted = services.ppn_submit(
+                actor=request.user,
+                concern=form.cleaned_data["concern"],
+                children=[services.PpnChildInput(p, **form.child_entry(p)) for p in people],
+                incident=incident,
+                other_children=form.cleaned_data["other_children"],
+            )
+        except (InvalidInput, RuleRefusal) as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, f"{submitted.ppn} submitted. VAT will triage it.")
+            keep_prompts(request, submitted.prompts)
+            return redirect("referrals:detail", pk=submitted.ppn.pk)
+    return render(request, "referrals/submit.html", {"form": form, "incident": incident, "finder": finder})
+
+
+@access_checked
+def queue(request: HttpRequest) -> HttpResponse:
+    access.require(request.user, Capability.INCIDENT_RECORD)
+    user = request.user
+    context: dict[str, Any] = {"is_vat": user.role == Role.VAT}
+    if context["is_vat"]:
+        context.update(selectors.vat_queue())
+    else:
+        context["mine"] = selectors.my_ppns(user)
+        context["team_returns"] = selectors.team_returns(user)
+        context["is_manager"] = user.reports.exists()
+    return render(request, "referrals/queue.html", context)
+
+
+@page
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    access.require(request.user, Capability.INCIDENT_RECORD)
+    ppn = selectors.ppn_get(pk)
+    children = _open_children(request, ppn, "ppn.view")
+    context = {
+        "ppn": ppn,
+        "children": children,
+        "shares": selectors.ppn_shares(ppn),
+        "prompts": take_prompts(request),
+        "can_triage": request.user.role == Role.VAT and ppn.status == "submitted",
+    }
+    return render(request, "referrals/detail.html", context)
+
+
+@page
+def triage(request: HttpRequest, pk: int) -> HttpResponse:
+    access.require(request.user, Capability.INCIDENT_RECORD)
+    if request.user.role != Role.VAT:
+        raise PermissionDenied("Only the Vulnerability Assessment Team triages PPNs.")
+    ppn = selectors.ppn_get(pk)
+    children = _open_children(request, ppn, "ppn.triage")
+    shareable = selectors.shareable_organisations()
+    form = TriageForm(posted(request), organisations=shareable)
+    if form.is_bound and form.is_valid():
+        chosen = form.cleaned_data["partners"]
+        partners = selectors.organisations(chosen)
+        unknown = set(chosen) - {o.pk for o in partners}
+        if unknown:
+            form.add_error("partners", "One of the partners chosen no longer exists. Choose again.")
+        else:
+            try:
+                services.ppn_triage(
+                    actor=request.user,
+                    ppn=ppn,
+                    decision=form.cleaned_data["decision"],
+                    partners=partners,
+                    reason=form.cleaned_data["reason"],
+                )
+            except InvalidInput as exc:
+                apply_errors(form, exc)
+            else:
+                messages.success(request, f"{ppn} triaged.")
+                return redirect(reverse("referrals:detail", args=[ppn.pk]))
+    chosen = {str(v) for v in (form.data.getlist("partners") if form.is_bound else [])}
+    context = {"ppn": ppn, "children": children, "form": form, "shareable": shareable, "chosen": chosen}
+    return render(request, "referrals/triage.html", context)
