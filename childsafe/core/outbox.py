@@ -25,9 +25,11 @@ log = logging.getLogger(__name__)
 # Longer than the slowest SMTP conversation (EMAIL_TIMEOUT, 30 s), so a live worker keeps its claim.
 # The environment may shorten it: the crash-recovery tests run real workers on the real clock.
 LEASE = timedelta(seconds=int(os.environ.get("CHILDSAFE_OUTBOX_LEASE_SECONDS", "120")))
-MAX_ATTEMPTS = 12
 BACKOFF_BASE_SECONDS = 30
-BACKOFF_CAP = timedelta(hours=1)
+# Never more than 15 minutes between tries: an Encompass notice must land before the school day starts.
+BACKOFF_CAP = timedelta(minutes=15)
+# A message still not delivered this long after it was queued raises SYS-1 (the outage is seen).
+STUCK_AFTER = timedelta(hours=1)
 
 
 def enqueue(
@@ -71,9 +73,9 @@ def enqueue(
 
 
 def backoff(attempts: int) -> timedelta:
-    """30 s, 1 min, 2 min, 4 min ... capped at one hour."""
+    """30 s, 1 min, 2 min, 4 min ... capped at 15 minutes."""
     # The exponent is capped too: attempts also count claims lost to crashed workers, so it can grow
-    # past MAX_ATTEMPTS, and 30 * 2**n seconds overflows timedelta from n = 42.
+    # without limit, and 30 * 2**n seconds overflows timedelta from n = 42.
     doublings = min(max(attempts - 1, 0), 20)
     return min(timedelta(seconds=BACKOFF_BASE_SECONDS * 2**doublings), BACKOFF_CAP)
 
@@ -180,7 +182,9 @@ def deliver_one(message: OutboxMessage, worker: str) -> str:
 def _failed(message: OutboxMessage, worker: str, error: str, *, permanent: bool) -> str:
     now = clock.now()
     attempts = OutboxMessage.objects.values_list("attempts", flat=True).get(pk=message.pk)
-    dead = permanent or attempts >= MAX_ATTEMPTS
+    # A temporary failure never gives up (a mail server down overnight is back by morning); SYS-1 makes
+    # it visible after STUCK_AFTER. Only a permanent refusal (5xx: a wrong address) is a dead letter.
+    dead = permanent
     with transaction.atomic():
         OutboxMessage.objects.filter(pk=message.pk, claimed_by=worker).update(
             status=OutboxStatus.DEAD if dead else OutboxStatus.PENDING,

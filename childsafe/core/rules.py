@@ -8,27 +8,43 @@ from datetime import datetime
 from childsafe.core import engine
 from childsafe.core.engine import Finding, clock_rule
 from childsafe.core.models import OutboxMessage, OutboxStatus, Severity
+from childsafe.core.outbox import STUCK_AFTER
 from childsafe.core.roles import Role
 
 
-def _no_deadline(now: datetime) -> None:
-    # A message only becomes dead through a delivery attempt (a write), never by time alone.
-    return None
+def _stuck(now: datetime):
+    """Messages a temporary failure has held back for longer than STUCK_AFTER."""
+    return OutboxMessage.objects.filter(
+        status__in=[OutboxStatus.PENDING, OutboxStatus.SENDING], attempts__gt=0, created_at__lte=now - STUCK_AFTER
+    )
+
+
+def _sys1_horizon(now: datetime) -> datetime | None:
+    # A dead letter comes only from a delivery attempt (a write); a failing message becomes stuck by time.
+    first = (
+        OutboxMessage.objects.filter(status=OutboxStatus.PENDING, attempts__gt=0, created_at__gt=now - STUCK_AFTER)
+        .order_by("created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    return first + STUCK_AFTER if first else None
 
 
 @clock_rule(
     "SYS-1",
-    horizon=_no_deadline,
+    horizon=_sys1_horizon,
     kind="alert",
     title="A message to a partner could not be delivered",
     source="Report, summary: automated systems aren't used to tell schools ... delays in telling the "
     "local authority when a missing child is returned home. A message that fails must be seen.",
 )
-def dead_letters(now: datetime) -> Iterator[Finding]:
-    # Index outbox_due_for_delivery (status first) serves this.
-    for message in OutboxMessage.objects.filter(status=OutboxStatus.DEAD).only(
-        "pk", "kind", "recipient", "recipient_label", "person_id", "last_error", "created_at"
-    ):
+def undelivered_messages(now: datetime) -> Iterator[Finding]:
+    # Index outbox_due_for_delivery (status first) serves both queries.
+    fields = ("pk", "kind", "recipient", "recipient_label", "person_id", "last_error", "created_at", "status")
+    dead = OutboxMessage.objects.filter(status=OutboxStatus.DEAD).only(*fields)
+    for message in [*dead, *_stuck(now).only(*fields)]:
+        is_dead = message.status == OutboxStatus.DEAD
+        what = "could not be delivered" if is_dead else "has not been delivered for over an hour (still trying)"
         yield Finding(
             subject_type="core.outboxmessage",
             subject_id=str(message.pk),
@@ -36,8 +52,8 @@ def dead_letters(now: datetime) -> Iterator[Finding]:
             person_id=message.person_id,
             owner_role=Role.ADMINISTRATOR,
             severity=Severity.HIGH,
-            due_by=now,
-            reason=f"A {message.kind.replace('_', ' ')} message to {message.recipient} could not be delivered: "
+            due_by=now if is_dead else message.created_at + STUCK_AFTER,
+            reason=f"A {message.kind.replace('_', ' ')} message to {message.recipient} {what}: "
             f"{message.last_error[:200]}",
             url=f"/oversight/outbox/{message.pk}/",
         )
