@@ -88,3 +88,34 @@ class EncompassNotification(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["incident", "person"], name="encompass_once_per_child")]
         indexes = [models.Index(fields=["due_by"], name="encompass_by_deadline")]
+
+
+class StrategyMeeting(models.Model):
+    """A multi-agency child protection strategy meeting, recorded on the child's record (RF-10)."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="strategy_meetings")
+    held_at = models.DateTimeField()
+    attendees = models.TextField()  # names and agencies, one per line
+    decisions = models.TextField()
+    recorded_at = models.DateTimeField()
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-held_at"]
+
+    def __str__(self) -> str:
+        return f"Strategy meeting for {self.person} on {self.held_at:%d %b %Y}"
+
+
+class StrategyAction(models.Model):
+    """An action agreed at a strategy meeting: an owner and a due date, followed up as a clock (RF-10)."""
+
+    meeting = models.ForeignKey(StrategyMeeting, on_delete=models.CASCADE, related_name="actions")
+    action = models.CharField(max_length=500)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="strategy_actions")
+    due_at = models.DateTimeField()
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        indexes = [models.Index(fields=["done_at", "due_at"], name="strategy_actions_due")]

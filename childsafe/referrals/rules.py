@@ -21,7 +21,7 @@ from childsafe.core.roles import Role
 from childsafe.missing.models import SafeAndWellCheck
 from childsafe.missing.rules import ppn_check
 from childsafe.people.vocabulary import SelfDefinedEthnicity
-from childsafe.referrals.models import EncompassNotification, Ppn, PpnChild, PpnShare, PpnStatus
+from childsafe.referrals.models import EncompassNotification, Ppn, PpnChild, PpnShare, PpnStatus, StrategyAction
 
 SOURCE_PPN = (
     "Report, 'Officers are improving the quality of information on PPNs so referrals to help children are better'."
@@ -270,9 +270,29 @@ def rf9_encompass(now: datetime) -> Iterator[Finding]:
         )
 
 
-engine.register(
+def _open_actions():
+    return StrategyAction.objects.filter(done_at__isnull=True)
+
+
+@clock_rule(
     "RF-10",
     kind="view",
-    title="Strategy meeting decisions and actions on the child's record",
-    source="Report: strategy meeting decisions must be stored in one known place.",
+    title="Strategy meeting decisions and actions on the child's record, each action followed up as a clock",
+    source="Report: strategy meeting decisions and actions must be stored in one known place and followed up.",
+    horizon=lambda now: _min_future(list(_open_actions().values_list("due_at", flat=True)), now),
 )
+def rf10_strategy_actions(now: datetime) -> Iterator[Finding]:
+    for action in _open_actions().filter(due_at__lte=now).select_related("meeting__person"):
+        person = action.meeting.person
+        yield Finding(
+            subject_type="referrals.strategyaction",
+            subject_id=str(action.pk),
+            subject_label=action.action[:300],
+            person_id=person.pk,
+            person_label=person.full_name,
+            owner_user_id=action.owner_id,
+            due_by=action.due_at,
+            severity=Severity.MEDIUM,
+            url=f"/people/{person.pk}/",
+            reason=f"Strategy meeting action for {person.full_name} is overdue: {action.action}",
+        )

@@ -4,7 +4,7 @@ and Operation Encompass (RF-9), registered to run when a domestic abuse incident
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -21,7 +21,15 @@ from childsafe.people import calendars
 from childsafe.people.models import Organisation, Person, SchoolEnrolment
 from childsafe.people.vocabulary import OrganisationType
 from childsafe.referrals import rules
-from childsafe.referrals.models import EncompassNotification, Ppn, PpnChild, PpnShare, PpnStatus
+from childsafe.referrals.models import (
+    EncompassNotification,
+    Ppn,
+    PpnChild,
+    PpnShare,
+    PpnStatus,
+    StrategyAction,
+    StrategyMeeting,
+)
 
 # Reception to 17 (RF-9): a child is in reception from the September after their fourth birthday.
 ENCOMPASS_MIN_AGE = 4
@@ -322,3 +330,88 @@ def encompass_on_domestic_abuse(incident: Incident, actor: User | None) -> list[
             },
         )
     return prompts
+
+
+@dataclass
+class ActionInput:
+    action: str
+    owner: User
+    due_at: datetime
+
+
+def strategy_meeting_record(
+    *,
+    actor: User,
+    child: Person,
+    held_at: datetime,
+    attendees: str,
+    decisions: str,
+    actions: list[ActionInput],
+    channel: str = "web",
+) -> StrategyMeeting:
+    """Record a strategy meeting's attendees, decisions and actions on the child's record (RF-10)."""
+    access.require(actor, Capability.INCIDENT_RECORD)
+    errors: dict[str, str] = {}
+    attendees, decisions = (attendees or "").strip(), (decisions or "").strip()
+    if not attendees:
+        errors["attendees"] = "Enter who attended, and for which agency."
+    if not decisions:
+        errors["decisions"] = "Enter what the meeting decided."
+    if held_at > clock.now():
+        errors["held_at"] = "The meeting date must be today or in the past."
+    for n, item in enumerate(actions, start=1):
+        if not item.action.strip():
+            errors[f"actions.{n}"] = f"Enter what action {n} is."
+        elif item.owner.is_partner or not item.owner.is_active:
+            errors[f"actions.{n}"] = f"Action {n} needs a named police owner."
+        elif item.due_at < held_at:
+            errors[f"actions.{n}"] = f"Action {n} can't be due before the meeting was held."
+    if errors:
+        raise InvalidInput(errors)
+    with transaction.atomic():
+        meeting = StrategyMeeting.objects.create(
+            person=child,
+            held_at=held_at,
+            attendees=attendees,
+            decisions=decisions,
+            recorded_at=clock.now(),
+            recorded_by=actor,
+        )
+        for item in actions:
+            StrategyAction.objects.create(
+                meeting=meeting, action=item.action.strip(), owner=item.owner, due_at=item.due_at
+            )
+        audit.record(
+            actor=actor,
+            category=AuditCategory.COLLECTION,
+            event_type="strategy_meeting.record",
+            subject=meeting,
+            person_id=child.pk,
+            channel=channel,
+            new={
+                "held_at": held_at.isoformat(),
+                "attendees": attendees,
+                "decisions": decisions,
+                "actions": [(a.action, a.owner.username, a.due_at.isoformat()) for a in actions],
+            },
+        )
+    return meeting
+
+
+def strategy_action_done(*, actor: User, action: StrategyAction, channel: str = "web") -> StrategyAction:
+    access.require(actor, Capability.INCIDENT_RECORD)
+    if action.done_at is not None:
+        raise InvalidInput({"action": "This action is already done."})
+    with transaction.atomic():
+        StrategyAction.objects.filter(pk=action.pk, done_at__isnull=True).update(done_at=clock.now())
+        audit.record(
+            actor=actor,
+            category=AuditCategory.ALTERATION,
+            event_type="strategy_action.done",
+            subject=action.meeting,
+            person_id=action.meeting.person_id,
+            new={"action": action.action},
+            channel=channel,
+        )
+    action.refresh_from_db()
+    return action
