@@ -102,3 +102,10 @@ class TriageForm(forms.Form):
         # Any organisation's id is accepted here: the service says which ones PPNs are not shared with.
         self.fields["partners"].choices = [(o.pk, o.name) for o in organisations]
         self.fields["partners"].valid_value = lambda value: True
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        # The service would still create the shares for a return or no further action: ask instead.
+        if data.get("partners") and data.get("decision") in {"return", "no_further_action"}:
+            self.add_error("partners", "Untick the partners, or choose to share the PPN with them")
+        return data

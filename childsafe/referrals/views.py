@@ -63,8 +63,10 @@ def submit(request: HttpRequest) -> HttpResponse:
         refs = finder.references()
         found = selectors.people_by_reference(refs)
         unknown = [str(r) for r in refs if r not in found]
-        if unknown or not refs:
-            finder.add_error("children", f"There is no person with the reference {', '.join(unknown) or '?'}.")
+        if not refs:
+            finder.add_error("children", "Enter the reference numbers as numbers, for example 1234, 1235")
+        elif unknown:
+            finder.add_error("children", f"There is no person with the reference {', '.join(unknown)}.")
         else:
             people = [
                 person_selectors.person_for_page(request.user, r, reasons=reasons(request), event_type="ppn.submit")

@@ -171,3 +171,14 @@ def test_a_share_to_a_childrens_home_is_refused(client, team, ella):
     assert "Oak House is not a partner Childsafe shares PPNs with." in response.content.decode()
     assert not PpnShare.objects.exists()
     assert "Oak House" not in client.get(reverse("referrals:triage", args=[ppn.pk])).content.decode()
+
+
+def test_partners_ticked_with_a_return_are_questioned(client, team, ella, york):
+    ppn = make_ppn(team, ella)
+    client.force_login(team["vat"])
+    response = client.post(
+        reverse("referrals:triage", args=[ppn.pk]), {"decision": "return", "partners": [york.pk], "reason": "Thin"}
+    )
+    assert "Untick the partners" in response.content.decode()
+    ppn.refresh_from_db()
+    assert ppn.status == PpnStatus.SUBMITTED and not PpnShare.objects.exists()
