@@ -217,9 +217,6 @@ def run(args: argparse.Namespace, worker_env: dict[str, str], work_dir: Path) ->
     from django.core.management import call_command
     from django.db import connection
 
-    # incident_record calls the hooks registered so far; Encompass's registers when referrals.services is
-    # imported, which nothing does at start-up outside the web views: import it, as they do.
-    import childsafe.referrals.services  # noqa: F401
     from childsafe.core.models import OutboxMessage
     from childsafe.core.transports import message_id_for
     from childsafe.incidents import services as incidents

@@ -7,4 +7,6 @@ class ReferralsConfig(AppConfig):
     verbose_name = "Referrals: PPNs, VAT triage, sharing with partners, Operation Encompass"
 
     def ready(self) -> None:
-        from childsafe.referrals import contributions  # noqa: F401
+        # Chronology entries, and the Operation Encompass hook on recording an incident (RF-9): registered
+        # at start-up so that every process (web, worker, commands) runs them.
+        from childsafe.referrals import contributions, services  # noqa: F401

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
-from django.db.models import Exists, OuterRef
+from django.db.models import CharField, Exists, OuterRef
+from django.db.models.functions import Cast
 
 from childsafe.core import engine, policy
 from childsafe.core.engine import Finding, clock_rule
@@ -221,21 +222,25 @@ engine.register(
 
 
 # -- RF-9 -----------------------------------------------------------------------------------------------
+# Notifications older than this are history: the reconciliation report shows them, the sweep doesn't scan them.
+ENCOMPASS_WATCH = timedelta(days=30)
+
+
 def _undelivered_encompass():
+    """Notifications not yet delivered (a late delivery clears the alert; the lateness stays on the record)."""
+    from childsafe.core import clock
+
     delivered = OutboxMessage.objects.filter(
         kind="encompass",
         source_type="referrals.encompassnotification",
         source_id=OuterRef("pk_str"),
         delivered_at__isnull=False,
-        delivered_at__lte=OuterRef("due_by"),
     )
-    from django.db.models import CharField
-    from django.db.models.functions import Cast
-
     return (
-        EncompassNotification.objects.annotate(pk_str=Cast("pk", CharField()))
-        .annotate(on_time=Exists(delivered))
-        .filter(on_time=False)
+        EncompassNotification.objects.filter(created_at__gte=clock.now() - ENCOMPASS_WATCH)
+        .annotate(pk_str=Cast("pk", CharField()))
+        .annotate(delivered=Exists(delivered))
+        .filter(delivered=False)
     )
 
 

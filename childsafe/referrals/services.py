@@ -12,7 +12,7 @@ from django.db.models import F
 from django.http import Http404
 
 from childsafe.core import access, audit, clock, language, outbox
-from childsafe.core.errors import InvalidInput, Prompt
+from childsafe.core.errors import AccessDenied, InvalidInput, Prompt
 from childsafe.core.models import AuditCategory, User
 from childsafe.core.roles import Capability, Role
 from childsafe.incidents.models import Incident, IncidentType, PersonRole
@@ -126,7 +126,13 @@ def ppn_submit(
                 channel=channel,
                 new={"concern": concern, "ethnicity": child.ethnicity, "incident": incident.pk if incident else None},
             )
-        texts = {"concern": concern, **{f"voice.{c.person.pk}": c.voice for c in children}}
+        texts = {
+            "concern": concern,
+            "other_children": other_children,
+            **{f"voice.{c.person.pk}": c.voice for c in children},
+        }
+        for c in children:
+            texts.update({f"aware.{c.person.pk}.{k}": str(v) for k, v in c.aware.items()})
         prompts = language.check(texts=texts, user=actor, subject_type="referrals.ppn", subject_id=ppn.pk)
     if not other_children.strip():
         prompts.append(
@@ -151,7 +157,7 @@ def ppn_triage(
 ) -> Ppn:
     """VAT's decision: share with partners (RF-6), return to the officer with reasons (RF-4), or no further action."""
     if actor.role != Role.VAT:
-        raise InvalidInput({"decision": "Only the Vulnerability Assessment Team triages PPNs."})
+        raise AccessDenied("Only the Vulnerability Assessment Team (VAT) triages PPNs.")
     errors: dict[str, str] = {}
     partners = partners or []
     if decision not in {"share", "return", "no_further_action"}:
@@ -160,6 +166,8 @@ def ppn_triage(
         errors["partners"] = "Choose at least one partner to share the PPN with."
     elif decision != "share" and not reason.strip():
         errors["reason"] = "Give the reason for returning the PPN or taking no further action."
+    elif decision != "share" and partners:
+        errors["partners"] = "Partners are chosen only when the decision is to share the PPN."
     for org in partners:
         if org.type not in SHAREABLE:
             errors["partners"] = f"{org.name} is not a partner Childsafe shares PPNs with."
@@ -232,17 +240,21 @@ def ppn_acknowledge(*, actor: User, ppn: Ppn, channel: str = "web") -> PpnShare:
     if share.acknowledged_at:
         raise InvalidInput({"ppn": f"{ppn} was already acknowledged."})
     with transaction.atomic():
-        PpnShare.objects.filter(pk=share.pk, acknowledged_at__isnull=True).update(
+        acknowledged = PpnShare.objects.filter(pk=share.pk, acknowledged_at__isnull=True).update(
             acknowledged_at=clock.now(), acknowledged_by=actor
         )
-        audit.record(
-            actor=actor,
-            category=AuditCategory.ALTERATION,
-            event_type="ppn.acknowledge",
-            subject=ppn,
-            new={"organisation": share.organisation.name},
-            channel=channel,
-        )
+        if not acknowledged:
+            raise InvalidInput({"ppn": f"Someone acknowledged {ppn} a moment ago."})
+        for person_id in ppn.children.values_list("person_id", flat=True):
+            audit.record(
+                actor=actor,
+                category=AuditCategory.ALTERATION,
+                event_type="ppn.acknowledge",
+                subject=ppn,
+                person_id=person_id,
+                new={"organisation": share.organisation.name},
+                channel=channel,
+            )
     share.refresh_from_db()
     return share
 

@@ -29,10 +29,6 @@ def team(personas, make_user):
 
 @pytest.fixture
 def incident(team, ella):
-    # Operation Encompass runs as a hook that childsafe.referrals.services registers when it is imported;
-    # the referrals app doesn't import it in ready(), so a process that hasn't loaded the URLs yet would
-    # record this incident without notifying the school. Import it, as the running site does.
-    import childsafe.referrals.services  # noqa: F401
     from childsafe.incidents import services as incidents
 
     return incidents.incident_record(

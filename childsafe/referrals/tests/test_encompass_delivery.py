@@ -165,9 +165,11 @@ def test_server_down_until_nine_alerts_at_half_past_eight_then_delivers_once(
 
     assert smtp_server.message_id_counts() == {message_id(note): 1}
     assert OutboxMessage.objects.get(kind="encompass").status == OutboxStatus.DELIVERED
-    # Delivered late: the alert stays for VAT to see the school was told after the day began.
+    # Delivered late: the alert clears itself, and its record (raised at 08:30) shows it was late.
     engine.sweep(holder="test")
-    assert rf9_open().filter(subject_id=str(note.pk)).exists()
+    assert not rf9_open().filter(subject_id=str(note.pk)).exists()
+    late = Alert.objects.get(rule_id="RF-9", subject_id=str(note.pk))
+    assert late.raised_at == datetime(2022, 11, 11, 8, 30, tzinfo=UTC) and late.cleared_at is not None
 
 
 # (d) ----------------------------------------------------------------------------------------------------

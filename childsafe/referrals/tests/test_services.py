@@ -8,7 +8,7 @@ import pytest
 from django.http import Http404
 
 from childsafe.core import clock, engine
-from childsafe.core.errors import InvalidInput, RuleRefusal
+from childsafe.core.errors import AccessDenied, InvalidInput, RuleRefusal
 from childsafe.core.models import Alert, OutboxMessage
 from childsafe.incidents import services as incidents
 from childsafe.referrals import services
@@ -101,8 +101,10 @@ def test_triage_shares_through_the_outbox_once_and_clocks_follow(team, ella, yor
     clock.set_now(T0 + timedelta(hours=24))
     engine.sweep()
     assert Alert.objects.open().filter(rule_id="RF-3", subject_id=str(ppn.pk)).exists()
-    with pytest.raises(InvalidInput, match="Vulnerability Assessment Team"):
+    with pytest.raises(AccessDenied, match="Vulnerability Assessment Team"):
         services.ppn_triage(actor=team["pc"], ppn=ppn, decision="share", partners=[york])
+    with pytest.raises(InvalidInput, match="only when the decision is to share"):
+        services.ppn_triage(actor=team["vat"], ppn=ppn, decision="return", partners=[york], reason="Incomplete")
     services.ppn_triage(actor=team["vat"], ppn=ppn, decision="share", partners=[york], reason="DA exposure")
     message = OutboxMessage.objects.get(kind="ppn_referral")
     assert message.recipient == "mash@york.test" and "Ella" not in message.body
