@@ -38,11 +38,11 @@ import sys
 import tempfile
 import threading
 import time
-from contextlib import contextmanager
 from datetime import date
 from email.parser import BytesHeaderParser
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+
+from lib.throwaway import is_postgres, throwaway_postgres
 
 REPO = Path(__file__).resolve().parents[1]
 BENCH_DATABASE = "childsafe_bench_enc"
@@ -69,36 +69,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.incidents <= 0 or args.interval < 0:
         parser.error("--incidents must be more than 0 and --interval not negative.")
     return args
-
-
-def _is_postgres(url: str) -> bool:
-    return urlsplit(url).scheme in ("postgres", "postgresql", "pgsql")
-
-
-@contextmanager
-def throwaway_postgres(admin_url: str):
-    """A fresh database on the admin URL's server; yields its URL; drops it at the end."""
-    import psycopg
-
-    parts = urlsplit(admin_url)
-    if parts.path.strip("/") == BENCH_DATABASE:
-        sys.exit(f"Give the server's admin database (e.g. .../postgres), not {BENCH_DATABASE} itself.")
-    bench_url = urlunsplit(parts._replace(path=f"/{BENCH_DATABASE}"))
-
-    def admin(sql: str) -> None:
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(sql)
-
-    # WITH (FORCE) (PostgreSQL 13+) ends sessions a crashed run (or its worker) left open.
-    admin(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)')
-    admin(f'CREATE DATABASE "{BENCH_DATABASE}"')
-    try:
-        yield bench_url
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        admin(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)')
 
 
 class Arrivals:
@@ -327,8 +297,8 @@ def main(argv: list[str] | None = None) -> None:
         return dict(os.environ, PYTHONUNBUFFERED="1")
 
     try:
-        if args.database_url and _is_postgres(args.database_url):
-            with throwaway_postgres(args.database_url) as url:
+        if args.database_url and is_postgres(args.database_url):
+            with throwaway_postgres(args.database_url, BENCH_DATABASE) as url:
                 os.environ["DATABASE_URL"] = url
                 run(args, worker_env(), work_dir)
         else:

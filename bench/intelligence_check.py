@@ -32,10 +32,10 @@ import statistics
 import sys
 import tempfile
 import time
-from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+
+from lib.throwaway import is_postgres, throwaway_postgres
 
 REPO = Path(__file__).resolve().parents[1]
 BENCH_DATABASE = "childsafe_bench"
@@ -61,36 +61,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.scale <= 0 or args.queries <= 0:
         parser.error("--scale and --queries must be more than 0.")
     return args
-
-
-def _is_postgres(url: str) -> bool:
-    return urlsplit(url).scheme in ("postgres", "postgresql", "pgsql")
-
-
-@contextmanager
-def throwaway_postgres(admin_url: str):
-    """A fresh database on the admin URL's server; yields its URL; drops it at the end."""
-    import psycopg
-
-    parts = urlsplit(admin_url)
-    if parts.path.strip("/") == BENCH_DATABASE:
-        sys.exit(f"Give the server's admin database (e.g. .../postgres), not {BENCH_DATABASE} itself.")
-    bench_url = urlunsplit(parts._replace(path=f"/{BENCH_DATABASE}"))
-
-    def admin(sql: str) -> None:
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(sql)
-
-    # WITH (FORCE) (PostgreSQL 13+) ends sessions a crashed run left open.
-    admin(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)')
-    admin(f'CREATE DATABASE "{BENCH_DATABASE}"')
-    try:
-        yield bench_url
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        admin(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)')
 
 
 def percentiles(samples: list[float]) -> dict[str, float]:
@@ -228,8 +198,8 @@ def main(argv: list[str] | None = None) -> None:
     os.environ["CHILDSAFE_VAR_DIR"] = var_dir
     os.environ.pop("CHILDSAFE_REPLAY_DATABASE", None)
     try:
-        if args.database_url and _is_postgres(args.database_url):
-            with throwaway_postgres(args.database_url) as url:
+        if args.database_url and is_postgres(args.database_url):
+            with throwaway_postgres(args.database_url, BENCH_DATABASE) as url:
                 os.environ["DATABASE_URL"] = url
                 run(args)
         else:
