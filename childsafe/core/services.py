@@ -17,6 +17,7 @@ from childsafe.core.models import (
     ApiToken,
     Area,
     AuditCategory,
+    LanguagePhrase,
     LoginAttempt,
     OutboxMessage,
     OutboxStatus,
@@ -250,3 +251,33 @@ def _window():
     from django.conf import settings
 
     return timedelta(seconds=settings.CHILDSAFE_LOGIN_WINDOW_SECONDS)
+
+
+def language_phrase_save(*, actor: User, phrase: str, suggestion: str, active: bool = True) -> LanguagePhrase:
+    """Add a phrase to the QG-1 list, or change its suggestion or retire it. Administrators only; audited."""
+    access.require(actor, Capability.SETTINGS_CHANGE)
+    errors: dict[str, str] = {}
+    phrase = " ".join((phrase or "").lower().split())
+    suggestion = (suggestion or "").strip()
+    if len(phrase) < 3:
+        errors["phrase"] = "Enter the phrase to look for (3 characters or more)."
+    if not suggestion:
+        errors["suggestion"] = "Enter the wording to suggest instead."
+    if errors:
+        raise InvalidInput(errors)
+    with transaction.atomic():
+        existing = LanguagePhrase.objects.filter(phrase=phrase).first()
+        old = {"suggestion": existing.suggestion, "active": existing.active} if existing else None
+        row, _ = LanguagePhrase.objects.update_or_create(
+            phrase=phrase, defaults={"suggestion": suggestion, "active": active}
+        )
+        audit.record(
+            actor=actor,
+            category=AuditCategory.ALTERATION if existing else AuditCategory.COLLECTION,
+            event_type="language_phrase.save",
+            subject_type="core.languagephrase",
+            subject_id=row.pk,
+            old=old,
+            new={"phrase": phrase, "suggestion": suggestion, "active": active},
+        )
+    return row

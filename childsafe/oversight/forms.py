@@ -79,3 +79,16 @@ class SkillAwardForm(forms.Form):
     def __init__(self, *args, skills, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["skill"].choices = skills
+
+
+class LanguagePhraseForm(forms.Form):
+    phrase = forms.CharField(
+        label="Phrase to look for", max_length=120, error_messages={"required": "Enter the phrase to look for"}
+    )
+    suggestion = forms.CharField(
+        label="Suggested wording",
+        max_length=300,
+        widget=forms.Textarea,
+        error_messages={"required": "Enter the wording to suggest instead"},
+    )
+    active = forms.BooleanField(label="Check for this phrase", required=False, initial=True)

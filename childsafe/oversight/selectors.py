@@ -59,3 +59,14 @@ def accounts() -> QuerySet[User]:
         .prefetch_related("skills__skill")
         .order_by("username")
     )
+
+
+def language_phrases(since) -> list:
+    """QG-1: every phrase with how often it was flagged since a date, most used first."""
+    from django.db.models import Count, Q
+
+    from childsafe.core.models import LanguagePhrase
+
+    return list(
+        LanguagePhrase.objects.annotate(uses=Count("flags", filter=Q(flags__at__gte=since))).order_by("-uses", "phrase")
+    )

@@ -1,18 +1,27 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from childsafe.core import access, policy, services
+from childsafe.core import access, clock, policy, services
 from childsafe.core import audit as audit_log
 from childsafe.core.errors import InvalidInput
 from childsafe.core.models import Area, OutboxMessage, Skill, Team, User
 from childsafe.core.roles import Capability, Role
 from childsafe.core.web import access_checked, apply_errors
 from childsafe.oversight import selectors
-from childsafe.oversight.forms import AcknowledgeForm, AuditQueryForm, SettingForm, SkillAwardForm, UserForm
+from childsafe.oversight.forms import (
+    AcknowledgeForm,
+    AuditQueryForm,
+    LanguagePhraseForm,
+    SettingForm,
+    SkillAwardForm,
+    UserForm,
+)
 from childsafe.people.models import Organisation
 from childsafe.people.selectors import identity_cluster
 
@@ -206,3 +215,21 @@ def skill_award(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"{skill.name} recorded for {user.username}.")
             return redirect("oversight:accounts")
     return render(request, "oversight/skill_award.html", {"form": form})
+
+
+@access_checked
+@require_http_methods(["GET", "POST"])
+def language(request: HttpRequest) -> HttpResponse:
+    """QG-1: the configurable list of victim-blaming and adultifying phrases, and how often each is used."""
+    access.require(request.user, Capability.SETTINGS_CHANGE)
+    form = LanguagePhraseForm(request.POST or None, initial={"active": True})
+    if request.method == "POST" and form.is_valid():
+        try:
+            row = services.language_phrase_save(actor=request.user, **form.cleaned_data)
+        except InvalidInput as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, f'"{row.phrase}" saved.')
+            return redirect("oversight:language")
+    since = clock.now() - timedelta(days=90)
+    return render(request, "oversight/language.html", {"form": form, "phrases": selectors.language_phrases(since)})

@@ -261,6 +261,8 @@ def test_administrator_pages(ui, personas, york):
     ui.check("create an account with errors")
     ui.goto("/oversight/accounts/skills/")
     ui.check("record an accreditation")
+    ui.goto("/oversight/language/")
+    ui.check("language checks")
     ui.assert_clean()
 
 

@@ -187,3 +187,25 @@ def test_administrator_creates_accounts_and_records_skills(personas, hill_primar
 def test_only_administrators_manage_accounts(personas):
     assert client_for(personas["supervisor"]).get("/oversight/accounts/").status_code == 403
     assert client_for(personas["supervisor"]).post("/oversight/accounts/new/", {}).status_code == 403
+
+
+@pytest.mark.django_db
+def test_the_language_list_is_configurable_and_counted(personas, ella):
+    from childsafe.core import language
+    from childsafe.core.models import LanguagePhrase
+
+    language.check(texts={"note": "She is putting herself at risk"}, user=personas["officer"])
+    admin = client_for(personas["administrator"])
+    page = admin.get("/oversight/language/").content.decode()
+    assert "putting herself at risk" in page
+    admin.post(
+        "/oversight/language/",
+        {"phrase": "Asked  for it", "suggestion": "Describe what was done to the child", "active": "on"},
+    )
+    assert LanguagePhrase.objects.get(phrase="asked for it").active
+    assert [p.rule_id for p in language.check(texts={"x": "he asked for it"}, user=None, record=False)] == ["QG-1"]
+    admin.post("/oversight/language/", {"phrase": "asked for it", "suggestion": "Describe what was done"})
+    assert not LanguagePhrase.objects.get(phrase="asked for it").active
+    assert language.check(texts={"x": "he asked for it"}, user=None, record=False) == []
+    assert AuditEvent.objects.filter(event_type="language_phrase.save").count() == 2
+    assert client_for(personas["officer"]).get("/oversight/language/").status_code == 403
