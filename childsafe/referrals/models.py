@@ -119,3 +119,17 @@ class StrategyAction(models.Model):
     class Meta:
         ordering = ["due_at", "id"]
         indexes = [models.Index(fields=["done_at", "due_at"], name="strategy_actions_due")]
+
+
+class PpnDelay(models.Model):
+    """RF-7: an approved delay before a PPN, with its rationale and who approved it, until when."""
+
+    safe_and_well = models.ForeignKey("missing.SafeAndWellCheck", on_delete=models.CASCADE, related_name="ppn_delays")
+    rationale = models.TextField()
+    until = models.DateTimeField()
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-until"]

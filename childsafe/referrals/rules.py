@@ -22,7 +22,15 @@ from childsafe.core.roles import Role
 from childsafe.missing.models import SafeAndWellCheck
 from childsafe.missing.rules import ppn_check
 from childsafe.people.vocabulary import SelfDefinedEthnicity
-from childsafe.referrals.models import EncompassNotification, Ppn, PpnChild, PpnShare, PpnStatus, StrategyAction
+from childsafe.referrals.models import (
+    EncompassNotification,
+    Ppn,
+    PpnChild,
+    PpnDelay,
+    PpnShare,
+    PpnStatus,
+    StrategyAction,
+)
 
 SOURCE_PPN = (
     "Report, 'Officers are improving the quality of information on PPNs so referrals to help children are better'."
@@ -176,10 +184,13 @@ def _ppn_since(person_field: str, time_field: str):
 
 def _at_risk_without_ppn():
     """Records that show a child at risk (a safe and well check with new concerns, ...) with no PPN since."""
+    from childsafe.core import clock
+
+    delayed = PpnDelay.objects.filter(safe_and_well=OuterRef("pk"), until__gt=clock.now())
     return (
         SafeAndWellCheck.objects.filter(new_concerns=True)
-        .annotate(referred=Exists(_ppn_since("episode__person_id", "at")))
-        .filter(referred=False)
+        .annotate(referred=Exists(_ppn_since("episode__person_id", "at")), delayed=Exists(delayed))
+        .filter(referred=False, delayed=False)
     )
 
 
@@ -188,8 +199,11 @@ def _at_risk_without_ppn():
     title="A record that shows a child at risk leads to a PPN within 24 hours",
     source="Report: 'PPNs for missing children aren't always completed by response officers when other "
     "concerns are established'; a referral was held back 42 days.",
+    # The next deadline, or the end of an approved delay.
     horizon=lambda now: _min_future(
-        [t + _hours(RF7_HOURS) for t in _at_risk_without_ppn().values_list("at", flat=True)], now
+        [t + _hours(RF7_HOURS) for t in _at_risk_without_ppn().values_list("at", flat=True)]
+        + list(PpnDelay.objects.filter(until__gt=now).values_list("until", flat=True)),
+        now,
     ),
 )
 def rf7_ppn_due(now: datetime) -> Iterator[Finding]:

@@ -4,19 +4,20 @@ and Operation Encompass (RF-9), registered to run when a domestic abuse incident
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.http import Http404
 
-from childsafe.core import access, audit, clock, language, outbox
-from childsafe.core.errors import AccessDenied, InvalidInput, Prompt
+from childsafe.core import access, audit, clock, language, outbox, policy
+from childsafe.core.errors import AccessDenied, InvalidInput, Prompt, RuleRefusal
 from childsafe.core.models import AuditCategory, User
 from childsafe.core.roles import Capability, Role
 from childsafe.incidents.models import Incident, IncidentType, PersonRole
 from childsafe.incidents.services import recorded_hook
+from childsafe.missing.models import SafeAndWellCheck
 from childsafe.people import calendars
 from childsafe.people.models import Organisation, Person, SchoolEnrolment
 from childsafe.people.vocabulary import OrganisationType
@@ -25,6 +26,7 @@ from childsafe.referrals.models import (
     EncompassNotification,
     Ppn,
     PpnChild,
+    PpnDelay,
     PpnShare,
     PpnStatus,
     StrategyAction,
@@ -427,3 +429,55 @@ def strategy_action_done(*, actor: User, action: StrategyAction, channel: str = 
         )
     action.refresh_from_db()
     return action
+
+
+# RF-7: an inspector may approve a delay of up to this long past the 24-hour clock; longer needs a
+# superintendent (senior leader). "Until the warrant is executed" is a reason, not an open-ended date.
+DELAY_INSPECTOR_LIMIT = timedelta(hours=24)
+INSPECTOR_ROLES = frozenset({Role.FIM, Role.CII, Role.SUPERVISOR, Role.SENIOR_LEADER})
+
+
+def ppn_delay_approve(
+    *, actor: User, check: SafeAndWellCheck, rationale: str, until: datetime, approved_by: User, channel: str = "web"
+) -> PpnDelay:
+    """Record an approved delay before the PPN a record showing a child at risk needs (RF-7)."""
+    access.require(actor, Capability.INCIDENT_RECORD)
+    errors: dict[str, str] = {}
+    rationale = (rationale or "").strip()
+    now = clock.now()
+    if not rationale:
+        errors["rationale"] = "Enter why the PPN must wait."
+    if until <= now:
+        errors["until"] = "The delay must end in the future."
+    if errors:
+        raise InvalidInput(errors)
+    if approved_by.pk == actor.pk or approved_by.role not in INSPECTOR_ROLES:
+        raise RuleRefusal(
+            "RF-7", "A delay to a PPN is approved by an inspector other than the person asking.", field="approved_by"
+        )
+    deadline = check.at + timedelta(hours=int(policy.get(rules.RF7_HOURS.key)))
+    if until > deadline + DELAY_INSPECTOR_LIMIT and approved_by.role != Role.SENIOR_LEADER:
+        raise RuleRefusal(
+            "RF-7",
+            "A delay of more than 24 hours past the PPN's deadline needs a superintendent's approval.",
+            field="approved_by",
+        )
+    with transaction.atomic():
+        delay = PpnDelay.objects.create(
+            safe_and_well=check,
+            rationale=rationale,
+            until=until,
+            approved_by=approved_by,
+            recorded_by=actor,
+            recorded_at=now,
+        )
+        audit.record(
+            actor=actor,
+            category=AuditCategory.COLLECTION,
+            event_type="ppn.delay",
+            subject=check.episode,
+            person_id=check.episode.person_id,
+            channel=channel,
+            new={"rationale": rationale, "until": until.isoformat(), "approved_by": approved_by.username},
+        )
+    return delay

@@ -225,3 +225,63 @@ def test_new_concerns_on_return_need_a_ppn_within_24_hours(team, ella):
     services.ppn_submit(actor=team["pc"], concern="Debt bondage", children=[child(ella)])
     engine.sweep()
     assert not Alert.objects.open().filter(rule_id="RF-7").exists()
+
+
+@pytest.mark.django_db
+def test_an_approved_delay_holds_the_rf7_alert_until_it_ends(team, ella, make_user):
+    from childsafe.missing import services as missing
+
+    inspector = make_user("insp", "cii", "city")
+    superintendent = make_user("supt", "senior_leader")
+    episode = missing.missing_report(actor=team["handler"], child=ella, reported_by="Mother").episode
+    missing.episode_found(actor=team["pc"], episode=episode, place="Home")
+    check, _ = missing.episode_safe_and_well(
+        actor=team["pc"],
+        episode=episode,
+        where="x",
+        with_whom="x",
+        harm="x",
+        disclosures="x",
+        voice="x",
+        aware=dict(AWARE),
+        new_concerns=True,
+    )
+    with pytest.raises(RuleRefusal, match="inspector other than"):
+        services.ppn_delay_approve(
+            actor=team["pc"],
+            check=check,
+            rationale="Until the warrant is executed",
+            until=T0 + timedelta(hours=30),
+            approved_by=team["pc"],
+        )
+    with pytest.raises(RuleRefusal, match="superintendent"):
+        services.ppn_delay_approve(
+            actor=team["pc"],
+            check=check,
+            rationale="Until the warrant is executed",
+            until=T0 + timedelta(days=3),
+            approved_by=inspector,
+        )
+    services.ppn_delay_approve(
+        actor=team["pc"],
+        check=check,
+        rationale="Until the warrant is executed",
+        until=T0 + timedelta(hours=40),
+        approved_by=inspector,
+    )
+    clock.set_now(T0 + timedelta(hours=24))
+    engine.sweep()
+    assert not Alert.objects.open().filter(rule_id="RF-7").exists()
+    assert engine.next_change(clock.now(), fallback=timedelta(minutes=5)) <= T0 + timedelta(hours=40)
+    clock.set_now(T0 + timedelta(hours=40))
+    engine.sweep()
+    assert Alert.objects.open().filter(rule_id="RF-7").exists()
+    services.ppn_delay_approve(
+        actor=team["pc"],
+        check=check,
+        rationale="Warrant delayed by the court",
+        until=T0 + timedelta(days=4),
+        approved_by=superintendent,
+    )
+    engine.sweep()
+    assert not Alert.objects.open().filter(rule_id="RF-7").exists()
