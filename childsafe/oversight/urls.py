@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/new/", views.account_create, name="account_create"),
     path("accounts/skills/", views.skill_award, name="skill_award"),
     path("language/", views.language, name="language"),
+    path("encompass/", views.encompass_reconciliation, name="encompass"),
     path("settings/", views.settings_list, name="settings"),
     path("settings/<str:key>/", views.setting_change, name="setting_change"),
 ]

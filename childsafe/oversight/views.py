@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import csv
 from datetime import timedelta
 
 from django.contrib import messages
@@ -233,3 +234,48 @@ def language(request: HttpRequest) -> HttpResponse:
             return redirect("oversight:language")
     since = clock.now() - timedelta(days=90)
     return render(request, "oversight/language.html", {"form": form, "phrases": selectors.language_phrases(since)})
+
+
+@access_checked
+def encompass_reconciliation(request: HttpRequest) -> HttpResponse:
+    """RF-9: every qualifying domestic abuse incident and its notifications' state, as a page or a CSV report."""
+    from childsafe.referrals.selectors import encompass_reconciliation as reconcile
+
+    access.require(request.user, Capability.ALERTS_TEAM)
+    try:
+        days = max(1, min(int(request.GET.get("days", "7")), 366))
+    except ValueError:
+        days = 7
+    until = clock.now()
+    rows = reconcile(until - timedelta(days=days), until)
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row.state] = counts.get(row.state, 0) + 1
+    if request.GET.get("format") == "csv":
+        # An export of children's details is itself logged, once per child (DPA 2018 s62).
+        for row in rows:
+            audit_log.access(
+                actor=request.user,
+                event_type="encompass.reconciliation.export",
+                subject=row.incident,
+                person_id=row.person.pk,
+                justification="RF-9 reconciliation report",
+            )
+        response = HttpResponse(content_type="text/csv")
+        response["Content-Disposition"] = f'attachment; filename="encompass-reconciliation-{days}-days.csv"'
+        writer = csv.writer(response)
+        writer.writerow(["incident", "recorded", "child reference", "school or local authority", "due by", "state"])
+        for row in rows:
+            note = row.notification
+            writer.writerow(
+                [
+                    row.incident.reference,
+                    row.incident.created_at.isoformat(),
+                    row.person.pk,
+                    (note.organisation.name if note and note.organisation else ""),
+                    (note.due_by.isoformat() if note and note.due_by else ""),
+                    row.state,
+                ]
+            )
+        return response
+    return render(request, "oversight/encompass.html", {"rows": rows, "counts": counts, "days": days})

@@ -3,16 +3,18 @@ PPNs and, for a supervisor, their officers' returned ones (RF-4)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from childsafe.core import clock
-from childsafe.core.models import User
+from childsafe.core.models import OutboxMessage, User
+from childsafe.incidents.models import Incident
 from childsafe.people.models import Organisation, Person
-from childsafe.referrals.models import Ppn, PpnStatus
+from childsafe.referrals.models import EncompassNotification, Ppn, PpnStatus
 from childsafe.referrals.services import SHAREABLE
 
 # (label, from hours, to hours or None)
@@ -85,3 +87,58 @@ def people_by_reference(references: list[int]) -> dict[int, Person]:
 
 def organisations(ids: list[int]) -> list[Organisation]:
     return list(Organisation.objects.filter(pk__in=ids).order_by("name"))
+
+
+@dataclass
+class ReconciliationRow:
+    """One child of school age on one domestic abuse incident, and what happened to their notification."""
+
+    incident: Incident
+    person: Person
+    notification: EncompassNotification | None
+    state: str  # delivered on time, delivered late, waiting, cannot be sent, missing
+
+
+def encompass_reconciliation(since: datetime, until: datetime) -> list[ReconciliationRow]:
+    """RF-9's 100% reconciliation: every domestic abuse incident with a school-age child present or
+    normally resident, and its notification's state. A row with no notification is a gap."""
+    from childsafe.incidents.models import IncidentPerson, IncidentType, PersonRole
+    from childsafe.referrals.services import ENCOMPASS_MAX_AGE, ENCOMPASS_MIN_AGE  # noqa: F811
+
+    people = (
+        IncidentPerson.objects.filter(
+            incident__type=IncidentType.DOMESTIC_ABUSE,
+            incident__created_at__gte=since,
+            incident__created_at__lt=until,
+            role=PersonRole.CHILD,
+        )
+        .filter(Q(present=True) | Q(resident=True))
+        .select_related("incident", "person")
+        .order_by("-incident__created_at")
+    )
+    notes = {
+        (n.incident_id, n.person_id): n
+        for n in EncompassNotification.objects.filter(incident__created_at__gte=since, incident__created_at__lt=until)
+    }
+    delivered = dict(
+        OutboxMessage.objects.filter(kind="encompass", delivered_at__isnull=False).values_list(
+            "source_id", "delivered_at"
+        )
+    )
+    rows = []
+    for ip in people:
+        age = ip.person.age_on(ip.incident.created_at.date())
+        if age is None or not ENCOMPASS_MIN_AGE <= age <= ENCOMPASS_MAX_AGE:
+            continue
+        note = notes.get((ip.incident_id, ip.person_id))
+        if note is None:
+            state = "missing"
+        elif note.problem:
+            state = "cannot be sent"
+        elif str(note.pk) in delivered:
+            on_time = note.due_by is None or delivered[str(note.pk)] <= note.due_by
+            state = "delivered on time" if on_time else "delivered late"
+        else:
+            state = "waiting"
+        rows.append(ReconciliationRow(ip.incident, ip.person, note, state))
+    return rows

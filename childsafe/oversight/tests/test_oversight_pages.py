@@ -209,3 +209,28 @@ def test_the_language_list_is_configurable_and_counted(personas, ella):
     assert language.check(texts={"x": "he asked for it"}, user=None, record=False) == []
     assert AuditEvent.objects.filter(event_type="language_phrase.save").count() == 2
     assert client_for(personas["officer"]).get("/oversight/language/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_encompass_reconciliation_shows_every_qualifying_child_and_exports(personas, ella, make_user):
+    from childsafe.incidents import services as incidents
+    from childsafe.referrals.models import EncompassNotification
+
+    vat = make_user("vat", "vat")
+    recorded = incidents.incident_record(
+        actor=personas["handler"],
+        type="domestic_abuse",
+        grade=1,
+        location="12 Mill Street",
+        summary="DA",
+        children=[incidents.ChildOnIncident(ella, present=True, resident=True)],
+    )
+    page = client_for(vat).get("/oversight/encompass/").content.decode()
+    assert recorded.incident.reference in page and "waiting" in page
+    EncompassNotification.objects.all().delete()  # a gap: the report must show it, never hide it
+    page = client_for(vat).get("/oversight/encompass/").content.decode()
+    assert "missing" in page
+    report = client_for(vat).get("/oversight/encompass/?format=csv")
+    assert report["Content-Type"] == "text/csv" and recorded.incident.reference in report.content.decode()
+    assert AuditEvent.objects.filter(event_type="encompass.reconciliation.export", person_id=ella.pk).exists()
+    assert client_for(personas["officer"]).get("/oversight/encompass/").status_code == 403
