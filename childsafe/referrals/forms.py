@@ -3,10 +3,12 @@ service's refusals, shown on the form naming the child)."""
 
 from __future__ import annotations
 
+from datetime import datetime, time
 from typing import Any
 
 from django import forms
 
+from childsafe.core.forms import GovukDateField
 from childsafe.missing.forms import AWARE_SECTIONS
 from childsafe.people.vocabulary import SelfDefinedEthnicity
 
@@ -109,3 +111,35 @@ class TriageForm(forms.Form):
         if data.get("partners") and data.get("decision") in {"return", "no_further_action"}:
             self.add_error("partners", "Untick the partners, or choose to share the PPN with them")
         return data
+
+
+class StrategyMeetingForm(forms.Form):
+    """RF-10: a strategy meeting's date and time, who came, what was decided, and up to three actions."""
+
+    ACTIONS = 3
+
+    held_on = GovukDateField(label="Date of the meeting", label_for_errors="meeting date")
+    held_time = forms.CharField(label="Time of the meeting", help_text="For example 14:30", max_length=5)
+    attendees = _text("Who attended", "One person a line, with their agency")
+    decisions = _text("What the meeting decided")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for n in range(1, self.ACTIONS + 1):
+            self.fields[f"actions.{n}"] = forms.CharField(label=f"Action {n}", required=False, max_length=500)
+            self.fields[f"owner_{n}"] = forms.CharField(
+                label=f"Action {n} owner", help_text="Their username", required=False, max_length=150
+            )
+            self.fields[f"due_{n}"] = GovukDateField(
+                label=f"Action {n} due by", label_for_errors=f"action {n} due date", required=False
+            )
+
+    def clean_held_time(self) -> time:
+        raw = self.cleaned_data["held_time"].strip()
+        try:
+            return datetime.strptime(raw, "%H:%M").time()
+        except ValueError:
+            raise forms.ValidationError("Enter the time as hours and minutes, for example 14:30.") from None
+
+    def action_rows(self) -> list[tuple[Any, Any, Any]]:
+        return [(self[f"actions.{n}"], self[f"owner_{n}"], self[f"due_{n}"]) for n in range(1, self.ACTIONS + 1)]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from childsafe.referrals import views
+from childsafe.referrals import strategy_views, views
 
 app_name = "referrals"
 urlpatterns = [
@@ -8,4 +8,6 @@ urlpatterns = [
     path("submit/", views.submit, name="submit"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/triage/", views.triage, name="triage"),
+    path("strategy-meetings/new/<int:person_id>/", strategy_views.strategy_meeting, name="strategy_meeting"),
+    path("strategy-actions/<int:pk>/done/", strategy_views.strategy_action_done, name="strategy_action_done"),
 ]
