@@ -613,3 +613,30 @@ def identity_unlink(*, actor: User, link: IdentityLink, rationale: str, channel:
             )
     link.refresh_from_db()
     return link
+
+
+def school_calendar_set(
+    *, actor: User | None = None, school: Organisation, calendar: object, channel: str = "cli"
+) -> Organisation:
+    """Replace a school's calendar (RF-9's next school day), checked and audited."""
+    _require(actor, Capability.USERS_MANAGE)
+    if school.type != OrganisationType.SCHOOL:
+        raise InvalidInput({"school": f"{school.name} is not a school, so it has no calendar."})
+    try:
+        new = calendars.validate_calendar_json(calendar)
+    except ValueError as exc:
+        raise InvalidInput({"calendar": str(exc)}) from None
+    with transaction.atomic():
+        old = Organisation.objects.select_for_update().values_list("calendar", flat=True).get(pk=school.pk)
+        Organisation.objects.filter(pk=school.pk).update(calendar=new)
+        audit.record(
+            actor=actor,
+            category=AuditCategory.ALTERATION,
+            event_type="school.calendar",
+            subject=school,
+            old={"calendar": old},
+            new={"calendar": new},
+            channel=channel,
+        )
+    school.refresh_from_db()
+    return school
