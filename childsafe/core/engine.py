@@ -250,6 +250,12 @@ def _refresh(alert: Alert, finding: Finding, now: datetime) -> None:
         Alert.objects.filter(pk=alert.pk, cleared_at__isnull=True).update(last_seen_at=now, **changed)
 
 
+def earliest_after(times: Iterable[datetime | None], now: datetime) -> datetime | None:
+    """The earliest of these times still ahead of `now`: what a clock rule's horizon returns."""
+    ahead = [t for t in times if t is not None and t > now]
+    return min(ahead) if ahead else None
+
+
 def next_change(now: datetime, *, fallback: timedelta) -> datetime | None:
     """The earliest time after `now` at which a sweep could find something new, absent new writes.
 

@@ -16,6 +16,7 @@ from django.db.models import F
 
 from childsafe.core import access, audit, clock, language, policy
 from childsafe.core.errors import InvalidInput, Prompt, RuleRefusal
+from childsafe.core.ids import next_daily_reference
 from childsafe.core.models import AuditCategory, Team, User
 from childsafe.core.roles import SUPERVISING_ROLES, Capability
 from childsafe.incidents.models import (
@@ -86,19 +87,6 @@ def _text(
     return value
 
 
-def _next_reference() -> str:
-    """NYP-<date>-<n>: the day's next number, after the highest taken (not the count, which a closed gap or a
-    concurrent call could repeat; the unique index is the final word and the caller retries)."""
-    day = clock.now().astimezone(clock.LONDON).strftime("%Y%m%d")
-    last = (
-        Incident.objects.filter(reference__startswith=f"NYP-{day}-")
-        .order_by("-reference")
-        .values_list("reference", flat=True)
-        .first()
-    )
-    return f"NYP-{day}-{(int(last.rsplit('-', 1)[1]) if last else 0) + 1:04d}"
-
-
 def concerns_children(incident: Incident) -> bool:
     return incident.type in CHILD_WELFARE_TYPES or incident.people.filter(role=PersonRole.CHILD).exists()
 
@@ -145,7 +133,7 @@ def incident_record(
     now = clock.now()
     with transaction.atomic():
         incident = Incident(
-            reference=_next_reference(),
+            reference=next_daily_reference(Incident, "NYP"),
             type=type,
             grade=grade,
             location_text=location,
@@ -165,7 +153,7 @@ def incident_record(
                 if attempt == 4:
                     raise
                 incident.pk = None
-                incident.reference = _next_reference()
+                incident.reference = next_daily_reference(Incident, "NYP")
         for child in children:
             IncidentPerson.objects.create(
                 incident=incident,

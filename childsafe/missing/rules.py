@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from django.db.models import Count, Exists, Max, Min, OuterRef
 
 from childsafe.core import engine, policy
-from childsafe.core.engine import Finding, clock_rule
+from childsafe.core.engine import Finding, clock_rule, earliest_after
 from childsafe.core.errors import RuleRefusal
 from childsafe.core.models import OutboxMessage, Severity, User
 from childsafe.core.roles import SUPERVISING_ROLES, Role
@@ -188,11 +188,6 @@ def _open_live():
     return MissingEpisode.objects.filter(imported=False, found_at__isnull=True, closed_at__isnull=True)
 
 
-def _min_future(values, now: datetime) -> datetime | None:
-    future = [v for v in values if v is not None and v > now]
-    return min(future) if future else None
-
-
 # -- MP-1 ---------------------------------------------------------------------------------------------
 engine.register("MP-1", kind="guard", title="A missing child is graded high or medium only", source=SOURCE_RESPONSE)
 
@@ -215,7 +210,9 @@ def check_grade_allowed(person: Person, grade: str, on_day) -> None:
 def _mp2_horizon(now: datetime) -> datetime | None:
     # A medium grade assigns the episode to the area CII at once, so grading is the one deadline here.
     ungraded = _open_live().filter(grade="", reported_at__gt=now - _minutes(FIM_GRADE_MINUTES))
-    return _min_future([t + _minutes(FIM_GRADE_MINUTES) for t in ungraded.values_list("reported_at", flat=True)], now)
+    return earliest_after(
+        [t + _minutes(FIM_GRADE_MINUTES) for t in ungraded.values_list("reported_at", flat=True)], now
+    )
 
 
 @clock_rule(
@@ -314,7 +311,7 @@ def has_current_trigger_plan(person_ids: list[int]) -> bool:
 
 def _mp5_horizon(now: datetime) -> datetime | None:
     due = _hours(TRIGGER_PLAN_HOURS)
-    return _min_future([t + due for t in priority_missing_since().values()], now)
+    return earliest_after([t + due for t in priority_missing_since().values()], now)
 
 
 @clock_rule(
@@ -384,7 +381,7 @@ def _mp6_horizon(now: datetime) -> datetime | None:
     overdue = LineOfEnquiry.objects.filter(
         episode__in=_open_live(), done_at__isnull=True, delay_reason="", due_at__isnull=False
     ).aggregate(t=Min("due_at"))["t"]
-    return _min_future([*times, overdue], now)
+    return earliest_after([*times, overdue], now)
 
 
 @clock_rule(
@@ -469,7 +466,7 @@ def _returned_without_check():
     "MP-8",
     title="A safe and well check is recorded within 24 hours of return",
     source="Report: paper booklets about children who ran away, scanned and never read.",
-    horizon=lambda now: _min_future(
+    horizon=lambda now: earliest_after(
         [t + _hours(SAFE_AND_WELL_HOURS) for t in _returned_without_check().values_list("found_at", flat=True)], now
     ),
 )
@@ -508,7 +505,7 @@ def _returned_not_notified(now: datetime):
     "MP-9",
     title="On return, the child's local authority is told within 1 hour",
     source="Report, summary: delays in telling the local authority when a missing child is returned home.",
-    horizon=lambda now: _min_future(
+    horizon=lambda now: earliest_after(
         [t + _minutes(LA_NOTICE_MINUTES) for t in _returned_not_notified(now).values_list("found_at", flat=True)], now
     ),
 )
@@ -533,7 +530,7 @@ def _awaiting_rhi():
     title="The return home interview's information is back within 5 days of return",
     source=SOURCE_ARRANGEMENTS + " Delays in receiving information from return home interviews, not "
     "escalated to children's social care managers.",
-    horizon=lambda now: _min_future(
+    horizon=lambda now: earliest_after(
         [t + _days(RHI_BACK_DAYS) for t in _awaiting_rhi().values_list("found_at", flat=True)], now
     ),
 )
@@ -636,7 +633,7 @@ def _unplanned_hotspots(now: datetime) -> dict[int, datetime]:
     title="A hotspot has a problem-solving plan with an owner within 7 days",
     source="Report: 'a disused hotel was discussed because missing children were known to go there ... no "
     "one had dealt with it'.",
-    horizon=lambda now: _min_future([t + _days(HOTSPOT_PLAN_DAYS) for t in _unplanned_hotspots(now).values()], now),
+    horizon=lambda now: earliest_after([t + _days(HOTSPOT_PLAN_DAYS) for t in _unplanned_hotspots(now).values()], now),
 )
 def mp12_hotspots(now: datetime) -> Iterator[Finding]:
     from childsafe.people.models import Location

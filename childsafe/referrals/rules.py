@@ -15,7 +15,7 @@ from django.db.models import CharField, Exists, OuterRef
 from django.db.models.functions import Cast
 
 from childsafe.core import engine, policy
-from childsafe.core.engine import Finding, clock_rule
+from childsafe.core.engine import Finding, clock_rule, earliest_after
 from childsafe.core.errors import RuleRefusal
 from childsafe.core.models import OutboxMessage, Severity
 from childsafe.core.roles import Role
@@ -68,11 +68,6 @@ def _hours(setting: policy.PolicySetting) -> timedelta:
     return timedelta(hours=int(policy.get(setting.key)))
 
 
-def _min_future(values, now: datetime) -> datetime | None:
-    future = [v for v in values if v is not None and v > now]
-    return min(future) if future else None
-
-
 # -- RF-1, RF-2 -----------------------------------------------------------------------------------------
 engine.register(
     "RF-1",
@@ -118,7 +113,7 @@ def _waiting():
     "RF-3",
     title="VAT triages every PPN within 24 hours",
     source=SOURCE_PPN,
-    horizon=lambda now: _min_future(
+    horizon=lambda now: earliest_after(
         [t + _hours(TRIAGE_HOURS) for t in _waiting().values_list("submitted_at", flat=True)], now
     ),
 )
@@ -158,7 +153,7 @@ def _unacknowledged():
     "RF-6",
     title="A shared PPN is acknowledged by the partner within 1 working day",
     source=SOURCE_PPN,
-    horizon=lambda now: _min_future(
+    horizon=lambda now: earliest_after(
         [t + _hours(ACK_HOURS) for t in _unacknowledged().values_list("shared_at", flat=True)], now
     ),
 )
@@ -200,7 +195,7 @@ def _at_risk_without_ppn():
     source="Report: 'PPNs for missing children aren't always completed by response officers when other "
     "concerns are established'; a referral was held back 42 days.",
     # The next deadline, or the end of an approved delay.
-    horizon=lambda now: _min_future(
+    horizon=lambda now: earliest_after(
         [t + _hours(RF7_HOURS) for t in _at_risk_without_ppn().values_list("at", flat=True)]
         + list(PpnDelay.objects.filter(until__gt=now).values_list("until", flat=True)),
         now,
@@ -262,7 +257,7 @@ def _undelivered_encompass():
     "RF-9",
     title="Operation Encompass: the school's Key Adult is told before the next school day starts",
     source=SOURCE_ENCOMPASS,
-    horizon=lambda now: _min_future(list(_undelivered_encompass().values_list("due_by", flat=True)), now),
+    horizon=lambda now: earliest_after(list(_undelivered_encompass().values_list("due_by", flat=True)), now),
 )
 def rf9_encompass(now: datetime) -> Iterator[Finding]:
     for note in _undelivered_encompass().select_related("person", "organisation", "incident"):
@@ -298,7 +293,7 @@ def _open_actions():
     kind="view",
     title="Strategy meeting decisions and actions on the child's record, each action followed up as a clock",
     source="Report: strategy meeting decisions and actions must be stored in one known place and followed up.",
-    horizon=lambda now: _min_future(list(_open_actions().values_list("due_at", flat=True)), now),
+    horizon=lambda now: earliest_after(list(_open_actions().values_list("due_at", flat=True)), now),
 )
 def rf10_strategy_actions(now: datetime) -> Iterator[Finding]:
     for action in _open_actions().filter(due_at__lte=now).select_related("meeting__person"):

@@ -13,6 +13,7 @@ from django.http import Http404
 
 from childsafe.core import access, audit, clock, language, outbox, policy
 from childsafe.core.errors import AccessDenied, InvalidInput, Prompt, RuleRefusal
+from childsafe.core.ids import next_daily_reference
 from childsafe.core.models import AuditCategory, User
 from childsafe.core.roles import Capability, Role
 from childsafe.incidents.models import Incident, IncidentType, PersonRole
@@ -53,17 +54,6 @@ class PpnSubmitted:
     prompts: list[Prompt] = field(default_factory=list)
 
 
-def _reference(prefix: str, model) -> str:
-    day = clock.now().astimezone(clock.LONDON).strftime("%Y%m%d")
-    last = (
-        model.objects.filter(reference__startswith=f"{prefix}-{day}-")
-        .order_by("-reference")
-        .values_list("reference", flat=True)
-        .first()
-    )
-    return f"{prefix}-{day}-{(int(last.rsplit('-', 1)[1]) if last else 0) + 1:04d}"
-
-
 def ppn_submit(
     *,
     actor: User,
@@ -100,7 +90,7 @@ def ppn_submit(
             try:
                 with transaction.atomic():
                     ppn = Ppn.objects.create(
-                        reference=_reference("PPN", Ppn),
+                        reference=next_daily_reference(Ppn, "PPN"),
                         concern=concern,
                         incident=incident,
                         other_children=other_children.strip(),
