@@ -39,7 +39,7 @@ from tqdm import tqdm
 
 from childsafe.core import audit, clock
 from childsafe.core.models import Area, AuditCategory
-from childsafe.people import identity, places
+from childsafe.people import identity, places, search_index
 from childsafe.people.models import (
     ADULT_AGE,
     Location,
@@ -412,7 +412,7 @@ LOCATION_COLUMNS = ("line1", "town", "postcode", "normalised", "area_id")
 PERSON_COLUMNS = (
     "forenames", "surname", "date_of_birth", "sex", "ethnicity_self_defined", "ethnicity_observed",
     "looked_after", "placement_id", "local_authority_id", "area_id", "surname_key", "forename_key",
-    "created_at", "synthetic_truth_id",
+    "created_at", "synthetic_truth_id", "surname_norm", "forename_norm",
 )  # fmt: skip
 ADDRESS_COLUMNS = ("person_id", "location_id", "valid_from")
 RELATIONSHIP_COLUMNS = ("from_person_id", "to_person_id", "type", "valid_from", "source", "created_at")
@@ -476,6 +476,16 @@ def _insert(
 @lru_cache(maxsize=50_000)
 def _key(name: str) -> str:
     return identity.phonetic_key(name)
+
+
+@lru_cache(maxsize=50_000)
+def _surname_norm(name: str) -> str:
+    return identity.surname_norm(name)
+
+
+@lru_cache(maxsize=50_000)
+def _forename_norm(name: str) -> str:
+    return identity.forename_norm(name)
 
 
 def _years_before(day: date, years: int) -> date:
@@ -556,6 +566,7 @@ class _ForceBuilder:
                 self._write_chunk(households)
                 bar.update(min(planned, bar.total - bar.n))
             self._link_exploited(final=True)
+            search_index.rebuild()  # the name dictionary for every name just written
             self.report.seconds = time.monotonic() - started
             audit.record(
                 actor=None,
@@ -1040,6 +1051,8 @@ class _ForceBuilder:
             _key(member.forenames),
             self.created_at,
             None,
+            _surname_norm(member.surname),
+            _forename_norm(member.forenames),
         )
 
     def _marker_row(self, person_id: int | None, marker: str, dob: date, lasting: bool = False) -> tuple[Any, ...]:
@@ -1147,6 +1160,8 @@ class _ForceBuilder:
                     _key(forenames),
                     self.created_at,
                     member.person_id,  # the known truth: this record is that child
+                    _surname_norm(surname),
+                    _forename_norm(forenames),
                 )
             )
             # Every third duplicate (the first included) carries a marker its original lacks.

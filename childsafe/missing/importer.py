@@ -41,7 +41,7 @@ Dates are UK dates: dd/mm/yyyy, dd/mm/yy, yyyy-mm-dd, d Month yyyy, or a date ce
 may follow (21:30, 9.30pm). Times are UK local time. A two-digit year is this century unless that
 would be in the future ("01/02/95" is 1995).
 
-Each row is matched to a child with the duplicate matcher (people.selectors.possible_duplicates): an
+Each row is matched to a child with the duplicate matcher (people.search.possible_duplicates): an
 exact name and date of birth match, or else the one record scoring 0.9 or more. Records already linked
 as the same child (PL-2) count as one. Two or more equally good matches, or none, and the row is not
 imported: the report says which records came close, so someone can check and correct it.
@@ -82,7 +82,7 @@ from childsafe.core.errors import InvalidInput
 from childsafe.core.models import AuditCategory
 from childsafe.missing.models import MissingEpisode
 from childsafe.missing.services import history_import
-from childsafe.people import identity, selectors
+from childsafe.people import identity, search, selectors
 from childsafe.people.models import Person
 from childsafe.people.services import MAX_NAME, MAX_TEXT, marker_add
 from childsafe.people.vocabulary import MarkerType
@@ -572,7 +572,7 @@ def _describe(person: Person) -> str:
 
 def match_child(forenames: str, surname: str, dob: date) -> Matched:
     """The one child this row is about, or why not. Exact name and date of birth first, then one strong match."""
-    candidates = selectors.possible_duplicates(forenames=forenames, surname=surname, date_of_birth=dob)
+    candidates = search.possible_duplicates(forenames=forenames, surname=surname, date_of_birth=dob)
     if not candidates:
         return Matched(
             None,

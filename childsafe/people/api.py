@@ -8,8 +8,8 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from childsafe.core import access
-from childsafe.core.errors import InvalidInput
 from childsafe.core.roles import Capability
+from childsafe.people import search as person_search
 from childsafe.people import selectors, services
 from childsafe.people.access import people_visible_to, person_for_user
 from childsafe.people.models import Person
@@ -118,22 +118,38 @@ def _person_out(person: Person) -> PersonOut:
     )
 
 
-@router.get("/", response=list[SearchHit], summary="Search for a person by name and/or date of birth")
-def search(request: HttpRequest, q: str = "", dob: date | None = None) -> list[SearchHit]:
+@router.get(
+    "/",
+    response=list[SearchHit],
+    summary="Search for a person by any mix of name, date of birth (or year, or age range), address and school",
+)
+def search(
+    request: HttpRequest,
+    q: str = "",
+    dob: date | None = None,
+    year: int | None = None,
+    age_from: int | None = None,
+    age_to: int | None = None,
+    address: str = "",
+    school: str = "",
+) -> list[SearchHit]:
+    """Best match first, each with its score (0 to 1) and why it matched (spelling, short forms, a
+    day/month swap, a part of a double-barrelled surname, address, school)."""
     access.require(request.user, Capability.PERSON_VIEW)
-    if not q.strip() and dob is None:
-        raise InvalidInput({"q": "Give a name (q) or a date of birth (dob) to search for."})
-    results = selectors.search(text=q, date_of_birth=dob, queryset=people_visible_to(request.user))  # type: ignore[arg-type]
+    wanted = person_search.wanted_from(
+        q=q, dob=dob, year=year, age_from=age_from, age_to=age_to, address=address, school=school
+    )
+    hits = person_search.find(wanted, queryset=people_visible_to(request.user))  # type: ignore[arg-type]
     return [
         SearchHit(
-            id=p.pk,
-            forenames=p.forenames,
-            surname=p.surname,
-            date_of_birth=p.date_of_birth,
-            score=m.score,
-            reasons=m.reasons,
+            id=h.person.pk,
+            forenames=h.person.forenames,
+            surname=h.person.surname,
+            date_of_birth=h.person.date_of_birth,
+            score=h.match.score,
+            reasons=h.match.reasons,
         )
-        for p, m in results
+        for h in hits
     ]
 
 

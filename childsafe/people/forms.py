@@ -7,19 +7,37 @@ from childsafe.people.vocabulary import MarkerType, ObservedEthnicity, SelfDefin
 
 
 class SearchForm(forms.Form):
+    """Any mix of name, date of birth (or a year, or an age range), address or postcode, and school.
+
+    The checks that need more than one field live in people.search.wanted_from, shared with the API.
+    """
+
     q = forms.CharField(
         label="Name",
         required=False,
         max_length=200,
-        help_text="First name and last name, or either. Spelling need not be exact.",
+        help_text="First name and last name, or either. Spelling need not be exact; short forms are found.",
     )
     dob = GovukDateField(label="Date of birth", required=False, label_for_errors="date of birth")
-
-    def clean(self):
-        data = super().clean()
-        if not data.get("q") and not data.get("dob") and not self.errors:
-            raise forms.ValidationError("Enter a name or a date of birth to search for.")
-        return data
+    year = forms.IntegerField(
+        label="Year of birth",
+        required=False,
+        help_text="If you don't know the full date. For example, 2011",
+        error_messages={"invalid": "Enter the year of birth as four digits, for example 2011"},
+    )
+    age_from = forms.IntegerField(
+        label="Youngest age", required=False, error_messages={"invalid": "Enter the youngest age in whole years"}
+    )
+    age_to = forms.IntegerField(
+        label="Oldest age", required=False, error_messages={"invalid": "Enter the oldest age in whole years"}
+    )
+    address = forms.CharField(
+        label="Address or postcode",
+        required=False,
+        max_length=200,
+        help_text="A full postcode, the first half of one (YO1), or words from the address",
+    )
+    school = forms.CharField(label="School", required=False, max_length=200, help_text="Part of the school's name")
 
 
 class PersonForm(forms.Form):

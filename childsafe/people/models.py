@@ -103,6 +103,9 @@ class Person(models.Model):
     # Phonetic keys for duplicate and search candidates (computed by people.identity).
     surname_key = models.CharField(max_length=20, blank=True, default="")
     forename_key = models.CharField(max_length=20, blank=True, default="")
+    # The search index's forms (people.identity.surname_norm/forename_norm), kept by people.services.
+    surname_norm = models.CharField(max_length=120, blank=True, default="")
+    forename_norm = models.CharField(max_length=120, blank=True, default="")
     notes = models.TextField(blank=True, default="")
     created_at = models.DateTimeField()
     created_by = models.ForeignKey(
@@ -117,6 +120,8 @@ class Person(models.Model):
             models.Index(fields=["surname_key", "date_of_birth"], name="person_dupe_phonetic_dob"),
             models.Index(fields=["date_of_birth"], name="person_dupe_by_dob"),
             models.Index(fields=["surname", "forenames"], name="person_search_by_name"),
+            models.Index(fields=["surname_norm", "date_of_birth"], name="person_search_surname_dob"),
+            models.Index(fields=["forename_norm", "date_of_birth"], name="person_search_forename_dob"),
         ]
 
     def __str__(self) -> str:
@@ -145,9 +150,33 @@ class PersonName(models.Model):
     surname = models.CharField(max_length=120, blank=True, default="")
     kind = models.CharField(max_length=20, default="alias")  # alias, nickname, previous, spelling
     surname_key = models.CharField(max_length=20, blank=True, default="", db_index=True)
+    surname_norm = models.CharField(max_length=120, blank=True, default="", db_index=True)
+    forename_norm = models.CharField(max_length=120, blank=True, default="", db_index=True)
 
     def __str__(self) -> str:
         return f"{self.forenames} {self.surname}".strip()
+
+
+class NameKey(models.Model):
+    """The name dictionary: each distinct surname or first name held, under each of its search keys.
+
+    Small (one row per distinct name and key, not per person) and looked up by key in one indexed
+    query; see people.identity.stored_keys for the kinds of key and ADR 0008 for why.
+    """
+
+    class Kind(models.TextChoices):
+        SURNAME = "s", "Surname"
+        FORENAME = "f", "First name"
+
+    kind = models.CharField(max_length=1, choices=Kind.choices)
+    key = models.CharField(max_length=130)
+    name = models.CharField(max_length=120)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "key", "name"], name="name_key_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key} -> {self.name}"
 
 
 class PersonAddress(models.Model):

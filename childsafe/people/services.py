@@ -18,7 +18,7 @@ from childsafe.core import access, audit, clock
 from childsafe.core.errors import InvalidInput, Prompt
 from childsafe.core.models import Area, AuditCategory, User
 from childsafe.core.roles import Capability
-from childsafe.people import calendars, identity, places
+from childsafe.people import calendars, identity, places, search, search_index
 from childsafe.people.models import (
     IdentityLink,
     Location,
@@ -157,8 +157,6 @@ def person_create(
     synthetic_truth_id: int | None = None,
 ) -> PersonCreated:
     """Record a person. Returns a PL-2 prompt listing possible duplicates unless the user already saw them."""
-    from childsafe.people import selectors
-
     _require(actor, Capability.PERSON_CREATE)
     errors: dict[str, str] = {}
     forenames = _check_text(errors, "forenames", forenames, label="first name(s)", required=True, max_length=MAX_NAME)
@@ -190,7 +188,7 @@ def person_create(
     if errors:
         raise InvalidInput(errors)
 
-    duplicates = selectors.possible_duplicates(forenames=forenames, surname=surname, date_of_birth=dob)
+    duplicates = search.possible_duplicates(forenames=forenames, surname=surname, date_of_birth=dob)
     now = clock.now()
     with transaction.atomic():
         location = location_for(**address.__dict__) if address else None
@@ -213,18 +211,18 @@ def person_create(
             notes=notes,
             created_at=now,
             created_by=actor,
-            surname_key=identity.phonetic_key(surname),
-            forename_key=identity.phonetic_key(forenames),
             synthetic_truth_id=synthetic_truth_id,
         )
+        search_index.set_person_keys(person)
         person.full_clean()
         person.save()
         if location:
             PersonAddress.objects.create(person=person, location=location, valid_from=now.date())
-        for fn, sn, kind in other_names or []:
-            PersonName.objects.create(
-                person=person, forenames=fn, surname=sn, kind=kind, surname_key=identity.phonetic_key(sn or surname)
-            )
+        names = [PersonName(person=person, forenames=fn, surname=sn, kind=kind) for fn, sn, kind in other_names or []]
+        for name in names:
+            search_index.set_name_keys(name, surname)
+            name.save()
+        search_index.index_person(person, names)
         if school is not None:
             SchoolEnrolment.objects.create(person=person, school=school, valid_from=now.date())
         audit.record(
@@ -316,10 +314,10 @@ def person_update(*, actor: User, person: Person, channel: str = "web", **change
     with transaction.atomic():
         for key, value in changes.items():
             setattr(person, key, value)
-        person.surname_key = identity.phonetic_key(person.surname)
-        person.forename_key = identity.phonetic_key(person.forenames)
+        search_index.set_person_keys(person)
         person.full_clean()
         person.save()
+        search_index.index_person(person)
         old, new = audit.changes(before, {k: _plain(v) for k, v in changes.items()})
         if new:
             audit.record(

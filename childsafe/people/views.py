@@ -9,6 +9,7 @@ from childsafe.core import access
 from childsafe.core.errors import InvalidInput
 from childsafe.core.roles import Capability
 from childsafe.core.web import access_checked, apply_errors
+from childsafe.people import search as person_search
 from childsafe.people import selectors, services
 from childsafe.people.access import Decision, decide, people_visible_to, person_for_user
 from childsafe.people.forms import (
@@ -30,11 +31,12 @@ def search(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET or None)
     results = None
     if request.GET and form.is_valid():
-        results = selectors.search(
-            text=form.cleaned_data["q"] or "",
-            date_of_birth=form.cleaned_data["dob"],
-            queryset=people_visible_to(request.user),
-        )
+        try:
+            wanted = person_search.wanted_from(**{k: v for k, v in form.cleaned_data.items() if v not in (None, "")})
+        except InvalidInput as exc:
+            apply_errors(form, exc)
+        else:
+            results = person_search.find(wanted, queryset=people_visible_to(request.user))
     return render(
         request,
         "people/search.html",
@@ -52,7 +54,7 @@ def create(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         if not data["duplicates_reviewed"]:
             # PL-2: offer possible duplicates before a new record is made.
-            duplicates = selectors.possible_duplicates(
+            duplicates = person_search.possible_duplicates(
                 forenames=data["forenames"], surname=data["surname"], date_of_birth=data["date_of_birth"]
             )
         if not duplicates:
@@ -169,7 +171,7 @@ def link(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, f"Linked with record {other.pk}: its markers now count for this child.")
                 return redirect("people:detail", pk=pk)
-    candidates = selectors.possible_duplicates(
+    candidates = person_search.possible_duplicates(
         forenames=person.forenames, surname=person.surname, date_of_birth=person.date_of_birth, exclude=[person.pk]
     )
     return render(request, "people/link.html", {"form": form, "person": person, "candidates": candidates})

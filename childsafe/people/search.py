@@ -1,0 +1,338 @@
+"""Finding the child: person search and the duplicate check at entry, one way on both databases.
+
+What was typed is turned into a few small indexed queries (ADR 0008):
+1. the name dictionary (NameKey) turns each typed name into the stored names that are the same,
+   sound the same, are one typing error away, share a name family (Jay/Jayden, Mohammed/Muhammad) or
+   a part of a double-barrelled surname;
+2. people are fetched by those names with the date of birth (or its range) on the composite
+   (name, date of birth) indexes; by the date of birth and its day/month swap alone; by first name and
+   date of birth (a changed surname); and through other names (aliases);
+3. the short list is scored in Python by people.identity, each hit with the reasons a handler reads;
+   an address or postcode and a school add weight and a reason, or, searched alone, select.
+The number of queries is fixed whatever the size of the force.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Q, QuerySet
+
+from childsafe.core import clock
+from childsafe.core.errors import InvalidInput
+from childsafe.people import identity
+from childsafe.people.identity import Born, Match
+from childsafe.people.models import NameKey, Person, PersonAddress, PersonName, SchoolEnrolment
+from childsafe.people.places import is_valid_postcode, location_key, normalise_postcode
+
+PER_QUERY = 400  # candidates fetched by each query: enough for the commonest name in a year of births
+SHOWN = 25
+MIN_SEARCH_SCORE = 0.55
+PLACE_BONUS = 0.05
+_OUTWARD = re.compile(r"^[A-Z]{1,2}\d[A-Z\d]?$")
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """What the user knows about the person: any mix of these."""
+
+    forenames: str = ""
+    surname: str = ""
+    born: Born = field(default_factory=Born)
+    address: str = ""  # a postcode, the start of one ("YO1"), or words of the address
+    school: str = ""  # words of the school's name
+
+    @property
+    def has_name(self) -> bool:
+        return bool(self.forenames or self.surname)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.has_name or self.born.known or self.address or self.school)
+
+
+def wanted_from(
+    *,
+    q: str = "",
+    forenames: str = "",
+    surname: str = "",
+    dob: date | None = None,
+    year: int | None = None,
+    age_from: int | None = None,
+    age_to: int | None = None,
+    address: str = "",
+    school: str = "",
+    today: date | None = None,
+) -> Wanted:
+    """Build a search from the form's or the API's fields (the same names in both), or say what's wrong.
+
+    `q` is one box for the name ("Jay Smith-Jones": the last word is the surname, the rest first
+    names; one word is tried as either); `forenames`/`surname` are used as given. Of the date fields
+    the most precise wins: a date of birth, else a year of birth, else an age range (inclusive).
+    """
+    day = today or clock.today_london()
+    errors: dict[str, str] = {}
+    if dob is not None and dob > day:
+        errors["dob"] = "Date of birth must be today or in the past."
+    if year is not None and not 1900 <= year <= day.year:
+        errors["year"] = f"Enter a year of birth between 1900 and {day.year}, for example 2011."
+    for name, age in (("age_from", age_from), ("age_to", age_to)):
+        if age is not None and not 0 <= age <= 120:
+            errors[name] = "Enter an age in whole years from 0 to 120."
+    if age_from is not None and age_to is not None and age_from > age_to and not errors:
+        errors["age_to"] = "The oldest age must be the same as or more than the youngest age."
+    q, forenames, surname = q.strip(), forenames.strip(), surname.strip()
+    address, school = address.strip(), school.strip()
+    has_name = bool(q or forenames or surname)
+    ranged = dob is None and (year is not None or age_from is not None or age_to is not None)
+    if not errors:
+        if not (has_name or dob or ranged or address or school):
+            errors["q"] = "Enter a name, a date of birth, an address or postcode, or a school to search for."
+        elif ranged and not (has_name or address or school):
+            errors["q"] = "A year of birth or an age range needs a name, an address or a school to go with it."
+        elif len(address) == 1 or len(school) == 1:
+            errors["address" if len(address) == 1 else "school"] = "Enter at least two letters."
+    if errors:
+        raise InvalidInput(errors)
+    if q and not (forenames or surname):
+        words = q.split()
+        forenames, surname = (" ".join(words[:-1]), words[-1]) if len(words) >= 2 else ("", words[0])
+    if dob is not None:
+        born = Born(exact=dob)
+    elif year is not None:
+        born = Born(earliest=date(year, 1, 1), latest=date(year, 12, 31), description=f"born in {year}")
+    elif age_from is not None or age_to is not None:
+        low = age_from if age_from is not None else 0
+        high = age_to if age_to is not None else 120
+        span = f"aged {low} to {high}" if low != high else f"aged {low}"
+        born = Born(earliest=_years_before(day, high + 1) + _ONE_DAY, latest=_years_before(day, low), description=span)
+    else:
+        born = Born()
+    return Wanted(forenames=forenames, surname=surname, born=born, address=address, school=school)
+
+
+_ONE_DAY = date(2000, 1, 2) - date(2000, 1, 1)
+
+
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+@dataclass
+class Hit:
+    person: Person
+    match: Match
+
+
+def find(wanted: Wanted, *, queryset: QuerySet[Person] | None = None, limit: int = SHOWN) -> list[Hit]:
+    """Person search: the best matches first, each with why it matched."""
+    if wanted.empty:
+        return []
+    base = queryset if queryset is not None else Person.objects.all()
+    if wanted.has_name or wanted.born.exact is not None:
+        candidates, via_alias = _candidates(wanted, base)
+    else:  # an address or a school, perhaps with a year of birth or an age range
+        candidates, via_alias = _by_place(wanted, base), {}
+    hits = _score(wanted, candidates, via_alias, three_way=False)
+    hits = [h for h in hits if h.match.score >= MIN_SEARCH_SCORE or not wanted.has_name]
+    hits.sort(key=lambda h: (-h.match.score, h.person.surname, h.person.forenames, h.person.pk))
+    return hits[:limit]
+
+
+def possible_duplicates(
+    *, forenames: str, surname: str, date_of_birth: date | None, exclude: list[int] | None = None, limit: int = 10
+) -> list[tuple[Person, Match]]:
+    """People who may be this person (PL-2), best first: the search's candidates, the duplicate check's score."""
+    wanted = Wanted(forenames=forenames, surname=surname, born=Born(exact=date_of_birth))
+    candidates, via_alias = _candidates(wanted, Person.objects.exclude(pk__in=exclude or []), duplicate_check=True)
+    hits = [
+        h
+        for h in _score(wanted, candidates, via_alias, three_way=True)
+        if h.match.score >= identity.DUPLICATE_THRESHOLD
+    ]
+    hits.sort(key=lambda h: (-h.match.score, h.person.pk))
+    return [(h.person, h.match) for h in hits[:limit]]
+
+
+# --- Candidates ------------------------------------------------------------------------------------
+
+
+def name_variants(kind: str, name_norm: str) -> set[str]:
+    """Stored names that may be this typed name (one indexed query on the name dictionary)."""
+    if not name_norm:
+        return set()
+    keys = identity.lookup_keys(name_norm)
+    return set(NameKey.objects.filter(kind=kind, key__in=keys).values_list("name", flat=True).distinct())
+
+
+def _born_q(born: Born, *, widen: bool) -> Q:
+    if born.exact is not None:
+        if widen:  # a mistyped day, month or year: the neighbouring years, ranked by the scorer
+            return Q(date_of_birth__range=(date(born.exact.year - 1, 1, 1), date(born.exact.year + 1, 12, 31)))
+        days = [born.exact] + ([t] if (t := identity.transposed(born.exact)) else [])
+        return Q(date_of_birth__in=days)
+    if (bounds := born.bounds()) is not None:
+        return Q(date_of_birth__range=bounds)
+    return Q()
+
+
+def _candidates(
+    wanted: Wanted, base: QuerySet[Person], *, duplicate_check: bool = False
+) -> tuple[dict[int, Person], dict[int, list[PersonName]]]:
+    fields = ("pk", "forenames", "surname", "date_of_birth")
+    surnames = name_variants(NameKey.Kind.SURNAME, identity.surname_norm(wanted.surname))
+    forenames = name_variants(NameKey.Kind.FORENAME, identity.forename_norm(wanted.forenames))
+    one_word = bool(wanted.surname) and not wanted.forenames and not duplicate_check
+    if one_word:  # a single word may be a first name
+        forenames = name_variants(NameKey.Kind.FORENAME, identity.forename_norm(wanted.surname))
+    born = wanted.born
+    queries: list[Q] = []
+    if surnames:
+        name_q = Q(surname_norm__in=surnames)
+        if born.exact is not None:  # the exact date (or its swap) first, so the limit can't cut it off
+            queries.append(name_q & _born_q(born, widen=False))
+        if born.known:
+            queries.append(name_q & _born_q(born, widen=True))
+        elif forenames and not one_word:
+            queries.append(name_q & Q(forename_norm__in=forenames))
+            queries.append(name_q)
+        else:
+            queries.append(name_q)
+    if forenames and (born.known or one_word):
+        queries.append(Q(forename_norm__in=forenames) & _born_q(born, widen=False))
+    if born.exact is not None:
+        queries.append(_born_q(born, widen=False))
+    found: dict[int, Person] = {}
+    for q in queries:
+        for person in base.filter(q).exclude(pk__in=list(found)).only(*fields)[:PER_QUERY]:
+            found[person.pk] = person
+    # Other names (aliases, previous names, other spellings).
+    alias_q = Q()
+    if surnames:
+        alias_q |= Q(surname_norm__in=surnames)
+    if forenames and (born.known or not surnames):
+        alias_q |= Q(forename_norm__in=forenames)
+    if alias_q:
+        alias_people = PersonName.objects.filter(alias_q).values("person_id")
+        person_q = Q(pk__in=alias_people) & _born_q(born, widen=True)
+        for person in base.filter(person_q).exclude(pk__in=list(found)).only(*fields)[:PER_QUERY]:
+            found[person.pk] = person
+    via_alias: dict[int, list[PersonName]] = {}
+    if found and wanted.has_name:
+        for name in PersonName.objects.filter(person_id__in=list(found)):
+            via_alias.setdefault(name.person_id, []).append(name)
+    return found, via_alias
+
+
+def _address_q(text: str) -> Q:
+    compact = re.sub(r"\s+", "", text).upper()
+    if is_valid_postcode(text):
+        return Q(location__postcode=normalise_postcode(text))
+    if _OUTWARD.match(compact):
+        return Q(location__postcode__startswith=compact + " ")
+    return Q(location__normalised__contains=location_key(text))
+
+
+def _by_place(wanted: Wanted, base: QuerySet[Person]) -> dict[int, Person]:
+    if not (wanted.address or wanted.school):
+        return {}
+    q = _born_q(wanted.born, widen=False)
+    if wanted.address:
+        q &= Q(pk__in=PersonAddress.objects.filter(_address_q(wanted.address)).values("person_id"))
+    if wanted.school:
+        q &= Q(pk__in=SchoolEnrolment.objects.filter(school__name__icontains=wanted.school).values("person_id"))
+    people = base.filter(q).only("pk", "forenames", "surname", "date_of_birth")[:PER_QUERY]
+    return {p.pk: p for p in people}
+
+
+# --- Scoring ---------------------------------------------------------------------------------------
+
+
+def _score(
+    wanted: Wanted, candidates: dict[int, Person], via_alias: dict[int, list[PersonName]], *, three_way: bool
+) -> list[Hit]:
+    at_address, at_school = _places(wanted, list(candidates))
+    hits = []
+    for pid, person in candidates.items():
+        match = _best_match(wanted, person, via_alias.get(pid, []), three_way=three_way)
+        if pid in at_address:
+            match.score = min(1.0, round(match.score + PLACE_BONUS, 3)) if wanted.has_name or wanted.born.known else 1.0
+            match.reasons.append(f"address matches {wanted.address}")
+        if pid in at_school:
+            match.score = min(1.0, round(match.score + PLACE_BONUS, 3)) if wanted.has_name or wanted.born.known else 1.0
+            match.reasons.append(f"at {at_school[pid]}")
+        match.person_id = pid
+        hits.append(Hit(person, match))
+    return hits
+
+
+def _best_match(wanted: Wanted, person: Person, others: list[PersonName], *, three_way: bool) -> Match:
+    names = [(person.forenames, person.surname, "")] + [
+        (n.forenames or person.forenames, n.surname or person.surname, f"{n.forenames} {n.surname}".strip())
+        for n in others
+    ]
+    best: Match | None = None
+    for candidate_forenames, candidate_surname, alias in names:
+        if three_way:
+            match = identity.score(
+                wanted.forenames,
+                wanted.surname,
+                wanted.born.exact,
+                candidate_forenames,
+                candidate_surname,
+                person.date_of_birth,
+            )
+        elif wanted.has_name and not wanted.forenames:
+            match = _one_word(wanted, candidate_forenames, candidate_surname, person.date_of_birth)
+        else:
+            match = identity.compare(
+                forenames=wanted.forenames,
+                surname=wanted.surname,
+                born=wanted.born,
+                candidate_forenames=candidate_forenames,
+                candidate_surname=candidate_surname,
+                candidate_dob=person.date_of_birth,
+            )
+        if alias:
+            match.score = round(match.score - 0.02, 3)  # the record's own name, if as good, ranks first
+            match.reasons.insert(0, f"known as {alias}")
+        if best is None or match.score > best.score:
+            best = match
+    assert best is not None
+    return best
+
+
+def _one_word(wanted: Wanted, candidate_forenames: str, candidate_surname: str, dob: date | None) -> Match:
+    """One word typed: the better of it as a surname and as a first name."""
+    as_surname = identity.compare(
+        forenames="", surname=wanted.surname, born=wanted.born,
+        candidate_forenames=candidate_forenames, candidate_surname=candidate_surname, candidate_dob=dob,
+    )  # fmt: skip
+    as_forename = identity.compare(
+        forenames=wanted.surname, surname="", born=wanted.born,
+        candidate_forenames=candidate_forenames, candidate_surname=candidate_surname, candidate_dob=dob,
+    )  # fmt: skip
+    return as_surname if as_surname.score >= as_forename.score else as_forename
+
+
+def _places(wanted: Wanted, ids: list[int]) -> tuple[set[int], dict[int, str]]:
+    at_address: set[int] = set()
+    at_school: dict[int, str] = {}
+    if ids and wanted.address:
+        at_address = set(
+            PersonAddress.objects.filter(_address_q(wanted.address), person_id__in=ids).values_list(
+                "person_id", flat=True
+            )
+        )
+    if ids and wanted.school:
+        at_school = dict(
+            SchoolEnrolment.objects.filter(school__name__icontains=wanted.school, person_id__in=ids).values_list(
+                "person_id", "school__name"
+            )
+        )
+    return at_address, at_school
