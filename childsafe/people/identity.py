@@ -161,6 +161,10 @@ def forename_match(wanted: str, candidate: str) -> tuple[float, str]:
             sim -= 0.05
         if sim > best[0]:
             best = (sim, why)
+    # A middle name typed but not on the record counts a little against it ("John Paul" v "John").
+    unexplained = [w for w in want[1:] if all(_word_similarity(w, h, "")[0] < 0.85 for h in have[1:])]
+    if unexplained:
+        best = (best[0] - 0.1, best[1])
     return best
 
 

@@ -140,3 +140,46 @@ def _relationships(cluster: list[int]) -> Section | None:
         priority=30,
         warning="This child is linked to people who may pose a risk.",
     )
+
+
+@provider("possible_duplicates")
+def _possible_duplicates(cluster: list[int]) -> Section | None:
+    """Records not (yet) linked that the matcher says may be this child, with their markers (PL-2).
+
+    A marker on an unlinked duplicate is a marker the handler would otherwise never see: it is shown
+    here, marked as unconfirmed, with a warning if it is high-harm, until someone links or rejects it.
+    """
+    from childsafe.people.search import possible_duplicates
+
+    person = Person.objects.filter(pk=cluster[0]).only("forenames", "surname", "date_of_birth").first()
+    if person is None:
+        return None
+    found = possible_duplicates(
+        forenames=person.forenames, surname=person.surname, date_of_birth=person.date_of_birth, exclude=cluster, limit=5
+    )
+    if not found:
+        return None
+    marker_types: dict[int, set[str]] = {}
+    for pid, mtype in active_markers([p.pk for p, _ in found]).values_list("person_id", "type"):
+        marker_types.setdefault(pid, set()).add(mtype)
+    items = []
+    for other, match in found:
+        types = sorted(marker_types.get(other.pk, set()))
+        born = other.date_of_birth.strftime("%-d %b %Y") if other.date_of_birth else "date of birth not known"
+        held = f"; markers: {', '.join(types)}" if types else ""
+        items.append(f"{other.full_name}, born {born} (record {other.pk}): {', '.join(match.reasons)}{held}")
+    high = sorted({t for types in marker_types.values() for t in types} & set(HIGH_HARM_MARKERS))
+    warning = (
+        f"A record that may be this child carries high-harm markers: {', '.join(high)}. "
+        "Check it now and grade on it if it is the same child; link it so it counts from now on."
+        if high
+        else "These records may be the same child. Check them and link any that are."
+    )
+    return Section(
+        "possible_duplicates",
+        "Records that may be this child (not linked)",
+        items,
+        priority=15,
+        warning=warning,
+        data={"records": [p.pk for p, _ in found], "high_harm": high},
+    )

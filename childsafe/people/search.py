@@ -15,7 +15,7 @@ The number of queries is fixed whatever the size of the force.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from django.db.models import Q, QuerySet
@@ -43,6 +43,8 @@ class Wanted:
     born: Born = field(default_factory=Born)
     address: str = ""  # a postcode, the start of one ("YO1"), or words of the address
     school: str = ""  # words of the school's name
+    # Other ways to read a name typed in one box: "Amelia Smith Jones" may be Amelia Smith-Jones.
+    other_splits: tuple[tuple[str, str], ...] = ()
 
     @property
     def has_name(self) -> bool:
@@ -96,9 +98,12 @@ def wanted_from(
             errors["address" if len(address) == 1 else "school"] = "Enter at least two letters."
     if errors:
         raise InvalidInput(errors)
+    other_splits: tuple[tuple[str, str], ...] = ()
     if q and not (forenames or surname):
         words = q.split()
         forenames, surname = (" ".join(words[:-1]), words[-1]) if len(words) >= 2 else ("", words[0])
+        if len(words) >= 3:
+            other_splits = ((" ".join(words[:-2]), " ".join(words[-2:])),)
     if dob is not None:
         born = Born(exact=dob)
     elif year is not None:
@@ -110,7 +115,9 @@ def wanted_from(
         born = Born(earliest=_years_before(day, high + 1) + _ONE_DAY, latest=_years_before(day, low), description=span)
     else:
         born = Born()
-    return Wanted(forenames=forenames, surname=surname, born=born, address=address, school=school)
+    return Wanted(
+        forenames=forenames, surname=surname, born=born, address=address, school=school, other_splits=other_splits
+    )
 
 
 _ONE_DAY = date(2000, 1, 2) - date(2000, 1, 1)
@@ -272,6 +279,17 @@ def _score(
 
 
 def _best_match(wanted: Wanted, person: Person, others: list[PersonName], *, three_way: bool) -> Match:
+    best = _best_match_for(wanted, person, others, three_way=three_way)
+    for forenames, surname in wanted.other_splits:
+        other = _best_match_for(
+            replace(wanted, forenames=forenames, surname=surname), person, others, three_way=three_way
+        )
+        if other.score > best.score:
+            best = other
+    return best
+
+
+def _best_match_for(wanted: Wanted, person: Person, others: list[PersonName], *, three_way: bool) -> Match:
     names = [(person.forenames, person.surname, "")] + [
         (n.forenames or person.forenames, n.surname or person.surname, f"{n.forenames} {n.surname}".strip())
         for n in others

@@ -59,8 +59,8 @@ def rebuild() -> int:
     surnames: set[str] = set()
     forenames: set[str] = set()
     for model in (Person, PersonName):
-        surnames.update(model.objects.values_list("surname_norm", flat=True).distinct())  # type: ignore[attr-defined]
-        forenames.update(model.objects.values_list("forename_norm", flat=True).distinct())  # type: ignore[attr-defined]
+        surnames.update(model.objects.values_list("surname_norm", flat=True).distinct())
+        forenames.update(model.objects.values_list("forename_norm", flat=True).distinct())
     known = {
         (kind, name)
         for kind, name in NameKey.objects.filter(key__startswith="w:").values_list("kind", "name").distinct()

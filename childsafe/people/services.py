@@ -218,11 +218,11 @@ def person_create(
         person.save()
         if location:
             PersonAddress.objects.create(person=person, location=location, valid_from=now.date())
-        names = [PersonName(person=person, forenames=fn, surname=sn, kind=kind) for fn, sn, kind in other_names or []]
-        for name in names:
-            search_index.set_name_keys(name, surname)
-            name.save()
-        search_index.index_person(person, names)
+        aliases = [PersonName(person=person, forenames=fn, surname=sn, kind=kind) for fn, sn, kind in other_names or []]
+        for alias in aliases:
+            search_index.set_name_keys(alias, surname)
+            alias.save()
+        search_index.index_person(person, aliases)
         if school is not None:
             SchoolEnrolment.objects.create(person=person, school=school, valid_from=now.date())
         audit.record(

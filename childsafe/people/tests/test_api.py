@@ -106,7 +106,16 @@ def test_search_and_openapi_document(token_for, ella):
     client = api(token_for("handler"))
     hits = client.get("/api/v1/people/", {"q": "Ella Hughs"}).json()
     assert hits[0]["id"] == ella.pk and hits[0]["reasons"]
-    assert client.get("/api/v1/people/").status_code == 422
+    refused = client.get("/api/v1/people/")
+    assert refused.status_code == 422 and "Enter a name" in refused.content.decode()
+    assert [h["id"] for h in client.get("/api/v1/people/", {"q": "Ella", "school": "Hill", "year": 2014}).json()] == [
+        ella.pk
+    ]
+    assert [h["id"] for h in client.get("/api/v1/people/", {"address": "YO1 7AA"}).json()] == [ella.pk]
+    hits = client.get("/api/v1/people/", {"q": "Hughes", "age_from": 10, "age_to": 14}).json()
+    assert hits[0]["id"] == ella.pk and any(r.startswith("aged 10 to 14") for r in hits[0]["reasons"])
+    refused = client.get("/api/v1/people/", {"q": "Hughes", "age_from": 14, "age_to": 10})
+    assert refused.status_code == 422 and "age_to" in refused.content.decode()
     spec = Client().get("/api/v1/openapi.json").json()
     assert "/api/v1/people/{person_id}" in spec["paths"]
     assert spec["info"]["title"] == "Childsafe API"
