@@ -9,9 +9,17 @@ Builds its own throwaway database, so it never touches var/ or the force's data:
   childsafe_bench is created on that server (dropped first if a crashed run left it) and dropped at the end.
 
 Then: migrate; generate the demo force (childsafe.demo.generator.generate, scale S: about 5,000 x S
-people); pick N children at random (seeded, so runs compare); and time, with time.perf_counter,
-1. picture: childsafe.people.intelligence.picture(person), the read the handler's screen shows;
-2. missing_report: childsafe.missing.services.missing_report(...) as a call handler, the whole
+people, with planted duplicates); pick N children at random (seeded, so runs compare); type each
+child's details as a handler might (realistic errors: a misspelt surname, a short form of the first
+name, day and month swapped, only the year of birth, one half of a double-barrelled surname, or
+none); and time, with time.perf_counter,
+1. search: childsafe.people.search.find(...) on those details: the ranked candidates;
+2. check: the whole intelligence check: search, then picture(top candidate), the full risk picture
+   including linked and possible duplicates' markers; recall_top5 is the share of queries whose right
+   child (the record or a planted duplicate of it) is in the top five;
+3. duplicate_check: childsafe.people.search.possible_duplicates(...) on the same details (PL-2 at entry);
+4. picture: childsafe.people.intelligence.picture(person), the read alone;
+5. missing_report: childsafe.missing.services.missing_report(...) as a call handler, the whole
    server-side path of reporting a child missing (incident, episode, audit, the intelligence check and
    its stored copy, the language check), each inside a transaction that is rolled back so the data
    don't grow between calls. The rollback itself is outside the timing.
@@ -20,6 +28,7 @@ A few untimed calls warm the caches first. Each figure is one line:
     intelligence_check.picture sqlite scale=1 people=5100 n=1000 p50=3.1ms p95=5.2ms p99=8.0ms ...
 
 --small is scale 0.2 and 100 queries (well under a minute); the default is scale 1 and 1,000 queries.
+Force scale (about 1,000,000 people) is --scale 200; national-size tests --scale 2000 on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -32,6 +41,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
@@ -80,6 +90,55 @@ def figure(name: str, vendor: str, scale: float, people: int, samples: list[floa
     return f"intelligence_check.{name} {vendor} scale={scale:g} people={people} n={len(samples)} {stats}{more}"
 
 
+ERRORS = ("none", "misspelt_surname", "short_first_name", "dob_swapped", "year_only", "one_surname_part")
+
+
+def _misspell(rng: random.Random, word: str) -> str:
+    """One slip of the keyboard, never on the first letter: a dropped, doubled or swapped letter."""
+    if len(word) < 4:
+        return word + word[-1]
+    i = rng.randrange(1, len(word) - 1)
+    slip = rng.choice(("drop", "double", "swap"))
+    if slip == "drop":
+        return word[:i] + word[i + 1 :]
+    if slip == "double":
+        return word[:i] + word[i] + word[i:]
+    return word[:i] + word[i + 1] + word[i] + word[i + 2 :] if word[i] != word[i + 1] else word[:i] + word[i + 1 :]
+
+
+def as_typed(
+    rng: random.Random, person: object, nicknames: dict[str, tuple[str, ...]]
+) -> tuple[dict[str, object], list[str]]:
+    """The child's details as a handler types them from a caller: usually one error, sometimes two."""
+    forenames: str = person.forenames.split()[0]  # type: ignore[attr-defined]
+    surname: str = person.surname  # type: ignore[attr-defined]
+    dob = person.date_of_birth  # type: ignore[attr-defined]
+    details: dict[str, object] = {}
+    wanted = [rng.choice(ERRORS)]
+    if rng.random() < 0.2:
+        wanted.append(rng.choice(ERRORS))
+    done = []
+    for error in wanted:
+        if error == "misspelt_surname":
+            surname = _misspell(rng, surname)
+        elif error == "short_first_name" and forenames in nicknames:
+            forenames = rng.choice(nicknames[forenames])
+        elif error == "dob_swapped" and dob is not None and dob.day <= 12 and dob.day != dob.month:
+            dob = dob.replace(month=dob.day, day=dob.month)
+        elif error == "year_only" and dob is not None:
+            details["year"] = dob.year
+            dob = None
+        elif error == "one_surname_part" and "-" in surname:
+            surname = rng.choice(surname.split("-"))
+        else:
+            continue
+        done.append(error)
+    details["q"] = f"{forenames} {surname}"
+    if dob is not None:
+        details["dob"] = dob
+    return details, done
+
+
 def run(args: argparse.Namespace) -> None:
     import django
 
@@ -90,8 +149,9 @@ def run(args: argparse.Namespace) -> None:
 
     from childsafe.core import clock
     from childsafe.core import services as core_services
-    from childsafe.demo.generator import generate
+    from childsafe.demo.generator import NICKNAMES, generate
     from childsafe.missing.services import missing_report
+    from childsafe.people import search
     from childsafe.people.intelligence import picture
     from childsafe.people.models import Person
 
@@ -132,7 +192,67 @@ def run(args: argparse.Namespace) -> None:
         flush=True,
     )
 
-    # 1. picture(): the read alone.
+    # What the handler types: the child's details with the errors people make.
+    typed = [as_typed(rng, person, NICKNAMES) for person in chosen]
+    truth = dict(
+        Person.objects.filter(pk__in=set(chosen_ids), synthetic_truth_id__isnull=False).values_list(
+            "pk", "synthetic_truth_id"
+        )
+    )
+    same_child: dict[int, set[int]] = {pk: {pk} for pk in chosen_ids}
+    for pk, truth_id in Person.objects.filter(synthetic_truth_id__in=set(truth.values())).values_list(
+        "pk", "synthetic_truth_id"
+    ):
+        for chosen_pk, chosen_truth in truth.items():
+            if chosen_truth == truth_id:
+                same_child[chosen_pk].add(pk)
+
+    def find(details: dict[str, object]) -> list[search.Hit]:
+        return search.find(search.wanted_from(today=today, **details), limit=5)  # type: ignore[arg-type]
+
+    def check(details: dict[str, object]) -> None:
+        hits = find(details)
+        if hits:
+            picture(hits[0].person)
+
+    def duplicates(details: dict[str, object]) -> None:
+        name = str(details["q"]).split()
+        search.possible_duplicates(
+            forenames=" ".join(name[:-1]),
+            surname=name[-1],
+            date_of_birth=details.get("dob"),  # type: ignore[arg-type]
+        )
+
+    timed_calls = [("search", find), ("check", check), ("duplicate_check", duplicates)]
+    for name, call in timed_calls:
+        for details, _errors in typed[:WARM_UP]:
+            call(details)
+        queries = []
+        for details, _errors in typed[:QUERY_COUNT_SAMPLE]:
+            with CaptureQueriesContext(connection) as captured:
+                call(details)
+            queries.append(len(captured))
+        samples = []
+        for details, _errors in typed:
+            t0 = time.perf_counter()
+            call(details)
+            samples.append(time.perf_counter() - t0)
+        print(figure(name, vendor, args.scale, people, samples, queries=int(statistics.median(queries))), flush=True)
+
+    found_in_top5 = 0
+    missed: Counter[str] = Counter()
+    for person, (details, errors) in zip(chosen, typed, strict=True):
+        if same_child[person.pk] & {h.person.pk for h in find(details)}:
+            found_in_top5 += 1
+        else:
+            missed.update(errors or ["none"])
+    print(
+        f"intelligence_check.recall_top5 {vendor} scale={args.scale:g} people={people} n={len(chosen)} "
+        f"recall={found_in_top5 / len(chosen):.4f} missed_by_error={dict(missed)}",
+        flush=True,
+    )
+
+    # The picture alone: the read behind the handler's screen once the child is chosen.
     for person in chosen[:WARM_UP]:
         picture(person)
     queries = []
@@ -147,7 +267,7 @@ def run(args: argparse.Namespace) -> None:
         samples.append(time.perf_counter() - t0)
     print(figure("picture", vendor, args.scale, people, samples, queries=int(statistics.median(queries))), flush=True)
 
-    # 2. missing_report(): what the server does when a call handler reports the child missing.
+    # missing_report(): what the server does when a call handler reports the child missing.
     handler = core_services.user_create(
         actor=None, username="bench_handler", role="call_handler", password=None, check_password=False
     )

@@ -169,12 +169,19 @@ def possible_duplicates(
 # --- Candidates ------------------------------------------------------------------------------------
 
 
-def name_variants(kind: str, name_norm: str) -> set[str]:
-    """Stored names that may be this typed name (one indexed query on the name dictionary)."""
-    if not name_norm:
-        return set()
-    keys = identity.lookup_keys(name_norm)
-    return set(NameKey.objects.filter(kind=kind, key__in=keys).values_list("name", flat=True).distinct())
+def name_variants(surname: str = "", forename: str = "") -> tuple[set[str], set[str]]:
+    """Stored surnames and first names that may be these typed ones: one indexed query on the dictionary."""
+    q = Q()
+    if surname:
+        q |= Q(kind=NameKey.Kind.SURNAME, key__in=identity.lookup_keys(surname))
+    if forename:
+        q |= Q(kind=NameKey.Kind.FORENAME, key__in=identity.lookup_keys(forename))
+    surnames: set[str] = set()
+    forenames: set[str] = set()
+    if q:
+        for kind, name in NameKey.objects.filter(q).values_list("kind", "name").distinct():
+            (surnames if kind == NameKey.Kind.SURNAME else forenames).add(name)
+    return surnames, forenames
 
 
 def _born_q(born: Born, *, widen: bool) -> Q:
@@ -192,16 +199,14 @@ def _candidates(
     wanted: Wanted, base: QuerySet[Person], *, duplicate_check: bool = False
 ) -> tuple[dict[int, Person], dict[int, list[PersonName]]]:
     fields = ("pk", "forenames", "surname", "date_of_birth")
-    surnames = name_variants(NameKey.Kind.SURNAME, identity.surname_norm(wanted.surname))
-    forenames = name_variants(NameKey.Kind.FORENAME, identity.forename_norm(wanted.forenames))
     one_word = bool(wanted.surname) and not wanted.forenames and not duplicate_check
-    if one_word:  # a single word may be a first name
-        forenames = name_variants(NameKey.Kind.FORENAME, identity.forename_norm(wanted.surname))
+    typed_forename = wanted.surname if one_word else wanted.forenames  # a single word may be a first name
+    surnames, forenames = name_variants(identity.surname_norm(wanted.surname), identity.forename_norm(typed_forename))
     born = wanted.born
     queries: list[Q] = []
     if surnames:
         name_q = Q(surname_norm__in=surnames)
-        if born.exact is not None:  # the exact date (or its swap) first, so the limit can't cut it off
+        if born.exact is not None:  # the exact date (or its swap) first, so a limit can't cut it off
             queries.append(name_q & _born_q(born, widen=False))
         if born.known:
             queries.append(name_q & _born_q(born, widen=True))
@@ -214,10 +219,6 @@ def _candidates(
         queries.append(Q(forename_norm__in=forenames) & _born_q(born, widen=False))
     if born.exact is not None:
         queries.append(_born_q(born, widen=False))
-    found: dict[int, Person] = {}
-    for q in queries:
-        for person in base.filter(q).exclude(pk__in=list(found)).only(*fields)[:PER_QUERY]:
-            found[person.pk] = person
     # Other names (aliases, previous names, other spellings).
     alias_q = Q()
     if surnames:
@@ -225,10 +226,20 @@ def _candidates(
     if forenames and (born.known or not surnames):
         alias_q |= Q(forename_norm__in=forenames)
     if alias_q:
-        alias_people = PersonName.objects.filter(alias_q).values("person_id")
-        person_q = Q(pk__in=alias_people) & _born_q(born, widen=True)
-        for person in base.filter(person_q).exclude(pk__in=list(found)).only(*fields)[:PER_QUERY]:
-            found[person.pk] = person
+        queries.append(Q(pk__in=PersonName.objects.filter(alias_q).values("person_id")) & _born_q(born, widen=True))
+    found: dict[int, Person] = {}
+    if born.known:
+        # With a date or a range every query is small: one statement, the indexes OR-ed together.
+        combined = Q()
+        for q in queries:
+            combined |= q
+        if queries:
+            found = {p.pk: p for p in base.filter(combined).only(*fields)[: PER_QUERY * len(queries)]}
+    else:
+        # A name alone can match thousands: the most telling query first, each limited.
+        for q in queries:
+            for person in base.filter(q).exclude(pk__in=list(found)).only(*fields)[:PER_QUERY]:
+                found[person.pk] = person
     via_alias: dict[int, list[PersonName]] = {}
     if found and wanted.has_name:
         for name in PersonName.objects.filter(person_id__in=list(found)):
