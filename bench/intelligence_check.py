@@ -60,6 +60,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--small", action="store_true", help="Scale 0.2 and 100 queries: a quick look.")
     parser.add_argument("--seed", type=int, default=1, help="Seed for choosing the children (default 1).")
     parser.add_argument(
+        "--multiply",
+        type=int,
+        default=1,
+        help="After generating, copy the force's people this many times over in SQL, each copy born a "
+        "different number of days earlier (national size from a force: --scale 200 --multiply 10).",
+    )
+    parser.add_argument(
         "--database-url",
         help="PostgreSQL admin URL (e.g. postgres://postgres@127.0.0.1:5432/postgres): the benchmark creates "
         f"and drops a database named {BENCH_DATABASE} on that server. Default: a temporary SQLite file.",
@@ -139,6 +146,39 @@ def as_typed(
     return details, done
 
 
+def multiply_people(times: int) -> None:
+    """Copies of every generated person (not their records), each copy born a few weeks to a year
+    earlier, so that each name is shared by `times` as many people: the search's work at national
+    size. The copies have no markers or history; the children timed are the generated ones."""
+    from django.db import connection, transaction
+
+    from childsafe.people.models import Person
+
+    fields = [f for f in Person._meta.concrete_fields if not f.primary_key]
+    qn = connection.ops.quote_name
+    table = qn(Person._meta.db_table)
+    columns = ", ".join(qn(f.column) for f in fields)
+    generated = Person.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    for copy in range(1, times):
+        days = 29 + (copy * 37) % 330
+        if connection.vendor == "postgresql":
+            shifted = f"date_of_birth - {days}"
+        else:
+            shifted = f"date(date_of_birth, '-{days} days')"
+        selected = ", ".join(
+            shifted if f.column == "date_of_birth" else "NULL" if f.column == "synthetic_truth_id" else qn(f.column)
+            for f in fields
+        )
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) SELECT {selected} FROM {table} WHERE id <= %s",  # noqa: S608
+                [generated],
+            )
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {table}")
+
+
 def run(args: argparse.Namespace) -> None:
     import django
 
@@ -171,12 +211,25 @@ def run(args: argparse.Namespace) -> None:
         flush=True,
     )
 
+    generated_up_to = Person.objects.order_by("-pk").values_list("pk", flat=True).first()
+    if args.multiply > 1:
+        started = time.perf_counter()
+        multiply_people(args.multiply)
+        people = Person.objects.count()
+        print(
+            f"intelligence_check.multiply {vendor} copies={args.multiply} people={people} "
+            f"seconds={time.perf_counter() - started:.1f}",
+            flush=True,
+        )
+
     today = clock.today_london()
     eighteen_years_ago = today.replace(
         year=today.year - 18, day=28 if (today.month, today.day) == (2, 29) else today.day
     )
     children = list(
-        Person.objects.filter(date_of_birth__gt=eighteen_years_ago).order_by("pk").values_list("pk", flat=True)
+        Person.objects.filter(date_of_birth__gt=eighteen_years_ago, pk__lte=generated_up_to)
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
     if not children:
         sys.exit("The synthetic force has no children: try a larger --scale.")
