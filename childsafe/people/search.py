@@ -226,7 +226,10 @@ def _candidates(
     if forenames and (born.known or not surnames):
         alias_q |= Q(forename_norm__in=forenames)
     if alias_q:
-        queries.append(Q(pk__in=PersonName.objects.filter(alias_q).values("person_id")) & _born_q(born, widen=True))
+        # Fetched first as a list: inside an OR, a subquery would stop PostgreSQL using the indexes.
+        alias_ids = list(PersonName.objects.filter(alias_q).values_list("person_id", flat=True)[:PER_QUERY])
+        if alias_ids:
+            queries.append(Q(pk__in=alias_ids) & _born_q(born, widen=True))
     found: dict[int, Person] = {}
     if born.known:
         # With a date or a range every query is small: one statement, the indexes OR-ed together.
