@@ -110,7 +110,19 @@ def test_search_pages(ui, personas, ella):
     ui.check("search with an impossible date")
 
     ui.goto("/people/?q=&dob_0=&dob_1=&dob_2=")
-    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter a name or a date of birth")
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter a name, a date of birth")
+
+    # More ways to search: a school and an age range, with a misspelt name.
+    ui.goto("/people/")
+    page.get_by_label("Name").fill("Elle Hughs")
+    page.get_by_text("More ways to search").click()
+    page.get_by_label("Youngest age").fill("9")
+    page.get_by_label("Oldest age").fill("14")
+    page.get_by_label("School").fill("Hill")
+    page.get_by_role("button", name="Search").click()
+    expect(page.get_by_role("link", name="Ella Hughes")).to_be_visible()
+    expect(page.locator("table")).to_contain_text("at Hill Primary")
+    ui.check("search by name, age range and school")
 
     # Sign out, in the header, is a form button styled as a link: it still signs out.
     page.get_by_role("button", name="Sign out").click()
