@@ -12,6 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 import jellyfish
 
@@ -24,6 +25,7 @@ for _formal, _variants in NAME_FAMILIES.items():
         _NICK_INDEX.setdefault(_n, _formal)
 
 
+@lru_cache(maxsize=100_000)
 def normalise(text: str) -> str:
     """Lower-case ASCII words: accents dropped, apostrophes closed up, hyphens and the rest as spaces."""
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
@@ -128,6 +130,7 @@ def _one_edit(a: str, b: str) -> bool:
     return len(a) >= MIN_DELETION_LENGTH and jellyfish.damerau_levenshtein_distance(a, b) == 1
 
 
+@lru_cache(maxsize=100_000)
 def _word_similarity(a: str, b: str, what: str) -> tuple[float, str]:
     """How alike two single name words are, and why, in the words a handler reads."""
     if a == b:
@@ -148,6 +151,7 @@ def forename_similarity(a: str, b: str) -> float:
     return forename_match(a, b)[0]
 
 
+@lru_cache(maxsize=100_000)
 def forename_match(wanted: str, candidate: str) -> tuple[float, str]:
     """The first forename typed against each of the candidate's forenames (a middle name counts less)."""
     want = normalise(wanted).split()
@@ -172,6 +176,7 @@ def surname_similarity(a: str, b: str) -> float:
     return surname_match(a, b)[0]
 
 
+@lru_cache(maxsize=100_000)
 def surname_match(wanted: str, candidate: str) -> tuple[float, str]:
     """Whole surnames, then the parts of a double-barrelled or hyphenated one ("Smith-Jones"/"Smith")."""
     want, have = normalise(wanted), normalise(candidate)

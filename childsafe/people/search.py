@@ -14,6 +14,7 @@ The number of queries is fixed whatever the size of the force.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -185,14 +186,30 @@ def name_variants(surname: str = "", forename: str = "") -> tuple[set[str], set[
 
 
 def _born_q(born: Born, *, widen: bool) -> Q:
+    """The dates to fetch: exactly (the date and its day/month swap), or widened around it."""
     if born.exact is not None:
-        if widen:  # a mistyped day, month or year: the neighbouring years, ranked by the scorer
+        if widen:  # names agree, the date is wrong: the neighbouring years, ranked by the scorer
             return Q(date_of_birth__range=(date(born.exact.year - 1, 1, 1), date(born.exact.year + 1, 12, 31)))
         days = [born.exact] + ([t] if (t := identity.transposed(born.exact)) else [])
         return Q(date_of_birth__in=days)
     if (bounds := born.bounds()) is not None:
         return Q(date_of_birth__range=bounds)
     return Q()
+
+
+def _near_dates_q(dob: date) -> Q:
+    """One part of a date mistyped: the same month and year, the same day and month in a year up to
+    ten either side, or the same day and year in another month (about 60 days, not 1,100)."""
+    month_start = dob.replace(day=1)
+    next_month = date(dob.year + (dob.month == 12), dob.month % 12 + 1, 1)
+    days: set[date] = set()
+    for year in range(dob.year - 10, dob.year + 11):
+        with contextlib.suppress(ValueError):  # 29 February
+            days.add(dob.replace(year=year))
+    for month in range(1, 13):
+        with contextlib.suppress(ValueError):
+            days.add(dob.replace(month=month))
+    return Q(date_of_birth__gte=month_start, date_of_birth__lt=next_month) | Q(date_of_birth__in=sorted(days))
 
 
 def _candidates(
@@ -206,10 +223,12 @@ def _candidates(
     queries: list[Q] = []
     if surnames:
         name_q = Q(surname_norm__in=surnames)
-        if born.exact is not None:  # the exact date (or its swap) first, so a limit can't cut it off
+        if born.exact is not None:
+            queries.append(name_q & (_born_q(born, widen=False) | _near_dates_q(born.exact)))
+            if forenames:  # both names agree and the date is further out: the years either side
+                queries.append(name_q & Q(forename_norm__in=forenames) & _born_q(born, widen=True))
+        elif born.known:
             queries.append(name_q & _born_q(born, widen=False))
-        if born.known:
-            queries.append(name_q & _born_q(born, widen=True))
         elif forenames and not one_word:
             queries.append(name_q & Q(forename_norm__in=forenames))
             queries.append(name_q)
