@@ -7,7 +7,17 @@ from django.http import Http404
 from childsafe.core import audit
 from childsafe.core.models import AuditCategory, User
 from childsafe.people.access import partner_people
+from childsafe.referrals import encompass, rules
 from childsafe.referrals.models import EncompassNotification, Ppn, PpnChild, PpnShare
+
+
+def _flag_late(notes: list[EncompassNotification]) -> list[EncompassNotification]:
+    """RF-9: a notification about an incident recorded late says so, and how late (`late_text`)."""
+    threshold = rules.late_recording_threshold()
+    for note in notes:
+        late = encompass.late_by(note.incident, threshold)
+        note.late_text = encompass.describe(late) if late else ""  # type: ignore[attr-defined]
+    return notes
 
 
 def portal_home(user: User) -> dict[str, Any]:
@@ -15,10 +25,12 @@ def portal_home(user: User) -> dict[str, Any]:
     org = user.organisation_id
     return {
         "children": list(partner_people(user).order_by("surname", "forenames")[:200]),
-        "encompass": list(
-            EncompassNotification.objects.filter(organisation_id=org)
-            .select_related("person", "incident")
-            .order_by("-created_at", "-id")[:100]
+        "encompass": _flag_late(
+            list(
+                EncompassNotification.objects.filter(organisation_id=org)
+                .select_related("person", "incident")
+                .order_by("-created_at", "-id")[:100]
+            )
         ),
         "shares": list(
             PpnShare.objects.filter(organisation_id=org).select_related("ppn").order_by("-shared_at", "-id")[:100]
@@ -64,7 +76,7 @@ def encompass_for_partner(user: User, pk: int, *, channel: str = "web") -> dict[
         .order_by("ppn__submitted_at")
         .values_list("voice", flat=True)
     )
-    return {"note": note, "voices": voices}
+    return {"note": _flag_late([note])[0], "voices": voices}
 
 
 def ppn_for_partner(user: User, pk: int, *, channel: str = "web") -> dict[str, Any]:

@@ -4,7 +4,7 @@ and Operation Encompass (RF-9), registered to run when a domestic abuse incident
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -16,13 +16,13 @@ from childsafe.core.errors import AccessDenied, InvalidInput, Prompt, RuleRefusa
 from childsafe.core.ids import next_daily_reference
 from childsafe.core.models import AuditCategory, User
 from childsafe.core.roles import Capability, Role
-from childsafe.incidents.models import Incident, IncidentType, PersonRole
+from childsafe.incidents.models import Incident, IncidentType
 from childsafe.incidents.services import recorded_hook
 from childsafe.missing.models import SafeAndWellCheck
 from childsafe.people import calendars
 from childsafe.people.models import Organisation, Person, SchoolEnrolment
 from childsafe.people.vocabulary import OrganisationType
-from childsafe.referrals import rules
+from childsafe.referrals import encompass, rules
 from childsafe.referrals.models import (
     EncompassNotification,
     Ppn,
@@ -34,9 +34,6 @@ from childsafe.referrals.models import (
     StrategyMeeting,
 )
 
-# Reception to 17 (RF-9): a child is in reception from the September after their fourth birthday.
-ENCOMPASS_MIN_AGE = 4
-ENCOMPASS_MAX_AGE = 17
 SHAREABLE = {OrganisationType.LOCAL_AUTHORITY, OrganisationType.PARTNER, OrganisationType.SCHOOL}
 
 
@@ -251,23 +248,20 @@ def ppn_acknowledge(*, actor: User, ppn: Ppn, channel: str = "web") -> PpnShare:
     return share
 
 
-def _school_age(person: Person, on: date) -> bool:
-    age = person.age_on(on)
-    return age is not None and ENCOMPASS_MIN_AGE <= age <= ENCOMPASS_MAX_AGE
-
-
 @recorded_hook
 def encompass_on_domestic_abuse(incident: Incident, actor: User | None) -> list[Prompt]:
     """RF-9: a domestic abuse incident with a school-age child present or normally resident notifies the
     child's school Key Adult at once, due before the next school day starts; no known school (or home
-    educated): the local authority. A missing contact is recorded as a problem (an alert), never dropped."""
+    educated): the local authority. A missing contact is recorded as a problem (an alert), never dropped.
+    An incident recorded late is still notified at once; the notification shows how late (RF-9)."""
     if incident.type != IncidentType.DOMESTIC_ABUSE:
         return []
-    today = clock.today_london()
     prompts: list[Prompt] = []
-    for ip in incident.people.filter(role=PersonRole.CHILD).select_related("person__local_authority"):
-        if not (ip.present or ip.resident) or not _school_age(ip.person, today):
-            continue
+    late = encompass.late_by(incident, rules.late_recording_threshold())
+    qualifying = encompass.qualifying(
+        encompass.candidates().filter(incident=incident).select_related("person__local_authority").order_by("id")
+    )
+    for ip in qualifying:
         enrolment = (
             SchoolEnrolment.objects.filter(person=ip.person, valid_to__isnull=True).select_related("school").first()
         )
@@ -331,7 +325,16 @@ def encompass_on_domestic_abuse(incident: Incident, actor: User | None) -> list[
                 "organisation": org.name if org else None,
                 "due_by": due.isoformat() if due else None,
                 "problem": problem,
+                "recorded_late_by_hours": round(late.total_seconds() / 3600, 1) if late else None,
             },
+        )
+    if qualifying and late:
+        prompts.append(
+            Prompt(
+                "RF-9",
+                f"This incident was recorded {encompass.describe(late)} after it happened. Operation Encompass "
+                "notifications have still been sent, flagged as recorded late.",
+            )
         )
     return prompts
 
