@@ -33,6 +33,7 @@ from childsafe.referrals.models import (
     StrategyAction,
     StrategyMeeting,
 )
+from childsafe.referrals.strategy_page import may_mark_done
 
 SHAREABLE = {OrganisationType.LOCAL_AUTHORITY, OrganisationType.PARTNER, OrganisationType.SCHOOL}
 
@@ -406,11 +407,22 @@ def strategy_meeting_record(
 
 
 def strategy_action_done(*, actor: User, action: StrategyAction, channel: str = "web") -> StrategyAction:
-    access.require(actor, Capability.INCIDENT_RECORD)
+    """The action's owner, or a supervisor, marks a strategy meeting action done (RF-10): its clock stops."""
+    if actor.is_partner:
+        raise AccessDenied("Strategy meeting actions are marked done by the police officer who owns them.")
+    if not may_mark_done(actor, action):
+        raise RuleRefusal(
+            "RF-10",
+            f"Only the action's owner ({action.owner.display_name}) or a supervisor can mark it done. "
+            "Ask them to, or tell your supervisor if it has been done.",
+            field="action",
+        )
     if action.done_at is not None:
         raise InvalidInput({"action": "This action is already done."})
     with transaction.atomic():
-        StrategyAction.objects.filter(pk=action.pk, done_at__isnull=True).update(done_at=clock.now())
+        updated = StrategyAction.objects.filter(pk=action.pk, done_at__isnull=True).update(done_at=clock.now())
+        if not updated:
+            raise InvalidInput({"action": "Someone marked this action done a moment ago."})
         audit.record(
             actor=actor,
             category=AuditCategory.ALTERATION,
