@@ -7,8 +7,10 @@ from django.http import Http404
 from childsafe.core import audit
 from childsafe.core.models import AuditCategory, User
 from childsafe.people.access import partner_people
+from childsafe.people.models import Person
 from childsafe.referrals import encompass, rules
-from childsafe.referrals.models import EncompassNotification, Ppn, PpnChild, PpnShare
+from childsafe.referrals import services as referral_services
+from childsafe.referrals.models import EncompassNotification, Ppn, PpnChild, PpnShare, StrategyMeeting
 
 
 def _flag_late(notes: list[EncompassNotification]) -> list[EncompassNotification]:
@@ -36,7 +38,34 @@ def portal_home(user: User) -> dict[str, Any]:
             PpnShare.objects.filter(organisation_id=org).select_related("ppn").order_by("-shared_at", "-id")[:100]
         ),
         "organisation": user.organisation,
+        # RF-10: the strategy meeting outcomes this organisation has sent back.
+        "strategy_returns": list(
+            StrategyMeeting.objects.filter(organisation_id=org)
+            .select_related("person", "recorded_by")
+            .order_by("-recorded_at", "-id")[:100]
+        )
+        if org
+        else [],
     }
+
+
+def strategy_outcome_child(user: User, person_id: int, *, channel: str = "web") -> Person:
+    """The child a local authority user is sending a strategy meeting outcome for. Showing the child's name
+    in the form is a disclosure, logged; a school, or another authority's child, is refused and audited."""
+    child = Person.objects.filter(pk=person_id).first()
+    if child is None:
+        raise _refused(user, "strategy_outcome.form", "people.person", person_id, channel)
+    referral_services.strategy_outcome_check(actor=user, child=child, channel=channel)
+    audit.access(
+        actor=user,
+        event_type="strategy_outcome.form",
+        subject=child,
+        person_id=child.pk,
+        category=AuditCategory.DISCLOSURE,
+        recipient=user.organisation.name if user.organisation else "",
+        channel=channel,
+    )
+    return child
 
 
 def _refused(user: User, event_type: str, subject_type: str, pk: int, channel: str) -> Http404:

@@ -20,6 +20,7 @@ from childsafe.incidents.models import Incident, IncidentType
 from childsafe.incidents.services import recorded_hook
 from childsafe.missing.models import SafeAndWellCheck
 from childsafe.people import calendars
+from childsafe.people.access import partner_people
 from childsafe.people.models import Organisation, Person, SchoolEnrolment
 from childsafe.people.vocabulary import OrganisationType
 from childsafe.referrals import encompass, rules
@@ -360,13 +361,7 @@ def strategy_meeting_record(
     """Record a strategy meeting's attendees, decisions and actions on the child's record (RF-10)."""
     access.require(actor, Capability.INCIDENT_RECORD)
     errors: dict[str, str] = {}
-    attendees, decisions = (attendees or "").strip(), (decisions or "").strip()
-    if not attendees:
-        errors["attendees"] = "Enter who attended, and for which agency."
-    if not decisions:
-        errors["decisions"] = "Enter what the meeting decided."
-    if held_at > clock.now():
-        errors["held_at"] = "The meeting date must be today or in the past."
+    attendees, decisions = _meeting_text(errors, held_at, attendees, decisions)
     for n, item in enumerate(actions, start=1):
         if not item.action.strip():
             errors[f"actions.{n}"] = f"Enter what action {n} is."
@@ -401,6 +396,91 @@ def strategy_meeting_record(
                 "attendees": attendees,
                 "decisions": decisions,
                 "actions": [(a.action, a.owner.username, a.due_at.isoformat()) for a in actions],
+            },
+        )
+    return meeting
+
+
+def _meeting_text(errors: dict[str, str], held_at: datetime, attendees: str, decisions: str) -> tuple[str, str]:
+    """The checks every strategy meeting record passes, however it arrives (RF-10)."""
+    attendees, decisions = (attendees or "").strip(), (decisions or "").strip()
+    if not attendees:
+        errors["attendees"] = "Enter who attended, and for which agency."
+    elif len(attendees) > 10_000:
+        errors["attendees"] = "The list of who attended must be 10,000 characters or fewer."
+    if not decisions:
+        errors["decisions"] = "Enter what the meeting decided."
+    elif len(decisions) > 10_000:
+        errors["decisions"] = "What the meeting decided must be 10,000 characters or fewer."
+    if held_at > clock.now():
+        errors["held_at"] = "The meeting date must be today or in the past."
+    return attendees, decisions
+
+
+def strategy_outcome_check(*, actor: User, child: Person, channel: str = "web") -> None:
+    """May this user return a strategy meeting outcome for this child? Refusals are audited: a school (or
+    anyone else without the capability) gets AccessDenied (403); another authority's child, Http404."""
+    if not access.can(actor, Capability.STRATEGY_OUTCOME_RETURN):
+        audit.access(
+            actor=actor,
+            event_type="strategy_outcome.return.refused",
+            subject=child,
+            person_id=child.pk,
+            justification="Refused: only local authority children's services return strategy meeting outcomes.",
+            channel=channel,
+        )
+        raise AccessDenied(
+            "Only local authority children's services can send the outcome of a strategy meeting. "
+            "Ask the child's social worker to send it."
+        )
+    if not partner_people(actor).filter(pk=child.pk).exists():
+        audit.access(
+            actor=actor,
+            event_type="strategy_outcome.return.refused",
+            subject=child,
+            person_id=child.pk,
+            justification="Refused: not a child of this user's organisation.",
+            channel=channel,
+        )
+        raise Http404("No child with that reference.")
+
+
+def strategy_outcome_return(
+    *, actor: User, child: Person, held_at: datetime, attendees: str, decisions: str, channel: str = "web"
+) -> StrategyMeeting:
+    """Children's services return a strategy meeting's outcome through the partner portal (RF-10). It goes on
+    the child's record beside the police's own meetings (one place), with the portal user and organisation.
+
+    Only a local authority partner may (a school: refused, 403, audited), and only for a child of its own
+    (anyone else's: not there, 404, audited)."""
+    strategy_outcome_check(actor=actor, child=child, channel=channel)
+    errors: dict[str, str] = {}
+    attendees, decisions = _meeting_text(errors, held_at, attendees, decisions)
+    if errors:
+        raise InvalidInput(errors)
+    organisation = actor.organisation
+    with transaction.atomic():
+        meeting = StrategyMeeting.objects.create(
+            person=child,
+            held_at=held_at,
+            attendees=attendees,
+            decisions=decisions,
+            recorded_at=clock.now(),
+            recorded_by=actor,
+            organisation=organisation,
+        )
+        audit.record(
+            actor=actor,
+            category=AuditCategory.COLLECTION,
+            event_type="strategy_outcome.return",
+            subject=meeting,
+            person_id=child.pk,
+            channel=channel,
+            new={
+                "held_at": held_at.isoformat(),
+                "attendees": attendees,
+                "decisions": decisions,
+                "organisation": organisation.name if organisation else None,
             },
         )
     return meeting

@@ -32,7 +32,7 @@ def strategy_meetings_section(person_ids: list[int], user: User | None) -> PageS
         return None  # partners see their own returns in the portal, not the police record
     meetings = list(
         StrategyMeeting.objects.filter(person_id__in=person_ids)
-        .select_related("recorded_by")
+        .select_related("recorded_by", "organisation")
         .order_by("-held_at", "-id")
     )
     if not meetings:
