@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
+import re
+from datetime import date, datetime, time
 from typing import Any
 
 from django import forms
+
+from childsafe.core import clock
+
+TIME_PATTERN = re.compile(r"^\s*(\d{1,2})[:.](\d{2})\s*$")
 
 
 class GovukDateWidget(forms.MultiWidget):
@@ -45,3 +50,37 @@ class GovukDateField(forms.MultiValueField):
             return date(int(year), int(month), int(day))
         except ValueError:
             raise forms.ValidationError(f"The {self.label_for_errors} must be a real date.") from None
+
+
+def time_field(label: str) -> forms.CharField:
+    return forms.CharField(label=label, required=False, max_length=5, help_text="24-hour clock, for example 21:30")
+
+
+def parse_time(value: str) -> time | None:
+    match = TIME_PATTERN.match(value or "")
+    if not match:
+        return None
+    hour, minute = int(match.group(1)), int(match.group(2))
+    if hour > 23 or minute > 59:
+        return None
+    return time(hour, minute)
+
+
+def combine(form: forms.Form, date_field: str, time_field: str, label: str) -> datetime | None:
+    """A date (three boxes) and a time (HH:MM) typed in Europe/London, as an aware time.
+
+    A time with no date is today's; a date with no time is an error (the clocks need the hour).
+    """
+    day: date | None = form.cleaned_data.get(date_field)
+    raw_time = (form.cleaned_data.get(time_field) or "").strip()
+    if date_field in form.errors:
+        return None
+    if not raw_time:
+        if day is not None:
+            form.add_error(time_field, f"Enter the time {label}, for example 21:30")
+        return None
+    at = parse_time(raw_time)
+    if at is None:
+        form.add_error(time_field, f"Enter the time {label} on the 24-hour clock, for example 21:30")
+        return None
+    return datetime.combine(day or clock.today_london(), at, tzinfo=clock.LONDON)

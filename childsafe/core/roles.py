@@ -62,6 +62,7 @@ class Capability(models.TextChoices):
     TRIGGER_PLAN_MANAGE = "trigger_plan.manage", "Create and review trigger plans"
     RHI_RECORD = "rhi.record", "Record a return home interview"
     HOTSPOT_MANAGE = "hotspot.manage", "Own a hotspot's problem-solving plan"
+    STRATEGY_OUTCOME_RETURN = "strategy.return", "Return a strategy meeting's outcome through the partner portal"
 
 
 _POLICE_RECORD_ROLES = FORCE_WIDE_ROLES | AREA_ROLES | REASON_ROLES
@@ -105,6 +106,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     Capability.TRIGGER_PLAN_MANAGE: frozenset({Role.MHET, Role.FIM, Role.CII, Role.SUPERVISOR, Role.RESPONSE_OFFICER}),
     Capability.RHI_RECORD: frozenset({Role.MHET, Role.LA_PARTNER}),
     Capability.HOTSPOT_MANAGE: frozenset({Role.MHET, Role.SUPERVISOR, Role.CII, Role.SENIOR_LEADER}),
+    # RF-10: children's services chair strategy meetings and send the outcome back; schools attend, not return.
+    Capability.STRATEGY_OUTCOME_RETURN: frozenset({Role.LA_PARTNER}),
 }
 
 # Roles that may approve as a supervisor (CR-1 downgrade, MP-7 closure reason).

@@ -10,6 +10,7 @@ from typing import Any
 
 from django import forms
 
+from childsafe.core.forms import GovukDateField, combine, time_field
 from childsafe.incidents.models import Grade, IncidentType
 
 CHILD_ROWS = 3
@@ -45,9 +46,17 @@ class IncidentForm(forms.Form):
     )
     location = forms.CharField(label="Location", required=False, max_length=300)
     summary = _text("Summary of what was reported")
+    occurred_at = GovukDateField(label="Date it happened", required=False, label_for_errors="date it happened")
+    occurred_at_time = time_field("Time it happened")
     evidence_advice_given = forms.BooleanField(
         label="I told the caller how to keep the evidence on their devices (online abuse, CR-5)", required=False
     )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        # Blank: it is happening now (the time it is recorded). The service refuses a time in the future.
+        data["occurred"] = combine(self, "occurred_at", "occurred_at_time", "it happened")
+        return data
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -46,7 +46,10 @@ class Incident(models.Model):
     location_text = models.CharField(max_length=300)
     summary = models.TextField()
     area = models.ForeignKey(Area, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField()
+    created_at = models.DateTimeField()  # when it was recorded
+    # When it happened: the time the caller or officer gives, or the time it was recorded. Recorded late
+    # (RF-9) is measured from here.
+    occurred_at = models.DateTimeField()
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     allocated_team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     allocated_user = models.ForeignKey(

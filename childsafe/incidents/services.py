@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -103,8 +104,12 @@ def incident_record(
     evidence_advice_given: bool | None = None,
     channel: str = "web",
     check_children: bool = True,
+    occurred_at: datetime | None = None,
 ) -> IncidentRecorded:
-    """Record an incident. Runs the intelligence check on every child named (CR-4) and returns prompts."""
+    """Record an incident. Runs the intelligence check on every child named (CR-4) and returns prompts.
+
+    `occurred_at` is when it happened, if not now: an incident recorded late is still recorded (and
+    Operation Encompass flags its notification as late, RF-9)."""
     if actor is not None:
         access.require(actor, Capability.INCIDENT_RECORD)
     errors: dict[str, str] = {}
@@ -128,9 +133,14 @@ def incident_record(
     ids = [c.person.pk for c in children]
     if len(ids) != len(set(ids)):
         errors["children"] = "A child is named twice on this incident."
+    now = clock.now()
+    if occurred_at is not None and (occurred_at.tzinfo is None or occurred_at > now):
+        errors["occurred_at"] = (
+            "The time the incident happened must be now or in the past. Enter when it happened, "
+            "or leave it blank if it is happening now."
+        )
     if errors:
         raise InvalidInput(errors)
-    now = clock.now()
     with transaction.atomic():
         incident = Incident(
             reference=next_daily_reference(Incident, "NYP"),
@@ -139,6 +149,7 @@ def incident_record(
             location_text=location,
             summary=summary,
             created_at=now,
+            occurred_at=occurred_at or now,
             created_by=actor,
             evidence_advice_given=evidence_advice_given,
             area=children[0].person.area if children else None,
@@ -171,7 +182,13 @@ def incident_record(
             subject=incident,
             person_id=children[0].person.pk if children else None,
             channel=channel,
-            new={"type": type, "grade": grade, "children": ids, "adults": [(a.person.pk, a.role) for a in adults]},
+            new={
+                "type": type,
+                "grade": grade,
+                "occurred_at": incident.occurred_at.isoformat(),
+                "children": ids,
+                "adults": [(a.person.pk, a.role) for a in adults],
+            },
         )
         # A missing report runs the check itself once its episode exists (so the episode counts).
         pictures = {

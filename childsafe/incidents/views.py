@@ -113,6 +113,7 @@ def create(request: HttpRequest) -> HttpResponse:
                     summary=data["summary"],
                     children=[services.ChildOnIncident(p, present=pr, resident=re) for p, pr, re in rows],
                     evidence_advice_given=data["evidence_advice_given"] if online else None,
+                    occurred_at=data["occurred"],
                 )
             except (InvalidInput, RuleRefusal) as exc:
                 apply_errors(form, exc)

@@ -7,18 +7,15 @@ against every marker (MP-3 at the point of entry).
 
 from __future__ import annotations
 
-import re
-from datetime import date, datetime, time
 from typing import Any
 
 from django import forms
 
-from childsafe.core import clock
-from childsafe.core.forms import GovukDateField
+from childsafe.core.forms import GovukDateField, combine
+from childsafe.core.forms import time_field as _time_field
 from childsafe.missing.models import RiskGrade
 
 TEXT_MAX = 10_000
-TIME_PATTERN = re.compile(r"^\s*(\d{1,2})[:.](\d{2})\s*$")
 # MP-1: only these are offered. Anything else posted still reaches the service, which refuses it.
 GRADE_CHOICES = [(RiskGrade.HIGH.value, "High"), (RiskGrade.MEDIUM.value, "Medium")]
 AWARE_SECTIONS = (
@@ -42,40 +39,6 @@ def _line(label: str, *, hint: str = "", max_length: int = 300, required: bool =
         max_length=max_length,
         error_messages={"required": f"Enter the {label[0].lower()}{label[1:]}"},
     )
-
-
-def _time_field(label: str) -> forms.CharField:
-    return forms.CharField(label=label, required=False, max_length=5, help_text="24-hour clock, for example 21:30")
-
-
-def parse_time(value: str) -> time | None:
-    match = TIME_PATTERN.match(value or "")
-    if not match:
-        return None
-    hour, minute = int(match.group(1)), int(match.group(2))
-    if hour > 23 or minute > 59:
-        return None
-    return time(hour, minute)
-
-
-def combine(form: forms.Form, date_field: str, time_field: str, label: str) -> datetime | None:
-    """A date (three boxes) and a time (HH:MM) typed in Europe/London, as an aware time.
-
-    A time with no date is today's; a date with no time is an error (the clocks need the hour).
-    """
-    day: date | None = form.cleaned_data.get(date_field)
-    raw_time = (form.cleaned_data.get(time_field) or "").strip()
-    if date_field in form.errors:
-        return None
-    if not raw_time:
-        if day is not None:
-            form.add_error(time_field, f"Enter the time {label}, for example 21:30")
-        return None
-    at = parse_time(raw_time)
-    if at is None:
-        form.add_error(time_field, f"Enter the time {label} on the 24-hour clock, for example 21:30")
-        return None
-    return datetime.combine(day or clock.today_london(), at, tzinfo=clock.LONDON)
 
 
 class ReportForm(forms.Form):

@@ -264,7 +264,18 @@ def encompass_reconciliation(request: HttpRequest) -> HttpResponse:
         response = HttpResponse(content_type="text/csv")
         response["Content-Disposition"] = f'attachment; filename="encompass-reconciliation-{days}-days.csv"'
         writer = csv.writer(response)
-        writer.writerow(["incident", "recorded", "child reference", "school or local authority", "due by", "state"])
+        writer.writerow(
+            [
+                "incident",
+                "recorded",
+                "child reference",
+                "school or local authority",
+                "due by",
+                "state",
+                "happened",
+                "recorded late by (hours)",
+            ]
+        )
         for row in rows:
             note = row.notification
             writer.writerow(
@@ -275,6 +286,8 @@ def encompass_reconciliation(request: HttpRequest) -> HttpResponse:
                     (note.organisation.name if note and note.organisation else ""),
                     (note.due_by.isoformat() if note and note.due_by else ""),
                     row.state,
+                    row.incident.occurred_at.isoformat(),
+                    (f"{row.late_by.total_seconds() / 3600:.1f}" if row.late_by else ""),
                 ]
             )
         return response

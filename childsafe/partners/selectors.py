@@ -7,7 +7,19 @@ from django.http import Http404
 from childsafe.core import audit
 from childsafe.core.models import AuditCategory, User
 from childsafe.people.access import partner_people
-from childsafe.referrals.models import EncompassNotification, Ppn, PpnChild, PpnShare
+from childsafe.people.models import Person
+from childsafe.referrals import encompass, rules
+from childsafe.referrals import services as referral_services
+from childsafe.referrals.models import EncompassNotification, Ppn, PpnChild, PpnShare, StrategyMeeting
+
+
+def _flag_late(notes: list[EncompassNotification]) -> list[EncompassNotification]:
+    """RF-9: a notification about an incident recorded late says so, and how late (`late_text`)."""
+    threshold = rules.late_recording_threshold()
+    for note in notes:
+        late = encompass.late_by(note.incident, threshold)
+        note.late_text = encompass.describe(late) if late else ""  # type: ignore[attr-defined]
+    return notes
 
 
 def portal_home(user: User) -> dict[str, Any]:
@@ -15,16 +27,45 @@ def portal_home(user: User) -> dict[str, Any]:
     org = user.organisation_id
     return {
         "children": list(partner_people(user).order_by("surname", "forenames")[:200]),
-        "encompass": list(
-            EncompassNotification.objects.filter(organisation_id=org)
-            .select_related("person", "incident")
-            .order_by("-created_at", "-id")[:100]
+        "encompass": _flag_late(
+            list(
+                EncompassNotification.objects.filter(organisation_id=org)
+                .select_related("person", "incident")
+                .order_by("-created_at", "-id")[:100]
+            )
         ),
         "shares": list(
             PpnShare.objects.filter(organisation_id=org).select_related("ppn").order_by("-shared_at", "-id")[:100]
         ),
         "organisation": user.organisation,
+        # RF-10: the strategy meeting outcomes this organisation has sent back.
+        "strategy_returns": list(
+            StrategyMeeting.objects.filter(organisation_id=org)
+            .select_related("person", "recorded_by")
+            .order_by("-recorded_at", "-id")[:100]
+        )
+        if org
+        else [],
     }
+
+
+def strategy_outcome_child(user: User, person_id: int, *, channel: str = "web") -> Person:
+    """The child a local authority user is sending a strategy meeting outcome for. Showing the child's name
+    in the form is a disclosure, logged; a school, or another authority's child, is refused and audited."""
+    child = Person.objects.filter(pk=person_id).first()
+    if child is None:
+        raise _refused(user, "strategy_outcome.form", "people.person", person_id, channel)
+    referral_services.strategy_outcome_check(actor=user, child=child, channel=channel)
+    audit.access(
+        actor=user,
+        event_type="strategy_outcome.form",
+        subject=child,
+        person_id=child.pk,
+        category=AuditCategory.DISCLOSURE,
+        recipient=user.organisation.name if user.organisation else "",
+        channel=channel,
+    )
+    return child
 
 
 def _refused(user: User, event_type: str, subject_type: str, pk: int, channel: str) -> Http404:
@@ -64,7 +105,7 @@ def encompass_for_partner(user: User, pk: int, *, channel: str = "web") -> dict[
         .order_by("ppn__submitted_at")
         .values_list("voice", flat=True)
     )
-    return {"note": note, "voices": voices}
+    return {"note": _flag_late([note])[0], "voices": voices}
 
 
 def ppn_for_partner(user: User, pk: int, *, channel: str = "web") -> dict[str, Any]:

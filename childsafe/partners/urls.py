@@ -9,4 +9,5 @@ urlpatterns = [
     path("encompass/<int:pk>/acknowledge/", views.encompass_acknowledge, name="encompass_acknowledge"),
     path("ppns/<int:pk>/", views.ppn, name="ppn"),
     path("ppns/<int:pk>/acknowledge/", views.ppn_acknowledge, name="ppn_acknowledge"),
+    path("children/<int:person_id>/strategy-meeting/", views.strategy_outcome, name="strategy_outcome"),
 ]

@@ -6,13 +6,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from childsafe.core import access
 from childsafe.core.errors import InvalidInput
 from childsafe.core.roles import Capability
-from childsafe.core.web import access_checked
+from childsafe.core.web import access_checked, apply_errors, posted
 from childsafe.partners import selectors, services
+from childsafe.partners.forms import StrategyOutcomeForm
 from childsafe.referrals import services as referral_services
 
 
@@ -42,6 +43,32 @@ def encompass_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, "Notification acknowledged.")
     return redirect("partners:encompass", pk=pk)
+
+
+@access_checked
+@require_http_methods(["GET", "POST"])
+def strategy_outcome(request: HttpRequest, person_id: int) -> HttpResponse:
+    """RF-10: a local authority sends the outcome of a strategy meeting about one of its children."""
+    access.require(request.user, Capability.PARTNER_PORTAL)
+    child = selectors.strategy_outcome_child(request.user, person_id)
+    form = StrategyOutcomeForm(posted(request))
+    if form.is_bound and form.is_valid():
+        try:
+            referral_services.strategy_outcome_return(
+                actor=request.user,
+                child=child,
+                held_at=form.cleaned_data["held_at"],
+                attendees=form.cleaned_data["attendees"],
+                decisions=form.cleaned_data["decisions"],
+            )
+        except InvalidInput as exc:
+            if "held_at" in exc.errors:
+                exc.errors["held_on"] = exc.errors.pop("held_at")
+            apply_errors(form, exc)
+        else:
+            messages.success(request, f"Thank you: the strategy meeting outcome for {child.full_name} has been sent.")
+            return redirect("partners:home")
+    return render(request, "partners/strategy_outcome.html", {"form": form, "person": child})
 
 
 @access_checked

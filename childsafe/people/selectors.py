@@ -18,6 +18,7 @@ from childsafe.people.models import (
     SchoolEnrolment,
     WarningMarker,
 )
+from childsafe.people.sections import PageSection, sections
 from childsafe.people.vocabulary import HIGH_HARM_MARKERS, INVERSE_LABEL, RelationshipType
 
 MAX_CLUSTER = 50
@@ -75,6 +76,7 @@ class PersonPage:
     alerts: list[Alert]
     chronology: list[Entry] = field(default_factory=list)
     age: int | None = None
+    sections: list[PageSection] = field(default_factory=list)  # what the work apps add (people/sections.py)
 
 
 def person_page(person: Person, user: User | None) -> PersonPage:
@@ -110,4 +112,5 @@ def person_page(person: Person, user: User | None) -> PersonPage:
         alerts=list(Alert.objects.open().filter(person_id__in=cluster).order_by("due_by")),
         chronology=chronology(cluster, user),
         age=person.age_on(clock.today_london()),
+        sections=sections(cluster, user),
     )

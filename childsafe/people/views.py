@@ -92,7 +92,14 @@ def create(request: HttpRequest) -> HttpResponse:
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     person, decision = person_for_user(request.user, pk, justification=reasons(request).get(str(pk), ""))
     if decision.partner_view:
-        return render(request, "partners/child.html", {"person": person})
+        return render(
+            request,
+            "partners/child.html",
+            {
+                "person": person,
+                "can_return_strategy_outcome": access.can(request.user, Capability.STRATEGY_OUTCOME_RETURN),
+            },
+        )
     page = selectors.person_page(person, request.user)
     return render(
         request,

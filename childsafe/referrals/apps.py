@@ -9,4 +9,4 @@ class ReferralsConfig(AppConfig):
     def ready(self) -> None:
         # Chronology entries, and the Operation Encompass hook on recording an incident (RF-9): registered
         # at start-up so that every process (web, worker, commands) runs them.
-        from childsafe.referrals import contributions, services  # noqa: F401
+        from childsafe.referrals import contributions, services, strategy_page  # noqa: F401

@@ -31,12 +31,15 @@ def referrals_chronology(person_ids: list[int], user) -> Iterable[Entry]:
             source="referrals",
             person_id=note.person_id,
         )
-    for meeting in StrategyMeeting.objects.filter(person_id__in=person_ids).prefetch_related("actions__owner"):
+    meetings = StrategyMeeting.objects.filter(person_id__in=person_ids).select_related("organisation")
+    for meeting in meetings.prefetch_related("actions__owner"):
         actions = "; ".join(f"{a.action} ({a.owner.username}, due {a.due_at:%d %b})" for a in meeting.actions.all())
         yield Entry(
             meeting.held_at,
             "strategy_meeting",
-            "Strategy meeting",
+            f"Strategy meeting (outcome sent by {meeting.organisation})"
+            if meeting.organisation
+            else "Strategy meeting",
             detail=f"Decisions: {meeting.decisions}" + (f" Actions: {actions}" if actions else ""),
             source="referrals",
             person_id=meeting.person_id,

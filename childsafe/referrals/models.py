@@ -99,6 +99,11 @@ class StrategyMeeting(models.Model):
     decisions = models.TextField()
     recorded_at = models.DateTimeField()
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Set when a local authority returned the outcome through the partner portal: the organisation as it was
+    # then (recorded_by is its portal user). None: recorded by the police.
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="strategy_meetings_returned"
+    )
 
     class Meta:
         ordering = ["-held_at"]

@@ -22,6 +22,7 @@ from childsafe.core.roles import Role
 from childsafe.missing.models import SafeAndWellCheck
 from childsafe.missing.rules import ppn_check
 from childsafe.people.vocabulary import SelfDefinedEthnicity
+from childsafe.referrals import encompass
 from childsafe.referrals.models import (
     EncompassNotification,
     Ppn,
@@ -233,6 +234,18 @@ engine.register(
 # -- RF-9 -----------------------------------------------------------------------------------------------
 # Notifications older than this are history: the reconciliation report shows them, the sweep doesn't scan them.
 ENCOMPASS_WATCH = timedelta(days=30)
+LATE_RECORDING_HOURS = policy.define(
+    "referrals.rf9_late_recording_hours",
+    default=24,
+    unit="hours",
+    rule_id="RF-9",
+    description="An incident recorded more than this long after it happened has its Operation Encompass "
+    "notification flagged as late (it is still sent).",
+)
+
+
+def late_recording_threshold() -> timedelta:
+    return _hours(LATE_RECORDING_HOURS)
 
 
 def _undelivered_encompass():
@@ -281,6 +294,26 @@ def rf9_encompass(now: datetime) -> Iterator[Finding]:
             severity=Severity.HIGH,
             url=f"/incidents/{note.incident_id}/",
             reason=reason,
+        )
+    # The 100% reconciliation: a qualifying child with no notification at all (the hook creates one in the
+    # same transaction as the incident, so a gap means a deletion or a write that bypassed the service).
+    # Always due now; it clears itself once a notification exists.
+    for ip in encompass.gaps():
+        yield Finding(
+            subject_type="incidents.incidentperson",
+            subject_id=str(ip.pk),
+            subject_label=f"Encompass {ip.incident.reference}: {ip.person.full_name}"[:300],
+            person_id=ip.person_id,
+            person_label=ip.person.full_name,
+            owner_role=Role.VAT,
+            due_by=ip.incident.created_at,
+            severity=Severity.HIGH,
+            url=f"/incidents/{ip.incident_id}/",
+            reason=(
+                f"Domestic abuse incident {ip.incident.reference} has no Operation Encompass notification for "
+                f"{ip.person.full_name}. Find out why, and make sure their school's Key Adult (or the local "
+                "authority) is told today."
+            ),
         )
 
 

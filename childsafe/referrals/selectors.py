@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 
 from childsafe.core import clock
 from childsafe.core.models import OutboxMessage, User
 from childsafe.incidents.models import Incident
 from childsafe.people.models import Organisation, Person
+from childsafe.referrals import encompass, rules
 from childsafe.referrals.models import EncompassNotification, Ppn, PpnStatus
 from childsafe.referrals.services import SHAREABLE
 
@@ -97,39 +98,36 @@ class ReconciliationRow:
     person: Person
     notification: EncompassNotification | None
     state: str  # delivered on time, delivered late, waiting, cannot be sent, missing
+    late_by: timedelta | None = None  # recorded this long after it happened (more than the RF-9 threshold)
+
+    @property
+    def late_text(self) -> str:
+        return encompass.describe(self.late_by) if self.late_by else ""
 
 
 def encompass_reconciliation(since: datetime, until: datetime) -> list[ReconciliationRow]:
-    """RF-9's 100% reconciliation: every domestic abuse incident with a school-age child present or
-    normally resident, and its notification's state. A row with no notification is a gap."""
-    from childsafe.incidents.models import IncidentPerson, IncidentType, PersonRole
-    from childsafe.referrals.services import ENCOMPASS_MAX_AGE, ENCOMPASS_MIN_AGE  # noqa: F811
-
-    people = (
-        IncidentPerson.objects.filter(
-            incident__type=IncidentType.DOMESTIC_ABUSE,
-            incident__created_at__gte=since,
-            incident__created_at__lt=until,
-            role=PersonRole.CHILD,
-        )
-        .filter(Q(present=True) | Q(resident=True))
-        .select_related("incident", "person")
-        .order_by("-incident__created_at")
+    """RF-9's 100% reconciliation: every domestic abuse incident recorded in the window with a school-age
+    child present or normally resident (encompass.qualifying), and its notification's state. A row with no
+    notification is a gap (the RF-9 sweep raises an alert for it too)."""
+    people = encompass.qualifying(
+        encompass.candidates()
+        .filter(incident__created_at__gte=since, incident__created_at__lt=until)
+        .order_by("-incident__created_at", "id")
     )
     notes = {
         (n.incident_id, n.person_id): n
-        for n in EncompassNotification.objects.filter(incident__created_at__gte=since, incident__created_at__lt=until)
+        for n in EncompassNotification.objects.filter(
+            incident__created_at__gte=since, incident__created_at__lt=until
+        ).select_related("organisation")
     }
     delivered = dict(
         OutboxMessage.objects.filter(kind="encompass", delivered_at__isnull=False).values_list(
             "source_id", "delivered_at"
         )
     )
+    threshold = rules.late_recording_threshold()
     rows = []
     for ip in people:
-        age = ip.person.age_on(ip.incident.created_at.date())
-        if age is None or not ENCOMPASS_MIN_AGE <= age <= ENCOMPASS_MAX_AGE:
-            continue
         note = notes.get((ip.incident_id, ip.person_id))
         if note is None:
             state = "missing"
@@ -140,5 +138,5 @@ def encompass_reconciliation(since: datetime, until: datetime) -> list[Reconcili
             state = "delivered on time" if on_time else "delivered late"
         else:
             state = "waiting"
-        rows.append(ReconciliationRow(ip.incident, ip.person, note, state))
+        rows.append(ReconciliationRow(ip.incident, ip.person, note, state, encompass.late_by(ip.incident, threshold)))
     return rows

@@ -4,7 +4,7 @@ and Operation Encompass (RF-9), registered to run when a domestic abuse incident
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -16,13 +16,14 @@ from childsafe.core.errors import AccessDenied, InvalidInput, Prompt, RuleRefusa
 from childsafe.core.ids import next_daily_reference
 from childsafe.core.models import AuditCategory, User
 from childsafe.core.roles import Capability, Role
-from childsafe.incidents.models import Incident, IncidentType, PersonRole
+from childsafe.incidents.models import Incident, IncidentType
 from childsafe.incidents.services import recorded_hook
 from childsafe.missing.models import SafeAndWellCheck
 from childsafe.people import calendars
+from childsafe.people.access import partner_people
 from childsafe.people.models import Organisation, Person, SchoolEnrolment
 from childsafe.people.vocabulary import OrganisationType
-from childsafe.referrals import rules
+from childsafe.referrals import encompass, rules
 from childsafe.referrals.models import (
     EncompassNotification,
     Ppn,
@@ -33,10 +34,8 @@ from childsafe.referrals.models import (
     StrategyAction,
     StrategyMeeting,
 )
+from childsafe.referrals.strategy_page import may_mark_done
 
-# Reception to 17 (RF-9): a child is in reception from the September after their fourth birthday.
-ENCOMPASS_MIN_AGE = 4
-ENCOMPASS_MAX_AGE = 17
 SHAREABLE = {OrganisationType.LOCAL_AUTHORITY, OrganisationType.PARTNER, OrganisationType.SCHOOL}
 
 
@@ -251,23 +250,20 @@ def ppn_acknowledge(*, actor: User, ppn: Ppn, channel: str = "web") -> PpnShare:
     return share
 
 
-def _school_age(person: Person, on: date) -> bool:
-    age = person.age_on(on)
-    return age is not None and ENCOMPASS_MIN_AGE <= age <= ENCOMPASS_MAX_AGE
-
-
 @recorded_hook
 def encompass_on_domestic_abuse(incident: Incident, actor: User | None) -> list[Prompt]:
     """RF-9: a domestic abuse incident with a school-age child present or normally resident notifies the
     child's school Key Adult at once, due before the next school day starts; no known school (or home
-    educated): the local authority. A missing contact is recorded as a problem (an alert), never dropped."""
+    educated): the local authority. A missing contact is recorded as a problem (an alert), never dropped.
+    An incident recorded late is still notified at once; the notification shows how late (RF-9)."""
     if incident.type != IncidentType.DOMESTIC_ABUSE:
         return []
-    today = clock.today_london()
     prompts: list[Prompt] = []
-    for ip in incident.people.filter(role=PersonRole.CHILD).select_related("person__local_authority"):
-        if not (ip.present or ip.resident) or not _school_age(ip.person, today):
-            continue
+    late = encompass.late_by(incident, rules.late_recording_threshold())
+    qualifying = encompass.qualifying(
+        encompass.candidates().filter(incident=incident).select_related("person__local_authority").order_by("id")
+    )
+    for ip in qualifying:
         enrolment = (
             SchoolEnrolment.objects.filter(person=ip.person, valid_to__isnull=True).select_related("school").first()
         )
@@ -331,7 +327,16 @@ def encompass_on_domestic_abuse(incident: Incident, actor: User | None) -> list[
                 "organisation": org.name if org else None,
                 "due_by": due.isoformat() if due else None,
                 "problem": problem,
+                "recorded_late_by_hours": round(late.total_seconds() / 3600, 1) if late else None,
             },
+        )
+    if qualifying and late:
+        prompts.append(
+            Prompt(
+                "RF-9",
+                f"This incident was recorded {encompass.describe(late)} after it happened. Operation Encompass "
+                "notifications have still been sent, flagged as recorded late.",
+            )
         )
     return prompts
 
@@ -356,13 +361,7 @@ def strategy_meeting_record(
     """Record a strategy meeting's attendees, decisions and actions on the child's record (RF-10)."""
     access.require(actor, Capability.INCIDENT_RECORD)
     errors: dict[str, str] = {}
-    attendees, decisions = (attendees or "").strip(), (decisions or "").strip()
-    if not attendees:
-        errors["attendees"] = "Enter who attended, and for which agency."
-    if not decisions:
-        errors["decisions"] = "Enter what the meeting decided."
-    if held_at > clock.now():
-        errors["held_at"] = "The meeting date must be today or in the past."
+    attendees, decisions = _meeting_text(errors, held_at, attendees, decisions)
     for n, item in enumerate(actions, start=1):
         if not item.action.strip():
             errors[f"actions.{n}"] = f"Enter what action {n} is."
@@ -402,12 +401,108 @@ def strategy_meeting_record(
     return meeting
 
 
+def _meeting_text(errors: dict[str, str], held_at: datetime, attendees: str, decisions: str) -> tuple[str, str]:
+    """The checks every strategy meeting record passes, however it arrives (RF-10)."""
+    attendees, decisions = (attendees or "").strip(), (decisions or "").strip()
+    if not attendees:
+        errors["attendees"] = "Enter who attended, and for which agency."
+    elif len(attendees) > 10_000:
+        errors["attendees"] = "The list of who attended must be 10,000 characters or fewer."
+    if not decisions:
+        errors["decisions"] = "Enter what the meeting decided."
+    elif len(decisions) > 10_000:
+        errors["decisions"] = "What the meeting decided must be 10,000 characters or fewer."
+    if held_at > clock.now():
+        errors["held_at"] = "The meeting date must be today or in the past."
+    return attendees, decisions
+
+
+def strategy_outcome_check(*, actor: User, child: Person, channel: str = "web") -> None:
+    """May this user return a strategy meeting outcome for this child? Refusals are audited: a school (or
+    anyone else without the capability) gets AccessDenied (403); another authority's child, Http404."""
+    if not access.can(actor, Capability.STRATEGY_OUTCOME_RETURN):
+        audit.access(
+            actor=actor,
+            event_type="strategy_outcome.return.refused",
+            subject=child,
+            person_id=child.pk,
+            justification="Refused: only local authority children's services return strategy meeting outcomes.",
+            channel=channel,
+        )
+        raise AccessDenied(
+            "Only local authority children's services can send the outcome of a strategy meeting. "
+            "Ask the child's social worker to send it."
+        )
+    if not partner_people(actor).filter(pk=child.pk).exists():
+        audit.access(
+            actor=actor,
+            event_type="strategy_outcome.return.refused",
+            subject=child,
+            person_id=child.pk,
+            justification="Refused: not a child of this user's organisation.",
+            channel=channel,
+        )
+        raise Http404("No child with that reference.")
+
+
+def strategy_outcome_return(
+    *, actor: User, child: Person, held_at: datetime, attendees: str, decisions: str, channel: str = "web"
+) -> StrategyMeeting:
+    """Children's services return a strategy meeting's outcome through the partner portal (RF-10). It goes on
+    the child's record beside the police's own meetings (one place), with the portal user and organisation.
+
+    Only a local authority partner may (a school: refused, 403, audited), and only for a child of its own
+    (anyone else's: not there, 404, audited)."""
+    strategy_outcome_check(actor=actor, child=child, channel=channel)
+    errors: dict[str, str] = {}
+    attendees, decisions = _meeting_text(errors, held_at, attendees, decisions)
+    if errors:
+        raise InvalidInput(errors)
+    organisation = actor.organisation
+    with transaction.atomic():
+        meeting = StrategyMeeting.objects.create(
+            person=child,
+            held_at=held_at,
+            attendees=attendees,
+            decisions=decisions,
+            recorded_at=clock.now(),
+            recorded_by=actor,
+            organisation=organisation,
+        )
+        audit.record(
+            actor=actor,
+            category=AuditCategory.COLLECTION,
+            event_type="strategy_outcome.return",
+            subject=meeting,
+            person_id=child.pk,
+            channel=channel,
+            new={
+                "held_at": held_at.isoformat(),
+                "attendees": attendees,
+                "decisions": decisions,
+                "organisation": organisation.name if organisation else None,
+            },
+        )
+    return meeting
+
+
 def strategy_action_done(*, actor: User, action: StrategyAction, channel: str = "web") -> StrategyAction:
-    access.require(actor, Capability.INCIDENT_RECORD)
+    """The action's owner, or a supervisor, marks a strategy meeting action done (RF-10): its clock stops."""
+    if actor.is_partner:
+        raise AccessDenied("Strategy meeting actions are marked done by the police officer who owns them.")
+    if not may_mark_done(actor, action):
+        raise RuleRefusal(
+            "RF-10",
+            f"Only the action's owner ({action.owner.display_name}) or a supervisor can mark it done. "
+            "Ask them to, or tell your supervisor if it has been done.",
+            field="action",
+        )
     if action.done_at is not None:
         raise InvalidInput({"action": "This action is already done."})
     with transaction.atomic():
-        StrategyAction.objects.filter(pk=action.pk, done_at__isnull=True).update(done_at=clock.now())
+        updated = StrategyAction.objects.filter(pk=action.pk, done_at__isnull=True).update(done_at=clock.now())
+        if not updated:
+            raise InvalidInput({"action": "Someone marked this action done a moment ago."})
         audit.record(
             actor=actor,
             category=AuditCategory.ALTERATION,

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from childsafe.core import access
-from childsafe.core.errors import InvalidInput
+from childsafe.core.errors import InvalidInput, RuleRefusal
 from childsafe.core.roles import Capability
 from childsafe.core.web import access_checked, apply_errors, posted
 from childsafe.people.access import person_for_user
@@ -90,8 +90,9 @@ def strategy_meeting(request: HttpRequest, person_id: int) -> HttpResponse:
 @reason_checked
 @require_POST
 def strategy_action_done(request: HttpRequest, pk: int) -> HttpResponse:
-    access.require(request.user, Capability.INCIDENT_RECORD)
-    action = get_object_or_404(StrategyAction.objects.select_related("meeting"), pk=pk)
+    # Anyone who may open the child's record may ask; the service says whether they may (owner or supervisor).
+    access.require(request.user, Capability.PERSON_VIEW)
+    action = get_object_or_404(StrategyAction.objects.select_related("meeting", "owner"), pk=pk)
     person_id = action.meeting.person_id
     person_for_user(
         request.user,
@@ -103,6 +104,8 @@ def strategy_action_done(request: HttpRequest, pk: int) -> HttpResponse:
         services.strategy_action_done(actor=request.user, action=action)
     except InvalidInput as exc:
         messages.error(request, " ".join(exc.errors.values()))
+    except RuleRefusal as exc:
+        messages.error(request, f"{exc.message} ({exc.rule_id})")
     else:
-        messages.success(request, "Action marked done.")
+        messages.success(request, f"Action marked done: {action.action}")
     return redirect("people:detail", person_id)

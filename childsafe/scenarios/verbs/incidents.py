@@ -20,7 +20,7 @@ def _shown(result: services.IncidentRecorded) -> dict[str, Any]:
 
 @verb(
     "incident.create",
-    fields={"type", "location", "grade", "children", "adults", "summary", "evidence_advice_given"},
+    fields={"type", "location", "grade", "children", "adults", "summary", "evidence_advice_given", "occurred_at"},
     required={"type", "grade", "summary"},
 )
 def incident_create(ctx: Context, args: dict[str, Any]) -> StepResult:
@@ -40,6 +40,8 @@ def incident_create(ctx: Context, args: dict[str, Any]) -> StepResult:
         children=children,
         adults=adults,
         evidence_advice_given=args.get("evidence_advice_given"),
+        # When it happened, if earlier than the step ("-7d": recorded a week late); default: the step's time.
+        occurred_at=ctx.time(args["occurred_at"]) if args.get("occurred_at") is not None else None,
         channel="replay",
     )
     return StepResult(

@@ -1,0 +1,53 @@
+"""RF-10 on the child's page: the strategy meetings recorded for the child, in one place, and their open
+actions with a way for the owner or a supervisor to mark each one done. Two queries, whatever the count."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from childsafe.core import clock
+from childsafe.core.models import User
+from childsafe.core.roles import SUPERVISING_ROLES
+from childsafe.people.sections import PageSection, provider
+from childsafe.referrals.models import StrategyAction, StrategyMeeting
+
+
+@dataclass(frozen=True)
+class OpenAction:
+    action: StrategyAction
+    overdue: bool
+    can_mark_done: bool
+
+
+def may_mark_done(user: User | None, action: StrategyAction) -> bool:
+    """The action's owner, or a supervisor (RF-10: an action is followed up by a named person)."""
+    if user is None or user.is_partner or not user.is_active:
+        return False
+    return user.pk == action.owner_id or user.role in SUPERVISING_ROLES
+
+
+@provider("strategy_meetings")
+def strategy_meetings_section(person_ids: list[int], user: User | None) -> PageSection | None:
+    if user is not None and user.is_partner:
+        return None  # partners see their own returns in the portal, not the police record
+    meetings = list(
+        StrategyMeeting.objects.filter(person_id__in=person_ids)
+        .select_related("recorded_by", "organisation")
+        .order_by("-held_at", "-id")
+    )
+    if not meetings:
+        return None
+    now = clock.now()
+    actions = [
+        OpenAction(a, a.due_at < now, may_mark_done(user, a))
+        for a in StrategyAction.objects.filter(meeting__person_id__in=person_ids, done_at__isnull=True)
+        .select_related("owner", "meeting")
+        .order_by("due_at", "id")
+    ]
+    return PageSection(
+        "strategy_meetings",
+        "Strategy meetings",
+        "referrals/_strategy_section.html",
+        data={"meetings": meetings, "actions": actions},
+        order=40,
+    )
