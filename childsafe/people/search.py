@@ -256,11 +256,11 @@ def _candidates(
         for q in queries:
             combined |= q
         if queries:
-            found = {p.pk: p for p in base.filter(combined).only(*fields)[: PER_QUERY * len(queries)]}
+            found = {p.pk: p for p in base.filter(combined).order_by().only(*fields)[: PER_QUERY * len(queries)]}
     else:
         # A name alone can match thousands: the most telling query first, each limited.
         for q in queries:
-            for person in base.filter(q).exclude(pk__in=list(found)).only(*fields)[:PER_QUERY]:
+            for person in base.filter(q).exclude(pk__in=list(found)).order_by().only(*fields)[:PER_QUERY]:
                 found[person.pk] = person
     via_alias: dict[int, list[PersonName]] = {}
     if found and wanted.has_name:
