@@ -89,6 +89,17 @@ class PpnForm(forms.Form):
         }
 
 
+def draft_initial(draft: Any, children: list[Any]) -> dict[str, str]:
+    """A saved draft's values, to fill the PPN form in again."""
+    data = {"concern": draft.concern, "other_children": draft.other_children}
+    for child in children:
+        for key, _label, _hint in AWARE_SECTIONS:
+            data[PpnForm.name(child.person, key)] = child.aware.get(key, "")
+        data[PpnForm.name(child.person, "voice")] = child.voice
+        data[PpnForm.name(child.person, "ethnicity")] = child.ethnicity
+    return data
+
+
 class TriageForm(forms.Form):
     decision = forms.ChoiceField(
         label="Decision",

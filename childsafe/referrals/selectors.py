@@ -14,7 +14,7 @@ from childsafe.core import clock
 from childsafe.core.models import OutboxMessage, User
 from childsafe.incidents.models import Incident
 from childsafe.people.models import Organisation, Person
-from childsafe.referrals.models import EncompassNotification, Ppn, PpnStatus
+from childsafe.referrals.models import EncompassNotification, Ppn, PpnDraft, PpnDraftChild, PpnStatus
 from childsafe.referrals.services import SHAREABLE
 
 # (label, from hours, to hours or None)
@@ -53,6 +53,28 @@ def vat_queue() -> dict[str, Any]:
 
 def my_ppns(user: User) -> list[Ppn]:
     return list(_ppns().filter(submitted_by=user).order_by("-submitted_at")[:100])
+
+
+def my_drafts(user: User) -> list[PpnDraft]:
+    """The user's own unsubmitted drafts, newest first. Nobody else's: drafts are seen only by their author."""
+    return list(
+        PpnDraft.objects.filter(author=user, submitted_ppn__isnull=True)
+        .select_related("incident")
+        .prefetch_related("children__person")
+        .order_by("-updated_at", "-id")
+    )
+
+
+def draft_get(user: User, pk: int) -> PpnDraft:
+    """The user's own draft (submitted or not); anyone else's is not there (404)."""
+    draft = PpnDraft.objects.select_related("incident", "submitted_ppn").filter(pk=pk, author=user).first()
+    if draft is None:
+        raise Http404("No draft PPN with that reference.")
+    return draft
+
+
+def draft_children(draft: PpnDraft) -> list[PpnDraftChild]:
+    return list(draft.children.select_related("person").order_by("id"))
 
 
 def team_returns(user: User) -> list[Ppn]:

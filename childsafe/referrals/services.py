@@ -21,13 +21,15 @@ from childsafe.incidents.services import recorded_hook
 from childsafe.missing.models import SafeAndWellCheck
 from childsafe.people import calendars
 from childsafe.people.models import Organisation, Person, SchoolEnrolment
-from childsafe.people.vocabulary import OrganisationType
+from childsafe.people.vocabulary import OrganisationType, SelfDefinedEthnicity
 from childsafe.referrals import rules
 from childsafe.referrals.models import (
     EncompassNotification,
     Ppn,
     PpnChild,
     PpnDelay,
+    PpnDraft,
+    PpnDraftChild,
     PpnShare,
     PpnStatus,
     StrategyAction,
@@ -54,21 +56,13 @@ class PpnSubmitted:
     prompts: list[Prompt] = field(default_factory=list)
 
 
-def ppn_submit(
-    *,
-    actor: User,
-    concern: str,
-    children: list[PpnChildInput],
-    incident: Incident | None = None,
-    other_children: str = "",
-    channel: str = "web",
-) -> PpnSubmitted:
-    """Submit a PPN. Each child needs AWARE and their voice (RF-1) and their ethnicity or NS (RF-2)."""
-    access.require(actor, Capability.INCIDENT_RECORD)
+def _structure_errors(
+    children: list[PpnChildInput], incident: Incident | None, *, check_codes: bool = False
+) -> dict[str, str]:
+    """What makes a PPN (or a draft) impossible whatever stage it is at: no children, a child twice, a child
+    not on the linked incident, an AWARE section or (`check_codes`, for a draft: a submission's RF-2 guard
+    says it) an ethnicity code that doesn't exist."""
     errors: dict[str, str] = {}
-    concern = (concern or "").strip()
-    if not concern:
-        errors["concern"] = "Enter what the concern is."
     if not children:
         errors["children"] = "Add the child or children the PPN is about."
     if len({c.person.pk for c in children}) != len(children):
@@ -81,6 +75,33 @@ def ppn_submit(
                 f"{', '.join(strangers)} is not on incident {incident.reference}. Add them to the "
                 "incident first, or submit the PPN without linking it."
             )
+    for c in children:
+        unknown = [k for k in c.aware if k not in rules.AWARE_SECTIONS]
+        if unknown:
+            errors["aware"] = f"{', '.join(unknown)} is not a section of AWARE."
+        if check_codes and c.ethnicity and c.ethnicity not in SelfDefinedEthnicity.values:
+            errors["ethnicity"] = (
+                f"{c.ethnicity!r} is not a self-defined ethnicity code for {c.person.full_name}. Use one of the "
+                "18+1 codes (W1, W2, ... O9) or NS for not stated."
+            )
+    return errors
+
+
+def ppn_submit(
+    *,
+    actor: User,
+    concern: str,
+    children: list[PpnChildInput],
+    incident: Incident | None = None,
+    other_children: str = "",
+    channel: str = "web",
+) -> PpnSubmitted:
+    """Submit a PPN. Each child needs AWARE and their voice (RF-1) and their ethnicity or NS (RF-2)."""
+    access.require(actor, Capability.INCIDENT_RECORD)
+    errors = _structure_errors(children, incident)
+    concern = (concern or "").strip()
+    if not concern:
+        errors["concern"] = "Enter what the concern is."
     if errors:
         raise InvalidInput(errors)
     for child in children:
@@ -136,6 +157,130 @@ def ppn_submit(
             )
         )
     return PpnSubmitted(ppn, prompts)
+
+
+# -- Drafts ---------------------------------------------------------------------------------------------
+SUBMITTED_IS_FINAL = (
+    "{ppn} has been submitted, so it can't be changed here. Only VAT changes a submitted PPN, by triaging it: "
+    "if something needs correcting, ask VAT to return it to you and submit a new PPN."
+)
+
+
+def _own_draft(actor: User, draft: PpnDraft) -> PpnDraft:
+    """The draft, locked, if this user wrote it and it is still a draft. Anyone else: it isn't there (404)."""
+    found = PpnDraft.objects.select_for_update().filter(pk=draft.pk, author=actor).first()
+    if found is None:
+        raise Http404("No draft PPN with that reference.")
+    if found.submitted_ppn_id is not None:
+        raise InvalidInput({"ppn": SUBMITTED_IS_FINAL.format(ppn=Ppn.objects.get(pk=found.submitted_ppn_id))})
+    return found
+
+
+def _draft_audit(actor: User, draft: PpnDraft, event_type: str, category: str, new: dict, channel: str) -> None:
+    for person_id in draft.children.values_list("person_id", flat=True).order_by("id"):
+        audit.record(
+            actor=actor,
+            category=category,
+            event_type=event_type,
+            subject=draft,
+            person_id=person_id,
+            new=new,
+            channel=channel,
+        )
+
+
+def ppn_draft_save(
+    *,
+    actor: User,
+    concern: str,
+    children: list[PpnChildInput],
+    incident: Incident | None = None,
+    other_children: str = "",
+    draft: PpnDraft | None = None,
+    channel: str = "web",
+) -> PpnDraft:
+    """Keep what the officer has written so far, to finish later. No RF-1, RF-2 or RF-8 guard yet (they apply
+    on submission), but a draft must still make sense: its children, their ethnicity codes, the incident.
+    Updating a draft keeps its incident; only its author may; a submitted one is final."""
+    access.require(actor, Capability.INCIDENT_RECORD)
+    now = clock.now()
+    with transaction.atomic():
+        if draft is not None:
+            draft = _own_draft(actor, draft)
+            incident = draft.incident
+        errors = _structure_errors(children, incident, check_codes=True)
+        if errors:
+            raise InvalidInput(errors)
+        concern, other_children = (concern or "").strip(), (other_children or "").strip()
+        if draft is None:
+            draft = PpnDraft.objects.create(
+                author=actor,
+                incident=incident,
+                concern=concern,
+                other_children=other_children,
+                created_at=now,
+                updated_at=now,
+            )
+        else:
+            PpnDraft.objects.filter(pk=draft.pk).update(concern=concern, other_children=other_children, updated_at=now)
+            draft.children.all().delete()
+        for child in children:
+            PpnDraftChild.objects.create(
+                draft=draft,
+                person=child.person,
+                voice=(child.voice or "").strip(),
+                ethnicity=child.ethnicity or "",
+                aware={s: str(child.aware.get(s, "")).strip() for s in rules.AWARE_SECTIONS},
+            )
+        _draft_audit(
+            actor,
+            draft,
+            "ppn.draft_save",
+            AuditCategory.COLLECTION,
+            {"concern": concern, "incident": incident.pk if incident else None},
+            channel,
+        )
+    draft.refresh_from_db()
+    return draft
+
+
+def ppn_draft_submit(
+    *,
+    actor: User,
+    draft: PpnDraft,
+    concern: str,
+    children: list[PpnChildInput],
+    other_children: str = "",
+    channel: str = "web",
+) -> PpnSubmitted:
+    """Submit a draft as it now reads, through `ppn_submit` (every guard and the QG-1 check, as for a new PPN).
+    A refusal changes nothing: the draft stays as it was. Once submitted the draft keeps only the PPN's link."""
+    with transaction.atomic():
+        draft = _own_draft(actor, draft)
+        submitted = ppn_submit(
+            actor=actor,
+            concern=concern,
+            children=children,
+            incident=draft.incident,
+            other_children=other_children,
+            channel=channel,
+        )
+        _draft_audit(
+            actor, draft, "ppn.draft_submit", AuditCategory.ALTERATION, {"ppn": submitted.ppn.reference}, channel
+        )
+        draft.children.all().delete()
+        PpnDraft.objects.filter(pk=draft.pk).update(
+            submitted_ppn=submitted.ppn, concern="", other_children="", updated_at=clock.now()
+        )
+    return submitted
+
+
+def ppn_draft_discard(*, actor: User, draft: PpnDraft, channel: str = "web") -> None:
+    """The author throws a draft away. Nothing was shared, so nothing else changes."""
+    with transaction.atomic():
+        draft = _own_draft(actor, draft)
+        _draft_audit(actor, draft, "ppn.draft_discard", AuditCategory.ERASURE, {"draft": draft.pk}, channel)
+        draft.delete()
 
 
 def ppn_triage(

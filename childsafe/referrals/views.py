@@ -24,9 +24,9 @@ from childsafe.core.web import access_checked, apply_errors, keep_prompts, poste
 from childsafe.incidents import selectors as incident_selectors
 from childsafe.missing import selectors as person_selectors
 from childsafe.people.web import reason_checked, reasons
-from childsafe.referrals import selectors, services
+from childsafe.referrals import forms, selectors, services
 from childsafe.referrals.forms import ChildrenForm, PpnForm, TriageForm
-from childsafe.referrals.models import Ppn
+from childsafe.referrals.models import Ppn, PpnDraft
 
 GET_POST = require_http_methods(["GET", "POST"])
 
@@ -73,24 +73,105 @@ def submit(request: HttpRequest) -> HttpResponse:
                 for r in dict.fromkeys(refs)
             ]
     if not people:
-        return render(request, "referrals/submit.html", {"finder": finder, "incident": incident, "form": None})
-    form = PpnForm(posted(request), children=people)
+        context = {
+            "finder": finder,
+            "incident": incident,
+            "form": None,
+            "has_drafts": bool(selectors.my_drafts(request.user)),
+        }
+        return render(request, "referrals/submit.html", context)
+    return _ppn_form(request, people, incident)
+
+
+def _ppn_form(request: HttpRequest, people: list[Any], incident: Any, draft: PpnDraft | None = None) -> HttpResponse:
+    """The PPN form, new or from a draft: "Save as draft" keeps it (no guards yet); "Submit" runs them all."""
+    initial = forms.draft_initial(draft, selectors.draft_children(draft)) if draft else None
+    form = PpnForm(posted(request), children=people, initial=initial)
     if form.is_bound and form.is_valid():
+        entries = [services.PpnChildInput(p, **form.child_entry(p)) for p in people]
         try:
-            submitted = services.ppn_submit(
-                actor=request.user,
-                concern=form.cleaned_data["concern"],
-                children=[services.PpnChildInput(p, **form.child_entry(p)) for p in people],
-                incident=incident,
-                other_children=form.cleaned_data["other_children"],
-            )
+            if request.POST.get("action") == "draft":
+                services.ppn_draft_save(
+                    actor=request.user,
+                    concern=form.cleaned_data["concern"],
+                    children=entries,
+                    incident=incident,
+                    other_children=form.cleaned_data["other_children"],
+                    draft=draft,
+                )
+            elif draft is not None:
+                submitted = services.ppn_draft_submit(
+                    actor=request.user,
+                    draft=draft,
+                    concern=form.cleaned_data["concern"],
+                    children=entries,
+                    other_children=form.cleaned_data["other_children"],
+                )
+            else:
+                submitted = services.ppn_submit(
+                    actor=request.user,
+                    concern=form.cleaned_data["concern"],
+                    children=entries,
+                    incident=incident,
+                    other_children=form.cleaned_data["other_children"],
+                )
         except (InvalidInput, RuleRefusal) as exc:
             apply_errors(form, exc)
         else:
+            if request.POST.get("action") == "draft":
+                messages.success(request, "Draft saved. Only you can see it; VAT sees it once you submit it.")
+                return redirect("referrals:drafts")
             messages.success(request, f"{submitted.ppn} submitted. VAT will triage it.")
             keep_prompts(request, submitted.prompts)
             return redirect("referrals:detail", pk=submitted.ppn.pk)
-    return render(request, "referrals/submit.html", {"form": form, "incident": incident, "finder": finder})
+    context = {"form": form, "incident": incident, "draft": draft, "finder": None}
+    return render(request, "referrals/submit.html", context)
+
+
+@access_checked
+def drafts(request: HttpRequest) -> HttpResponse:
+    access.require(request.user, Capability.INCIDENT_RECORD)
+    return render(request, "referrals/drafts.html", {"drafts": selectors.my_drafts(request.user)})
+
+
+@page
+def draft(request: HttpRequest, pk: int) -> HttpResponse:
+    access.require(request.user, Capability.INCIDENT_RECORD)
+    found = selectors.draft_get(request.user, pk)
+    if found.submitted_ppn_id is not None:
+        messages.error(request, services.SUBMITTED_IS_FINAL.format(ppn=found.submitted_ppn))
+        return redirect("referrals:detail", pk=found.submitted_ppn_id)
+    incident = (
+        incident_selectors.incident_for_user(request.user, found.incident_id, reasons=reasons(request))
+        if found.incident_id
+        else None
+    )
+    people = [
+        person_selectors.person_for_page(
+            request.user, c.person_id, reasons=reasons(request), event_type="ppn.draft_view"
+        )
+        for c in selectors.draft_children(found)
+    ]
+    return _ppn_form(request, people, incident, found)
+
+
+@page
+def draft_discard(request: HttpRequest, pk: int) -> HttpResponse:
+    access.require(request.user, Capability.INCIDENT_RECORD)
+    found = selectors.draft_get(request.user, pk)
+    if found.submitted_ppn_id is not None:
+        messages.error(request, services.SUBMITTED_IS_FINAL.format(ppn=found.submitted_ppn))
+        return redirect("referrals:detail", pk=found.submitted_ppn_id)
+    if request.method == "POST":
+        services.ppn_draft_discard(actor=request.user, draft=found)
+        messages.success(request, "Draft discarded.")
+        return redirect("referrals:drafts")
+    children = selectors.draft_children(found)
+    for child in children:
+        person_selectors.person_for_page(
+            request.user, child.person_id, reasons=reasons(request), event_type="ppn.draft_view"
+        )
+    return render(request, "referrals/draft_discard.html", {"draft": found, "children": children})
 
 
 @access_checked
@@ -103,6 +184,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     else:
         context["mine"] = selectors.my_ppns(user)
         context["team_returns"] = selectors.team_returns(user)
+        context["drafts"] = selectors.my_drafts(user)
         context["is_manager"] = user.reports.exists()
     return render(request, "referrals/queue.html", context)
 
