@@ -3,7 +3,7 @@ service's refusals, shown on the form naming the child)."""
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import date, datetime, time
 from typing import Any
 
 from django import forms
@@ -11,6 +11,7 @@ from django import forms
 from childsafe.core.forms import GovukDateField
 from childsafe.missing.forms import AWARE_SECTIONS
 from childsafe.people.vocabulary import SelfDefinedEthnicity
+from childsafe.referrals.models import ReviewQuality
 
 TEXT_MAX = 10_000
 ETHNICITY_CHOICES = [("", "Choose the child's self-defined ethnicity")] + list(SelfDefinedEthnicity.choices)
@@ -98,6 +99,39 @@ def draft_initial(draft: Any, children: list[Any]) -> dict[str, str]:
         data[PpnForm.name(child.person, "voice")] = child.voice
         data[PpnForm.name(child.person, "ethnicity")] = child.ethnicity
     return data
+
+
+class MonthForm(forms.Form):
+    """Which month a PPN sample (RF-5) is for, as 2022-10."""
+
+    month = forms.CharField(label="Month", help_text="For example 2022-10", max_length=7, required=False)
+
+    def clean_month(self) -> date | None:
+        raw = self.cleaned_data["month"].strip()
+        if not raw:
+            return None
+        try:
+            return datetime.strptime(raw, "%Y-%m").date()
+        except ValueError:
+            raise forms.ValidationError("Enter the month as year and month, for example 2022-10.") from None
+
+
+class ReviewForm(forms.Form):
+    """RF-5: the line manager's findings on one PPN of their sample."""
+
+    quality = forms.ChoiceField(
+        label="How good is this PPN?",
+        choices=ReviewQuality.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose good, needs improvement or not acceptable"},
+    )
+    note = forms.CharField(
+        label="Your findings",
+        help_text="What was done well, and what the officer should do differently.",
+        max_length=TEXT_MAX,
+        widget=forms.Textarea,
+        error_messages={"required": "Write what you found"},
+    )
 
 
 class TriageForm(forms.Form):

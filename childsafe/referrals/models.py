@@ -167,3 +167,24 @@ class PpnDraftChild(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["draft", "person"], name="child_once_per_draft")]
+
+
+class ReviewQuality(models.TextChoices):
+    GOOD = "good", "Good"
+    NEEDS_IMPROVEMENT = "needs_improvement", "Needs improvement"
+    NOT_ACCEPTABLE = "not_acceptable", "Not acceptable"
+
+
+class PpnReview(models.Model):
+    """RF-5: a line manager's findings on one PPN from their monthly sample of their officers' PPNs."""
+
+    ppn = models.ForeignKey(Ppn, on_delete=models.PROTECT, related_name="reviews")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="ppn_reviews")
+    month = models.DateField()  # the first day of the month (London) the PPN was submitted in
+    quality = models.CharField(max_length=20, choices=ReviewQuality.choices)
+    note = models.TextField()
+    reviewed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["ppn", "reviewer"], name="ppn_reviewed_once")]
+        indexes = [models.Index(fields=["reviewer", "month"], name="ppn_reviews_by_month")]

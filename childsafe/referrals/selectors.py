@@ -4,17 +4,18 @@ PPNs and, for a supervisor, their officers' returned ones (RF-4)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from childsafe.core import clock
+from childsafe.core import clock, policy
 from childsafe.core.models import OutboxMessage, User
 from childsafe.incidents.models import Incident
 from childsafe.people.models import Organisation, Person
-from childsafe.referrals.models import EncompassNotification, Ppn, PpnDraft, PpnDraftChild, PpnStatus
+from childsafe.referrals import rules
+from childsafe.referrals.models import EncompassNotification, Ppn, PpnDraft, PpnDraftChild, PpnReview, PpnStatus
 from childsafe.referrals.services import SHAREABLE
 
 # (label, from hours, to hours or None)
@@ -82,6 +83,60 @@ def team_returns(user: User) -> list[Ppn]:
     return list(
         _ppns().filter(submitted_by__line_manager=user, status=PpnStatus.RETURNED).order_by("-triaged_at")[:100]
     )
+
+
+@dataclass
+class SampleRow:
+    ppn: Ppn
+    review: PpnReview | None
+
+
+def supervisor_sample(user: User, month: date) -> dict[str, Any]:
+    """RF-5: this supervisor's sample for the month, each PPN with the findings recorded on it (if any)."""
+    sample = rules.ppn_sample(user.pk, month)
+    ppns = _ppns().in_bulk(sample.picked)
+    reviews = {r.ppn_id: r for r in PpnReview.objects.filter(reviewer=user, ppn_id__in=sample.picked)}
+    return {
+        "sample": sample,
+        "rows": [SampleRow(ppns[pk], reviews.get(pk)) for pk in sample.picked if pk in ppns],
+        "percent": policy.get(rules.SAMPLE_PERCENT.key),
+        "officers": list(user.reports.filter(is_active=True).order_by("username")),
+    }
+
+
+@dataclass
+class ComplianceRow:
+    supervisor: User
+    submitted: int
+    required: int
+    reviewed: int
+
+    @property
+    def done(self) -> bool:
+        return self.reviewed >= self.required
+
+    @property
+    def short(self) -> int:
+        return max(0, self.required - self.reviewed)
+
+
+def sampling_compliance(month: date) -> list[ComplianceRow]:
+    """RF-5 for leaders: every line manager, how many PPNs their officers submitted in the month, how many
+    they had to review and how many they did. Those short of it first."""
+    counts = {sid: c for (sid, m), c in rules.sampling_counts(month, month).items() if m == month}
+    managers = set(User.objects.filter(reports__is_active=True).values_list("pk", flat=True)) | set(counts)
+    users = User.objects.in_bulk(managers)
+    rows = [
+        ComplianceRow(
+            users[pk],
+            counts.get(pk, (0, 0))[0],
+            rules.sample_required(counts.get(pk, (0, 0))[0]),
+            counts.get(pk, (0, 0))[1],
+        )
+        for pk in managers
+        if pk in users
+    ]
+    return sorted(rows, key=lambda r: (r.done, r.supervisor.username))
 
 
 def ppn_get(pk: int) -> Ppn:

@@ -30,8 +30,10 @@ from childsafe.referrals.models import (
     PpnDelay,
     PpnDraft,
     PpnDraftChild,
+    PpnReview,
     PpnShare,
     PpnStatus,
+    ReviewQuality,
     StrategyAction,
     StrategyMeeting,
 )
@@ -358,6 +360,50 @@ def ppn_triage(
             )
     ppn.refresh_from_db()
     return ppn
+
+
+def ppn_review_record(*, actor: User, ppn: Ppn, quality: str, note: str, channel: str = "web") -> PpnReview:
+    """RF-5: the line manager's findings on a PPN from their monthly sample. Only the submitting officer's
+    line manager, only a PPN the system picked for the sample (so nobody chooses the easy ones), once."""
+    access.require(actor, Capability.INCIDENT_RECORD)
+    submitter = User.objects.only("pk", "line_manager_id").get(pk=ppn.submitted_by_id)
+    if submitter.line_manager_id != actor.pk:
+        raise AccessDenied("Only the line manager of the officer who submitted a PPN reviews it for RF-5.")
+    month = rules.month_of(ppn.submitted_at)
+    errors: dict[str, str] = {}
+    note = (note or "").strip()
+    if quality not in ReviewQuality.values:
+        errors["quality"] = "Choose good, needs improvement or not acceptable."
+    if not note:
+        errors["note"] = "Write what you found: what was done well and what the officer should do differently."
+    if PpnReview.objects.filter(ppn=ppn, reviewer=actor).exists():
+        errors["ppn"] = f"You have already recorded your findings on {ppn}."
+    elif ppn.pk not in rules.ppn_sample(actor.pk, month).picked:
+        errors["ppn"] = (
+            f"{ppn} is not in your sample for {month:%B %Y}. Review the PPNs the system picked, "
+            "so the sample stays fair."
+        )
+    if errors:
+        raise InvalidInput(errors)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                review = PpnReview.objects.create(
+                    ppn=ppn, reviewer=actor, month=month, quality=quality, note=note, reviewed_at=clock.now()
+                )
+        except IntegrityError:
+            raise InvalidInput({"ppn": f"You have already recorded your findings on {ppn}."}) from None
+        for person_id in ppn.children.values_list("person_id", flat=True):
+            audit.record(
+                actor=actor,
+                category=AuditCategory.COLLECTION,
+                event_type="ppn.review",
+                subject=ppn,
+                person_id=person_id,
+                new={"quality": quality, "note": note, "month": f"{month:%Y-%m}"},
+                channel=channel,
+            )
+    return review
 
 
 def ppn_acknowledge(*, actor: User, ppn: Ppn, channel: str = "web") -> PpnShare:

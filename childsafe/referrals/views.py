@@ -8,6 +8,7 @@ page, which shows the service's prompts (RF-8, QG-1...) once.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -17,14 +18,14 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from childsafe.core import access
+from childsafe.core import access, clock, policy
 from childsafe.core.errors import InvalidInput, RuleRefusal
 from childsafe.core.roles import Capability, Role
 from childsafe.core.web import access_checked, apply_errors, keep_prompts, posted, take_prompts
 from childsafe.incidents import selectors as incident_selectors
 from childsafe.missing import selectors as person_selectors
 from childsafe.people.web import reason_checked, reasons
-from childsafe.referrals import forms, selectors, services
+from childsafe.referrals import forms, rules, selectors, services
 from childsafe.referrals.forms import ChildrenForm, PpnForm, TriageForm
 from childsafe.referrals.models import Ppn, PpnDraft
 
@@ -186,6 +187,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         context["team_returns"] = selectors.team_returns(user)
         context["drafts"] = selectors.my_drafts(user)
         context["is_manager"] = user.reports.exists()
+        context["sample_percent"] = policy.get(rules.SAMPLE_PERCENT.key)
     return render(request, "referrals/queue.html", context)
 
 
@@ -236,3 +238,72 @@ def triage(request: HttpRequest, pk: int) -> HttpResponse:
     chosen = {str(v) for v in (form.data.getlist("partners") if form.is_bound else [])}
     context = {"ppn": ppn, "children": children, "form": form, "shareable": shareable, "chosen": chosen}
     return render(request, "referrals/triage.html", context)
+
+
+# -- RF-5: the line manager's monthly sample ------------------------------------------------------------
+def _month(request: HttpRequest, default: date) -> tuple[forms.MonthForm, date]:
+    """The month asked for (?month=2022-10), else `default`; a month that can't be read is a form error."""
+    form = forms.MonthForm(request.GET if "month" in request.GET else None)
+    month = default
+    if form.is_bound and form.is_valid() and form.cleaned_data["month"]:
+        month = form.cleaned_data["month"]
+    return form, month
+
+
+def _month_links(month: date) -> dict[str, str]:
+    return {
+        "previous_month": f"{(month - timedelta(days=1)).replace(day=1):%Y-%m}",
+        "next_month": f"{rules.next_month(month):%Y-%m}",
+    }
+
+
+@access_checked
+def sample(request: HttpRequest) -> HttpResponse:
+    access.require(request.user, Capability.INCIDENT_RECORD)
+    if not request.user.reports.exists() and not request.user.ppn_reviews.exists():
+        raise PermissionDenied("The PPN sample is for line managers: no officers have you as their line manager.")
+    form, month = _month(request, rules.month_of(clock.now()))
+    context = {"form": form, "month": month, **_month_links(month), **selectors.supervisor_sample(request.user, month)}
+    return render(request, "referrals/sample.html", context)
+
+
+@page
+def sample_review(request: HttpRequest, pk: int) -> HttpResponse:
+    access.require(request.user, Capability.INCIDENT_RECORD)
+    ppn = selectors.ppn_get(pk)
+    if ppn.submitted_by.line_manager_id != request.user.pk:
+        raise PermissionDenied("Only the line manager of the officer who submitted a PPN reviews it for RF-5.")
+    children = _open_children(request, ppn, "ppn.review_view")
+    month = rules.month_of(ppn.submitted_at)
+    form = forms.ReviewForm(posted(request))
+    if form.is_bound and form.is_valid():
+        try:
+            services.ppn_review_record(
+                actor=request.user, ppn=ppn, quality=form.cleaned_data["quality"], note=form.cleaned_data["note"]
+            )
+        except InvalidInput as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, f"Your findings on {ppn} are recorded.")
+            return redirect(f"{reverse('referrals:sample')}?month={month:%Y-%m}")
+    context = {"ppn": ppn, "children": children, "form": form, "month": month}
+    return render(request, "referrals/sample_review.html", context)
+
+
+@access_checked
+def sampling(request: HttpRequest) -> HttpResponse:
+    """RF-5 for leaders: each supervisor's sample for a month, done or not."""
+    access.require(request.user, Capability.STATISTICS_VIEW)
+    last_month = (rules.month_of(clock.now()) - timedelta(days=1)).replace(day=1)
+    form, month = _month(request, last_month)
+    rows = selectors.sampling_compliance(month)
+    context = {
+        "form": form,
+        "month": month,
+        "rows": rows,
+        "short": sum(1 for r in rows if not r.done),
+        "ended": rules.month_bounds(month)[1] <= clock.now(),
+        "percent": policy.get(rules.SAMPLE_PERCENT.key),
+        **_month_links(month),
+    }
+    return render(request, "referrals/sampling.html", context)
