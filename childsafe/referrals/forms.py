@@ -134,6 +134,27 @@ class ReviewForm(forms.Form):
     )
 
 
+class DelayForm(forms.Form):
+    """RF-7: an inspector's approved delay before a PPN: why, and until when (London time)."""
+
+    rationale = forms.CharField(
+        label="Why must the PPN wait?",
+        help_text="For example, telling the family now would put the child at risk before the warrant is executed.",
+        max_length=TEXT_MAX,
+        widget=forms.Textarea,
+        error_messages={"required": "Enter why the PPN must wait"},
+    )
+    until_on = GovukDateField(label="Delay until (date)", label_for_errors="date the delay ends")
+    until_time = forms.CharField(label="Delay until (time)", help_text="For example 14:30", max_length=5)
+
+    def clean_until_time(self) -> time:
+        raw = self.cleaned_data["until_time"].strip()
+        try:
+            return datetime.strptime(raw, "%H:%M").time()
+        except ValueError:
+            raise forms.ValidationError("Enter the time as hours and minutes, for example 14:30.") from None
+
+
 class TriageForm(forms.Form):
     decision = forms.ChoiceField(
         label="Decision",

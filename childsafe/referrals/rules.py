@@ -348,7 +348,7 @@ def rf7_ppn_due(now: datetime) -> Iterator[Finding]:
             owner_user_id=check.by_id,
             due_by=check.at + within,
             severity=Severity.HIGH,
-            url=f"/missing/{check.episode_id}/",
+            url=f"/referrals/delay/{check.pk}/",
             reason=f"The safe and well check for {person.full_name} found new concerns and no PPN has been submitted.",
         )
 

@@ -13,9 +13,18 @@ from django.http import Http404
 from childsafe.core import clock, policy
 from childsafe.core.models import OutboxMessage, User
 from childsafe.incidents.models import Incident
+from childsafe.missing.models import SafeAndWellCheck
 from childsafe.people.models import Organisation, Person
 from childsafe.referrals import rules
-from childsafe.referrals.models import EncompassNotification, Ppn, PpnDraft, PpnDraftChild, PpnReview, PpnStatus
+from childsafe.referrals.models import (
+    EncompassNotification,
+    Ppn,
+    PpnDelay,
+    PpnDraft,
+    PpnDraftChild,
+    PpnReview,
+    PpnStatus,
+)
 from childsafe.referrals.services import SHAREABLE
 
 # (label, from hours, to hours or None)
@@ -219,3 +228,36 @@ def encompass_reconciliation(since: datetime, until: datetime) -> list[Reconcili
             state = "waiting"
         rows.append(ReconciliationRow(ip.incident, ip.person, note, state))
     return rows
+
+
+@dataclass
+class DelayPage:
+    """RF-7 for one safe and well check with new concerns: when the PPN is due, the delays approved."""
+
+    check: SafeAndWellCheck
+    due: datetime
+    inspector_limit: datetime  # an inspector may approve up to here; a superintendent beyond
+    delays: list[PpnDelay]
+    ppn_submitted: bool
+    delayed_until: datetime | None
+
+
+def delay_page(check_pk: int) -> DelayPage:
+    from childsafe.referrals.services import DELAY_INSPECTOR_LIMIT, ppn_delay_deadline
+
+    check = (
+        SafeAndWellCheck.objects.select_related("episode__person", "by").filter(pk=check_pk, new_concerns=True).first()
+    )
+    if check is None:
+        raise Http404("No safe and well check with new concerns has that reference.")
+    due = ppn_delay_deadline(check)
+    delays = list(check.ppn_delays.select_related("approved_by", "recorded_by").order_by("-recorded_at", "-id"))
+    now = clock.now()
+    return DelayPage(
+        check=check,
+        due=due,
+        inspector_limit=due + DELAY_INSPECTOR_LIMIT,
+        delays=delays,
+        ppn_submitted=rules.ppn_submitted_since(check.episode.person_id, check.at),
+        delayed_until=max((d.until for d in delays if d.until > now), default=None),
+    )

@@ -618,11 +618,17 @@ DELAY_INSPECTOR_LIMIT = timedelta(hours=24)
 INSPECTOR_ROLES = frozenset({Role.FIM, Role.CII, Role.SUPERVISOR, Role.SENIOR_LEADER})
 
 
+def ppn_delay_deadline(check: SafeAndWellCheck) -> datetime:
+    """When the PPN is due (RF-7): the check plus the force's setting."""
+    return check.at + timedelta(hours=int(policy.get(rules.RF7_HOURS.key)))
+
+
 def ppn_delay_approve(
     *, actor: User, check: SafeAndWellCheck, rationale: str, until: datetime, approved_by: User, channel: str = "web"
 ) -> PpnDelay:
     """Record an approved delay before the PPN a record showing a child at risk needs (RF-7)."""
-    access.require(actor, Capability.INCIDENT_RECORD)
+    if actor.role not in INSPECTOR_ROLES:  # a superintendent approving on the page records it themself
+        access.require(actor, Capability.INCIDENT_RECORD)
     errors: dict[str, str] = {}
     rationale = (rationale or "").strip()
     now = clock.now()
@@ -632,11 +638,14 @@ def ppn_delay_approve(
         errors["until"] = "The delay must end in the future."
     if errors:
         raise InvalidInput(errors)
-    if approved_by.pk == actor.pk or approved_by.role not in INSPECTOR_ROLES:
+    # The person asking is the officer the PPN is due from; an inspector may record their own approval.
+    if approved_by.pk == check.by_id or approved_by.role not in INSPECTOR_ROLES:
         raise RuleRefusal(
-            "RF-7", "A delay to a PPN is approved by an inspector other than the person asking.", field="approved_by"
+            "RF-7",
+            "A delay to a PPN is approved by an inspector other than the officer the PPN is due from.",
+            field="approved_by",
         )
-    deadline = check.at + timedelta(hours=int(policy.get(rules.RF7_HOURS.key)))
+    deadline = ppn_delay_deadline(check)
     if until > deadline + DELAY_INSPECTOR_LIMIT and approved_by.role != Role.SENIOR_LEADER:
         raise RuleRefusal(
             "RF-7",

@@ -8,7 +8,7 @@ page, which shows the service's prompts (RF-8, QG-1...) once.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -307,3 +307,41 @@ def sampling(request: HttpRequest) -> HttpResponse:
         **_month_links(month),
     }
     return render(request, "referrals/sampling.html", context)
+
+
+# -- RF-7: an approved delay before a PPN ----------------------------------------------------------------
+@page
+def delay(request: HttpRequest, check_pk: int) -> HttpResponse:
+    """Where the RF-7 alert leads: submit the PPN, or (an inspector) approve a delay with a rationale."""
+    user = request.user
+    can_approve = user.role in services.INSPECTOR_ROLES
+    if not can_approve:
+        access.require(user, Capability.INCIDENT_RECORD)
+    shown = selectors.delay_page(check_pk)
+    person = person_selectors.person_for_page(
+        user, shown.check.episode.person_id, reasons=reasons(request), event_type="ppn.delay_view"
+    )
+    form = forms.DelayForm(posted(request))
+    if request.method == "POST" and not can_approve:
+        raise PermissionDenied("Only an inspector (or a superintendent) approves a delay to a PPN (RF-7).")
+    if form.is_bound and form.is_valid():
+        until = datetime.combine(form.cleaned_data["until_on"], form.cleaned_data["until_time"], tzinfo=clock.LONDON)
+        try:
+            services.ppn_delay_approve(
+                actor=user,
+                check=shown.check,
+                rationale=form.cleaned_data["rationale"],
+                until=until,
+                approved_by=user,
+            )
+        except (InvalidInput, RuleRefusal) as exc:
+            if isinstance(exc, InvalidInput) and "until" in exc.errors:
+                exc.errors["until_on"] = exc.errors.pop("until")
+            apply_errors(form, exc)
+        else:
+            messages.success(
+                request, f"Delay approved: the PPN for {person.full_name} may wait until {until:%d %B %Y %H:%M}."
+            )
+            return redirect("referrals:delay", check_pk=shown.check.pk)
+    context = {"page": shown, "person": person, "form": form, "can_approve": can_approve}
+    return render(request, "referrals/delay.html", context)
