@@ -52,6 +52,13 @@ TRIAGE_HOURS = policy.define(
     rule_id="RF-3",
     description="VAT triages every PPN within this long of submission.",
 )
+VAT_DAILY_CAPACITY = policy.define(
+    "referrals.rf3_vat_daily_capacity",
+    default=40,
+    unit="count",
+    rule_id="RF-3",
+    description="How many PPNs the VAT team can triage in a day: the VAT queue shows demand against it.",
+)
 ACK_HOURS = policy.define(
     "referrals.rf6_acknowledge_hours",
     default=24,

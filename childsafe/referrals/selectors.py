@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncDate
 from django.http import Http404
 
 from childsafe.core import clock, policy
@@ -36,7 +37,7 @@ def _ppns() -> QuerySet[Ppn]:
 
 
 def vat_queue() -> dict[str, Any]:
-    """PPNs waiting for triage, oldest first, their ages in bands, and today's demand."""
+    """PPNs waiting for triage, oldest first, their ages in bands, and the week's demand against capacity."""
     now = clock.now()
     waiting = list(
         _ppns().filter(status=PpnStatus.SUBMITTED).order_by("submitted_at", "id").prefetch_related("children__person")
@@ -50,15 +51,70 @@ def vat_queue() -> dict[str, Any]:
             and (high is None or now - p.submitted_at < timedelta(hours=high))
         )
         profile.append({"label": label, "count": count})
-    start = datetime.combine(clock.today_london(), time(0), tzinfo=clock.LONDON)
     for p in waiting:
         p.age_hours = int((now - p.submitted_at).total_seconds() // 3600)
+    demand = daily_demand(clock.today_london(), DEMAND_DAYS)
     return {
         "waiting": waiting,
         "profile": profile,
-        "submitted_today": Ppn.objects.filter(submitted_at__gte=start).count(),
-        "triaged_today": Ppn.objects.filter(triaged_at__gte=start).count(),
+        "submitted_today": demand[-1].submitted,
+        "triaged_today": demand[-1].triaged,
+        "demand": demand,
+        "capacity": demand[-1].capacity,
+        "demand_summary": demand_summary(demand),
     }
+
+
+DEMAND_DAYS = 7
+
+
+@dataclass
+class DemandDay:
+    day: date
+    submitted: int
+    triaged: int
+    capacity: int
+
+    @property
+    def over(self) -> bool:
+        return self.submitted > self.capacity
+
+
+def daily_demand(today: date, days: int) -> list[DemandDay]:
+    """RF-3: PPNs submitted (demand) and triaged each London day, oldest first, against VAT's daily capacity."""
+    first = today - timedelta(days=days - 1)
+    start = datetime.combine(first, time(0), tzinfo=clock.LONDON)
+
+    def per_day(field: str) -> dict[date, int]:
+        rows = (
+            Ppn.objects.filter(**{f"{field}__gte": start})
+            .annotate(day=TruncDate(field, tzinfo=clock.LONDON))
+            .values_list("day")
+            .annotate(n=Count("id"))
+        )
+        return dict(rows)
+
+    submitted, triaged = per_day("submitted_at"), per_day("triaged_at")
+    capacity = int(policy.get(rules.VAT_DAILY_CAPACITY.key))
+    return [
+        DemandDay(d, submitted.get(d, 0), triaged.get(d, 0), capacity)
+        for d in (first + timedelta(days=n) for n in range(days))
+    ]
+
+
+def demand_summary(demand: list[DemandDay]) -> str:
+    """The week in one plain sentence: on which days demand went over what VAT can triage."""
+    over = [d for d in demand if d.over]
+    if not over:
+        return (
+            f"Demand stayed within VAT's capacity of {demand[-1].capacity} PPNs a day on each of the last "
+            f"{len(demand)} days."
+        )
+    days = "; ".join(f"{d.day:%A} {d.day.day} {d.day:%B} ({d.submitted} submitted)" for d in over)
+    return (
+        f"Demand exceeded VAT's capacity of {over[-1].capacity} PPNs a day on {len(over)} of the last "
+        f"{len(demand)} days: {days}."
+    )
 
 
 def my_ppns(user: User) -> list[Ppn]:
