@@ -64,6 +64,10 @@ class PpnForm(forms.Form):
                 choices=ETHNICITY_CHOICES,
                 required=False,
                 help_text="As the child or their family define it, or NS if they chose not to say.",
+                error_messages={
+                    "invalid_choice": f"Choose {person.full_name}'s self-defined ethnicity from the list, "
+                    "or NS if they chose not to say."
+                },
             )
 
     @staticmethod
