@@ -177,9 +177,12 @@ def month_bounds(month: date) -> tuple[datetime, datetime]:
     )
 
 
-def sample_required(submitted: int) -> int:
+def sample_required(submitted: int, percent: int | None = None) -> int:
     """How many of `submitted` PPNs the supervisor reviews: the policy share, rounded up (at least 1 of any)."""
-    return math.ceil(submitted * int(policy.get(SAMPLE_PERCENT.key)) / 100) if submitted else 0
+    if not submitted:
+        return 0
+    percent = int(policy.get(SAMPLE_PERCENT.key)) if percent is None else percent
+    return math.ceil(submitted * percent / 100)
 
 
 @dataclass
@@ -264,8 +267,9 @@ def rf5_line_manager_sample(now: datetime) -> Iterator[Finding]:
     first = last
     for _ in range(SAMPLE_WATCH_MONTHS - 1):
         first = (first - timedelta(days=1)).replace(day=1)
+    percent = int(policy.get(SAMPLE_PERCENT.key))
     for (supervisor_id, month), (submitted, reviewed) in sorted(sampling_counts(first, last).items()):
-        required = sample_required(submitted)
+        required = sample_required(submitted, percent)
         if reviewed >= required:
             continue
         yield Finding(
@@ -279,7 +283,7 @@ def rf5_line_manager_sample(now: datetime) -> Iterator[Finding]:
             url=f"/referrals/sample/?month={month:%Y-%m}",
             reason=(
                 f"{reviewed} of the {required} PPNs in your {month:%B %Y} sample are reviewed "
-                f"({policy.get(SAMPLE_PERCENT.key)}% of the {submitted} your officers submitted)."
+                f"({percent}% of the {submitted} your officers submitted)."
             ),
         )
 

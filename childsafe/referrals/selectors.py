@@ -191,16 +191,12 @@ def sampling_compliance(month: date) -> list[ComplianceRow]:
     counts = {sid: c for (sid, m), c in rules.sampling_counts(month, month).items() if m == month}
     managers = set(User.objects.filter(reports__is_active=True).values_list("pk", flat=True)) | set(counts)
     users = User.objects.in_bulk(managers)
-    rows = [
-        ComplianceRow(
-            users[pk],
-            counts.get(pk, (0, 0))[0],
-            rules.sample_required(counts.get(pk, (0, 0))[0]),
-            counts.get(pk, (0, 0))[1],
-        )
-        for pk in managers
-        if pk in users
-    ]
+    percent = int(policy.get(rules.SAMPLE_PERCENT.key))
+    rows = []
+    for pk in managers:
+        if pk in users:
+            submitted, reviewed = counts.get(pk, (0, 0))
+            rows.append(ComplianceRow(users[pk], submitted, rules.sample_required(submitted, percent), reviewed))
     return sorted(rows, key=lambda r: (r.done, r.supervisor.username))
 
 
