@@ -114,6 +114,7 @@ class EpisodePage:
     marker_notes: list[tuple[str, str]]
     places: list[EpisodeLocation]
     trigger_plan: TriggerPlan | None
+    ppn_due: bool = False  # new concerns and no PPN since: the RF-7 clock runs (a delay may hold it)
 
 
 def _marker_label(marker_type: str) -> str:
@@ -138,6 +139,7 @@ def episode_page(episode: MissingEpisode) -> EpisodePage:
         marker_notes=[(_marker_label(k), v) for k, v in sorted((episode.markers_acknowledged or {}).items())],
         places=list(episode.places.select_related("location").order_by("at", "id")),
         trigger_plan=current_trigger_plan(episode.person),
+        ppn_due=bool(check and check.new_concerns and not rules.ppn_recorded_for(episode)),
     )
 
 

@@ -3,7 +3,7 @@ service's refusals, shown on the form naming the child)."""
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import date, datetime, time
 from typing import Any
 
 from django import forms
@@ -11,6 +11,7 @@ from django import forms
 from childsafe.core.forms import GovukDateField
 from childsafe.missing.forms import AWARE_SECTIONS
 from childsafe.people.vocabulary import SelfDefinedEthnicity
+from childsafe.referrals.models import ReviewQuality
 
 TEXT_MAX = 10_000
 ETHNICITY_CHOICES = [("", "Choose the child's self-defined ethnicity")] + list(SelfDefinedEthnicity.choices)
@@ -63,6 +64,10 @@ class PpnForm(forms.Form):
                 choices=ETHNICITY_CHOICES,
                 required=False,
                 help_text="As the child or their family define it, or NS if they chose not to say.",
+                error_messages={
+                    "invalid_choice": f"Choose {person.full_name}'s self-defined ethnicity from the list, "
+                    "or NS if they chose not to say."
+                },
             )
 
     @staticmethod
@@ -87,6 +92,71 @@ class PpnForm(forms.Form):
             "voice": data.get(self.name(person, "voice"), ""),
             "ethnicity": data.get(self.name(person, "ethnicity"), ""),
         }
+
+
+def draft_initial(draft: Any, children: list[Any]) -> dict[str, str]:
+    """A saved draft's values, to fill the PPN form in again."""
+    data = {"concern": draft.concern, "other_children": draft.other_children}
+    for child in children:
+        for key, _label, _hint in AWARE_SECTIONS:
+            data[PpnForm.name(child.person, key)] = child.aware.get(key, "")
+        data[PpnForm.name(child.person, "voice")] = child.voice
+        data[PpnForm.name(child.person, "ethnicity")] = child.ethnicity
+    return data
+
+
+class MonthForm(forms.Form):
+    """Which month a PPN sample (RF-5) is for, as 2022-10."""
+
+    month = forms.CharField(label="Month", help_text="For example 2022-10", max_length=7, required=False)
+
+    def clean_month(self) -> date | None:
+        raw = self.cleaned_data["month"].strip()
+        if not raw:
+            return None
+        try:
+            return datetime.strptime(raw, "%Y-%m").date()
+        except ValueError:
+            raise forms.ValidationError("Enter the month as year and month, for example 2022-10.") from None
+
+
+class ReviewForm(forms.Form):
+    """RF-5: the line manager's findings on one PPN of their sample."""
+
+    quality = forms.ChoiceField(
+        label="How good is this PPN?",
+        choices=ReviewQuality.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose good, needs improvement or not acceptable"},
+    )
+    note = forms.CharField(
+        label="Your findings",
+        help_text="What was done well, and what the officer should do differently.",
+        max_length=TEXT_MAX,
+        widget=forms.Textarea,
+        error_messages={"required": "Write what you found"},
+    )
+
+
+class DelayForm(forms.Form):
+    """RF-7: an inspector's approved delay before a PPN: why, and until when (London time)."""
+
+    rationale = forms.CharField(
+        label="Why must the PPN wait?",
+        help_text="For example, telling the family now would put the child at risk before the warrant is executed.",
+        max_length=TEXT_MAX,
+        widget=forms.Textarea,
+        error_messages={"required": "Enter why the PPN must wait"},
+    )
+    until_on = GovukDateField(label="Delay until (date)", label_for_errors="date the delay ends")
+    until_time = forms.CharField(label="Delay until (time)", help_text="For example 14:30", max_length=5)
+
+    def clean_until_time(self) -> time:
+        raw = self.cleaned_data["until_time"].strip()
+        try:
+            return datetime.strptime(raw, "%H:%M").time()
+        except ValueError:
+            raise forms.ValidationError("Enter the time as hours and minutes, for example 14:30.") from None
 
 
 class TriageForm(forms.Form):

@@ -138,3 +138,58 @@ class PpnDelay(models.Model):
 
     class Meta:
         ordering = ["-until"]
+
+
+class PpnDraft(models.Model):
+    """A PPN its author is still writing. Only the author sees it; VAT never does; no clock runs.
+    The RF-1, RF-2 and RF-8 guards apply when it is submitted (through `ppn_submit`), which makes the PPN
+    and leaves this row pointing at it, so a second submit or save is refused."""
+
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="ppn_drafts")
+    incident = models.ForeignKey(Incident, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    concern = models.TextField(blank=True, default="")
+    other_children = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    submitted_ppn = models.OneToOneField(Ppn, null=True, blank=True, on_delete=models.PROTECT, related_name="draft")
+
+    class Meta:
+        ordering = ["-updated_at"]
+        indexes = [models.Index(fields=["author", "submitted_ppn"], name="ppn_drafts_by_author")]
+
+    def __str__(self) -> str:
+        return f"Draft PPN {self.pk}"
+
+
+class PpnDraftChild(models.Model):
+    """What the author has written so far about one child: any of it may still be blank."""
+
+    draft = models.ForeignKey(PpnDraft, on_delete=models.CASCADE, related_name="children")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    aware = models.JSONField(default=dict)
+    voice = models.TextField(blank=True, default="")
+    ethnicity = models.CharField(max_length=2, blank=True, default="")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["draft", "person"], name="child_once_per_draft")]
+
+
+class ReviewQuality(models.TextChoices):
+    GOOD = "good", "Good"
+    NEEDS_IMPROVEMENT = "needs_improvement", "Needs improvement"
+    NOT_ACCEPTABLE = "not_acceptable", "Not acceptable"
+
+
+class PpnReview(models.Model):
+    """RF-5: a line manager's findings on one PPN from their monthly sample of their officers' PPNs."""
+
+    ppn = models.ForeignKey(Ppn, on_delete=models.PROTECT, related_name="reviews")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="ppn_reviews")
+    month = models.DateField()  # the first day of the month (London) the PPN was submitted in
+    quality = models.CharField(max_length=20, choices=ReviewQuality.choices)
+    note = models.TextField()
+    reviewed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["ppn", "reviewer"], name="ppn_reviewed_once")]
+        indexes = [models.Index(fields=["reviewer", "month"], name="ppn_reviews_by_month")]

@@ -8,13 +8,16 @@ abuse by a phone call, or not at all).
 
 from __future__ import annotations
 
+import hashlib
+import math
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 
-from django.db.models import CharField, Exists, OuterRef
-from django.db.models.functions import Cast
+from django.db.models import CharField, Count, Exists, OuterRef
+from django.db.models.functions import Cast, TruncMonth
 
-from childsafe.core import engine, policy
+from childsafe.core import clock, engine, policy
 from childsafe.core.engine import Finding, clock_rule, earliest_after
 from childsafe.core.errors import RuleRefusal
 from childsafe.core.models import OutboxMessage, Severity
@@ -28,6 +31,7 @@ from childsafe.referrals.models import (
     Ppn,
     PpnChild,
     PpnDelay,
+    PpnReview,
     PpnShare,
     PpnStatus,
     StrategyAction,
@@ -48,6 +52,13 @@ TRIAGE_HOURS = policy.define(
     unit="hours",
     rule_id="RF-3",
     description="VAT triages every PPN within this long of submission.",
+)
+VAT_DAILY_CAPACITY = policy.define(
+    "referrals.rf3_vat_daily_capacity",
+    default=40,
+    unit="count",
+    rule_id="RF-3",
+    description="How many PPNs the VAT team can triage in a day: the VAT queue shows demand against it.",
 )
 ACK_HOURS = policy.define(
     "referrals.rf6_acknowledge_hours",
@@ -137,12 +148,145 @@ def rf3_triage(now: datetime) -> Iterator[Finding]:
 
 
 engine.register("RF-4", kind="view", title="A returned PPN is seen by the officer's line manager", source=SOURCE_PPN)
-engine.register(
+
+# -- RF-5 -----------------------------------------------------------------------------------------------
+SAMPLE_PERCENT = policy.define(
+    "referrals.rf5_sample_percent",
+    default=10,
+    unit="percent",
+    rule_id="RF-5",
+    description="Each month a supervisor reviews at least this share of the PPNs their officers submitted.",
+)
+# Months further back than this are history: the leaders' page shows them, the sweep doesn't raise them.
+SAMPLE_WATCH_MONTHS = 12
+
+
+def month_of(when: datetime) -> date:
+    """The first day of the month `when` falls in, London time."""
+    return when.astimezone(clock.LONDON).date().replace(day=1)
+
+
+def next_month(month: date) -> date:
+    return (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def month_bounds(month: date) -> tuple[datetime, datetime]:
+    """The first moment of the month and of the next, London time."""
+    return (
+        datetime.combine(month, time(0), tzinfo=clock.LONDON),
+        datetime.combine(next_month(month), time(0), tzinfo=clock.LONDON),
+    )
+
+
+def sample_required(submitted: int, percent: int | None = None) -> int:
+    """How many of `submitted` PPNs the supervisor reviews: the policy share, rounded up (at least 1 of any)."""
+    if not submitted:
+        return 0
+    percent = int(policy.get(SAMPLE_PERCENT.key)) if percent is None else percent
+    return math.ceil(submitted * percent / 100)
+
+
+@dataclass
+class Sample:
+    """One supervisor's RF-5 sample for one month: which PPNs, how many are needed, which are reviewed."""
+
+    supervisor_id: int
+    month: date
+    submitted: int
+    required: int
+    reviewed: set[int]
+    picked: list[int]  # the reviewed ones first, then the system's picks
+
+    @property
+    def done(self) -> bool:
+        return len(self.reviewed) >= self.required
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.required - len(self.reviewed))
+
+
+def _rank(supervisor_id: int, month: date, ppn_id: int) -> str:
+    """The order the system picks in: fixed by supervisor and month, so the sample is the same every time
+    it is shown and nobody chooses which PPNs to look at."""
+    return hashlib.sha256(f"RF-5:{supervisor_id}:{month:%Y-%m}:{ppn_id}".encode()).hexdigest()
+
+
+def ppn_sample(supervisor_id: int, month: date) -> Sample:
+    """The month's sample of PPNs submitted by officers whose line manager is this supervisor (RF-4's link)."""
+    start, end = month_bounds(month)
+    population = list(
+        Ppn.objects.filter(
+            submitted_by__line_manager_id=supervisor_id, submitted_at__gte=start, submitted_at__lt=end
+        ).values_list("pk", flat=True)
+    )
+    reviewed = set(PpnReview.objects.filter(reviewer_id=supervisor_id, month=month).values_list("ppn_id", flat=True))
+    required = sample_required(len(population))
+    rest = sorted((p for p in population if p not in reviewed), key=lambda p: _rank(supervisor_id, month, p))
+    picked = sorted(reviewed) + rest[: max(0, required - len(reviewed))]
+    return Sample(supervisor_id, month, len(population), required, reviewed, picked)
+
+
+def sampling_counts(first: date, last: date) -> dict[tuple[int, date], tuple[int, int]]:
+    """(supervisor id, month) -> (PPNs their officers submitted, PPNs they reviewed), for months first..last."""
+    start, _ = month_bounds(first)
+    _, end = month_bounds(last)
+    counts: dict[tuple[int, date], list[int]] = {}
+    submitted = (
+        Ppn.objects.filter(submitted_by__line_manager__isnull=False, submitted_at__gte=start, submitted_at__lt=end)
+        .annotate(month=TruncMonth("submitted_at", tzinfo=clock.LONDON))
+        .values_list("submitted_by__line_manager_id", "month")
+        .annotate(n=Count("id"))
+    )
+    for manager_id, month, n in submitted:
+        month = month.astimezone(clock.LONDON).date() if isinstance(month, datetime) else month
+        counts.setdefault((manager_id, month), [0, 0])[0] += n
+    reviewed = (
+        PpnReview.objects.filter(month__gte=first, month__lte=last)
+        .values_list("reviewer_id", "month")
+        .annotate(n=Count("id"))
+    )
+    for reviewer_id, month, n in reviewed:
+        counts.setdefault((reviewer_id, month), [0, 0])[1] += n
+    return {key: (a, b) for key, (a, b) in counts.items()}
+
+
+def _sample_horizon(now: datetime) -> datetime:
+    return month_bounds(month_of(now))[1]
+
+
+@clock_rule(
     "RF-5",
-    kind="clock",
     title="Each month a supervisor reviews 10% of their officers' PPNs",
     source=SOURCE_PPN + " Line managers don't check their officers' PPNs.",
+    # A month's sample falls due when the month ends: the first moment of the next month, London time.
+    horizon=_sample_horizon,
 )
+def rf5_line_manager_sample(now: datetime) -> Iterator[Finding]:
+    last = month_of(now) - timedelta(days=1)  # the last day of the last month that has ended
+    last = last.replace(day=1)
+    first = last
+    for _ in range(SAMPLE_WATCH_MONTHS - 1):
+        first = (first - timedelta(days=1)).replace(day=1)
+    percent = int(policy.get(SAMPLE_PERCENT.key))
+    for (supervisor_id, month), (submitted, reviewed) in sorted(sampling_counts(first, last).items()):
+        required = sample_required(submitted, percent)
+        if reviewed >= required:
+            continue
+        yield Finding(
+            subject_type="referrals.ppnsample",
+            subject_id=f"{supervisor_id}:{month:%Y-%m}",
+            subject_label=f"PPN sample for {month:%B %Y}",
+            owner_role=Role.SUPERVISOR,
+            owner_user_id=supervisor_id,
+            due_by=month_bounds(month)[1],
+            severity=Severity.MEDIUM,
+            url=f"/referrals/sample/?month={month:%Y-%m}",
+            reason=(
+                f"{reviewed} of the {required} PPNs in your {month:%B %Y} sample are reviewed "
+                f"({percent}% of the {submitted} your officers submitted)."
+            ),
+        )
 
 
 # -- RF-6 -----------------------------------------------------------------------------------------------
@@ -216,7 +360,7 @@ def rf7_ppn_due(now: datetime) -> Iterator[Finding]:
             owner_user_id=check.by_id,
             due_by=check.at + within,
             severity=Severity.HIGH,
-            url=f"/missing/{check.episode_id}/",
+            url=f"/referrals/delay/{check.pk}/",
             reason=f"The safe and well check for {person.full_name} found new concerns and no PPN has been submitted.",
         )
 

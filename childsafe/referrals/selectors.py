@@ -4,18 +4,28 @@ PPNs and, for a supervisor, their officers' returned ones (RF-4)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
+from django.db.models.functions import TruncDate
 from django.http import Http404
 
-from childsafe.core import clock
+from childsafe.core import clock, policy
 from childsafe.core.models import OutboxMessage, User
 from childsafe.incidents.models import Incident
+from childsafe.missing.models import SafeAndWellCheck
 from childsafe.people.models import Organisation, Person
 from childsafe.referrals import encompass, rules
-from childsafe.referrals.models import EncompassNotification, Ppn, PpnStatus
+from childsafe.referrals.models import (
+    EncompassNotification,
+    Ppn,
+    PpnDelay,
+    PpnDraft,
+    PpnDraftChild,
+    PpnReview,
+    PpnStatus,
+)
 from childsafe.referrals.services import SHAREABLE
 
 # (label, from hours, to hours or None)
@@ -27,7 +37,7 @@ def _ppns() -> QuerySet[Ppn]:
 
 
 def vat_queue() -> dict[str, Any]:
-    """PPNs waiting for triage, oldest first, their ages in bands, and today's demand."""
+    """PPNs waiting for triage, oldest first, their ages in bands, and the week's demand against capacity."""
     now = clock.now()
     waiting = list(
         _ppns().filter(status=PpnStatus.SUBMITTED).order_by("submitted_at", "id").prefetch_related("children__person")
@@ -41,19 +51,96 @@ def vat_queue() -> dict[str, Any]:
             and (high is None or now - p.submitted_at < timedelta(hours=high))
         )
         profile.append({"label": label, "count": count})
-    start = datetime.combine(clock.today_london(), time(0), tzinfo=clock.LONDON)
     for p in waiting:
         p.age_hours = int((now - p.submitted_at).total_seconds() // 3600)
+    demand = daily_demand(clock.today_london(), DEMAND_DAYS)
     return {
         "waiting": waiting,
         "profile": profile,
-        "submitted_today": Ppn.objects.filter(submitted_at__gte=start).count(),
-        "triaged_today": Ppn.objects.filter(triaged_at__gte=start).count(),
+        "submitted_today": demand[-1].submitted,
+        "triaged_today": demand[-1].triaged,
+        "demand": demand,
+        "capacity": demand[-1].capacity,
+        "demand_summary": demand_summary(demand),
     }
+
+
+DEMAND_DAYS = 7
+
+
+@dataclass
+class DemandDay:
+    day: date
+    submitted: int
+    triaged: int
+    capacity: int
+
+    @property
+    def over(self) -> bool:
+        return self.submitted > self.capacity
+
+
+def daily_demand(today: date, days: int) -> list[DemandDay]:
+    """RF-3: PPNs submitted (demand) and triaged each London day, oldest first, against VAT's daily capacity."""
+    first = today - timedelta(days=days - 1)
+    start = datetime.combine(first, time(0), tzinfo=clock.LONDON)
+
+    def per_day(field: str) -> dict[date, int]:
+        rows = (
+            Ppn.objects.filter(**{f"{field}__gte": start})
+            .annotate(day=TruncDate(field, tzinfo=clock.LONDON))
+            .values_list("day")
+            .annotate(n=Count("id"))
+        )
+        return dict(rows)
+
+    submitted, triaged = per_day("submitted_at"), per_day("triaged_at")
+    capacity = int(policy.get(rules.VAT_DAILY_CAPACITY.key))
+    return [
+        DemandDay(d, submitted.get(d, 0), triaged.get(d, 0), capacity)
+        for d in (first + timedelta(days=n) for n in range(days))
+    ]
+
+
+def demand_summary(demand: list[DemandDay]) -> str:
+    """The week in one plain sentence: on which days demand went over what VAT can triage."""
+    over = [d for d in demand if d.over]
+    if not over:
+        return (
+            f"Demand stayed within VAT's capacity of {demand[-1].capacity} PPNs a day on each of the last "
+            f"{len(demand)} days."
+        )
+    days = "; ".join(f"{d.day:%A} {d.day.day} {d.day:%B} ({d.submitted} submitted)" for d in over)
+    return (
+        f"Demand exceeded VAT's capacity of {over[-1].capacity} PPNs a day on {len(over)} of the last "
+        f"{len(demand)} days: {days}."
+    )
 
 
 def my_ppns(user: User) -> list[Ppn]:
     return list(_ppns().filter(submitted_by=user).order_by("-submitted_at")[:100])
+
+
+def my_drafts(user: User) -> list[PpnDraft]:
+    """The user's own unsubmitted drafts, newest first. Nobody else's: drafts are seen only by their author."""
+    return list(
+        PpnDraft.objects.filter(author=user, submitted_ppn__isnull=True)
+        .select_related("incident")
+        .prefetch_related("children__person")
+        .order_by("-updated_at", "-id")
+    )
+
+
+def draft_get(user: User, pk: int) -> PpnDraft:
+    """The user's own draft (submitted or not); anyone else's is not there (404)."""
+    draft = PpnDraft.objects.select_related("incident", "submitted_ppn").filter(pk=pk, author=user).first()
+    if draft is None:
+        raise Http404("No draft PPN with that reference.")
+    return draft
+
+
+def draft_children(draft: PpnDraft) -> list[PpnDraftChild]:
+    return list(draft.children.select_related("person").order_by("id"))
 
 
 def team_returns(user: User) -> list[Ppn]:
@@ -61,6 +148,56 @@ def team_returns(user: User) -> list[Ppn]:
     return list(
         _ppns().filter(submitted_by__line_manager=user, status=PpnStatus.RETURNED).order_by("-triaged_at")[:100]
     )
+
+
+@dataclass
+class SampleRow:
+    ppn: Ppn
+    review: PpnReview | None
+
+
+def supervisor_sample(user: User, month: date) -> dict[str, Any]:
+    """RF-5: this supervisor's sample for the month, each PPN with the findings recorded on it (if any)."""
+    sample = rules.ppn_sample(user.pk, month)
+    ppns = _ppns().in_bulk(sample.picked)
+    reviews = {r.ppn_id: r for r in PpnReview.objects.filter(reviewer=user, ppn_id__in=sample.picked)}
+    return {
+        "sample": sample,
+        "rows": [SampleRow(ppns[pk], reviews.get(pk)) for pk in sample.picked if pk in ppns],
+        "percent": policy.get(rules.SAMPLE_PERCENT.key),
+        "officers": list(user.reports.filter(is_active=True).order_by("username")),
+    }
+
+
+@dataclass
+class ComplianceRow:
+    supervisor: User
+    submitted: int
+    required: int
+    reviewed: int
+
+    @property
+    def done(self) -> bool:
+        return self.reviewed >= self.required
+
+    @property
+    def short(self) -> int:
+        return max(0, self.required - self.reviewed)
+
+
+def sampling_compliance(month: date) -> list[ComplianceRow]:
+    """RF-5 for leaders: every line manager, how many PPNs their officers submitted in the month, how many
+    they had to review and how many they did. Those short of it first."""
+    counts = {sid: c for (sid, m), c in rules.sampling_counts(month, month).items() if m == month}
+    managers = set(User.objects.filter(reports__is_active=True).values_list("pk", flat=True)) | set(counts)
+    users = User.objects.in_bulk(managers)
+    percent = int(policy.get(rules.SAMPLE_PERCENT.key))
+    rows = []
+    for pk in managers:
+        if pk in users:
+            submitted, reviewed = counts.get(pk, (0, 0))
+            rows.append(ComplianceRow(users[pk], submitted, rules.sample_required(submitted, percent), reviewed))
+    return sorted(rows, key=lambda r: (r.done, r.supervisor.username))
 
 
 def ppn_get(pk: int) -> Ppn:
@@ -140,3 +277,36 @@ def encompass_reconciliation(since: datetime, until: datetime) -> list[Reconcili
             state = "waiting"
         rows.append(ReconciliationRow(ip.incident, ip.person, note, state, encompass.late_by(ip.incident, threshold)))
     return rows
+
+
+@dataclass
+class DelayPage:
+    """RF-7 for one safe and well check with new concerns: when the PPN is due, the delays approved."""
+
+    check: SafeAndWellCheck
+    due: datetime
+    inspector_limit: datetime  # an inspector may approve up to here; a superintendent beyond
+    delays: list[PpnDelay]
+    ppn_submitted: bool
+    delayed_until: datetime | None
+
+
+def delay_page(check_pk: int) -> DelayPage:
+    from childsafe.referrals.services import DELAY_INSPECTOR_LIMIT, ppn_delay_deadline
+
+    check = (
+        SafeAndWellCheck.objects.select_related("episode__person", "by").filter(pk=check_pk, new_concerns=True).first()
+    )
+    if check is None:
+        raise Http404("No safe and well check with new concerns has that reference.")
+    due = ppn_delay_deadline(check)
+    delays = list(check.ppn_delays.select_related("approved_by", "recorded_by").order_by("-recorded_at", "-id"))
+    now = clock.now()
+    return DelayPage(
+        check=check,
+        due=due,
+        inspector_limit=due + DELAY_INSPECTOR_LIMIT,
+        delays=delays,
+        ppn_submitted=rules.ppn_submitted_since(check.episode.person_id, check.at),
+        delayed_until=max((d.until for d in delays if d.until > now), default=None),
+    )

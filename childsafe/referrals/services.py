@@ -22,15 +22,19 @@ from childsafe.missing.models import SafeAndWellCheck
 from childsafe.people import calendars
 from childsafe.people.access import partner_people
 from childsafe.people.models import Organisation, Person, SchoolEnrolment
-from childsafe.people.vocabulary import OrganisationType
+from childsafe.people.vocabulary import OrganisationType, SelfDefinedEthnicity
 from childsafe.referrals import encompass, rules
 from childsafe.referrals.models import (
     EncompassNotification,
     Ppn,
     PpnChild,
     PpnDelay,
+    PpnDraft,
+    PpnDraftChild,
+    PpnReview,
     PpnShare,
     PpnStatus,
+    ReviewQuality,
     StrategyAction,
     StrategyMeeting,
 )
@@ -53,21 +57,13 @@ class PpnSubmitted:
     prompts: list[Prompt] = field(default_factory=list)
 
 
-def ppn_submit(
-    *,
-    actor: User,
-    concern: str,
-    children: list[PpnChildInput],
-    incident: Incident | None = None,
-    other_children: str = "",
-    channel: str = "web",
-) -> PpnSubmitted:
-    """Submit a PPN. Each child needs AWARE and their voice (RF-1) and their ethnicity or NS (RF-2)."""
-    access.require(actor, Capability.INCIDENT_RECORD)
+def _structure_errors(
+    children: list[PpnChildInput], incident: Incident | None, *, check_codes: bool = False
+) -> dict[str, str]:
+    """What makes a PPN (or a draft) impossible whatever stage it is at: no children, a child twice, a child
+    not on the linked incident, an AWARE section or (`check_codes`, for a draft: a submission's RF-2 guard
+    says it) an ethnicity code that doesn't exist."""
     errors: dict[str, str] = {}
-    concern = (concern or "").strip()
-    if not concern:
-        errors["concern"] = "Enter what the concern is."
     if not children:
         errors["children"] = "Add the child or children the PPN is about."
     if len({c.person.pk for c in children}) != len(children):
@@ -80,6 +76,33 @@ def ppn_submit(
                 f"{', '.join(strangers)} is not on incident {incident.reference}. Add them to the "
                 "incident first, or submit the PPN without linking it."
             )
+    for c in children:
+        unknown = [k for k in c.aware if k not in rules.AWARE_SECTIONS]
+        if unknown:
+            errors["aware"] = f"{', '.join(unknown)} is not a section of AWARE."
+        if check_codes and c.ethnicity and c.ethnicity not in SelfDefinedEthnicity.values:
+            errors["ethnicity"] = (
+                f"{c.ethnicity!r} is not a self-defined ethnicity code for {c.person.full_name}. Use one of the "
+                "18+1 codes (W1, W2, ... O9) or NS for not stated."
+            )
+    return errors
+
+
+def ppn_submit(
+    *,
+    actor: User,
+    concern: str,
+    children: list[PpnChildInput],
+    incident: Incident | None = None,
+    other_children: str = "",
+    channel: str = "web",
+) -> PpnSubmitted:
+    """Submit a PPN. Each child needs AWARE and their voice (RF-1) and their ethnicity or NS (RF-2)."""
+    access.require(actor, Capability.INCIDENT_RECORD)
+    errors = _structure_errors(children, incident)
+    concern = (concern or "").strip()
+    if not concern:
+        errors["concern"] = "Enter what the concern is."
     if errors:
         raise InvalidInput(errors)
     for child in children:
@@ -135,6 +158,130 @@ def ppn_submit(
             )
         )
     return PpnSubmitted(ppn, prompts)
+
+
+# -- Drafts ---------------------------------------------------------------------------------------------
+SUBMITTED_IS_FINAL = (
+    "{ppn} has been submitted, so it can't be changed here. Only VAT changes a submitted PPN, by triaging it: "
+    "if something needs correcting, ask VAT to return it to you and submit a new PPN."
+)
+
+
+def _own_draft(actor: User, draft: PpnDraft) -> PpnDraft:
+    """The draft, locked, if this user wrote it and it is still a draft. Anyone else: it isn't there (404)."""
+    found = PpnDraft.objects.select_for_update().filter(pk=draft.pk, author=actor).first()
+    if found is None:
+        raise Http404("No draft PPN with that reference.")
+    if found.submitted_ppn_id is not None:
+        raise InvalidInput({"ppn": SUBMITTED_IS_FINAL.format(ppn=Ppn.objects.get(pk=found.submitted_ppn_id))})
+    return found
+
+
+def _draft_audit(actor: User, draft: PpnDraft, event_type: str, category: str, new: dict, channel: str) -> None:
+    for person_id in draft.children.values_list("person_id", flat=True).order_by("id"):
+        audit.record(
+            actor=actor,
+            category=category,
+            event_type=event_type,
+            subject=draft,
+            person_id=person_id,
+            new=new,
+            channel=channel,
+        )
+
+
+def ppn_draft_save(
+    *,
+    actor: User,
+    concern: str,
+    children: list[PpnChildInput],
+    incident: Incident | None = None,
+    other_children: str = "",
+    draft: PpnDraft | None = None,
+    channel: str = "web",
+) -> PpnDraft:
+    """Keep what the officer has written so far, to finish later. No RF-1, RF-2 or RF-8 guard yet (they apply
+    on submission), but a draft must still make sense: its children, their ethnicity codes, the incident.
+    Updating a draft keeps its incident; only its author may; a submitted one is final."""
+    access.require(actor, Capability.INCIDENT_RECORD)
+    now = clock.now()
+    with transaction.atomic():
+        if draft is not None:
+            draft = _own_draft(actor, draft)
+            incident = draft.incident
+        errors = _structure_errors(children, incident, check_codes=True)
+        if errors:
+            raise InvalidInput(errors)
+        concern, other_children = (concern or "").strip(), (other_children or "").strip()
+        if draft is None:
+            draft = PpnDraft.objects.create(
+                author=actor,
+                incident=incident,
+                concern=concern,
+                other_children=other_children,
+                created_at=now,
+                updated_at=now,
+            )
+        else:
+            PpnDraft.objects.filter(pk=draft.pk).update(concern=concern, other_children=other_children, updated_at=now)
+            draft.children.all().delete()
+        for child in children:
+            PpnDraftChild.objects.create(
+                draft=draft,
+                person=child.person,
+                voice=(child.voice or "").strip(),
+                ethnicity=child.ethnicity or "",
+                aware={s: str(child.aware.get(s, "")).strip() for s in rules.AWARE_SECTIONS},
+            )
+        _draft_audit(
+            actor,
+            draft,
+            "ppn.draft_save",
+            AuditCategory.COLLECTION,
+            {"concern": concern, "incident": incident.pk if incident else None},
+            channel,
+        )
+    draft.refresh_from_db()
+    return draft
+
+
+def ppn_draft_submit(
+    *,
+    actor: User,
+    draft: PpnDraft,
+    concern: str,
+    children: list[PpnChildInput],
+    other_children: str = "",
+    channel: str = "web",
+) -> PpnSubmitted:
+    """Submit a draft as it now reads, through `ppn_submit` (every guard and the QG-1 check, as for a new PPN).
+    A refusal changes nothing: the draft stays as it was. Once submitted the draft keeps only the PPN's link."""
+    with transaction.atomic():
+        draft = _own_draft(actor, draft)
+        submitted = ppn_submit(
+            actor=actor,
+            concern=concern,
+            children=children,
+            incident=draft.incident,
+            other_children=other_children,
+            channel=channel,
+        )
+        _draft_audit(
+            actor, draft, "ppn.draft_submit", AuditCategory.ALTERATION, {"ppn": submitted.ppn.reference}, channel
+        )
+        draft.children.all().delete()
+        PpnDraft.objects.filter(pk=draft.pk).update(
+            submitted_ppn=submitted.ppn, concern="", other_children="", updated_at=clock.now()
+        )
+    return submitted
+
+
+def ppn_draft_discard(*, actor: User, draft: PpnDraft, channel: str = "web") -> None:
+    """The author throws a draft away. Nothing was shared, so nothing else changes."""
+    with transaction.atomic():
+        draft = _own_draft(actor, draft)
+        _draft_audit(actor, draft, "ppn.draft_discard", AuditCategory.ERASURE, {"draft": draft.pk}, channel)
+        draft.delete()
 
 
 def ppn_triage(
@@ -212,6 +359,50 @@ def ppn_triage(
             )
     ppn.refresh_from_db()
     return ppn
+
+
+def ppn_review_record(*, actor: User, ppn: Ppn, quality: str, note: str, channel: str = "web") -> PpnReview:
+    """RF-5: the line manager's findings on a PPN from their monthly sample. Only the submitting officer's
+    line manager, only a PPN the system picked for the sample (so nobody chooses the easy ones), once."""
+    access.require(actor, Capability.INCIDENT_RECORD)
+    submitter = User.objects.only("pk", "line_manager_id").get(pk=ppn.submitted_by_id)
+    if submitter.line_manager_id != actor.pk:
+        raise AccessDenied("Only the line manager of the officer who submitted a PPN reviews it for RF-5.")
+    month = rules.month_of(ppn.submitted_at)
+    errors: dict[str, str] = {}
+    note = (note or "").strip()
+    if quality not in ReviewQuality.values:
+        errors["quality"] = "Choose good, needs improvement or not acceptable."
+    if not note:
+        errors["note"] = "Write what you found: what was done well and what the officer should do differently."
+    if PpnReview.objects.filter(ppn=ppn, reviewer=actor).exists():
+        errors["ppn"] = f"You have already recorded your findings on {ppn}."
+    elif ppn.pk not in rules.ppn_sample(actor.pk, month).picked:
+        errors["ppn"] = (
+            f"{ppn} is not in your sample for {month:%B %Y}. Review the PPNs the system picked, "
+            "so the sample stays fair."
+        )
+    if errors:
+        raise InvalidInput(errors)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                review = PpnReview.objects.create(
+                    ppn=ppn, reviewer=actor, month=month, quality=quality, note=note, reviewed_at=clock.now()
+                )
+        except IntegrityError:
+            raise InvalidInput({"ppn": f"You have already recorded your findings on {ppn}."}) from None
+        for person_id in ppn.children.values_list("person_id", flat=True):
+            audit.record(
+                actor=actor,
+                category=AuditCategory.COLLECTION,
+                event_type="ppn.review",
+                subject=ppn,
+                person_id=person_id,
+                new={"quality": quality, "note": note, "month": f"{month:%Y-%m}"},
+                channel=channel,
+            )
+    return review
 
 
 def ppn_acknowledge(*, actor: User, ppn: Ppn, channel: str = "web") -> PpnShare:
@@ -522,11 +713,17 @@ DELAY_INSPECTOR_LIMIT = timedelta(hours=24)
 INSPECTOR_ROLES = frozenset({Role.FIM, Role.CII, Role.SUPERVISOR, Role.SENIOR_LEADER})
 
 
+def ppn_delay_deadline(check: SafeAndWellCheck) -> datetime:
+    """When the PPN is due (RF-7): the check plus the force's setting."""
+    return check.at + timedelta(hours=int(policy.get(rules.RF7_HOURS.key)))
+
+
 def ppn_delay_approve(
     *, actor: User, check: SafeAndWellCheck, rationale: str, until: datetime, approved_by: User, channel: str = "web"
 ) -> PpnDelay:
     """Record an approved delay before the PPN a record showing a child at risk needs (RF-7)."""
-    access.require(actor, Capability.INCIDENT_RECORD)
+    if actor.role not in INSPECTOR_ROLES:  # a superintendent approving on the page records it themself
+        access.require(actor, Capability.INCIDENT_RECORD)
     errors: dict[str, str] = {}
     rationale = (rationale or "").strip()
     now = clock.now()
@@ -536,11 +733,14 @@ def ppn_delay_approve(
         errors["until"] = "The delay must end in the future."
     if errors:
         raise InvalidInput(errors)
-    if approved_by.pk == actor.pk or approved_by.role not in INSPECTOR_ROLES:
+    # The person asking is the officer the PPN is due from; an inspector may record their own approval.
+    if approved_by.pk == check.by_id or approved_by.role not in INSPECTOR_ROLES:
         raise RuleRefusal(
-            "RF-7", "A delay to a PPN is approved by an inspector other than the person asking.", field="approved_by"
+            "RF-7",
+            "A delay to a PPN is approved by an inspector other than the officer the PPN is due from.",
+            field="approved_by",
         )
-    deadline = check.at + timedelta(hours=int(policy.get(rules.RF7_HOURS.key)))
+    deadline = ppn_delay_deadline(check)
     if until > deadline + DELAY_INSPECTOR_LIMIT and approved_by.role != Role.SENIOR_LEADER:
         raise RuleRefusal(
             "RF-7",

@@ -8,6 +8,7 @@ page, which shows the service's prompts (RF-8, QG-1...) once.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -17,16 +18,16 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from childsafe.core import access
+from childsafe.core import access, clock, policy
 from childsafe.core.errors import InvalidInput, RuleRefusal
 from childsafe.core.roles import Capability, Role
 from childsafe.core.web import access_checked, apply_errors, keep_prompts, posted, take_prompts
 from childsafe.incidents import selectors as incident_selectors
 from childsafe.missing import selectors as person_selectors
 from childsafe.people.web import reason_checked, reasons
-from childsafe.referrals import selectors, services
+from childsafe.referrals import forms, rules, selectors, services
 from childsafe.referrals.forms import ChildrenForm, PpnForm, TriageForm
-from childsafe.referrals.models import Ppn
+from childsafe.referrals.models import Ppn, PpnDraft
 
 GET_POST = require_http_methods(["GET", "POST"])
 
@@ -73,24 +74,105 @@ def submit(request: HttpRequest) -> HttpResponse:
                 for r in dict.fromkeys(refs)
             ]
     if not people:
-        return render(request, "referrals/submit.html", {"finder": finder, "incident": incident, "form": None})
-    form = PpnForm(posted(request), children=people)
+        context = {
+            "finder": finder,
+            "incident": incident,
+            "form": None,
+            "has_drafts": bool(selectors.my_drafts(request.user)),
+        }
+        return render(request, "referrals/submit.html", context)
+    return _ppn_form(request, people, incident)
+
+
+def _ppn_form(request: HttpRequest, people: list[Any], incident: Any, draft: PpnDraft | None = None) -> HttpResponse:
+    """The PPN form, new or from a draft: "Save as draft" keeps it (no guards yet); "Submit" runs them all."""
+    initial = forms.draft_initial(draft, selectors.draft_children(draft)) if draft else None
+    form = PpnForm(posted(request), children=people, initial=initial)
     if form.is_bound and form.is_valid():
+        entries = [services.PpnChildInput(p, **form.child_entry(p)) for p in people]
         try:
-            submitted = services.ppn_submit(
-                actor=request.user,
-                concern=form.cleaned_data["concern"],
-                children=[services.PpnChildInput(p, **form.child_entry(p)) for p in people],
-                incident=incident,
-                other_children=form.cleaned_data["other_children"],
-            )
+            if request.POST.get("action") == "draft":
+                services.ppn_draft_save(
+                    actor=request.user,
+                    concern=form.cleaned_data["concern"],
+                    children=entries,
+                    incident=incident,
+                    other_children=form.cleaned_data["other_children"],
+                    draft=draft,
+                )
+            elif draft is not None:
+                submitted = services.ppn_draft_submit(
+                    actor=request.user,
+                    draft=draft,
+                    concern=form.cleaned_data["concern"],
+                    children=entries,
+                    other_children=form.cleaned_data["other_children"],
+                )
+            else:
+                submitted = services.ppn_submit(
+                    actor=request.user,
+                    concern=form.cleaned_data["concern"],
+                    children=entries,
+                    incident=incident,
+                    other_children=form.cleaned_data["other_children"],
+                )
         except (InvalidInput, RuleRefusal) as exc:
             apply_errors(form, exc)
         else:
+            if request.POST.get("action") == "draft":
+                messages.success(request, "Draft saved. Only you can see it; VAT sees it once you submit it.")
+                return redirect("referrals:drafts")
             messages.success(request, f"{submitted.ppn} submitted. VAT will triage it.")
             keep_prompts(request, submitted.prompts)
             return redirect("referrals:detail", pk=submitted.ppn.pk)
-    return render(request, "referrals/submit.html", {"form": form, "incident": incident, "finder": finder})
+    context = {"form": form, "incident": incident, "draft": draft, "finder": None}
+    return render(request, "referrals/submit.html", context)
+
+
+@access_checked
+def drafts(request: HttpRequest) -> HttpResponse:
+    access.require(request.user, Capability.INCIDENT_RECORD)
+    return render(request, "referrals/drafts.html", {"drafts": selectors.my_drafts(request.user)})
+
+
+@page
+def draft(request: HttpRequest, pk: int) -> HttpResponse:
+    access.require(request.user, Capability.INCIDENT_RECORD)
+    found = selectors.draft_get(request.user, pk)
+    if found.submitted_ppn_id is not None:
+        messages.error(request, services.SUBMITTED_IS_FINAL.format(ppn=found.submitted_ppn))
+        return redirect("referrals:detail", pk=found.submitted_ppn_id)
+    incident = (
+        incident_selectors.incident_for_user(request.user, found.incident_id, reasons=reasons(request))
+        if found.incident_id
+        else None
+    )
+    people = [
+        person_selectors.person_for_page(
+            request.user, c.person_id, reasons=reasons(request), event_type="ppn.draft_view"
+        )
+        for c in selectors.draft_children(found)
+    ]
+    return _ppn_form(request, people, incident, found)
+
+
+@page
+def draft_discard(request: HttpRequest, pk: int) -> HttpResponse:
+    access.require(request.user, Capability.INCIDENT_RECORD)
+    found = selectors.draft_get(request.user, pk)
+    if found.submitted_ppn_id is not None:
+        messages.error(request, services.SUBMITTED_IS_FINAL.format(ppn=found.submitted_ppn))
+        return redirect("referrals:detail", pk=found.submitted_ppn_id)
+    if request.method == "POST":
+        services.ppn_draft_discard(actor=request.user, draft=found)
+        messages.success(request, "Draft discarded.")
+        return redirect("referrals:drafts")
+    children = selectors.draft_children(found)
+    for child in children:
+        person_selectors.person_for_page(
+            request.user, child.person_id, reasons=reasons(request), event_type="ppn.draft_view"
+        )
+    return render(request, "referrals/draft_discard.html", {"draft": found, "children": children})
 
 
 @access_checked
@@ -103,7 +185,9 @@ def queue(request: HttpRequest) -> HttpResponse:
     else:
         context["mine"] = selectors.my_ppns(user)
         context["team_returns"] = selectors.team_returns(user)
+        context["drafts"] = selectors.my_drafts(user)
         context["is_manager"] = user.reports.exists()
+        context["sample_percent"] = policy.get(rules.SAMPLE_PERCENT.key)
     return render(request, "referrals/queue.html", context)
 
 
@@ -154,3 +238,110 @@ def triage(request: HttpRequest, pk: int) -> HttpResponse:
     chosen = {str(v) for v in (form.data.getlist("partners") if form.is_bound else [])}
     context = {"ppn": ppn, "children": children, "form": form, "shareable": shareable, "chosen": chosen}
     return render(request, "referrals/triage.html", context)
+
+
+# -- RF-5: the line manager's monthly sample ------------------------------------------------------------
+def _month(request: HttpRequest, default: date) -> tuple[forms.MonthForm, date]:
+    """The month asked for (?month=2022-10), else `default`; a month that can't be read is a form error."""
+    form = forms.MonthForm(request.GET if "month" in request.GET else None)
+    month = default
+    if form.is_bound and form.is_valid() and form.cleaned_data["month"]:
+        month = form.cleaned_data["month"]
+    return form, month
+
+
+def _month_links(month: date) -> dict[str, str]:
+    return {
+        "previous_month": f"{(month - timedelta(days=1)).replace(day=1):%Y-%m}",
+        "next_month": f"{rules.next_month(month):%Y-%m}",
+    }
+
+
+@access_checked
+def sample(request: HttpRequest) -> HttpResponse:
+    access.require(request.user, Capability.INCIDENT_RECORD)
+    if not request.user.reports.exists() and not request.user.ppn_reviews.exists():
+        raise PermissionDenied("The PPN sample is for line managers: no officers have you as their line manager.")
+    form, month = _month(request, rules.month_of(clock.now()))
+    context = {"form": form, "month": month, **_month_links(month), **selectors.supervisor_sample(request.user, month)}
+    return render(request, "referrals/sample.html", context)
+
+
+@page
+def sample_review(request: HttpRequest, pk: int) -> HttpResponse:
+    access.require(request.user, Capability.INCIDENT_RECORD)
+    ppn = selectors.ppn_get(pk)
+    if ppn.submitted_by.line_manager_id != request.user.pk:
+        raise PermissionDenied("Only the line manager of the officer who submitted a PPN reviews it for RF-5.")
+    children = _open_children(request, ppn, "ppn.review_view")
+    month = rules.month_of(ppn.submitted_at)
+    form = forms.ReviewForm(posted(request))
+    if form.is_bound and form.is_valid():
+        try:
+            services.ppn_review_record(
+                actor=request.user, ppn=ppn, quality=form.cleaned_data["quality"], note=form.cleaned_data["note"]
+            )
+        except InvalidInput as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, f"Your findings on {ppn} are recorded.")
+            return redirect(f"{reverse('referrals:sample')}?month={month:%Y-%m}")
+    context = {"ppn": ppn, "children": children, "form": form, "month": month}
+    return render(request, "referrals/sample_review.html", context)
+
+
+@access_checked
+def sampling(request: HttpRequest) -> HttpResponse:
+    """RF-5 for leaders: each supervisor's sample for a month, done or not."""
+    access.require(request.user, Capability.STATISTICS_VIEW)
+    last_month = (rules.month_of(clock.now()) - timedelta(days=1)).replace(day=1)
+    form, month = _month(request, last_month)
+    rows = selectors.sampling_compliance(month)
+    context = {
+        "form": form,
+        "month": month,
+        "rows": rows,
+        "short": sum(1 for r in rows if not r.done),
+        "ended": rules.month_bounds(month)[1] <= clock.now(),
+        "percent": policy.get(rules.SAMPLE_PERCENT.key),
+        **_month_links(month),
+    }
+    return render(request, "referrals/sampling.html", context)
+
+
+# -- RF-7: an approved delay before a PPN ----------------------------------------------------------------
+@page
+def delay(request: HttpRequest, check_pk: int) -> HttpResponse:
+    """Where the RF-7 alert leads: submit the PPN, or (an inspector) approve a delay with a rationale."""
+    user = request.user
+    can_approve = user.role in services.INSPECTOR_ROLES
+    if not can_approve:
+        access.require(user, Capability.INCIDENT_RECORD)
+    shown = selectors.delay_page(check_pk)
+    person = person_selectors.person_for_page(
+        user, shown.check.episode.person_id, reasons=reasons(request), event_type="ppn.delay_view"
+    )
+    form = forms.DelayForm(posted(request))
+    if request.method == "POST" and not can_approve:
+        raise PermissionDenied("Only an inspector (or a superintendent) approves a delay to a PPN (RF-7).")
+    if form.is_bound and form.is_valid():
+        until = datetime.combine(form.cleaned_data["until_on"], form.cleaned_data["until_time"], tzinfo=clock.LONDON)
+        try:
+            services.ppn_delay_approve(
+                actor=user,
+                check=shown.check,
+                rationale=form.cleaned_data["rationale"],
+                until=until,
+                approved_by=user,
+            )
+        except (InvalidInput, RuleRefusal) as exc:
+            if isinstance(exc, InvalidInput) and "until" in exc.errors:
+                exc.errors["until_on"] = exc.errors.pop("until")
+            apply_errors(form, exc)
+        else:
+            messages.success(
+                request, f"Delay approved: the PPN for {person.full_name} may wait until {until:%d %B %Y %H:%M}."
+            )
+            return redirect("referrals:delay", check_pk=shown.check.pk)
+    context = {"page": shown, "person": person, "form": form, "can_approve": can_approve}
+    return render(request, "referrals/delay.html", context)

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('people', '0002_intelligence_check'),
-        ('referrals', '0003_ppn_delays'),
+        ('referrals', '0005_ppn_reviews'),
     ]
 
     operations = [
