@@ -13,6 +13,7 @@ from django.db import models
 
 from childsafe.core import clock
 from childsafe.core.models import AuditCategory, AuditEvent, User
+from childsafe.core.roles import PARTNER_ROLES
 
 CHANGE_CATEGORIES = {
     AuditCategory.COLLECTION,
@@ -78,12 +79,20 @@ def access(
     subject_type: str | None = None,
     subject_id: str | int | None = None,
     person_id: int | None = None,
-    category: AuditCategory | str = AuditCategory.CONSULTATION,
+    category: AuditCategory | str | None = None,
     justification: str = "",
     recipient: str = "",
     channel: str = "web",
 ) -> AuditEvent:
-    """Log a consultation (someone looked) or a disclosure (something was sent or shown outside)."""
+    """Log a consultation (someone looked) or a disclosure (something was sent or shown outside).
+
+    Unless told otherwise, a partner's view (a school or a local authority) is a disclosure to their
+    organisation, and anyone else's a consultation."""
+    if category is None:
+        partner = actor is not None and actor.role in PARTNER_ROLES
+        category = AuditCategory.DISCLOSURE if partner else AuditCategory.CONSULTATION
+        if partner and not recipient and actor is not None and actor.organisation_id:
+            recipient = str(actor.organisation)
     if category not in ACCESS_CATEGORIES:
         raise ValueError(f"{category!r} is not an access category; use audit.record for changes.")
     return AuditEvent.objects.create(

@@ -72,6 +72,12 @@ def test_partner_of_the_right_school_sees_the_child_but_not_police_intelligence(
     assert b"Ella Hughes" in response.content
     assert b"Firearms" not in response.content
     assert views_of(ella, user).exists()
+    # Shown outside the police: a disclosure to the school, not a consultation.
+    view = views_of(ella, user).latest("id")
+    assert (view.category, view.recipient) == ("disclosure", "Hill Primary")
+    officer_view = client_for(personas["officer"]).get(f"/people/{ella.pk}/")
+    assert officer_view.status_code == 200
+    assert views_of(ella, personas["officer"]).latest("id").category == "consultation"
 
 
 @pytest.mark.django_db
