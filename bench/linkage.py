@@ -91,9 +91,10 @@ def run(args: argparse.Namespace) -> None:
     LinkSuggestion.objects.all().delete()  # a kept database: score this run's suggestions only
 
     threshold = args.threshold if args.threshold is not None else services.DEFAULT_THRESHOLD
+    sweep = sorted({0.5, 0.7, 0.8, 0.9, 0.95, 0.99, threshold})
     started = time.perf_counter()
     result = services.find_duplicates(
-        threshold=threshold,
+        threshold=sweep[0],
         train=not args.no_train,
         train_m=args.train_m,
         progress=lambda line: print(f"  {time.perf_counter() - started:7.1f}s {line}", flush=True),
@@ -103,11 +104,23 @@ def run(args: argparse.Namespace) -> None:
     steps = " ".join(f"{k}={v:.1f}" for k, v in result.seconds.items())
     print(f"linkage.run {vendor} scale={args.scale:g} people={run_.people} seconds={seconds:.1f} {steps}", flush=True)
     truth = services.planted_truth_pairs()
-    found = {(a, b) for a, b, *_ in result.pairs}
+    # The run suggested every pair at or above the lowest threshold of the sweep; each line scores
+    # the pairs at or above one threshold, as if the run had used it.
+    for cut in sweep:
+        if cut == threshold:
+            continue
+        at_cut = {(a, b) for a, b, p, *_ in result.pairs if p >= cut}
+        precision, recall = services.pairwise_quality(at_cut, truth)
+        print(
+            f"linkage.sweep {vendor} scale={args.scale:g} threshold={cut:g} suggestions={len(at_cut)} "
+            f"precision={precision:.3f} recall={recall:.3f}",
+            flush=True,
+        )
+    found = {(a, b) for a, b, p, *_ in result.pairs if p >= threshold}
     precision, recall = services.pairwise_quality(found, truth)
     print(
         f"linkage.quality {vendor} scale={args.scale:g} threshold={threshold:g} compared={run_.pairs_compared} "
-        f"suggestions={run_.suggestions_created} true_pairs={len(truth)} precision={precision:.3f} "
+        f"suggestions={len(found)} true_pairs={len(truth)} precision={precision:.3f} "
         f"recall={recall:.3f} training={run_.training!r}",
         flush=True,
     )

@@ -28,7 +28,7 @@ from childsafe.core.roles import Capability
 from childsafe.linkage.models import LinkageRun, LinkSuggestion, SuggestionStatus
 from childsafe.people import identity
 from childsafe.people import services as people_services
-from childsafe.people.models import IdentityLink, Person
+from childsafe.people.models import IdentityLink, Person, PersonAddress, SchoolEnrolment
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -42,9 +42,10 @@ MAX_REASON = 2_000
 # random are one person is about (duplicates) / (people^2 / 2). Used before and, if training is
 # skipped, instead of estimating it.
 PRIOR_DUPLICATE_SHARE = 0.005
-U_SAMPLE_PAIRS = 2e6
+U_SAMPLE_PAIRS = 5e6
 
 Progress = Callable[[str], None]
+PERSON_COLUMNS = ["unique_id", "forenames", "surname", "date_of_birth", "sex", "surname_key"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -69,15 +70,30 @@ def _read_people(limit: int | None, progress: Progress) -> pd.DataFrame:
         )
         if not rows:
             break
-        frames.append(
-            pd.DataFrame(rows, columns=["unique_id", "forenames", "surname", "date_of_birth", "sex", "surname_key"])
-        )
+        frames.append(pd.DataFrame(rows, columns=PERSON_COLUMNS))
         last_id = rows[-1][0]
         read += len(rows)
         progress(f"Read {read:,} people")
     if not frames:
-        return pd.DataFrame(columns=["unique_id", "forenames", "surname", "date_of_birth", "sex", "surname_key"])
-    return pd.concat(frames, ignore_index=True)
+        return pd.DataFrame(columns=[*PERSON_COLUMNS, "address_id", "postcode", "school_id"])
+    people = pd.concat(frames, ignore_index=True)
+    # The current address and school: strong evidence for (same house) or against (two houses).
+    addresses = pd.DataFrame(
+        PersonAddress.objects.filter(valid_to__isnull=True, person_id__lte=last_id)
+        .order_by("person_id", "-valid_from")
+        .values_list("person_id", "location_id", "location__postcode")
+        .iterator(chunk_size=50_000),
+        columns=["unique_id", "address_id", "postcode"],
+    ).drop_duplicates("unique_id")
+    schools = pd.DataFrame(
+        SchoolEnrolment.objects.filter(valid_to__isnull=True, person_id__lte=last_id)
+        .order_by("person_id", "-valid_from")
+        .values_list("person_id", "school_id")
+        .iterator(chunk_size=50_000),
+        columns=["unique_id", "school_id"],
+    ).drop_duplicates("unique_id")
+    progress(f"Read {len(addresses):,} current addresses and {len(schools):,} current schools")
+    return people.merge(addresses, on="unique_id", how="left").merge(schools, on="unique_id", how="left")
 
 
 def _mapped(series: pd.Series, fn: Callable[[str], str]) -> pd.Series:
@@ -132,6 +148,12 @@ def prepare(people: pd.DataFrame) -> pd.DataFrame:
         + dob[swappable].dt.month.map("{:02d}".format)
     )
     frame["sex"] = people["sex"].where(people["sex"].isin(["male", "female"]), None)
+    for column in ("address_id", "school_id"):
+        values = people[column] if column in people else pd.Series(None, index=people.index)
+        frame[column] = pd.to_numeric(values, errors="coerce").astype("Int64")
+    postcode = people["postcode"] if "postcode" in people else pd.Series(None, index=people.index)
+    postcode = postcode.fillna("").astype(str).str.upper().str.replace(" ", "", regex=False)
+    frame["postcode"] = postcode.where(postcode != "", None)
     return frame
 
 
@@ -147,6 +169,7 @@ class Level:
     u: float
     column: str = ""
     jw: float = 0.0
+    tf: str = ""  # term-frequency adjust this exact level on that column (a rare name counts for more)
 
 
 NULL = "null"
@@ -173,11 +196,11 @@ COMPARISONS: tuple[Comparison, ...] = (
         name="forename",
         column="forename",
         levels=(
-            Level("forename_l = forename_r", "same forename", 0.80, 0.01),
+            Level("forename_l = forename_r", "same forename", 0.855, 0.01, tf="forename"),
             Level(
                 "forename_canonical_l = forename_canonical_r",
                 "forename a known short form of the other",
-                0.10,
+                0.08,
                 0.0005,
             ),
             Level(
@@ -185,39 +208,39 @@ COMPARISONS: tuple[Comparison, ...] = (
                 "(substr(forename_l, 1, length(forename_r)) = forename_r "
                 "OR substr(forename_r, 1, length(forename_l)) = forename_l)",
                 "one forename starts the other (a short form)",
-                0.04,
+                0.03,
                 0.0008,
             ),
-            _jw("forename", 0.9, "forename spelt slightly differently", 0.03, 0.003),
-            _jw("forename", 0.75, "forename a little alike", 0.02, 0.05),
+            _jw("forename", 0.9, "forename spelt slightly differently", 0.02, 0.003),
+            _jw("forename", 0.75, "forename a little alike", 0.01, 0.05),
         ),
         null_why="forename not known on one record",
         else_why="different forename",
-        else_m=0.01,
+        else_m=0.005,
         else_u=0.936,
     ),
     Comparison(
         name="surname",
         column="surname",
         levels=(
-            Level("surname_l = surname_r", "same surname", 0.62, 0.003),
+            Level("surname_l = surname_r", "same surname", 0.45, 0.003, tf="surname"),
             Level(
                 "(surname_first_l = surname_first_r OR surname_last_l = surname_last_r "
                 "OR surname_first_l = surname_last_r OR surname_last_l = surname_first_r)",
                 "surname shares a part of a double-barrelled surname",
-                0.16,
+                0.30,
                 0.0003,
             ),
-            _jw("surname", 0.9, "surname one or two letters different", 0.18, 0.001),
+            _jw("surname", 0.9, "surname one or two letters different", 0.17, 0.001),
             Level(
                 None,
                 "surname shares a part of a double-barrelled surname, spelt slightly differently",
-                0.03,
+                0.05,
                 0.001,
                 column="surname_parts",
                 jw=0.88,
             ),
-            Level("surname_key_l = surname_key_r", "surname sounds the same", 0.02, 0.002),
+            Level("surname_key_l = surname_key_r", "surname sounds the same", 0.01, 0.002),
             _jw("surname", 0.75, "surname a little alike", 0.01, 0.03),
         ),
         null_why="surname not known on one record",
@@ -229,15 +252,15 @@ COMPARISONS: tuple[Comparison, ...] = (
         name="date_of_birth",
         column="dob",
         levels=(
-            Level("dob_l = dob_r", "same date of birth", 0.78, 0.00005),
-            Level("dob_l = dob_transposed_r", "date of birth with day and month swapped", 0.18, 0.00001),
+            Level("dob_l = dob_r", "same date of birth", 0.85, 0.00005),
+            Level("dob_l = dob_transposed_r", "date of birth with day and month swapped", 0.12, 0.00001),
             Level(
                 "birth_month_day_l = birth_month_day_r AND abs(birth_year_l - birth_year_r) = 1",
                 "date of birth one year apart",
                 0.01,
                 0.00006,
             ),
-            Level("birth_year_l = birth_year_r", "same year of birth", 0.02, 0.012),
+            Level("birth_year_l = birth_year_r", "same year of birth", 0.01, 0.012),
         ),
         null_why="date of birth not known on one record",
         else_why="different date of birth",
@@ -245,12 +268,33 @@ COMPARISONS: tuple[Comparison, ...] = (
         else_u=0.98788,
     ),
     Comparison(
+        name="address",
+        column="address_id",
+        levels=(
+            Level("address_id_l = address_id_r", "same current address", 0.70, 0.00001),
+            Level("postcode_l = postcode_r", "same postcode", 0.05, 0.0005),
+        ),
+        null_why="no current address on one record",
+        else_why="different current address",
+        else_m=0.06,
+        else_u=0.99949,
+    ),
+    Comparison(
+        name="school",
+        column="school_id",
+        levels=(Level("school_id_l = school_id_r", "same school", 0.6, 0.01),),
+        null_why="",
+        else_why="different school",
+        else_m=0.4,
+        else_u=0.99,
+    ),
+    Comparison(
         name="sex",
         column="sex",
-        levels=(Level("sex_l = sex_r", "same sex", 0.98, 0.5),),
+        levels=(Level("sex_l = sex_r", "same sex", 0.995, 0.5),),
         null_why="sex not known on one record",
         else_why="different sex",
-        else_m=0.02,
+        else_m=0.005,
         else_u=0.5,
     ),
 )
@@ -306,7 +350,10 @@ def _level_creators(comparison: Comparison, *, with_priors: bool) -> list[Any]:
             creator = cll.JaroWinklerLevel(level.column, level.jw)
         else:
             creator = cll.CustomLevel(level.sql, label_for_charts=level.why)
-        creators.append(prior(creator.configure(label_for_charts=level.why), level.m, level.u))
+        creator = creator.configure(label_for_charts=level.why)
+        if level.tf:
+            creator = creator.configure(tf_adjustment_column=level.tf, tf_adjustment_weight=1.0)
+        creators.append(prior(creator, level.m, level.u))
     creators.append(prior(cll.ElseLevel(), comparison.else_m, comparison.else_u))
     return creators
 
@@ -346,7 +393,8 @@ def why(gammas: dict[str, int]) -> str:
             continue
         gamma = int(gamma)
         if gamma == -1:
-            parts.append(comparison.null_why)
+            if comparison.null_why:
+                parts.append(comparison.null_why)
         elif gamma == 0:
             parts.append(comparison.else_why)
         else:
