@@ -430,6 +430,8 @@ def spark_session(master: str = "local[1]") -> Any:
             "The Spark backend needs PySpark and Java 17. Install it with `pip install pyspark` "
             "(or `pip install -e '.[spark]'`), or use --backend duckdb."
         ) from None
+    import tempfile
+
     from splink.backends.spark import similarity_jar_location
 
     return (
@@ -440,6 +442,7 @@ def spark_session(master: str = "local[1]") -> Any:
         .config("spark.sql.shuffle.partitions", "8")
         .config("spark.default.parallelism", "8")
         .config("spark.driver.memory", "2g")
+        .config("spark.sql.warehouse.dir", tempfile.mkdtemp(prefix="childsafe-spark-warehouse-"))
         .getOrCreate()
     )
 
