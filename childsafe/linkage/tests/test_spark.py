@@ -5,6 +5,7 @@ Runs on a local, cluster-free Spark session (`local[1]`). Skipped where PySpark 
 
 from __future__ import annotations
 
+import logging
 import shutil
 
 import pytest
@@ -20,6 +21,8 @@ if shutil.which("java") is None:
 
 @pytest.fixture(scope="module")
 def spark():
+    # py4j logs its shutdown after pytest has closed the captured streams: keep it quiet.
+    logging.getLogger("py4j").setLevel(logging.WARNING)
     session = services.spark_session("local[1]")
     yield session
     session.stop()
