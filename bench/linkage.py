@@ -8,7 +8,7 @@ Builds its own throwaway database, so it never touches var/ or the force's data:
   with --keep DIR, a file in DIR that is kept, and reused by the next run with the same --keep DIR
   (so blocking and thresholds can be tuned without building a million people again).
 - PostgreSQL (--database-url, the server's admin database, usually .../postgres): a database named
-  childsafe_bench_link is created on that server (dropped first if a crashed run left it) and dropped at the end.
+  childsafe_bench_link_pg is created on that server (dropped first if a crashed run left it) and dropped at the end.
 
 Then: migrate; generate the demo force with planted duplicates (childsafe.demo.generator.generate,
 scale S: about 5,000 x S people; the default 200 is about 1,000,000); run the DuckDB linkage
@@ -35,7 +35,7 @@ from pathlib import Path
 from lib.throwaway import is_postgres, throwaway_postgres
 
 REPO = Path(__file__).resolve().parents[1]
-BENCH_DATABASE = "childsafe_bench_link"
+BENCH_DATABASE = "childsafe_bench_link_pg"
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
