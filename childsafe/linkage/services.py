@@ -522,7 +522,7 @@ def score_pairs(
     timings["count"] = time.perf_counter() - started
     progress(f"Blocking rules give {compared:,} pairs to compare")
 
-    linker = Linker(table, splink_settings(people=len(frame)), db_api)
+    linker = Linker(table, splink_settings(people=len(frame)), db_api, set_up_basic_logging=False)
     training = "fixed priors (no training)"
     if train and len(frame) >= 2:
         started = time.perf_counter()
@@ -535,7 +535,7 @@ def score_pairs(
                 training = f"u by random sampling ({U_SAMPLE_PAIRS:,.0f} pairs), m by EM on same DOB and same names"
         except Exception as exc:  # Splink can't train on a tiny or duplicate-free table: keep the priors.
             log.warning("Linkage training failed, using fixed priors: %s", exc)
-            linker = Linker(table, splink_settings(people=len(frame)), db_api)
+            linker = Linker(table, splink_settings(people=len(frame)), db_api, set_up_basic_logging=False)
             training = f"fixed priors (training failed: {str(exc)[:120]})"
         timings["train"] = time.perf_counter() - started
         progress(f"Trained: {training}")
