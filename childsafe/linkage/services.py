@@ -689,11 +689,6 @@ def _write_suggestions(
 # An analyst's decision
 
 
-def open_suggestions():  # noqa: ANN201 - a QuerySet
-    """The review queue: open suggestions, the most probable first."""
-    return LinkSuggestion.objects.filter(status=SuggestionStatus.OPEN).order_by("-match_probability", "pk")
-
-
 def _decidable(actor: User, suggestion: LinkSuggestion) -> None:
     access.require(actor, Capability.IDENTITY_LINK)
     if suggestion.status != SuggestionStatus.OPEN:
