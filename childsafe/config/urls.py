@@ -15,6 +15,7 @@ urlpatterns = [
     path("referrals/", include("childsafe.referrals.urls")),
     path("oversight/", include("childsafe.oversight.urls")),
     path("partners/", include("childsafe.partners.urls")),
+    path("linkage/", include("childsafe.linkage.urls")),
     path("api/v1/", api.urls),
 ]
 

@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "childsafe.referrals",
     "childsafe.oversight",
     "childsafe.partners",
+    "childsafe.linkage",
     "childsafe.scenarios",
     "childsafe.demo",
 ]
