@@ -146,16 +146,19 @@ def generate_history(
     seed: int = 1,
     progress: bool = True,
     open_caseload: bool = True,
+    recent: bool = True,
     years: int = YEARS,
 ) -> HistoryReport:
     """Add `years` of closed records (x `history` beyond the last RECENT_DAYS) and, if asked, the open caseload.
 
-    Call inside the generator's transaction (or your own): the rows are many and all-or-nothing.
+    `recent=False` leaves out the last RECENT_DAYS: for adding more past to a force that already has its
+    history (history 1, then 4 more without the recent days, is history 5). Call inside the generator's
+    transaction (or your own): the rows are many and all-or-nothing.
     """
     if history < 0:
         raise ValueError("history is a multiplier of closed records: 0 or more (1 is a force's usual five years).")
     return _HistoryBuilder(scale=scale, history=history, seed=seed, progress=progress, years=years).run(
-        open_caseload=open_caseload
+        open_caseload=open_caseload, recent=recent
     )
 
 
@@ -246,7 +249,7 @@ class _HistoryBuilder:
         return start + timedelta(seconds=self.rng.uniform(0, (end - start).total_seconds()))
 
     # -- the run ----------------------------------------------------------------------------------
-    def run(self, *, open_caseload: bool) -> HistoryReport:
+    def run(self, *, open_caseload: bool, recent: bool) -> HistoryReport:
         from tqdm import tqdm
 
         started = time.monotonic()
@@ -256,9 +259,10 @@ class _HistoryBuilder:
             for k in range(months):
                 end = self.now - timedelta(days=k * MONTH_DAYS)
                 start = end - timedelta(days=MONTH_DAYS)
-                recent = k * MONTH_DAYS < RECENT_DAYS
-                factor = min(self.history, 1.0) if recent else self.history
-                self._month(start, end, self.scale * factor * MONTH_DAYS / 365)
+                recent_month = k * MONTH_DAYS < RECENT_DAYS
+                factor = self.history if not recent_month else min(self.history, 1.0) if recent else 0.0
+                if factor:
+                    self._month(start, end, self.scale * factor * MONTH_DAYS / 365)
                 bar.update(1)
         if open_caseload:
             self._open_caseload()

@@ -493,8 +493,12 @@ def _returned_not_notified(now: datetime):
     from django.db.models import CharField
     from django.db.models.functions import Cast
 
+    # Returns since the deadline and the watch, or still alerted: not every return ever (engine.WATCH).
+    watched = engine.recent_or_alerted(
+        "MP-9", MissingEpisode, "found_at", now - _minutes(LA_NOTICE_MINUTES) - engine.WATCH
+    )
     return (
-        MissingEpisode.objects.filter(imported=False, found_at__isnull=False)
+        MissingEpisode.objects.filter(watched, imported=False, found_at__isnull=False)
         .annotate(pk_str=Cast("pk", CharField()))
         .annotate(told=Exists(delivered))
         .filter(told=False)
@@ -521,8 +525,12 @@ def mp9_local_authority_told(now: datetime) -> Iterator[Finding]:
 
 
 # -- MP-10 --------------------------------------------------------------------------------------------
-def _awaiting_rhi():
-    return MissingEpisode.objects.filter(imported=False, found_at__isnull=False, return_interviews__isnull=True)
+def _awaiting_rhi(now: datetime):
+    # Returns since the deadline and the watch, or still alerted: not every return ever (engine.WATCH).
+    watched = engine.recent_or_alerted("MP-10", MissingEpisode, "found_at", now - _days(RHI_BACK_DAYS) - engine.WATCH)
+    return MissingEpisode.objects.filter(
+        watched, imported=False, found_at__isnull=False, return_interviews__isnull=True
+    )
 
 
 @clock_rule(
@@ -531,12 +539,12 @@ def _awaiting_rhi():
     source=SOURCE_ARRANGEMENTS + " Delays in receiving information from return home interviews, not "
     "escalated to children's social care managers.",
     horizon=lambda now: earliest_after(
-        [t + _days(RHI_BACK_DAYS) for t in _awaiting_rhi().values_list("found_at", flat=True)], now
+        [t + _days(RHI_BACK_DAYS) for t in _awaiting_rhi(now).values_list("found_at", flat=True)], now
     ),
 )
 def mp10_return_home_interview(now: datetime) -> Iterator[Finding]:
     within = _days(RHI_BACK_DAYS)
-    for ep in _awaiting_rhi().filter(found_at__lte=now - within).select_related("person", "person__local_authority"):
+    for ep in _awaiting_rhi(now).filter(found_at__lte=now - within).select_related("person", "person__local_authority"):
         la = ep.person.local_authority
         contact = f" Escalate to {la.name}'s manager ({la.manager_email})." if la and la.manager_email else ""
         yield _episode_finding(
