@@ -162,6 +162,26 @@ def generate_history(
     )
 
 
+def plant_chronology(person_id: int, items: int, *, seed: int = 1) -> int:
+    """Give one child a long record: about `items` chronology entries (incidents, missing episodes with
+    their checks, PPNs, Encompass notices, strategy meetings, markers) over the last five years. Returns
+    the number planted (a little over `items`: an episode brings several entries). For bench/child_page.py.
+    """
+    if items < 1:
+        raise ValueError("items is how many chronology entries to plant: 1 or more.")
+    from childsafe.demo.generator import _insert
+
+    builder = _HistoryBuilder(scale=1, history=1, seed=seed, progress=False, years=YEARS)
+    builder.insert = _insert
+    builder.officers = builder._officers()
+    builder.orgs = {
+        o.pk: (o.email or o.key_adult_email, o.name)
+        for o in Organisation.objects.only("pk", "email", "key_adult_email", "name")
+    }
+    builder.places = list(Location.objects.order_by("pk").values_list("pk", flat=True)[:200])
+    return builder.plant(person_id, items)
+
+
 def _prep(model: type[models.Model], name: str, value: Any) -> Any:
     """A JSON (or other) value prepared once for `_insert`, as the field would store it."""
     return model._meta.get_field(name).get_db_prep_save(value, connection)
@@ -178,7 +198,7 @@ class _HistoryBuilder:
         self.now = clock.now()
         self.report = HistoryReport(seed=seed, history=history)
         # References unique across runs: a second call (more history) numbers its own series.
-        self.batch = AuditEvent.objects.filter(event_type="demo.history").count() + 1
+        self.batch = AuditEvent.objects.filter(event_type__in=["demo.history", "demo.chronology"]).count() + 1
         self.counter = 0
         self.dt = connection.ops.adapt_datetimefield_value
         self.aware = _prep(SafeAndWellCheck, "aware", AWARE)
@@ -316,19 +336,19 @@ class _HistoryBuilder:
             self.report.incidents += kind != IncidentType.MISSING
         return key
 
-    def _closed_incident(self, rows: _Rows, at: datetime) -> None:
+    def _closed_incident(self, rows: _Rows, at: datetime, child: _Child | None = None) -> None:
         rng = self.rng
         kind = rng.choices([t for t, _ in WELFARE_TYPES], weights=[w for _, w in WELFARE_TYPES])[0]
-        child = self._child(at)
+        child = child or self._child(at)
         key = self._incident(rows, at, kind, child, closed=True)
         if kind == IncidentType.DOMESTIC_ABUSE and child.school_id and (at.date() - child.dob).days > 4 * 365:
             due = at + timedelta(hours=rng.randint(8, 40))
             rows.encompass.append((key, child.id, child.school_id, at, due, due - timedelta(hours=2)))
             self.report.encompass += 1
 
-    def _closed_episode(self, rows: _Rows, reported: datetime) -> None:
+    def _closed_episode(self, rows: _Rows, reported: datetime, child: _Child | None = None) -> _Episode:
         rng = self.rng
-        child = self._child(reported, self.teens)
+        child = child or self._child(reported, self.teens)
         incident = self._incident(rows, reported, IncidentType.MISSING, child, closed=True, present=False)
         graded = reported + timedelta(minutes=rng.randint(5, 28))
         grade = "high" if rng.random() < 0.25 else "medium"
@@ -359,6 +379,7 @@ class _HistoryBuilder:
         self.report.episodes += 1
         if new_concerns:  # MP-8: a PPN follows the check's new concerns
             self._closed_ppn(rows, checked + timedelta(hours=rng.uniform(1, 12)), child=child)
+        return rows.episodes[-1]
 
     def _closed_ppn(self, rows: _Rows, at: datetime, child: _Child | None = None) -> None:
         rng = self.rng
@@ -375,14 +396,70 @@ class _HistoryBuilder:
         if rng.random() < 0.1:  # RF-3 raised an alert that triage then cleared
             rows.alerts.append(("RF-3", "referrals.ppn", len(rows.ppns) - 1, child.id, at, triaged))
 
-    def _meeting(self, rows: _Rows, at: datetime, *, done: bool) -> None:
+    def _meeting(self, rows: _Rows, at: datetime, *, done: bool, child: _Child | None = None) -> None:
         rng = self.rng
-        child = self._child(at, self.teens)
+        child = child or self._child(at, self.teens)
         actions = [
             (at + timedelta(days=rng.randint(1, 14)), done or rng.random() < 0.3) for _ in range(rng.randint(1, 3))
         ]
         rows.meetings.append((child, at, actions))
         self.report.meetings += 1
+
+    # -- one child's long record -----------------------------------------------------------------------
+    def plant(self, person_id: int, items: int) -> int:
+        """About `items` chronology entries of every kind on one child's record; returns how many."""
+        from childsafe.demo.generator import MARKER_COLUMNS
+        from childsafe.people.models import WarningMarker
+        from childsafe.people.vocabulary import MarkerType
+
+        rng = self.rng
+        person = Person.objects.get(pk=person_id)
+        school = (
+            SchoolEnrolment.objects.filter(person_id=person_id, valid_to__isnull=True)
+            .values_list("school_id", flat=True)
+            .first()
+        )
+        child = _Child(person.pk, person.date_of_birth, person.local_authority_id, person.area_id, school)
+        born = datetime.combine(person.date_of_birth, datetime.min.time(), tzinfo=self.now.tzinfo)
+        start = max(self.now - timedelta(days=self.years * 365), born + timedelta(days=366))
+        end = self.now - timedelta(days=1)
+        rows, markers, planted = _Rows(), [], 0
+        kinds = ("incident", "episode", "ppn", "meeting", "marker")
+        while planted < items:
+            at = self._between(start, end)
+            kind = rng.choices(kinds, weights=(4, 2, 3, 1, 1))[0]
+            if kind == "incident":
+                self._closed_incident(rows, at, child=child)
+                planted += 2 + (len(rows.encompass) and rows.encompass[-1][0] == len(rows.incidents) - 1)
+            elif kind == "episode":
+                episode = self._closed_episode(rows, at, child=child)
+                planted += 7 + episode.new_concerns  # incident x2, reported, graded, found, closed, check (+PPN)
+            elif kind == "ppn":
+                self._closed_ppn(rows, at, child=child)
+                planted += 1
+            elif kind == "meeting":
+                self._meeting(rows, at, done=True, child=child)
+                planted += 1
+            else:
+                day = at.astimezone(clock.LONDON).date()
+                markers.append(
+                    (person_id, rng.choice(list(MarkerType)), day, day + timedelta(days=365),
+                     min(day + timedelta(days=200), self.now.date()), "Synthetic intelligence log", self.dt(at))
+                )  # fmt: skip
+                planted += 1
+        rows.write(self)
+        self.insert(WarningMarker, MARKER_COLUMNS, markers)
+        audit.record(
+            actor=None,
+            category=AuditCategory.COLLECTION,
+            event_type="demo.chronology",
+            subject_type="people.person",
+            subject_id=person_id,
+            person_id=person_id,
+            new={"items": planted, "seed": self.seed},
+            channel="cli",
+        )
+        return planted
 
     # -- today's open caseload ------------------------------------------------------------------------
     def _open_caseload(self) -> None:

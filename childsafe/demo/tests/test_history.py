@@ -107,3 +107,44 @@ def test_generate_command_takes_history(db):
     assert "History generated" in text and "Open caseload:" in text
     assert Incident.objects.filter(closed_at__isnull=False).exists()
     assert Ppn.objects.exists()
+
+
+def test_plant_chronology_gives_one_child_a_long_mixed_record(db):
+    from childsafe.demo.history import plant_chronology
+    from childsafe.people.chronology import chronology
+    from childsafe.people.models import Person
+
+    generate(**SMALL)
+    child = Person.objects.filter(date_of_birth__lt=clock.today_london() - timedelta(days=12 * 365)).last()
+    planted = plant_chronology(child.pk, 60, seed=2)
+    entries = chronology([child.pk])
+    mine = [e for e in entries if e.kind not in {"person", "address", "school", "relationship"}]
+    assert planted >= 60
+    assert len(mine) >= planted - 5  # markers the generator gave the child come on top
+    assert {"incident", "missing", "safe_and_well", "ppn", "marker"} <= {e.kind for e in mine}
+
+
+def test_the_childs_page_makes_the_same_queries_for_5_and_50_mixed_items(db, client, make_user):
+    """PL-1: every chronology provider reads a child's records in a fixed number of queries, whatever
+    their kinds and count, so the page for a long record costs the same queries as a short one."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from childsafe.demo.history import plant_chronology
+    from childsafe.people.models import Person
+
+    generate(**SMALL)
+    child = Person.objects.filter(date_of_birth__lt=clock.today_london() - timedelta(days=12 * 365)).first()
+    client.force_login(make_user("mhet_reader", "mhet"))
+    url = f"/people/{child.pk}/"
+    counts, sizes = [], []
+    for items in (5, 45):
+        plant_chronology(child.pk, items, seed=items)
+        client.get(url)  # first view of a record may set up session state: count the steady one
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url)
+        assert response.status_code == 200
+        counts.append(len(captured))
+        sizes.append(response.content.decode().count("<li") + response.content.decode().count("<tr"))
+    assert sizes[1] > sizes[0] + 40  # the 45 more entries are on the page
+    assert counts[0] == counts[1], counts
