@@ -180,11 +180,14 @@ def _ppn_since(person_field: str, time_field: str):
 def _at_risk_without_ppn(now: datetime):
     """Records that show a child at risk (a safe and well check with new concerns, ...) with no PPN since.
 
-    Checks since the deadline and the watch, or still alerted: not every check ever (engine.WATCH)."""
+    Checks since the deadline and the watch, still alerted, or delayed: not every check ever (engine.WATCH)."""
     from childsafe.core import clock
 
     delayed = PpnDelay.objects.filter(safe_and_well=OuterRef("pk"), until__gt=clock.now())
-    watched = engine.recent_or_alerted("RF-7", SafeAndWellCheck, "at", now - _hours(RF7_HOURS) - engine.WATCH)
+    since = now - _hours(RF7_HOURS) - engine.WATCH
+    # A check held back by an approved delay had no alert while it lasted: watched until the delay is history.
+    paused = PpnDelay.objects.filter(until__gte=since).values_list("safe_and_well_id", flat=True)
+    watched = engine.recent_or_alerted("RF-7", SafeAndWellCheck, "at", since, also=paused)
     return (
         SafeAndWellCheck.objects.filter(watched, new_concerns=True)
         .annotate(referred=Exists(_ppn_since("episode__person_id", "at")), delayed=Exists(delayed))
