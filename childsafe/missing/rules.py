@@ -349,16 +349,28 @@ def mp5_trigger_plans(now: datetime) -> Iterator[Finding]:
 
 
 # -- MP-6 ---------------------------------------------------------------------------------------------
-def _first_action_due(ep: MissingEpisode) -> datetime | None:
-    if not ep.graded_at:
-        return None
-    return ep.graded_at + _minutes(FIRST_ACTION_HIGH if ep.grade == RiskGrade.HIGH else FIRST_ACTION_MEDIUM)
+def _mp6_periods() -> dict[tuple[str, str], timedelta]:
+    """MP-6's four settings, read once per sweep rather than once per open episode."""
+    return {
+        ("first", RiskGrade.HIGH): _minutes(FIRST_ACTION_HIGH),
+        ("first", ""): _minutes(FIRST_ACTION_MEDIUM),
+        ("review", RiskGrade.HIGH): _hours(REVIEW_HIGH),
+        ("review", ""): _hours(REVIEW_MEDIUM),
+    }
 
 
-def _review_due(ep: MissingEpisode, last_review: datetime | None) -> datetime | None:
+def _first_action_due(ep: MissingEpisode, periods: dict[tuple[str, str], timedelta]) -> datetime | None:
     if not ep.graded_at:
         return None
-    every = _hours(REVIEW_HIGH if ep.grade == RiskGrade.HIGH else REVIEW_MEDIUM)
+    return ep.graded_at + periods[("first", RiskGrade.HIGH if ep.grade == RiskGrade.HIGH else "")]
+
+
+def _review_due(
+    ep: MissingEpisode, last_review: datetime | None, periods: dict[tuple[str, str], timedelta]
+) -> datetime | None:
+    if not ep.graded_at:
+        return None
+    every = periods[("review", RiskGrade.HIGH if ep.grade == RiskGrade.HIGH else "")]
     return (last_review or ep.graded_at) + every
 
 
@@ -374,10 +386,11 @@ def _mp6_rows():
 
 def _mp6_horizon(now: datetime) -> datetime | None:
     times = []
+    periods = _mp6_periods()
     for ep in _mp6_rows():
         if not ep.has_action:
-            times.append(_first_action_due(ep))
-        times.append(_review_due(ep, ep.last_review))
+            times.append(_first_action_due(ep, periods))
+        times.append(_review_due(ep, ep.last_review, periods))
     overdue = LineOfEnquiry.objects.filter(
         episode__in=_open_live(), done_at__isnull=True, delay_reason="", due_at__isnull=False
     ).aggregate(t=Min("due_at"))["t"]
@@ -396,13 +409,14 @@ def mp6_investigation_plan(now: datetime) -> Iterator[Finding]:
             "episode_id", flat=True
         )
     )
+    periods = _mp6_periods()
     for ep in _mp6_rows():
         problems, due = [], None
-        first_due = _first_action_due(ep)
+        first_due = _first_action_due(ep, periods)
         if not ep.has_action and first_due and first_due <= now:
             problems.append("no line of enquiry with an owner")
             due = first_due
-        review_due = _review_due(ep, ep.last_review)
+        review_due = _review_due(ep, ep.last_review, periods)
         if review_due and review_due <= now:
             problems.append("supervisory review overdue")
             due = min(d for d in (due, review_due) if d)
