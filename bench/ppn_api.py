@@ -303,7 +303,13 @@ def run(args: argparse.Namespace, work_dir: Path) -> None:
         flush=True,
     )
     for sample in results.samples:
-        print(f"ppn_api.error {sample}", flush=True)
+        print(f"ppn_api.error {sample.splitlines()[0] if sample else ''}", flush=True)
+    if results.errors:
+        # The server's own account of the first failure (its log is deleted with the work directory).
+        log = (work_dir / "server.log").read_text(errors="replace").splitlines()
+        first = next((i for i, line in enumerate(log) if "Traceback" in line or "ERROR" in line), None)
+        for line in log[first : first + 40] if first is not None else log[-20:]:
+            print(f"ppn_api.server_log {line}", flush=True)
 
 
 def main(argv: list[str] | None = None) -> None:
