@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 
 from django.apps import apps
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F, Model, Q
 
 from childsafe.core import clock, policy
 from childsafe.core.models import Alert, Lease, Severity
@@ -248,6 +248,29 @@ def _refresh(alert: Alert, finding: Finding, now: datetime) -> None:
     # last_seen_at is only written when something changed, so an unchanged sweep writes nothing.
     if changed:
         Alert.objects.filter(pk=alert.pk, cleared_at__isnull=True).update(last_seen_at=now, **changed)
+
+
+# How far back a clock looks for records whose deadline has passed, beyond the deadline itself. A sweep
+# runs every few minutes, so any record late for longer than this already has its open alert.
+WATCH = timedelta(days=30)
+
+
+def recent_or_alerted(
+    rule_id: str, model: type[Model], started_field: str, since: datetime, also: Iterable[int] = ()
+) -> Q:
+    """Records whose clock started at or after `since`, or that still have an open alert from this rule.
+
+    For a clock over records that close (returns, checks): scanning every record ever made would grow
+    with the force's history, not its open work. A record late for longer than WATCH was found late by
+    an earlier sweep, so its open alert keeps it in view until its condition stops holding: the same
+    findings, from the recent records (an index range on `started_field`) and the open alerts (an index
+    lookup). Ids, not a subquery, so that neither database is tempted to scan the table in its order.
+    Pass `since = now - deadline - WATCH`, and in `also` the ids of any records whose clock was paused
+    (an approved delay) until after `since`.
+    """
+    recent = model._default_manager.filter(**{f"{started_field}__gte": since}).order_by().values_list("pk", flat=True)
+    alerted = Alert.objects.open().filter(rule_id=rule_id).values_list("subject_id", flat=True)
+    return Q(pk__in=sorted({*recent, *(int(s) for s in alerted), *also}))
 
 
 def earliest_after(times: Iterable[datetime | None], now: datetime) -> datetime | None:

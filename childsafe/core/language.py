@@ -9,6 +9,7 @@ refusal: the record is saved as written, the writer is shown the alternative, an
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from childsafe.core import clock
@@ -58,13 +59,12 @@ def _pattern(phrase: str) -> re.Pattern[str]:
     return re.compile(r"\b" + r"\s+".join(re.escape(w) for w in phrase.lower().split()) + r"\b")
 
 
-def find(text: str) -> list[Finding]:
+def find(text: str, phrases: Iterable[LanguagePhrase] | None = None) -> list[Finding]:
+    """The active phrases in `text`. Pass `phrases` (the active ones) to check many texts with one query."""
     lowered = (text or "").lower()
-    return [
-        Finding(p.phrase, p.suggestion)
-        for p in LanguagePhrase.objects.filter(active=True)
-        if _pattern(p.phrase).search(lowered)
-    ]
+    if phrases is None:
+        phrases = LanguagePhrase.objects.filter(active=True)
+    return [Finding(p.phrase, p.suggestion) for p in phrases if _pattern(p.phrase).search(lowered)]
 
 
 def check(
@@ -75,7 +75,7 @@ def check(
     phrases = {p.phrase: p for p in LanguagePhrase.objects.filter(active=True)}
     now = clock.now()
     for field_name, text in texts.items():
-        for found in find(text):
+        for found in find(text, phrases.values()):
             prompts.append(Prompt("QG-1", f'"{found.phrase}": {found.suggestion}', field=field_name))
             if record:
                 LanguageFlag.objects.create(

@@ -321,6 +321,16 @@ class Lease(models.Model):
     until = models.DateTimeField(null=True, blank=True)
 
 
+class DailyCounter(models.Model):
+    """The last number given out for a day's references, e.g. PPN-20261122: one row per prefix and day.
+
+    Incremented in the caller's transaction, so concurrent submissions queue for the next number
+    instead of colliding on it (core.ids.next_daily_reference)."""
+
+    key = models.CharField(max_length=40, unique=True)
+    last = models.PositiveIntegerField(default=0)
+
+
 class LanguagePhrase(models.Model):
     """A victim-blaming or adultifying phrase (QG-1) and the wording to use instead. Configurable."""
 

@@ -303,6 +303,7 @@ class GenerationReport:
     duplicate_errors: Counter[str] = field(default_factory=Counter)
     duplicate_only_markers: int = 0
     seconds: float = 0.0
+    history: Any = None  # childsafe.demo.history.HistoryReport when history was asked for
 
     @property
     def person_records(self) -> int:
@@ -348,18 +349,39 @@ class GenerationReport:
             f"  Warning markers:     {sum(self.markers.values()):,} ({breakdown(self.markers)})",
             f"  Planted duplicates:  {self.duplicates:,} ({breakdown(self.duplicate_errors) or 'none'}; "
             f"{self.duplicate_only_markers:,} with a marker only on the duplicate)",
+            *(self.history.lines() if self.history else []),
         ]
 
 
 def generate(
-    *, scale: float = 1.0, seed: int = DEFAULT_SEED, progress: bool = True, plant_duplicates: float = 0.02
+    *,
+    scale: float = 1.0,
+    seed: int = DEFAULT_SEED,
+    progress: bool = True,
+    plant_duplicates: float = 0.02,
+    history: float = 0.0,
 ) -> GenerationReport:
-    """Build a synthetic force of about 5,000 x `scale` people. All or nothing, one audit event."""
+    """Build a synthetic force of about 5,000 x `scale` people. All or nothing, one audit event.
+
+    `history` above 0 adds five years of records (childsafe.demo.history): closed incidents, missing
+    episodes, PPNs, Encompass notifications and cleared alerts, `history` times a force's usual volume,
+    plus today's open caseload. 0 (the default) is people only.
+    """
     if not scale > 0:
         raise ValueError("The scale must be more than 0 (1 is the demo force of about 5,000 people).")
     if not 0 <= plant_duplicates <= 0.5:
         raise ValueError("plant_duplicates is a fraction of children between 0 and 0.5 (0.02 is 2%).")
-    return _ForceBuilder(scale=scale, seed=seed, progress=progress, plant_duplicates=plant_duplicates).run()
+    if history < 0:
+        raise ValueError("history is a multiplier of five years' closed records: 0 (none), 1 (usual) or more.")
+    with transaction.atomic():
+        report = _ForceBuilder(scale=scale, seed=seed, progress=progress, plant_duplicates=plant_duplicates).run()
+        if history > 0:
+            from childsafe.demo.history import generate_history
+
+            started = time.monotonic()
+            report.history = generate_history(scale=scale, history=history, seed=seed, progress=progress)
+            report.seconds += time.monotonic() - started
+    return report
 
 
 # ---------------------------------------------------------------------------------------------

@@ -93,7 +93,12 @@ def missing_history_section(cluster: list[int]) -> Section | None:
 
 @chronology_provider("missing")
 def missing_chronology(person_ids: list[int], user) -> Iterable[Entry]:
-    episodes = MissingEpisode.objects.filter(person_id__in=person_ids).select_related("found_location")
+    # The JSON fields (questionnaire, markers acknowledged) are never shown here: not read, not decoded.
+    episodes = (
+        MissingEpisode.objects.filter(person_id__in=person_ids)
+        .select_related("found_location")
+        .defer("questionnaire", "markers_acknowledged")
+    )
     for e in episodes:
         url = "" if e.imported else f"/missing/{e.pk}/"
         yield Entry(
@@ -128,7 +133,12 @@ def missing_chronology(person_ids: list[int], user) -> Iterable[Entry]:
             yield Entry(
                 e.closed_at, "missing", "Missing episode closed", url=url, source="missing", person_id=e.person_id
             )
-    for check in SafeAndWellCheck.objects.filter(episode__person_id__in=person_ids).select_related("episode"):
+    checks = (
+        SafeAndWellCheck.objects.filter(episode__person_id__in=person_ids)
+        .select_related("episode")
+        .defer("aware", "episode__questionnaire", "episode__markers_acknowledged")
+    )
+    for check in checks:
         yield Entry(
             check.at,
             "safe_and_well",

@@ -71,6 +71,8 @@ class MissingEpisode(models.Model):
             models.Index(fields=["person", "reported_at"], name="missing_history_for_child"),
             models.Index(fields=["closed_at", "grade"], name="missing_open_by_grade"),
             models.Index(fields=["found_at", "closed_at"], name="missing_returned_open"),
+            # MP-5's sweep counts every child's episodes in the last 90 days.
+            models.Index(fields=["reported_at"], name="missing_reported_recently"),
         ]
 
     def __str__(self) -> str:
@@ -99,6 +101,8 @@ class LineOfEnquiry(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+        # MP-6's sweep: actions not done, by due time (done ones, the history, are never read).
+        indexes = [models.Index(fields=["done_at", "due_at"], name="missing_actions_due")]
 
 
 class SupervisoryReview(models.Model):
@@ -124,6 +128,10 @@ class SafeAndWellCheck(models.Model):
     new_concerns = models.BooleanField()
     at = models.DateTimeField()
     by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        # RF-7's sweep reads the recent checks with new concerns.
+        indexes = [models.Index(fields=["at"], name="safe_and_well_by_time")]
 
 
 class ReturnHomeInterview(models.Model):
@@ -166,7 +174,11 @@ class EpisodeLocation(models.Model):
     at = models.DateTimeField()
 
     class Meta:
-        indexes = [models.Index(fields=["location", "at"], name="hotspot_children_by_place")]
+        indexes = [
+            models.Index(fields=["location", "at"], name="hotspot_children_by_place"),
+            # MP-12's sweep reads the places linked to episodes in the last 90 days.
+            models.Index(fields=["at"], name="episode_places_recently"),
+        ]
 
 
 class LocationPlan(models.Model):

@@ -349,16 +349,28 @@ def mp5_trigger_plans(now: datetime) -> Iterator[Finding]:
 
 
 # -- MP-6 ---------------------------------------------------------------------------------------------
-def _first_action_due(ep: MissingEpisode) -> datetime | None:
-    if not ep.graded_at:
-        return None
-    return ep.graded_at + _minutes(FIRST_ACTION_HIGH if ep.grade == RiskGrade.HIGH else FIRST_ACTION_MEDIUM)
+def _mp6_periods() -> dict[tuple[str, str], timedelta]:
+    """MP-6's four settings, read once per sweep rather than once per open episode."""
+    return {
+        ("first", RiskGrade.HIGH): _minutes(FIRST_ACTION_HIGH),
+        ("first", ""): _minutes(FIRST_ACTION_MEDIUM),
+        ("review", RiskGrade.HIGH): _hours(REVIEW_HIGH),
+        ("review", ""): _hours(REVIEW_MEDIUM),
+    }
 
 
-def _review_due(ep: MissingEpisode, last_review: datetime | None) -> datetime | None:
+def _first_action_due(ep: MissingEpisode, periods: dict[tuple[str, str], timedelta]) -> datetime | None:
     if not ep.graded_at:
         return None
-    every = _hours(REVIEW_HIGH if ep.grade == RiskGrade.HIGH else REVIEW_MEDIUM)
+    return ep.graded_at + periods[("first", RiskGrade.HIGH if ep.grade == RiskGrade.HIGH else "")]
+
+
+def _review_due(
+    ep: MissingEpisode, last_review: datetime | None, periods: dict[tuple[str, str], timedelta]
+) -> datetime | None:
+    if not ep.graded_at:
+        return None
+    every = periods[("review", RiskGrade.HIGH if ep.grade == RiskGrade.HIGH else "")]
     return (last_review or ep.graded_at) + every
 
 
@@ -374,10 +386,11 @@ def _mp6_rows():
 
 def _mp6_horizon(now: datetime) -> datetime | None:
     times = []
+    periods = _mp6_periods()
     for ep in _mp6_rows():
         if not ep.has_action:
-            times.append(_first_action_due(ep))
-        times.append(_review_due(ep, ep.last_review))
+            times.append(_first_action_due(ep, periods))
+        times.append(_review_due(ep, ep.last_review, periods))
     overdue = LineOfEnquiry.objects.filter(
         episode__in=_open_live(), done_at__isnull=True, delay_reason="", due_at__isnull=False
     ).aggregate(t=Min("due_at"))["t"]
@@ -396,13 +409,14 @@ def mp6_investigation_plan(now: datetime) -> Iterator[Finding]:
             "episode_id", flat=True
         )
     )
+    periods = _mp6_periods()
     for ep in _mp6_rows():
         problems, due = [], None
-        first_due = _first_action_due(ep)
+        first_due = _first_action_due(ep, periods)
         if not ep.has_action and first_due and first_due <= now:
             problems.append("no line of enquiry with an owner")
             due = first_due
-        review_due = _review_due(ep, ep.last_review)
+        review_due = _review_due(ep, ep.last_review, periods)
         if review_due and review_due <= now:
             problems.append("supervisory review overdue")
             due = min(d for d in (due, review_due) if d)
@@ -493,8 +507,12 @@ def _returned_not_notified(now: datetime):
     from django.db.models import CharField
     from django.db.models.functions import Cast
 
+    # Returns since the deadline and the watch, or still alerted: not every return ever (engine.WATCH).
+    watched = engine.recent_or_alerted(
+        "MP-9", MissingEpisode, "found_at", now - _minutes(LA_NOTICE_MINUTES) - engine.WATCH
+    )
     return (
-        MissingEpisode.objects.filter(imported=False, found_at__isnull=False)
+        MissingEpisode.objects.filter(watched, imported=False, found_at__isnull=False)
         .annotate(pk_str=Cast("pk", CharField()))
         .annotate(told=Exists(delivered))
         .filter(told=False)
@@ -521,8 +539,12 @@ def mp9_local_authority_told(now: datetime) -> Iterator[Finding]:
 
 
 # -- MP-10 --------------------------------------------------------------------------------------------
-def _awaiting_rhi():
-    return MissingEpisode.objects.filter(imported=False, found_at__isnull=False, return_interviews__isnull=True)
+def _awaiting_rhi(now: datetime):
+    # Returns since the deadline and the watch, or still alerted: not every return ever (engine.WATCH).
+    watched = engine.recent_or_alerted("MP-10", MissingEpisode, "found_at", now - _days(RHI_BACK_DAYS) - engine.WATCH)
+    return MissingEpisode.objects.filter(
+        watched, imported=False, found_at__isnull=False, return_interviews__isnull=True
+    )
 
 
 @clock_rule(
@@ -531,12 +553,12 @@ def _awaiting_rhi():
     source=SOURCE_ARRANGEMENTS + " Delays in receiving information from return home interviews, not "
     "escalated to children's social care managers.",
     horizon=lambda now: earliest_after(
-        [t + _days(RHI_BACK_DAYS) for t in _awaiting_rhi().values_list("found_at", flat=True)], now
+        [t + _days(RHI_BACK_DAYS) for t in _awaiting_rhi(now).values_list("found_at", flat=True)], now
     ),
 )
 def mp10_return_home_interview(now: datetime) -> Iterator[Finding]:
     within = _days(RHI_BACK_DAYS)
-    for ep in _awaiting_rhi().filter(found_at__lte=now - within).select_related("person", "person__local_authority"):
+    for ep in _awaiting_rhi(now).filter(found_at__lte=now - within).select_related("person", "person__local_authority"):
         la = ep.person.local_authority
         contact = f" Escalate to {la.name}'s manager ({la.manager_email})." if la and la.manager_email else ""
         yield _episode_finding(

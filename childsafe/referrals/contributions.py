@@ -10,7 +10,8 @@ from childsafe.referrals.models import EncompassNotification, PpnChild, Strategy
 
 @provider("referrals")
 def referrals_chronology(person_ids: list[int], user) -> Iterable[Entry]:
-    for entry in PpnChild.objects.filter(person_id__in=person_ids).select_related("ppn"):
+    # AWARE (JSON) is not shown here: not read, not decoded.
+    for entry in PpnChild.objects.filter(person_id__in=person_ids).select_related("ppn").defer("aware"):
         ppn = entry.ppn
         yield Entry(
             ppn.submitted_at,

@@ -65,6 +65,8 @@ class PpnShare(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["ppn", "organisation"], name="share_once_per_partner")]
+        # RF-6's sweep: shares not yet acknowledged, by age.
+        indexes = [models.Index(fields=["acknowledged_at", "shared_at"], name="shares_unacknowledged")]
 
 
 class EncompassNotification(models.Model):
@@ -87,7 +89,11 @@ class EncompassNotification(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["incident", "person"], name="encompass_once_per_child")]
-        indexes = [models.Index(fields=["due_by"], name="encompass_by_deadline")]
+        indexes = [
+            models.Index(fields=["due_by"], name="encompass_by_deadline"),
+            # RF-9's sweep reads the last 30 days' notifications.
+            models.Index(fields=["created_at"], name="encompass_recent"),
+        ]
 
 
 class StrategyMeeting(models.Model):

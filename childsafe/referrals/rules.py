@@ -322,13 +322,19 @@ def _ppn_since(person_field: str, time_field: str):
     return PpnChild.objects.filter(person_id=OuterRef(person_field), ppn__submitted_at__gte=OuterRef(time_field))
 
 
-def _at_risk_without_ppn():
-    """Records that show a child at risk (a safe and well check with new concerns, ...) with no PPN since."""
+def _at_risk_without_ppn(now: datetime):
+    """Records that show a child at risk (a safe and well check with new concerns, ...) with no PPN since.
+
+    Checks since the deadline and the watch, still alerted, or delayed: not every check ever (engine.WATCH)."""
     from childsafe.core import clock
 
     delayed = PpnDelay.objects.filter(safe_and_well=OuterRef("pk"), until__gt=clock.now())
+    since = now - _hours(RF7_HOURS) - engine.WATCH
+    # A check held back by an approved delay had no alert while it lasted: watched until the delay is history.
+    paused = PpnDelay.objects.filter(until__gte=since).values_list("safe_and_well_id", flat=True)
+    watched = engine.recent_or_alerted("RF-7", SafeAndWellCheck, "at", since, also=paused)
     return (
-        SafeAndWellCheck.objects.filter(new_concerns=True)
+        SafeAndWellCheck.objects.filter(watched, new_concerns=True)
         .annotate(referred=Exists(_ppn_since("episode__person_id", "at")), delayed=Exists(delayed))
         .filter(referred=False, delayed=False)
     )
@@ -341,14 +347,14 @@ def _at_risk_without_ppn():
     "concerns are established'; a referral was held back 42 days.",
     # The next deadline, or the end of an approved delay.
     horizon=lambda now: earliest_after(
-        [t + _hours(RF7_HOURS) for t in _at_risk_without_ppn().values_list("at", flat=True)]
+        [t + _hours(RF7_HOURS) for t in _at_risk_without_ppn(now).values_list("at", flat=True)]
         + list(PpnDelay.objects.filter(until__gt=now).values_list("until", flat=True)),
         now,
     ),
 )
 def rf7_ppn_due(now: datetime) -> Iterator[Finding]:
     within = _hours(RF7_HOURS)
-    for check in _at_risk_without_ppn().filter(at__lte=now - within).select_related("episode__person", "by"):
+    for check in _at_risk_without_ppn(now).filter(at__lte=now - within).select_related("episode__person", "by"):
         person = check.episode.person
         yield Finding(
             subject_type="missing.safeandwellcheck",

@@ -363,3 +363,18 @@ def test_the_officer_in_the_case_opens_the_childs_record_without_a_reason(team, 
     assert decide(east, episode.person).decision is Decision.REASON
     services.episode_assign(actor=team["cii"], episode=episode, to=east)
     assert decide(east, episode.person).decision is Decision.ALLOWED
+
+
+@pytest.mark.django_db
+def test_an_old_return_still_late_keeps_its_alerts_beyond_the_sweeps_watch(team, episode, york):
+    """The sweep reads recent returns and open alerts, not every return ever (engine.WATCH): a return
+    late for longer than the watch keeps its MP-9 and MP-10 alerts until the condition stops holding."""
+    services.episode_found(actor=team["pc"], episode=episode, place="York bus station", self_returned=True)
+    at(days=5, minutes=10)
+    assert open_alert("MP-9").exists() and open_alert("MP-10").exists()
+    raised = {a.rule_id: a.pk for a in Alert.objects.open().filter(rule_id__in=["MP-9", "MP-10"])}
+    at(days=60)  # far beyond the watch: the same alerts, still open
+    assert {a.rule_id: a.pk for a in Alert.objects.open().filter(rule_id__in=["MP-9", "MP-10"])} == raised
+    services.rhi_receive(actor=team["mhet"], episode=episode, summary="Spoke to the child at home")
+    at(days=60, minutes=1)
+    assert not open_alert("MP-10").exists() and open_alert("MP-9").exists()

@@ -129,3 +129,24 @@ def test_revoked_token_stops_working(token_for, ella):
     raw = token_for("handler")
     ApiToken.objects.update(revoked_at=clock.now())
     assert api(raw).get(f"/api/v1/people/{ella.pk}").status_code == 401
+
+
+@pytest.mark.django_db
+def test_a_tokens_last_use_is_kept_to_the_minute(token_for, ella):
+    from datetime import timedelta
+
+    from childsafe.core import clock
+    from childsafe.core.models import ApiToken
+
+    client = api(token_for("handler"))
+    assert client.get(f"/api/v1/people/{ella.pk}").status_code == 200
+    first = ApiToken.objects.get().last_used_at
+    assert first is not None
+    assert client.get(f"/api/v1/people/{ella.pk}").status_code == 200
+    assert ApiToken.objects.get().last_used_at == first  # within the minute: no write
+    clock.set_now(first + timedelta(minutes=2))
+    try:
+        assert client.get(f"/api/v1/people/{ella.pk}").status_code == 200
+    finally:
+        clock.set_now(None)
+    assert ApiToken.objects.get().last_used_at == first + timedelta(minutes=2)

@@ -285,3 +285,38 @@ def test_an_approved_delay_holds_the_rf7_alert_until_it_ends(team, ella, make_us
     )
     engine.sweep()
     assert not Alert.objects.open().filter(rule_id="RF-7").exists()
+
+
+@pytest.mark.django_db
+def test_a_delay_longer_than_the_sweeps_watch_still_ends_in_an_rf7_alert(team, ella, make_user):
+    """The sweep reads recent checks, alerted ones and delayed ones (engine.WATCH is 30 days): a check held
+    back 45 days (the report's referral was held 42) is still alerted the moment its delay ends."""
+    from childsafe.missing import services as missing
+
+    superintendent = make_user("supt", "senior_leader")
+    episode = missing.missing_report(actor=team["handler"], child=ella, reported_by="Mother").episode
+    missing.episode_found(actor=team["pc"], episode=episode, place="Home")
+    check, _ = missing.episode_safe_and_well(
+        actor=team["pc"],
+        episode=episode,
+        where="x",
+        with_whom="x",
+        harm="x",
+        disclosures="x",
+        voice="x",
+        aware=dict(AWARE),
+        new_concerns=True,
+    )
+    services.ppn_delay_approve(
+        actor=team["pc"],
+        check=check,
+        rationale="Until the warrant is executed",
+        until=T0 + timedelta(days=45),
+        approved_by=superintendent,
+    )
+    clock.set_now(T0 + timedelta(days=44))
+    engine.sweep()
+    assert not Alert.objects.open().filter(rule_id="RF-7").exists()
+    clock.set_now(T0 + timedelta(days=45, minutes=1))
+    engine.sweep()
+    assert Alert.objects.open().filter(rule_id="RF-7", person_id=ella.pk).exists()

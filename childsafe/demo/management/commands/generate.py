@@ -32,6 +32,14 @@ class Command(BaseCommand):
             help="Fraction of children recorded twice with realistic errors (default 0.02).",
         )
         parser.add_argument(
+            "--history",
+            type=float,
+            default=0.0,
+            help="Add five years of records (incidents, missing episodes, PPNs, Encompass, alerts) and today's "
+            "open caseload: 1 is a force's usual volume, 5 or 25 multiply the closed records older than 120 days "
+            "(default 0: people only).",
+        )
+        parser.add_argument(
             "--append",
             action="store_true",
             help="Add to a database that already holds people (use a seed not used before).",
@@ -41,6 +49,8 @@ class Command(BaseCommand):
         scale, seed, fraction = options["scale"], options["seed"], options["plant_duplicates"]
         if scale <= 0:
             raise CommandError("--scale must be more than 0: 1 is the demo force of about 5,000 people.")
+        if options["history"] < 0:
+            raise CommandError("--history is a multiplier: 0 for none, 1 for five years of a force's usual records.")
         if not 0 <= fraction <= 0.5:
             raise CommandError("--plant-duplicates is a fraction between 0 and 0.5, for example 0.02 for 2%.")
         existing = Person.objects.count()
@@ -55,6 +65,12 @@ class Command(BaseCommand):
                 f"A synthetic force was already generated here with seed {seed}; appending it again would "
                 "record the same people twice. Choose another --seed."
             )
-        report = generate(scale=scale, seed=seed, progress=not options["no_progress"], plant_duplicates=fraction)
+        report = generate(
+            scale=scale,
+            seed=seed,
+            progress=not options["no_progress"],
+            plant_duplicates=fraction,
+            history=options["history"],
+        )
         for line in report.lines():
             self.stdout.write(line)

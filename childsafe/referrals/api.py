@@ -1,0 +1,93 @@
+"""PPNs in `/api/v1/referrals`: submit a PPN from another system (RF-1, RF-2, RF-8), as the PPN form does."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja import Field, Router, Schema, Status
+
+from childsafe.core import access
+from childsafe.core.roles import Capability
+from childsafe.incidents import selectors as incident_selectors
+from childsafe.people.access import person_for_user
+from childsafe.referrals import services
+
+router = Router(tags=["referrals"])
+
+
+class AwareIn(Schema):
+    appearance: str = Field("", max_length=5000)
+    words: str = Field("", max_length=5000)
+    activity: str = Field("", max_length=5000)
+    relationships: str = Field("", max_length=5000)
+    environment: str = Field("", max_length=5000)
+
+
+class PpnChildIn(Schema):
+    person_id: int
+    aware: AwareIn
+    voice: str = Field(max_length=10000, description="The child's words, or why they were not spoken to (RF-1).")
+    ethnicity: str = Field(max_length=2, description="Self-defined 18+1 code, or NS for not stated (RF-2).")
+
+
+class PpnIn(Schema):
+    concern: str = Field(max_length=20000)
+    children: list[PpnChildIn]
+    incident_id: int | None = None
+    other_children: str = Field("", max_length=10000, description="Others in the household, with access... (RF-8).")
+
+
+class PromptOut(Schema):
+    rule_id: str
+    message: str
+
+
+class PpnOut(Schema):
+    id: int
+    reference: str
+    status: str
+    prompts: list[PromptOut]
+
+
+@router.post("/ppns", response={201: PpnOut}, summary="Submit a PPN (AWARE, the child's voice, ethnicity)")
+def submit(request: HttpRequest, payload: PpnIn, justification: str = ""):
+    access.require(request.user, Capability.INCIDENT_RECORD)
+    incident = None
+    if payload.incident_id is not None:
+        reasons = {str(payload.incident_id): justification} if justification else {}
+        incident = incident_selectors.incident_for_user(
+            request.user,  # type: ignore[arg-type]
+            payload.incident_id,
+            reasons=reasons,
+            channel="api",
+        )
+    children = []
+    for child in payload.children:
+        # Each child opened through need to know, and the view logged, as on the PPN form.
+        person, _ = person_for_user(
+            request.user,
+            child.person_id,
+            justification=justification,  # type: ignore[arg-type]
+            channel="api",
+            event_type="ppn.submit",
+        )
+        children.append(
+            services.PpnChildInput(person, aware=child.aware.dict(), voice=child.voice, ethnicity=child.ethnicity)
+        )
+    submitted = services.ppn_submit(
+        actor=request.user,  # type: ignore[arg-type]
+        concern=payload.concern,
+        children=children,
+        incident=incident,
+        other_children=payload.other_children,
+        channel="api",
+    )
+    ppn = submitted.ppn
+    return Status(
+        201,
+        PpnOut(
+            id=ppn.pk,
+            reference=ppn.reference,
+            status=ppn.status,
+            prompts=[PromptOut(rule_id=p.rule_id, message=p.message) for p in submitted.prompts],
+        ),
+    )
