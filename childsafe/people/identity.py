@@ -126,6 +126,9 @@ def transposed(dob: date | None) -> date | None:
 # --- Scoring ---------------------------------------------------------------------------------------
 
 
+UNRELATED = 0.7
+
+
 def _one_edit(a: str, b: str) -> bool:
     return len(a) >= MIN_DELETION_LENGTH and jellyfish.damerau_levenshtein_distance(a, b) == 1
 
@@ -144,7 +147,8 @@ def _word_similarity(a: str, b: str, what: str) -> tuple[float, str]:
         return max(0.85, jw), f"{what} sounds the same"
     if jw >= 0.85:
         return jw, f"similar {what}"
-    return jw, ""
+    # Below this, Jaro-Winkler only says two unrelated names share a letter or two: no evidence.
+    return (jw, "") if jw >= UNRELATED else (0.0, "")
 
 
 def forename_similarity(a: str, b: str) -> float:

@@ -18,6 +18,7 @@ import contextlib
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date
+from typing import NamedTuple
 
 from django.db.models import Q, QuerySet
 
@@ -137,19 +138,31 @@ class Hit:
     match: Match
 
 
+class Row(NamedTuple):
+    """What the scorer needs of a candidate: fetched as plain values, not model instances."""
+
+    pk: int
+    forenames: str
+    surname: str
+    date_of_birth: date | None
+
+
+ROW_FIELDS = ("pk", "forenames", "surname", "date_of_birth")
+STRONG = 0.9  # a candidate this good from the exact date means the wider net isn't needed
+
+
 def find(wanted: Wanted, *, queryset: QuerySet[Person] | None = None, limit: int = SHOWN) -> list[Hit]:
     """Person search: the best matches first, each with why it matched."""
     if wanted.empty:
         return []
     base = queryset if queryset is not None else Person.objects.all()
     if wanted.has_name or wanted.born.exact is not None:
-        candidates, via_alias = _candidates(wanted, base)
+        scored = _search(wanted, base, three_way=False)
     else:  # an address or a school, perhaps with a year of birth or an age range
-        candidates, via_alias = _by_place(wanted, base), {}
-    hits = _score(wanted, candidates, via_alias, three_way=False)
-    hits = [h for h in hits if h.match.score >= MIN_SEARCH_SCORE or not wanted.has_name]
-    hits.sort(key=lambda h: (-h.match.score, h.person.surname, h.person.forenames, h.person.pk))
-    return hits[:limit]
+        scored = _scored(wanted, _by_place(wanted, base), three_way=False)
+    scored = [(row, m) for row, m in scored if m.score >= MIN_SEARCH_SCORE or not wanted.has_name]
+    scored.sort(key=lambda rm: (-rm[1].score, rm[0].surname, rm[0].forenames, rm[0].pk))
+    return _as_hits(scored[:limit])
 
 
 def possible_duplicates(
@@ -157,14 +170,15 @@ def possible_duplicates(
 ) -> list[tuple[Person, Match]]:
     """People who may be this person (PL-2), best first: the search's candidates, the duplicate check's score."""
     wanted = Wanted(forenames=forenames, surname=surname, born=Born(exact=date_of_birth))
-    candidates, via_alias = _candidates(wanted, Person.objects.exclude(pk__in=exclude or []), duplicate_check=True)
-    hits = [
-        h
-        for h in _score(wanted, candidates, via_alias, three_way=True)
-        if h.match.score >= identity.DUPLICATE_THRESHOLD
-    ]
-    hits.sort(key=lambda h: (-h.match.score, h.person.pk))
-    return [(h.person, h.match) for h in hits[:limit]]
+    base = Person.objects.exclude(pk__in=exclude or [])
+    scored = [(row, m) for row, m in _search(wanted, base, three_way=True) if m.score >= identity.DUPLICATE_THRESHOLD]
+    scored.sort(key=lambda rm: (-rm[1].score, rm[0].pk))
+    return [(h.person, h.match) for h in _as_hits(scored[:limit])]
+
+
+def _as_hits(scored: list[tuple[Row, Match]]) -> list[Hit]:
+    people = Person.objects.in_bulk([row.pk for row, _ in scored]) if scored else {}
+    return [Hit(people[row.pk], match) for row, match in scored if row.pk in people]
 
 
 # --- Candidates ------------------------------------------------------------------------------------
@@ -212,33 +226,19 @@ def _near_dates_q(dob: date) -> Q:
     return Q(date_of_birth__gte=month_start, date_of_birth__lt=next_month) | Q(date_of_birth__in=sorted(days))
 
 
-def _candidates(
-    wanted: Wanted, base: QuerySet[Person], *, duplicate_check: bool = False
-) -> tuple[dict[int, Person], dict[int, list[PersonName]]]:
-    fields = ("pk", "forenames", "surname", "date_of_birth")
+def _plan(wanted: Wanted, *, duplicate_check: bool) -> tuple[list[list[Q]], bool]:
+    """The statements to run, in stages: each stage's queries are OR-ed into one statement.
+
+    With an exact date: first the exact date and its swap (tiny), then, only if nothing strong came
+    back (or for the duplicate check, always), the dates one slip away, the years either side when
+    both names agree, and the date alone with any name. With a range, one stage. With no date, each
+    query is its own stage, most telling first (`True`: run them one by one, each limited).
+    """
     one_word = bool(wanted.surname) and not wanted.forenames and not duplicate_check
     typed_forename = wanted.surname if one_word else wanted.forenames  # a single word may be a first name
     surnames, forenames = name_variants(identity.surname_norm(wanted.surname), identity.forename_norm(typed_forename))
     born = wanted.born
-    queries: list[Q] = []
-    if surnames:
-        name_q = Q(surname_norm__in=surnames)
-        if born.exact is not None:
-            queries.append(name_q & (_born_q(born, widen=False) | _near_dates_q(born.exact)))
-            if forenames:  # both names agree and the date is further out: the years either side
-                queries.append(name_q & Q(forename_norm__in=forenames) & _born_q(born, widen=True))
-        elif born.known:
-            queries.append(name_q & _born_q(born, widen=False))
-        elif forenames and not one_word:
-            queries.append(name_q & Q(forename_norm__in=forenames))
-            queries.append(name_q)
-        else:
-            queries.append(name_q)
-    if forenames and (born.known or one_word):
-        queries.append(Q(forename_norm__in=forenames) & _born_q(born, widen=False))
-    if born.exact is not None:
-        queries.append(_born_q(born, widen=False))
-    # Other names (aliases, previous names, other spellings).
+    alias_ids: list[int] = []
     alias_q = Q()
     if surnames:
         alias_q |= Q(surname_norm__in=surnames)
@@ -247,26 +247,56 @@ def _candidates(
     if alias_q:
         # Fetched first as a list: inside an OR, a subquery would stop PostgreSQL using the indexes.
         alias_ids = list(PersonName.objects.filter(alias_q).values_list("person_id", flat=True)[:PER_QUERY])
+    name_q = Q(surname_norm__in=surnames) if surnames else None
+    forename_q = Q(forename_norm__in=forenames) if forenames else None
+    if born.exact is not None:
+        exact = _born_q(born, widen=False)
+        precise = [q & exact for q in (name_q, forename_q) if q is not None]
+        wider = [exact]
+        if name_q is not None:
+            wider.append(name_q & _near_dates_q(born.exact))
+            if forename_q is not None:  # both names agree and the date is further out
+                wider.append(name_q & forename_q & _born_q(born, widen=True))
         if alias_ids:
-            queries.append(Q(pk__in=alias_ids) & _born_q(born, widen=True))
-    found: dict[int, Person] = {}
+            precise.append(Q(pk__in=alias_ids) & exact)
+            wider.append(Q(pk__in=alias_ids) & _born_q(born, widen=True))
+        return [stage for stage in (precise, wider) if stage], False
     if born.known:
-        # With a date or a range every query is small: one statement, the indexes OR-ed together.
+        ranged = _born_q(born, widen=False)
+        stage = [q & ranged for q in (name_q, forename_q) if q is not None]
+        if alias_ids:
+            stage.append(Q(pk__in=alias_ids) & ranged)
+        return [stage], False
+    queries: list[Q] = []
+    if name_q is not None:
+        if forename_q is not None and not one_word:
+            queries.append(name_q & forename_q)
+        queries.append(name_q)
+    if forename_q is not None and one_word:
+        queries.append(forename_q)
+    if alias_ids:
+        queries.append(Q(pk__in=alias_ids))
+    return [[q] for q in queries], True
+
+
+def _search(wanted: Wanted, base: QuerySet[Person], *, three_way: bool) -> list[tuple[Row, Match]]:
+    stages, one_by_one = _plan(wanted, duplicate_check=three_way)
+    found: dict[int, Row] = {}
+    scored: list[tuple[Row, Match]] = []
+    for stage in stages:
         combined = Q()
-        for q in queries:
+        for q in stage:
             combined |= q
-        if queries:
-            found = {p.pk: p for p in base.filter(combined).order_by().only(*fields)[: PER_QUERY * len(queries)]}
-    else:
-        # A name alone can match thousands: the most telling query first, each limited.
-        for q in queries:
-            for person in base.filter(q).exclude(pk__in=list(found)).order_by().only(*fields)[:PER_QUERY]:
-                found[person.pk] = person
-    via_alias: dict[int, list[PersonName]] = {}
-    if found and wanted.has_name:
-        for name in PersonName.objects.filter(person_id__in=list(found)):
-            via_alias.setdefault(name.person_id, []).append(name)
-    return found, via_alias
+        qs = base.filter(combined).order_by()
+        if found:
+            qs = qs.exclude(pk__in=list(found))
+        rows = {values[0]: Row(*values) for values in qs.values_list(*ROW_FIELDS)[: PER_QUERY * len(stage)]}
+        found.update(rows)
+        scored += _scored(wanted, rows, three_way=three_way, places=False)
+        if not one_by_one and not three_way and any(m.score >= STRONG for _, m in scored):
+            break
+    _add_places(wanted, scored)
+    return scored
 
 
 def _address_q(text: str) -> Q:
@@ -278,7 +308,7 @@ def _address_q(text: str) -> Q:
     return Q(location__normalised__contains=location_key(text))
 
 
-def _by_place(wanted: Wanted, base: QuerySet[Person]) -> dict[int, Person]:
+def _by_place(wanted: Wanted, base: QuerySet[Person]) -> dict[int, Row]:
     if not (wanted.address or wanted.school):
         return {}
     q = _born_q(wanted.born, widen=False)
@@ -286,32 +316,41 @@ def _by_place(wanted: Wanted, base: QuerySet[Person]) -> dict[int, Person]:
         q &= Q(pk__in=PersonAddress.objects.filter(_address_q(wanted.address)).values("person_id"))
     if wanted.school:
         q &= Q(pk__in=SchoolEnrolment.objects.filter(school__name__icontains=wanted.school).values("person_id"))
-    people = base.filter(q).only("pk", "forenames", "surname", "date_of_birth")[:PER_QUERY]
-    return {p.pk: p for p in people}
+    return {values[0]: Row(*values) for values in base.filter(q).order_by().values_list(*ROW_FIELDS)[:PER_QUERY]}
 
 
 # --- Scoring ---------------------------------------------------------------------------------------
 
 
-def _score(
-    wanted: Wanted, candidates: dict[int, Person], via_alias: dict[int, list[PersonName]], *, three_way: bool
-) -> list[Hit]:
-    at_address, at_school = _places(wanted, list(candidates))
-    hits = []
-    for pid, person in candidates.items():
-        match = _best_match(wanted, person, via_alias.get(pid, []), three_way=three_way)
-        if pid in at_address:
-            match.score = min(1.0, round(match.score + PLACE_BONUS, 3)) if wanted.has_name or wanted.born.known else 1.0
-            match.reasons.append(f"address matches {wanted.address}")
-        if pid in at_school:
-            match.score = min(1.0, round(match.score + PLACE_BONUS, 3)) if wanted.has_name or wanted.born.known else 1.0
-            match.reasons.append(f"at {at_school[pid]}")
+def _scored(wanted: Wanted, rows: dict[int, Row], *, three_way: bool, places: bool = True) -> list[tuple[Row, Match]]:
+    others: dict[int, list[PersonName]] = {}
+    if rows and wanted.has_name:
+        for name in PersonName.objects.filter(person_id__in=list(rows)):
+            others.setdefault(name.person_id, []).append(name)
+    scored = []
+    for pid, row in rows.items():
+        match = _best_match(wanted, row, others.get(pid, []), three_way=three_way)
         match.person_id = pid
-        hits.append(Hit(person, match))
-    return hits
+        scored.append((row, match))
+    if places:
+        _add_places(wanted, scored)
+    return scored
 
 
-def _best_match(wanted: Wanted, person: Person, others: list[PersonName], *, three_way: bool) -> Match:
+def _add_places(wanted: Wanted, scored: list[tuple[Row, Match]]) -> None:
+    """An address or school that matches adds weight and a reason; searched alone, it is the match."""
+    at_address, at_school = _places(wanted, [row.pk for row, _ in scored])
+    alone = not (wanted.has_name or wanted.born.known)
+    for row, match in scored:
+        if row.pk in at_address:
+            match.score = 1.0 if alone else min(1.0, round(match.score + PLACE_BONUS, 3))
+            match.reasons.append(f"address matches {wanted.address}")
+        if row.pk in at_school:
+            match.score = 1.0 if alone else min(1.0, round(match.score + PLACE_BONUS, 3))
+            match.reasons.append(f"at {at_school[row.pk]}")
+
+
+def _best_match(wanted: Wanted, person: Row, others: list[PersonName], *, three_way: bool) -> Match:
     best = _best_match_for(wanted, person, others, three_way=three_way)
     for forenames, surname in wanted.other_splits:
         other = _best_match_for(
@@ -322,7 +361,7 @@ def _best_match(wanted: Wanted, person: Person, others: list[PersonName], *, thr
     return best
 
 
-def _best_match_for(wanted: Wanted, person: Person, others: list[PersonName], *, three_way: bool) -> Match:
+def _best_match_for(wanted: Wanted, person: Row, others: list[PersonName], *, three_way: bool) -> Match:
     names = [(person.forenames, person.surname, "")] + [
         (n.forenames or person.forenames, n.surname or person.surname, f"{n.forenames} {n.surname}".strip())
         for n in others
