@@ -60,6 +60,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--small", action="store_true", help="Scale 0.2 and 100 queries: a quick look.")
     parser.add_argument("--seed", type=int, default=1, help="Seed for choosing the children (default 1).")
     parser.add_argument(
+        "--history",
+        type=float,
+        default=1.0,
+        help="Years of records as the generator makes them: 1 is a force's usual five years (default), 0 none.",
+    )
+    parser.add_argument(
         "--multiply",
         type=int,
         default=1,
@@ -203,10 +209,10 @@ def run(args: argparse.Namespace) -> None:
         sys.exit("The benchmark database already holds people: use an empty one.")
 
     started = time.perf_counter()
-    generated = generate(scale=args.scale, progress=False)
+    generated = generate(scale=args.scale, progress=False, history=args.history)
     people = Person.objects.count()
     print(
-        f"intelligence_check.generate {vendor} scale={args.scale:g} people={people} "
+        f"intelligence_check.generate {vendor} scale={args.scale:g} history={args.history:g} people={people} "
         f"seconds={time.perf_counter() - started:.1f}",
         flush=True,
     )

@@ -44,6 +44,7 @@ from childsafe.missing.models import (
     SupervisoryReview,
 )
 from childsafe.people.models import ADULT_AGE, Location, Organisation, Person, SchoolEnrolment
+from childsafe.referrals import encompass
 from childsafe.referrals.models import (
     EncompassNotification,
     Ppn,
@@ -329,6 +330,7 @@ class _HistoryBuilder:
                 self._officer(Role.RESPONSE_OFFICER),
                 self.dt(at + timedelta(days=self.rng.randint(1, 20))) if closed else None,
                 "Safeguarding done; referred to partners." if closed else "",
+                self.dt(at),  # recorded as it happened
             ),
             (child.id, "child", present, True),
         )
@@ -341,10 +343,23 @@ class _HistoryBuilder:
         kind = rng.choices([t for t, _ in WELFARE_TYPES], weights=[w for _, w in WELFARE_TYPES])[0]
         child = child or self._child(at)
         key = self._incident(rows, at, kind, child, closed=True)
-        if kind == IncidentType.DOMESTIC_ABUSE and child.school_id and (at.date() - child.dob).days > 4 * 365:
-            due = at + timedelta(hours=rng.randint(8, 40))
-            rows.encompass.append((key, child.id, child.school_id, at, due, due - timedelta(hours=2)))
+        if kind == IncidentType.DOMESTIC_ABUSE and self._encompass(rows, key, child, at):
             self.report.encompass += 1
+
+    def _encompass(self, rows: _Rows, key: int, child: _Child, at: datetime) -> bool:
+        """RF-9, as `referrals.encompass` defines it: a child of school age on the day is notified, to the
+        school or, with no known school, the local authority; delivered two hours before it was due."""
+        day = at.astimezone(clock.LONDON).date()
+        age = day.year - child.dob.year - ((day.month, day.day) < (child.dob.month, child.dob.day))
+        to = child.school_id or child.la_id
+        if not (encompass.MIN_AGE <= age <= encompass.MAX_AGE and to):
+            return False
+        due = at + timedelta(hours=self.rng.randint(8, 40))
+        delivered = due - timedelta(hours=2)
+        rows.encompass.append(
+            (key, child.id, to, child.school_id is None, at, due, delivered if delivered < self.now else None)
+        )
+        return True
 
     def _closed_episode(self, rows: _Rows, reported: datetime, child: _Child | None = None) -> _Episode:
         rng = self.rng
@@ -473,11 +488,7 @@ class _HistoryBuilder:
             child = self._child(at)
             key = self._incident(rows, at, kind, child, closed=False)
             opened["incidents"] += 1
-            if kind == IncidentType.DOMESTIC_ABUSE and child.school_id:
-                due = at + timedelta(hours=rng.randint(8, 40))
-                rows.encompass.append(
-                    (key, child.id, child.school_id, at, due, due - timedelta(hours=2) if due < now else None)
-                )
+            if kind == IncidentType.DOMESTIC_ABUSE and self._encompass(rows, key, child, at):
                 opened["encompass"] += 1
         for _ in range(self._count(OPEN_MISSING * self.scale)):
             reported = now - timedelta(hours=rng.uniform(0.2, 48))
@@ -677,16 +688,16 @@ class _Rows:
 
         # Operation Encompass: the notification and its email.
         notes = [
-            (incident_ids[i], person, school, True, dt(created), dt(due))
-            for i, person, school, created, due, _ in self.encompass
+            (incident_ids[i], person, to, to_la, True, dt(created), dt(due))
+            for i, person, to, to_la, created, due, _ in self.encompass
         ]
         note_ids = insert(
             EncompassNotification,
-            ("incident_id", "person_id", "organisation_id", "present", "created_at", "due_by"),
+            ("incident_id", "person_id", "organisation_id", "to_local_authority", "present", "created_at", "due_by"),
             notes,
             returning=True,
         )
-        for pk, (_, person, school, created, due, delivered) in zip(note_ids, self.encompass, strict=True):
+        for pk, (_, person, school, _, created, due, delivered) in zip(note_ids, self.encompass, strict=True):
             email, name = b.orgs.get(school, ("", ""))
             outbox.append(
                 _outbox(b, "encompass", f"encompass:{pk}", email or "dsl@school.test", school, name, person,
@@ -794,7 +805,7 @@ def _outbox(
 
 INCIDENT_COLUMNS = (
     "reference", "type", "grade", "location_text", "summary", "area_id", "created_at", "created_by_id",
-    "closed_at", "outcome",
+    "closed_at", "outcome", "occurred_at",
 )  # fmt: skip
 EPISODE_COLUMNS = (
     "person_id", "incident_id", "reported_at", "reported_by", "recorded_by_id", "last_seen_at", "last_seen_place",
