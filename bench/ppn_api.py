@@ -65,6 +65,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--clients", type=int, default=20, help="Concurrent clients (default 20).")
     parser.add_argument("--seconds", type=float, help="How long the clients submit (default 120).")
     parser.add_argument("--threads", type=int, default=8, help="The server's worker threads (default 8).")
+    parser.add_argument(
+        "--servers",
+        type=int,
+        default=1,
+        help="How many server processes, each on its own port; clients take them in turn, as a load "
+        "balancer would spread them over stateless web processes (default 1).",
+    )
     parser.add_argument("--scale", type=float, help="Synthetic force size (default 20, about 100,000 people).")
     parser.add_argument("--small", action="store_true", help="10 seconds at scale 1: a quick look.")
     parser.add_argument("--seed", type=int, default=1, help="Seed for the force and the children (default 1).")
@@ -80,8 +87,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     small_seconds, small_scale = (10.0, 1.0) if args.small else (120.0, 20.0)
     args.seconds = args.seconds if args.seconds is not None else small_seconds
     args.scale = args.scale if args.scale is not None else small_scale
-    if args.clients <= 0 or args.seconds <= 0 or args.scale <= 0 or args.threads <= 0:
-        parser.error("--clients, --seconds, --scale and --threads must be more than 0.")
+    if args.clients <= 0 or args.seconds <= 0 or args.scale <= 0 or args.threads <= 0 or args.servers <= 0:
+        parser.error("--clients, --seconds, --scale, --threads and --servers must be more than 0.")
     return args
 
 
@@ -262,15 +269,20 @@ def run(args: argparse.Namespace, work_dir: Path) -> None:
     before = Ppn.objects.count()
     connections.close_all()  # the server is another process; SQLite's lock is free for it
 
-    port = free_port()
     env = dict(os.environ, PYTHONUNBUFFERED="1")
-    server = start_server(env, port, args.threads, work_dir / "server.log")
+    ports: list[int] = []
+    servers: list[subprocess.Popen] = []
     results = Results()
     try:
+        for n in range(args.servers):
+            ports.append(free_port())
+            servers.append(start_server(env, ports[-1], args.threads, work_dir / f"server{n}.log"))
         stop_at = time.perf_counter() + args.seconds
         threads = [
             threading.Thread(
-                target=client_loop, args=(port, token, children, stop_at, results, args.seed + i), daemon=True
+                target=client_loop,
+                args=(ports[i % len(ports)], token, children, stop_at, results, args.seed + i),
+                daemon=True,
             )
             for i, (token, children) in enumerate(clients)
         ]
@@ -281,7 +293,8 @@ def run(args: argparse.Namespace, work_dir: Path) -> None:
             thread.join(timeout=args.seconds + 120)
         elapsed = time.perf_counter() - began
     finally:
-        stop_server(server)
+        for server in servers:
+            stop_server(server)
 
     done = len(results.latencies)
     saved = Ppn.objects.count() - before
@@ -298,7 +311,8 @@ def run(args: argparse.Namespace, work_dir: Path) -> None:
         flush=True,
     )
     print(
-        f"ppn_api.context {vendor} server_threads={args.threads} saved={saved} queries_per_submission={queries} "
+        f"ppn_api.context {vendor} servers={args.servers} server_threads={args.threads} saved={saved} "
+        f"queries_per_submission={queries} "
         f"(in process, status {status})",
         flush=True,
     )
@@ -306,7 +320,7 @@ def run(args: argparse.Namespace, work_dir: Path) -> None:
         print(f"ppn_api.error {sample.splitlines()[0] if sample else ''}", flush=True)
     if results.errors:
         # The server's own account of the first failure (its log is deleted with the work directory).
-        log = (work_dir / "server.log").read_text(errors="replace").splitlines()
+        log = (work_dir / "server0.log").read_text(errors="replace").splitlines()
         first = next((i for i, line in enumerate(log) if "Traceback" in line or "ERROR" in line), None)
         for line in log[first : first + 40] if first is not None else log[-20:]:
             print(f"ppn_api.server_log {line}", flush=True)
