@@ -177,6 +177,7 @@ class UI:
         them. Minor and moderate axe findings are listed with a page's serious ones but don't fail it.
         """
         page = self.page
+        page.wait_for_load_state()  # a click that navigates may still be loading the page
         if SCREENSHOT_DIR:
             name = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")
             page.screenshot(path=str(Path(SCREENSHOT_DIR) / f"{name}.png"), full_page=True)

@@ -169,6 +169,7 @@ def test_missing_episode_from_report_to_closure(ui, phone_ui, team, ella, york, 
     page.get_by_role("button", name="Record the review").click()
     expect(page.get_by_test_id("reviews")).to_contain_text("Ella is home and well")
     page.get_by_role("link", name="Close the episode").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Close the missing episode")
     ui.check("close the missing episode")
     page.get_by_role("button", name="Sign off and close the episode").click()
     expect(page.get_by_test_id("status")).to_contain_text("Closed")
