@@ -155,7 +155,12 @@ def _possible_duplicates(cluster: list[int]) -> Section | None:
     if person is None:
         return None
     found = possible_duplicates(
-        forenames=person.forenames, surname=person.surname, date_of_birth=person.date_of_birth, exclude=cluster, limit=5
+        forenames=person.forenames,
+        surname=person.surname,
+        date_of_birth=person.date_of_birth,
+        exclude=cluster,
+        limit=5,
+        thorough=False,
     )
     if not found:
         return None
