@@ -75,7 +75,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--database-url",
         help="PostgreSQL admin URL (e.g. postgres://postgres@127.0.0.1:5432/postgres): the benchmark creates "
-        f"and drops a database named {BENCH_DATABASE} on that server. Default: a temporary SQLite file.",
+        "and drops a database (--database-name) on that server. Default: a temporary SQLite file.",
+    )
+    parser.add_argument(
+        "--database-name", default=BENCH_DATABASE, help=f"The throwaway PostgreSQL database (default {BENCH_DATABASE})."
     )
     args = parser.parse_args(argv)
     small_scale, small_queries = (0.2, 100) if args.small else (1.0, 1000)
@@ -378,7 +381,7 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.pop("CHILDSAFE_REPLAY_DATABASE", None)
     try:
         if args.database_url and is_postgres(args.database_url):
-            with throwaway_postgres(args.database_url, BENCH_DATABASE) as url:
+            with throwaway_postgres(args.database_url, args.database_name) as url:
                 os.environ["DATABASE_URL"] = url
                 run(args)
         else:
