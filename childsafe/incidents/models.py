@@ -69,7 +69,10 @@ class Incident(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["closed_at", "created_at"], name="incidents_open_by_age")]
+        indexes = [
+            models.Index(fields=["closed_at", "created_at"], name="incidents_open_by_age"),
+            models.Index(fields=["type", "created_at"], name="incidents_by_type_recorded"),  # RF-9's watch
+        ]
 
     def __str__(self) -> str:
         return f"{self.reference} {self.get_type_display()}"

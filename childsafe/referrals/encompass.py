@@ -50,15 +50,19 @@ def qualifying(queryset: QuerySet[IncidentPerson]) -> list[IncidentPerson]:
     ]
 
 
-def gaps() -> list[IncidentPerson]:
+def gaps(scope: Q | None = None) -> list[IncidentPerson]:
     """Qualifying children with no notification at all: a gap RF-9's 100% reconciliation must never leave.
 
     Only a write (a deletion, an import that bypassed the hook) can make one, so the query is a NOT EXISTS
-    on the notification's unique (incident, person) key, and the exact age check runs only on the gaps."""
+    on the notification's unique (incident, person) key, and the exact age check runs only on the gaps.
+    `scope` narrows the incidents looked at (the sweep's watch window); without it, all history."""
     notified = EncompassNotification.objects.filter(
         incident_id=OuterRef("incident_id"), person_id=OuterRef("person_id")
     )
-    return qualifying(candidates().filter(~Exists(notified)).order_by("incident__created_at", "id"))
+    found = candidates().filter(~Exists(notified))
+    if scope is not None:
+        found = found.filter(scope)
+    return qualifying(found.order_by("incident__created_at", "id"))
 
 
 def late_by(incident: Incident, threshold: timedelta) -> timedelta | None:

@@ -14,14 +14,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import CharField, Count, Exists, OuterRef
+from django.db.models import CharField, Count, Exists, OuterRef, Q
 from django.db.models.functions import Cast, TruncMonth
 
 from childsafe.core import clock, engine, policy
 from childsafe.core.engine import Finding, clock_rule, earliest_after
 from childsafe.core.errors import RuleRefusal
-from childsafe.core.models import OutboxMessage, Severity
+from childsafe.core.models import Alert, OutboxMessage, Severity
 from childsafe.core.roles import Role
+from childsafe.incidents.models import Incident, IncidentType
 from childsafe.missing.models import SafeAndWellCheck
 from childsafe.missing.rules import ppn_check
 from childsafe.people.vocabulary import SelfDefinedEthnicity
@@ -447,8 +448,17 @@ def rf9_encompass(now: datetime) -> Iterator[Finding]:
         )
     # The 100% reconciliation: a qualifying child with no notification at all (the hook creates one in the
     # same transaction as the incident, so a gap means a deletion or a write that bypassed the service).
-    # Always due now; it clears itself once a notification exists.
-    for ip in encompass.gaps():
+    # Always due now; it clears itself once a notification exists. The sweep looks at incidents recorded
+    # within the engine's watch window and at the gaps it has already alerted, so its cost grows with
+    # recent work, not with years of history; the reconciliation page and report check all history.
+    alerted = (
+        Alert.objects.open()
+        .filter(rule_id="RF-9", subject_type="incidents.incidentperson")
+        .values_list("subject_id", flat=True)
+    )
+    recent = Incident.objects.filter(type=IncidentType.DOMESTIC_ABUSE, created_at__gte=now - engine.WATCH)
+    scope = Q(incident_id__in=list(recent.values_list("pk", flat=True))) | Q(pk__in=sorted(int(s) for s in alerted))
+    for ip in encompass.gaps(scope):
         yield Finding(
             subject_type="incidents.incidentperson",
             subject_id=str(ip.pk),
