@@ -42,7 +42,7 @@ from datetime import date
 from email.parser import BytesHeaderParser
 from pathlib import Path
 
-from lib.throwaway import is_postgres, throwaway_postgres
+from lib.throwaway import bench_database
 
 REPO = Path(__file__).resolve().parents[1]
 BENCH_DATABASE = "childsafe_bench_enc"
@@ -284,31 +284,12 @@ def _stats(samples: list[float]) -> dict[str, float]:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    sys.path.insert(0, str(REPO))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "childsafe.config.settings.local"
-    var_dir = tempfile.mkdtemp(prefix="childsafe-bench-enc-")
-    # Local settings keep the SQLite file and a generated secret key under CHILDSAFE_VAR_DIR: a throwaway one.
-    os.environ["CHILDSAFE_VAR_DIR"] = var_dir
-    os.environ.pop("CHILDSAFE_REPLAY_DATABASE", None)
     os.environ.setdefault("CHILDSAFE_LOG_LEVEL", "INFO")  # the worker says "started" at INFO
     work_dir = Path(tempfile.mkdtemp(prefix="childsafe-bench-enc-work-"))
-
-    def worker_env() -> dict[str, str]:
-        return dict(os.environ, PYTHONUNBUFFERED="1")
-
     try:
-        if args.database_url and is_postgres(args.database_url):
-            with throwaway_postgres(args.database_url, BENCH_DATABASE) as url:
-                os.environ["DATABASE_URL"] = url
-                run(args, worker_env(), work_dir)
-        else:
-            if args.database_url:
-                os.environ["DATABASE_URL"] = args.database_url  # yours to empty and remove
-            else:
-                os.environ.pop("DATABASE_URL", None)
-            run(args, worker_env(), work_dir)
+        with bench_database(args.database_url, BENCH_DATABASE):
+            run(args, dict(os.environ, PYTHONUNBUFFERED="1"), work_dir)
     finally:
-        shutil.rmtree(var_dir, ignore_errors=True)
         shutil.rmtree(work_dir, ignore_errors=True)
 
 

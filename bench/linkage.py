@@ -26,15 +26,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-from lib.throwaway import is_postgres, throwaway_postgres
+from lib.throwaway import bench_database
 
-REPO = Path(__file__).resolve().parents[1]
 BENCH_DATABASE = "childsafe_bench_link_pg"
 
 
@@ -140,26 +135,8 @@ def run(args: argparse.Namespace) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    sys.path.insert(0, str(REPO))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "childsafe.config.settings.local"
-    var_dir = args.keep or tempfile.mkdtemp(prefix="childsafe-bench-")
-    Path(var_dir).mkdir(parents=True, exist_ok=True)
-    os.environ["CHILDSAFE_VAR_DIR"] = var_dir
-    os.environ.pop("CHILDSAFE_REPLAY_DATABASE", None)
-    try:
-        if args.database_url and is_postgres(args.database_url):
-            with throwaway_postgres(args.database_url, BENCH_DATABASE) as url:
-                os.environ["DATABASE_URL"] = url
-                run(args)
-        else:
-            if args.database_url:
-                os.environ["DATABASE_URL"] = args.database_url  # yours to empty and remove
-            else:
-                os.environ.pop("DATABASE_URL", None)
-            run(args)
-    finally:
-        if not args.keep:
-            shutil.rmtree(var_dir, ignore_errors=True)
+    with bench_database(args.database_url, BENCH_DATABASE, keep=args.keep):
+        run(args)
 
 
 if __name__ == "__main__":

@@ -32,17 +32,12 @@ people, a force).
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
 import statistics
 import sys
-import tempfile
 import time
-from pathlib import Path
 
-from lib.throwaway import is_postgres, throwaway_postgres
+from lib.throwaway import bench_database
 
-REPO = Path(__file__).resolve().parents[1]
 BENCH_DATABASE = "childsafe_bench_sweep"
 LEVELS = (1, 5, 25)  # total history multipliers timed
 
@@ -168,25 +163,8 @@ def run(args: argparse.Namespace) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    sys.path.insert(0, str(REPO))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "childsafe.config.settings.local"
-    var_dir = tempfile.mkdtemp(prefix="childsafe-bench-sweep-")
-    # Local settings keep the SQLite file and a generated secret key under CHILDSAFE_VAR_DIR: a throwaway one.
-    os.environ["CHILDSAFE_VAR_DIR"] = var_dir
-    os.environ.pop("CHILDSAFE_REPLAY_DATABASE", None)
-    try:
-        if args.database_url and is_postgres(args.database_url):
-            with throwaway_postgres(args.database_url, args.database_name) as url:
-                os.environ["DATABASE_URL"] = url
-                run(args)
-        else:
-            if args.database_url:
-                os.environ["DATABASE_URL"] = args.database_url  # yours to empty and remove
-            else:
-                os.environ.pop("DATABASE_URL", None)
-            run(args)
-    finally:
-        shutil.rmtree(var_dir, ignore_errors=True)
+    with bench_database(args.database_url, args.database_name):
+        run(args)
 
 
 if __name__ == "__main__":
