@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import Q
 
 from childsafe.core import clock
-from childsafe.core.roles import PARTNER_ROLES, Role
+from childsafe.core.roles import PARTNER_ROLES, Rank, Role, rank_at_least
 
 
 class Area(models.Model):
@@ -41,6 +41,8 @@ class Team(models.Model):
 
 class User(AbstractUser):
     role = models.CharField(max_length=32, choices=Role.choices)
+    # Beside the role: a rule that names a rank reads this (blank: not recorded, counts as no rank).
+    rank = models.CharField(max_length=24, choices=Rank.choices, blank=True, default="")
     area = models.ForeignKey(Area, null=True, blank=True, on_delete=models.PROTECT, related_name="users")
     team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="members")
     # Partner users belong to one organisation (a school or a local authority) and see only its work.
@@ -63,6 +65,18 @@ class User(AbstractUser):
     @property
     def is_partner(self) -> bool:
         return self.role in PARTNER_ROLES
+
+    def has_rank(self, wanted: str) -> bool:
+        return rank_at_least(self.rank, wanted)
+
+    def has_skill(self, code: str, on=None) -> bool:
+        """Holds this accreditation in the skills registry on the day (QG-6): an expired one doesn't count."""
+        day = on or clock.now().date()
+        return (
+            self.skills.filter(skill__code=code, awarded_on__lte=day)
+            .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=day))
+            .exists()
+        )
 
     @property
     def display_name(self) -> str:

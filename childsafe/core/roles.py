@@ -29,6 +29,35 @@ class Role(models.TextChoices):
     LA_PARTNER = "la_partner", "Local authority children's services"
 
 
+class Rank(models.TextChoices):
+    """A police rank, beside the role. Where a rule names a rank (a designated officer is an inspector;
+    RF-7's delay needs an inspector, beyond 24 hours a superintendent) the rank decides, not the role."""
+
+    CONSTABLE = "constable", "Constable"
+    SERGEANT = "sergeant", "Sergeant"
+    INSPECTOR = "inspector", "Inspector"
+    CHIEF_INSPECTOR = "chief_inspector", "Chief inspector"
+    SUPERINTENDENT = "superintendent", "Superintendent"
+    CHIEF_SUPERINTENDENT = "chief_superintendent", "Chief superintendent"
+    STAFF = "staff", "Police staff"
+
+
+# Seniority of warranted ranks; police staff and an unrecorded rank hold none.
+RANK_ORDER: dict[str, int] = {
+    Rank.CONSTABLE: 1,
+    Rank.SERGEANT: 2,
+    Rank.INSPECTOR: 3,
+    Rank.CHIEF_INSPECTOR: 4,
+    Rank.SUPERINTENDENT: 5,
+    Rank.CHIEF_SUPERINTENDENT: 6,
+}
+
+
+def rank_at_least(rank: str, wanted: str) -> bool:
+    """True when `rank` is `wanted` or above it (a chief inspector may do what an inspector may)."""
+    return RANK_ORDER.get(rank, 0) >= RANK_ORDER[wanted]
+
+
 PARTNER_ROLES = frozenset({Role.SCHOOL_PARTNER, Role.LA_PARTNER})
 
 # Roles whose work is force-wide: the control room, central teams and analysts see any child's

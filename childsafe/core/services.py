@@ -28,7 +28,7 @@ from childsafe.core.models import (
     User,
     UserSkill,
 )
-from childsafe.core.roles import PARTNER_ROLES, Capability, Role
+from childsafe.core.roles import PARTNER_ROLES, Capability, Rank, Role
 
 
 def user_create(
@@ -44,6 +44,7 @@ def user_create(
     team: Team | None = None,
     organisation_id: int | None = None,
     line_manager: User | None = None,
+    rank: str = "",
     channel: str = "web",
     check_password: bool = True,
 ) -> User:
@@ -55,6 +56,8 @@ def user_create(
         errors["role"] = f"{role!r} is not a role. Choose one of: {', '.join(Role.values)}."
     elif role in PARTNER_ROLES and organisation_id is None:
         errors["organisation"] = "A partner account must belong to its school or local authority."
+    if rank and rank not in Rank.values:
+        errors["rank"] = f"{rank!r} is not a rank. Choose one of: {', '.join(Rank.labels)}."
     if User.objects.filter(username__iexact=username).exists():
         errors["username"] = f"The username {username!r} is already taken. Choose another."
     if password and check_password:
@@ -75,6 +78,7 @@ def user_create(
             team=team,
             organisation_id=organisation_id,
             line_manager=line_manager,
+            rank=rank,
         )
         if password:
             user.set_password(password)
@@ -90,11 +94,33 @@ def user_create(
             new={
                 "username": username,
                 "role": role,
+                "rank": rank or None,
                 "area": area.code if area else None,
                 "organisation_id": organisation_id,
             },
             channel=channel,
         )
+    return user
+
+
+def user_rank_set(*, actor: User, user: User, rank: str, channel: str = "web") -> User:
+    """An administrator records a user's rank (audited: a rank decides who may approve what)."""
+    access.require(actor, Capability.USERS_MANAGE)
+    if rank and rank not in Rank.values:
+        raise InvalidInput({"rank": f"{rank!r} is not a rank. Choose one of: {', '.join(Rank.labels)}."})
+    with transaction.atomic():
+        old = User.objects.select_for_update().get(pk=user.pk).rank
+        User.objects.filter(pk=user.pk).update(rank=rank)
+        audit.record(
+            actor=actor,
+            category=AuditCategory.ALTERATION,
+            event_type="user.rank_set",
+            subject=user,
+            old={"rank": old or None},
+            new={"rank": rank or None},
+            channel=channel,
+        )
+    user.rank = rank
     return user
 
 

@@ -70,6 +70,24 @@ class Organisation(models.Model):
         return self.name
 
 
+class LocalAuthorityCover(models.Model):
+    """A postcode district ("YO31") or sector ("YO31 7") that a local authority serves.
+
+    A child with no recorded local authority (and no placement or school giving one) belongs to the
+    authority covering their home postcode, the longest match winning, so no child's notices go nowhere.
+    Each district or sector belongs to one authority at most.
+    """
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="covers")
+    prefix = models.CharField(max_length=8, unique=True)
+
+    class Meta:
+        ordering = ["prefix"]
+
+    def __str__(self) -> str:
+        return self.prefix
+
+
 class Person(models.Model):
     forenames = models.CharField(max_length=120)
     surname = models.CharField(max_length=120)

@@ -45,6 +45,33 @@ def is_valid_postcode(raw: str) -> bool:
     return bool(_POSTCODE.match(re.sub(r"\s+", "", raw or "").upper()))
 
 
+_DISTRICT = re.compile(r"^[A-Z]{1,2}\d[A-Z\d]?$")
+_SECTOR = re.compile(r"^([A-Z]{1,2}\d[A-Z\d]?) (\d)$")
+
+
+def normalise_cover(raw: str) -> str | None:
+    """A postcode district ("YO31") or sector ("YO31 7") in its standard form, or None if it is neither."""
+    text = re.sub(r"\s+", " ", (raw or "").strip().upper())
+    if _DISTRICT.match(text):
+        return text
+    compact = text.replace(" ", "")
+    # A sector typed without its space ("YO317"): the last digit is the sector.
+    if len(compact) >= 3 and compact[-1].isdigit() and _DISTRICT.match(compact[:-1]):
+        candidate = f"{compact[:-1]} {compact[-1]}"
+        if _SECTOR.match(candidate):
+            return candidate
+    return None
+
+
+def cover_prefixes(postcode: str) -> list[str]:
+    """The sector and the district a full postcode falls in, most specific first ("YO31 7", "YO31")."""
+    compact = re.sub(r"\s+", "", postcode or "").upper()
+    match = _POSTCODE.match(compact)
+    if not match:
+        return []
+    return [f"{match.group(1)} {match.group(2)[0]}", match.group(1)]
+
+
 def location_key(*parts: str) -> str:
     """'Former Royal Crescent Hotel, Whitby' and 'old Royal Crescent hotel whitby' give the same key."""
     words = normalise(" ".join(p for p in parts if p)).split()

@@ -21,6 +21,7 @@ from childsafe.core.roles import Capability
 from childsafe.people import calendars, identity, places, search, search_index
 from childsafe.people.models import (
     IdentityLink,
+    LocalAuthorityCover,
     Location,
     Organisation,
     Person,
@@ -196,6 +197,8 @@ def person_create(
             local_authority = placement.local_authority
         if local_authority is None and school is not None:
             local_authority = school.local_authority
+        if local_authority is None and location is not None:
+            local_authority = local_authority_for_postcode(location.postcode)
         person = Person(
             forenames=forenames,
             surname=surname,
@@ -504,6 +507,7 @@ def organisation_create(
     manager_email: str = "",
     calendar: dict | None = None,
     area: Area | None = None,
+    covers: list[str] | None = None,
     channel: str = "web",
 ) -> Organisation:
     _require(actor, Capability.USERS_MANAGE)
@@ -527,6 +531,12 @@ def organisation_create(
             errors["urn"] = "A school's URN is 6 digits, for example 121234."
         elif urn and Organisation.objects.filter(urn=urn).exists():
             errors["urn"] = f"A school with URN {urn} is already recorded."
+    prefixes: list[str] = []
+    if covers:
+        if type != OrganisationType.LOCAL_AUTHORITY:
+            errors["covers"] = "Only a local authority covers postcode districts."
+        else:
+            prefixes = _check_covers(errors, covers, organisation=None)
     if errors:
         raise InvalidInput(errors)
     with transaction.atomic():
@@ -549,10 +559,98 @@ def organisation_create(
             category=AuditCategory.COLLECTION,
             event_type="organisation.create",
             subject=org,
-            new={"type": type, "name": name, "urn": urn},
+            new={"type": type, "name": name, "urn": urn, **({"covers": prefixes} if prefixes else {})},
             channel=channel,
         )
+        if prefixes:
+            _apply_covers(org, prefixes)
     return org
+
+
+def _check_covers(errors: dict[str, str], covers: list[str], *, organisation: Organisation | None) -> list[str]:
+    """Each entry a postcode district or sector, none claimed by another authority: all problems at once."""
+    prefixes: list[str] = []
+    bad: list[str] = []
+    for raw in covers:
+        prefix = places.normalise_cover(str(raw))
+        if prefix is None:
+            bad.append(str(raw))
+        elif prefix not in prefixes:
+            prefixes.append(prefix)
+    problems = []
+    if bad:
+        what = "is not a postcode district or sector" if len(bad) == 1 else "are not postcode districts or sectors"
+        problems.append(
+            f"{', '.join(repr(b) for b in bad)} {what}: enter a district like YO31 or a sector like YO31 7."
+        )
+    claimed = LocalAuthorityCover.objects.filter(prefix__in=prefixes).select_related("organisation")
+    if organisation is not None:
+        claimed = claimed.exclude(organisation=organisation)
+    for cover in claimed:
+        problems.append(f"{cover.prefix} is already covered by {cover.organisation.name}.")
+    if problems:
+        errors["covers"] = " ".join(problems)
+    return prefixes
+
+
+def _apply_covers(org: Organisation, prefixes: list[str]) -> int:
+    """Store the authority's covers and give it every child recorded with no local authority in them."""
+    LocalAuthorityCover.objects.filter(organisation=org).exclude(prefix__in=prefixes).delete()
+    have = set(LocalAuthorityCover.objects.filter(organisation=org).values_list("prefix", flat=True))
+    LocalAuthorityCover.objects.bulk_create(
+        [LocalAuthorityCover(organisation=org, prefix=p) for p in prefixes if p not in have]
+    )
+    assigned = 0
+    orphans = (
+        PersonAddress.objects.filter(person__local_authority__isnull=True, valid_to__isnull=True)
+        .exclude(location__postcode="")
+        .values_list("person_id", "location__postcode")
+    )
+    for person_id, postcode in orphans:
+        if local_authority_for_postcode(postcode) == org:
+            assigned += Person.objects.filter(pk=person_id, local_authority__isnull=True).update(local_authority=org)
+    return assigned
+
+
+def organisation_covers_set(
+    *, actor: User, organisation: Organisation, covers: list[str], channel: str = "web"
+) -> Organisation:
+    """An administrator sets the postcode districts and sectors a local authority covers (audited)."""
+    _require(actor, Capability.USERS_MANAGE)
+    errors: dict[str, str] = {}
+    if organisation.type != OrganisationType.LOCAL_AUTHORITY:
+        errors["covers"] = "Only a local authority covers postcode districts."
+    prefixes = _check_covers(errors, covers, organisation=organisation) if not errors else []
+    if errors:
+        raise InvalidInput(errors)
+    with transaction.atomic():
+        old = sorted(LocalAuthorityCover.objects.filter(organisation=organisation).values_list("prefix", flat=True))
+        assigned = _apply_covers(organisation, prefixes)
+        audit.record(
+            actor=actor,
+            category=AuditCategory.ALTERATION,
+            event_type="organisation.covers_set",
+            subject=organisation,
+            old={"covers": old},
+            new={"covers": sorted(prefixes), "children_assigned": assigned},
+            channel=channel,
+        )
+    return organisation
+
+
+def local_authority_for_postcode(postcode: str) -> Organisation | None:
+    """The local authority covering a postcode: its sector's if one is listed, else its district's."""
+    prefixes = places.cover_prefixes(postcode)
+    if not prefixes:
+        return None
+    by_prefix = {
+        c.prefix: c.organisation
+        for c in LocalAuthorityCover.objects.filter(prefix__in=prefixes).select_related("organisation")
+    }
+    for prefix in prefixes:  # longest first
+        if prefix in by_prefix:
+            return by_prefix[prefix]
+    return None
 
 
 def identity_link(*, actor: User, person: Person, other: Person, rationale: str, channel: str = "web") -> IdentityLink:

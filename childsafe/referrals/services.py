@@ -15,7 +15,7 @@ from childsafe.core import access, audit, clock, language, outbox, policy
 from childsafe.core.errors import AccessDenied, InvalidInput, Prompt, RuleRefusal
 from childsafe.core.ids import next_daily_reference
 from childsafe.core.models import AuditCategory, User
-from childsafe.core.roles import Capability, Role
+from childsafe.core.roles import Capability, Rank, Role
 from childsafe.incidents.models import Incident, IncidentType
 from childsafe.incidents.services import recorded_hook
 from childsafe.missing.models import SafeAndWellCheck
@@ -708,9 +708,13 @@ def strategy_action_done(*, actor: User, action: StrategyAction, channel: str = 
 
 
 # RF-7: an inspector may approve a delay of up to this long past the 24-hour clock; longer needs a
-# superintendent (senior leader). "Until the warrant is executed" is a reason, not an open-ended date.
+# superintendent. "Until the warrant is executed" is a reason, not an open-ended date. The rank decides,
+# not the role (RULES.md RF-7).
 DELAY_INSPECTOR_LIMIT = timedelta(hours=24)
-INSPECTOR_ROLES = frozenset({Role.FIM, Role.CII, Role.SUPERVISOR, Role.SENIOR_LEADER})
+
+
+def can_approve_delay(user: User) -> bool:
+    return user.has_rank(Rank.INSPECTOR)
 
 
 def ppn_delay_deadline(check: SafeAndWellCheck) -> datetime:
@@ -722,7 +726,7 @@ def ppn_delay_approve(
     *, actor: User, check: SafeAndWellCheck, rationale: str, until: datetime, approved_by: User, channel: str = "web"
 ) -> PpnDelay:
     """Record an approved delay before the PPN a record showing a child at risk needs (RF-7)."""
-    if actor.role not in INSPECTOR_ROLES:  # a superintendent approving on the page records it themself
+    if not can_approve_delay(actor):  # an inspector or above approving on the page records it themself
         access.require(actor, Capability.INCIDENT_RECORD)
     errors: dict[str, str] = {}
     rationale = (rationale or "").strip()
@@ -734,14 +738,14 @@ def ppn_delay_approve(
     if errors:
         raise InvalidInput(errors)
     # The person asking is the officer the PPN is due from; an inspector may record their own approval.
-    if approved_by.pk == check.by_id or approved_by.role not in INSPECTOR_ROLES:
+    if approved_by.pk == check.by_id or not can_approve_delay(approved_by):
         raise RuleRefusal(
             "RF-7",
             "A delay to a PPN is approved by an inspector other than the officer the PPN is due from.",
             field="approved_by",
         )
     deadline = ppn_delay_deadline(check)
-    if until > deadline + DELAY_INSPECTOR_LIMIT and approved_by.role != Role.SENIOR_LEADER:
+    if until > deadline + DELAY_INSPECTOR_LIMIT and not approved_by.has_rank(Rank.SUPERINTENDENT):
         raise RuleRefusal(
             "RF-7",
             "A delay of more than 24 hours past the PPN's deadline needs a superintendent's approval.",

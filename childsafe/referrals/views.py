@@ -314,7 +314,7 @@ def sampling(request: HttpRequest) -> HttpResponse:
 def delay(request: HttpRequest, check_pk: int) -> HttpResponse:
     """Where the RF-7 alert leads: submit the PPN, or (an inspector) approve a delay with a rationale."""
     user = request.user
-    can_approve = user.role in services.INSPECTOR_ROLES
+    can_approve = services.can_approve_delay(user)
     if not can_approve:
         access.require(user, Capability.INCIDENT_RECORD)
     shown = selectors.delay_page(check_pk)

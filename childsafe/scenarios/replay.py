@@ -16,9 +16,9 @@ from django.db import models
 
 from childsafe.core import clock, engine, outbox
 from childsafe.core.errors import AccessDenied, InvalidInput, Prompt, RuleRefusal
-from childsafe.core.models import Alert, Area, OutboxMessage, User
+from childsafe.core.models import Alert, Area, OutboxMessage, Skill, User
 from childsafe.core.roles import Role
-from childsafe.core.services import user_create
+from childsafe.core.services import user_create, user_skill_award
 from childsafe.core.transports import RecordingTransport, use_transport
 from childsafe.people import services as people_services
 from childsafe.people.models import Organisation, Person
@@ -46,13 +46,14 @@ ORG_FIELDS = {
     "key_adult_name",
     "calendar",
     "manager_email",
+    "covers",
 }
-USER_FIELDS = {"key", "role", "area", "organisation", "name"}
+USER_FIELDS = {"key", "role", "area", "organisation", "name", "rank", "skills"}
 REL_FIELDS = {"from", "to", "type"}
 STEP_FIELDS = {"at", "as", "do", "with", "save"}
 EXPECT_KINDS = {
     "alert": {"alert", "about", "on", "by"},
-    "no_alert": {"no_alert", "about", "on"},
+    "no_alert": {"no_alert", "about", "on", "by"},
     "refused": {"refused", "rule"},
     "done": {"done"},
     "shown": {"shown", "markers_include"},
@@ -160,6 +161,7 @@ class Context:
                 address=people_services.AddressInput(**{k: str(v) for k, v in address.items()}) if address else None,
                 looked_after=bool(spec.get("looked_after", False)),
                 placement=self.organisation(spec["lives_at"]) if spec.get("lives_at") else None,
+                local_authority=self.organisation(spec["local_authority"]) if spec.get("local_authority") else None,
                 school=self.organisation(spec["school"]) if spec.get("school") else None,
                 duplicates_reviewed=actor is None,
                 channel="replay",
@@ -187,9 +189,19 @@ class Context:
 def _person_fields() -> set[str]:
     from childsafe.scenarios.verbs import REGISTRY
 
-    return {"key", "name", "dob", "sex", "ethnicity", "address", "lives_at", "looked_after", "school", "markers"} | set(
-        REGISTRY.person_fields
-    )
+    return {
+        "key",
+        "name",
+        "dob",
+        "sex",
+        "ethnicity",
+        "address",
+        "lives_at",
+        "local_authority",
+        "looked_after",
+        "school",
+        "markers",
+    } | set(REGISTRY.person_fields)
 
 
 @dataclass
@@ -322,6 +334,7 @@ class Replay:
                     key_adult_name=str(org.get("key_adult_name", "")),
                     manager_email=str(org.get("manager_email", "")),
                     calendar=calendar,
+                    covers=[str(c) for c in org.get("covers") or []] or None,
                     channel="replay",
                 )
             except InvalidInput as exc:
@@ -335,17 +348,27 @@ class Replay:
             if spec.get("area") and spec["area"] not in areas:
                 raise ctx.error(f"{spec['area']!r} is not a command area. Use one of: {', '.join(areas)}.")
             org = ctx.organisation(spec["organisation"]) if spec.get("organisation") else None
+            skills = {s.code: s for s in Skill.objects.all()}
+            unknown = [str(s) for s in spec.get("skills") or [] if s not in skills]
+            if unknown:
+                raise ctx.error(
+                    f"{', '.join(map(repr, unknown))}: not in the skills registry. Use: {', '.join(sorted(skills))}."
+                )
             try:
-                ctx.users[spec["key"]] = user_create(
+                user = ctx.users[spec["key"]] = user_create(
                     actor=None,
                     username=f"{spec['key']}",
                     role=spec["role"],
+                    rank=str(spec.get("rank", "") or ""),
                     area=areas.get(spec.get("area", "")),
                     organisation_id=org.pk if org else None,
                     channel="replay",
                 )
             except InvalidInput as exc:
                 raise ctx.error("; ".join(f"{k}: {v}" for k, v in exc.errors.items())) from None
+            for code in spec.get("skills") or []:
+                # Awarded long before the scenario starts, with no expiry: the scenario is about the work.
+                user_skill_award(actor=None, user=user, skill=skills[code], awarded_on=date(2000, 1, 1))
         for spec in setup.get("people") or []:
             ctx.line = line_of(spec)
             ctx.create_person(spec, actor=None)

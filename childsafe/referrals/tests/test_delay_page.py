@@ -27,7 +27,11 @@ def at_t0():
 
 @pytest.fixture
 def team(personas, make_user):
-    return {**personas, "inspector": make_user("insp", "cii", "city"), "supt": make_user("supt", "senior_leader")}
+    return {
+        **personas,
+        "inspector": make_user("insp", "cii", "city", rank="inspector"),
+        "supt": make_user("supt", "senior_leader", rank="superintendent"),
+    }
 
 
 @pytest.fixture

@@ -231,8 +231,8 @@ def test_new_concerns_on_return_need_a_ppn_within_24_hours(team, ella):
 def test_an_approved_delay_holds_the_rf7_alert_until_it_ends(team, ella, make_user):
     from childsafe.missing import services as missing
 
-    inspector = make_user("insp", "cii", "city")
-    superintendent = make_user("supt", "senior_leader")
+    inspector = make_user("insp", "cii", "city", rank="inspector")
+    superintendent = make_user("supt", "senior_leader", rank="superintendent")
     episode = missing.missing_report(actor=team["handler"], child=ella, reported_by="Mother").episode
     missing.episode_found(actor=team["pc"], episode=episode, place="Home")
     check, _ = missing.episode_safe_and_well(
@@ -293,7 +293,7 @@ def test_a_delay_longer_than_the_sweeps_watch_still_ends_in_an_rf7_alert(team, e
     back 45 days (the report's referral was held 42) is still alerted the moment its delay ends."""
     from childsafe.missing import services as missing
 
-    superintendent = make_user("supt", "senior_leader")
+    superintendent = make_user("supt", "senior_leader", rank="superintendent")
     episode = missing.missing_report(actor=team["handler"], child=ella, reported_by="Mother").episode
     missing.episode_found(actor=team["pc"], episode=episode, place="Home")
     check, _ = missing.episode_safe_and_well(
