@@ -17,6 +17,7 @@ NAVIGATION: list[tuple[str, str, str | None, bool]] = [
     ("PPN sampling", "referrals:sampling", Capability.STATISTICS_VIEW, False),
     ("My alerts", "oversight:my_alerts", None, False),
     ("Team alerts", "oversight:team_alerts", Capability.ALERTS_TEAM, False),
+    ("Approvals", "oversight:approvals", Capability.INCIDENT_SUPERVISE, False),
     ("Duplicates", "linkage:queue", Capability.IDENTITY_LINK, False),
     ("Encompass", "oversight:encompass", Capability.ALERTS_TEAM, False),
     ("Audit", "oversight:audit", Capability.AUDIT_VIEW, False),

@@ -368,3 +368,69 @@ class LanguageFlag(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["phrase", "at"], name="language_flags_by_phrase")]
+
+
+class ApprovalStatus(models.TextChoices):
+    WAITING = "waiting", "Waiting for a decision"
+    APPROVED = "approved", "Approved"
+    REFUSED = "refused", "Refused"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class Approval(models.Model):
+    """A request for a supervisor's approval (CR-1, MP-7, and every later approval): a record, not a field.
+
+    It is asked by one user with their reason and waits on the approvers' list (their role, in the record's
+    area) until one of them, signed in as themselves, approves or refuses it with their own reason. What
+    was asked (`payload`) is carried out by the approval's handler (core.approvals) when it is approved,
+    in the same transaction.
+    """
+
+    kind = models.CharField(max_length=40)  # a registered handler, e.g. "incident.downgrade"
+    rule_id = models.CharField(max_length=16)
+    subject_type = models.CharField(max_length=80)
+    subject_id = models.CharField(max_length=64)
+    subject_label = models.CharField(max_length=300)
+    person_id = models.BigIntegerField(null=True, blank=True)
+    summary = models.CharField(max_length=300)  # what is asked, in plain English
+    payload = models.JSONField(default=dict)
+    reason = models.TextField()
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField()
+    # Comma-separated roles whose members may decide, in `area` when one is set.
+    approver_roles = models.CharField(max_length=200)
+    area = models.ForeignKey(Area, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    url = models.CharField(max_length=300, blank=True, default="")
+    status = models.CharField(max_length=10, choices=ApprovalStatus.choices, default=ApprovalStatus.WAITING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True, default="")
+    # How it was decided: "list" (from the approver's own list) or "beside" (on the requester's screen,
+    # the approver having signed in there with their own password).
+    decided_on = models.CharField(max_length=10, blank=True, default="")
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["requested_at", "id"]
+        constraints = [
+            # One waiting request of a kind per record: asking twice doesn't make two lists' worth.
+            models.UniqueConstraint(
+                fields=["kind", "subject_type", "subject_id"],
+                condition=Q(status="waiting"),
+                name="one_waiting_approval_per_subject",
+            )
+        ]
+        indexes = [models.Index(fields=["status", "area"], name="approvals_waiting_list")]
+
+    def __str__(self) -> str:
+        return self.summary
+
+    @property
+    def roles(self) -> list[str]:
+        return [r for r in self.approver_roles.split(",") if r]
+
+    @property
+    def is_waiting(self) -> bool:
+        return self.status == ApprovalStatus.WAITING

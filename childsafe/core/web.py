@@ -15,8 +15,11 @@ from childsafe.core.errors import AccessDenied, InvalidInput, Prompt, RuleRefusa
 PROMPTS_SESSION_KEY = "prompts"
 
 
-def apply_errors(form: forms.Form, exc: InvalidInput | RuleRefusal) -> None:
+def apply_errors(form: forms.Form, exc: InvalidInput | RuleRefusal | AccessDenied) -> None:
     """Put a service's refusal on the form: on the named field where there is one, else at the top."""
+    if isinstance(exc, AccessDenied):
+        form.add_error(None, exc.message)
+        return
     if isinstance(exc, RuleRefusal):
         form.add_error(exc.field if exc.field in form.fields else None, f"{exc.message} ({exc.rule_id})")
         return

@@ -121,14 +121,20 @@ class RegradeForm(forms.Form):
         error_messages={"required": "Choose the new grade"},
     )
     rationale = _text("Rationale for the new grade")
-    approved_by = _username(
-        "Approving supervisor's username",
-        hint="Needed to downgrade an incident about a child (CR-1): a supervisor, FIM or CII, not you.",
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    approver_username = _username(
+        "Supervisor's username (only if they are with you now)",
+        hint="Downgrading an incident about a child needs a supervisor's approval. It goes to the supervisors' "
+        "list, or a supervisor, FIM or CII beside you signs in here to approve it now.",
+    )
+    approver_password = forms.CharField(
+        label="Supervisor's password", required=False, max_length=200, widget=forms.PasswordInput
     )
 
 
 class AllocateForm(forms.Form):
     team = forms.ChoiceField(label="Team", required=False)
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
     user = _username("Or an officer's username")
 
     def __init__(self, *args: Any, teams: Any = (), **kwargs: Any) -> None:
@@ -138,8 +144,13 @@ class AllocateForm(forms.Form):
 
 class CloseForm(forms.Form):
     outcome = _text("Outcome")
-    supervisor_reason = _text(
-        "Supervisor's reason (only if a supervisor approves closing despite a warning)",
-        hint="For example why a child reported as not where they should be is not recorded as missing (MP-7).",
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    reason = _text(
+        "Why it should close despite a warning (only if a warning stops the closure)",
+        hint="For example why a child reported as not where they should be is not a missing child (MP-7). "
+        "A supervisor approves it from their list, or signs in below if they are with you.",
     )
-    approved_by = _username("Approving supervisor's username", hint="Only with a supervisor's reason.")
+    approver_username = _username("Supervisor's username (only if they are with you now)")
+    approver_password = forms.CharField(
+        label="Supervisor's password", required=False, max_length=200, widget=forms.PasswordInput
+    )

@@ -15,10 +15,10 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
-from childsafe.core import access, audit, clock, language, policy
+from childsafe.core import access, approvals, audit, clock, language, policy
 from childsafe.core.errors import InvalidInput, Prompt, RuleRefusal
 from childsafe.core.ids import next_daily_reference
-from childsafe.core.models import AuditCategory, Team, User
+from childsafe.core.models import Approval, AuditCategory, Team, User
 from childsafe.core.roles import SUPERVISING_ROLES, Capability
 from childsafe.incidents.models import (
     CHILD_WELFARE_TYPES,
@@ -41,7 +41,8 @@ RESTRICTED_TEAM_KINDS = policy.define(
     description="Team kinds that may not take a child-welfare incident (comma-separated).",
 )
 
-CloseGuard = Callable[[Incident, User, str, User | None], None]
+# (incident, the user closing it, the supervisor's decided approval if the closure was approved)
+CloseGuard = Callable[[Incident, User, Approval | None], None]
 RecordedHook = Callable[[Incident, User | None], list[Prompt]]
 CLOSE_GUARDS: list[CloseGuard] = []
 RECORDED_HOOKS: list[RecordedHook] = []
@@ -301,11 +302,67 @@ def incident_regrade(
     incident: Incident,
     grade: int,
     rationale: str,
-    approved_by: User | None = None,
+    version: int | None = None,
     channel: str = "web",
 ) -> Incident:
-    """Change the response grade. Downgrading a child incident needs a supervisor's approval (CR-1)."""
+    """Change the response grade. Downgrading a child incident needs a supervisor's approval (CR-1):
+    ask for it with `incident_regrade_request`; it is carried out when the supervisor approves."""
     access.require(actor, Capability.INCIDENT_RECORD)
+    grade, rationale = _regrade_input(grade, rationale)
+    return _regrade(actor=actor, incident=incident, grade=grade, rationale=rationale, version=version, channel=channel)
+
+
+def incident_regrade_request(
+    *,
+    actor: User,
+    incident: Incident,
+    grade: int,
+    rationale: str,
+    version: int | None = None,
+    channel: str = "web",
+) -> Approval:
+    """Ask a supervisor to approve a downgrade (CR-1): it waits on the supervisors' list for the area."""
+    access.require(actor, Capability.INCIDENT_RECORD)
+    grade, rationale = _regrade_input(grade, rationale)
+    current = Incident.objects.get(pk=incident.pk)
+    if version is not None and current.version != version:
+        raise InvalidInput({"grade": STALE})
+    if grade <= current.grade or not concerns_children(current):
+        raise InvalidInput({"grade": "Only a downgrade of an incident that concerns a child needs approval."})
+    return approvals.approval_request(
+        actor=actor,
+        kind="incident.downgrade",
+        rule_id="CR-1",
+        subject=current,
+        summary=f"Downgrade {current.reference} from grade {current.grade} to grade {grade}",
+        reason=rationale,
+        approver_roles=SUPERVISING_ROLES,
+        area=current.area,
+        person_id=_first_child_id(current),
+        payload={"grade": grade, "from_grade": current.grade, "version": current.version},
+        url=f"/incidents/{current.pk}/",
+        channel=channel,
+    )
+
+
+@approvals.handler("incident.downgrade")
+def _approved_downgrade(approval: Approval, approver: User) -> None:
+    incident = Incident.objects.get(pk=int(approval.subject_id))
+    _regrade(
+        actor=approval.requested_by,
+        incident=incident,
+        grade=int(approval.payload["grade"]),
+        rationale=approval.reason,
+        version=int(approval.payload["version"]),
+        approved_by=approver,
+        channel="web",
+    )
+
+
+STALE = "Someone changed this incident a moment ago. Check the incident again before you save."
+
+
+def _regrade_input(grade: Any, rationale: str) -> tuple[int, str]:
     errors: dict[str, str] = {}
     rationale = _text(errors, "rationale", rationale, "rationale for the new grade")
     try:
@@ -314,23 +371,40 @@ def incident_regrade(
             raise ValueError
     except (TypeError, ValueError):
         errors["grade"] = "Choose a grade from 1 (emergency) to 4 (resolved without deployment)."
-    if not errors and grade == incident.grade:
-        errors["grade"] = f"The incident is already grade {grade}."
     if errors:
         raise InvalidInput(errors)
-    downgrade = grade > incident.grade
-    approved = approved_by is not None and approved_by.role in SUPERVISING_ROLES and approved_by.pk != actor.pk
-    if downgrade and concerns_children(incident) and not approved:
-        raise RuleRefusal(
-            "CR-1",
-            "Downgrading an incident that concerns a child needs a supervisor's "
-            "approval. Ask a supervisor, FIM or CII to approve it, with your rationale.",
-            field="approved_by",
-        )
+    return grade, rationale
+
+
+def _regrade(
+    *,
+    actor: User,
+    incident: Incident,
+    grade: int,
+    rationale: str,
+    version: int | None,
+    approved_by: User | None = None,
+    channel: str,
+) -> Incident:
     with transaction.atomic():
-        old = incident.grade
+        # Judged against the grade the database holds, under a lock: two regrades at once can't both pass
+        # (a downgrade slipping past CR-1 because each saw the other's old grade).
+        current = Incident.objects.select_for_update().get(pk=incident.pk)
+        if version is not None and current.version != version:
+            raise InvalidInput({"grade": STALE})
+        if grade == current.grade:
+            raise InvalidInput({"grade": f"The incident is already grade {grade}."})
+        downgrade = grade > current.grade
+        if downgrade and concerns_children(current) and approved_by is None:
+            raise RuleRefusal(
+                "CR-1",
+                "Downgrading an incident that concerns a child needs a supervisor's approval. "
+                "Send it to a supervisor, FIM or CII with your rationale; the grade changes when they approve.",
+                field="grade",
+            )
+        old = current.grade
         GradeChange.objects.create(
-            incident=incident,
+            incident=current,
             from_grade=old,
             to_grade=grade,
             rationale=rationale,
@@ -338,15 +412,20 @@ def incident_regrade(
             at=clock.now(),
             by=actor,
         )
-        Incident.objects.filter(pk=incident.pk).update(grade=grade, version=F("version") + 1)
+        Incident.objects.filter(pk=current.pk).update(grade=grade, version=F("version") + 1)
         audit.record(
-            actor=actor,
+            actor=approved_by or actor,
             category=AuditCategory.ALTERATION,
             event_type="incident.regrade",
-            subject=incident,
-            person_id=_first_child_id(incident),
+            subject=current,
+            person_id=_first_child_id(current),
             old={"grade": old},
-            new={"grade": grade, "rationale": rationale, "approved_by": approved_by.username if approved_by else None},
+            new={
+                "grade": grade,
+                "rationale": rationale,
+                "requested_by": actor.username,
+                "approved_by": approved_by.username if approved_by else None,
+            },
             channel=channel,
         )
     incident.refresh_from_db()
@@ -354,7 +433,13 @@ def incident_regrade(
 
 
 def incident_allocate(
-    *, actor: User, incident: Incident, team: Team | None = None, user: User | None = None, channel: str = "web"
+    *,
+    actor: User,
+    incident: Incident,
+    team: Team | None = None,
+    user: User | None = None,
+    version: int | None = None,
+    channel: str = "web",
 ) -> Incident:
     """Allocate to a team or an officer. Child welfare never goes to initial inquiry or diary (CR-2)."""
     access.require(actor, Capability.INCIDENT_RECORD)
@@ -372,9 +457,16 @@ def incident_allocate(
             field="to",
         )
     with transaction.atomic():
-        Incident.objects.filter(pk=incident.pk).update(
-            allocated_team=team, allocated_user=user, version=F("version") + 1
-        )
+        if version is not None:
+            updated = Incident.objects.filter(pk=incident.pk, version=version).update(
+                allocated_team=team, allocated_user=user, version=F("version") + 1
+            )
+            if not updated:
+                raise InvalidInput({"to": STALE})
+        else:
+            Incident.objects.filter(pk=incident.pk).update(
+                allocated_team=team, allocated_user=user, version=F("version") + 1
+            )
         audit.record(
             actor=actor,
             category=AuditCategory.ALTERATION,
@@ -393,12 +485,12 @@ def incident_close(
     actor: User,
     incident: Incident,
     outcome: str,
-    supervisor_reason: str = "",
-    approved_by: User | None = None,
+    version: int | None = None,
     channel: str = "web",
+    _approval: Approval | None = None,
 ) -> Incident:
     """Close an incident. Registered guards may refuse (MP-7: a missing child must not vanish into
-    'concern for safety')."""
+    'concern for safety'); then a supervisor may approve the closure (`incident_close_request`)."""
     access.require(actor, Capability.INCIDENT_RECORD)
     errors: dict[str, str] = {}
     outcome = _text(errors, "outcome", outcome, "outcome")
@@ -407,29 +499,69 @@ def incident_close(
     if errors:
         raise InvalidInput(errors)
     for guard in CLOSE_GUARDS:
-        guard(incident, actor, supervisor_reason, approved_by)
+        guard(incident, actor, _approval)
     with transaction.atomic():
-        closed = Incident.objects.filter(pk=incident.pk, closed_at__isnull=True).update(
+        match = {"version": version} if version is not None else {}
+        closed = Incident.objects.filter(pk=incident.pk, closed_at__isnull=True, **match).update(
             closed_at=clock.now(),
             closed_by=actor,
             outcome=outcome,
-            closure_reason=supervisor_reason.strip(),
-            closure_approved_by=approved_by,
+            closure_reason=_approval.decision_reason if _approval else "",
+            closure_approved_by=_approval.decided_by if _approval else None,
             version=F("version") + 1,
         )
         if not closed:
-            raise InvalidInput({"incident": "Someone closed this incident a moment ago."})
+            raise InvalidInput({"incident": "Someone closed or changed this incident a moment ago."})
         audit.record(
-            actor=actor,
+            actor=_approval.decided_by if _approval and _approval.decided_by else actor,
             category=AuditCategory.ALTERATION,
             event_type="incident.close",
             subject=incident,
             person_id=_first_child_id(incident),
-            new={"outcome": outcome},
+            new={
+                "outcome": outcome,
+                "requested_by": actor.username,
+                "approved_by": _approval.decided_by.username if _approval and _approval.decided_by else None,
+            },
             channel=channel,
         )
     incident.refresh_from_db()
     return incident
+
+
+def incident_close_request(
+    *, actor: User, incident: Incident, outcome: str, reason: str, channel: str = "web"
+) -> Approval:
+    """Ask a supervisor to approve a closure a guard refused (MP-7), with why it should close anyway."""
+    access.require(actor, Capability.INCIDENT_RECORD)
+    errors: dict[str, str] = {}
+    outcome = _text(errors, "outcome", outcome, "outcome")
+    if not incident.is_open:
+        errors["incident"] = "This incident is already closed."
+    if errors:
+        raise InvalidInput(errors)
+    return approvals.approval_request(
+        actor=actor,
+        kind="incident.close",
+        rule_id="MP-7",
+        subject=incident,
+        summary=f"Close {incident.reference} ({incident.get_type_display().lower()})",
+        reason=reason,
+        approver_roles=SUPERVISING_ROLES,
+        area=incident.area,
+        person_id=_first_child_id(incident),
+        payload={"outcome": outcome},
+        url=f"/incidents/{incident.pk}/",
+        channel=channel,
+    )
+
+
+@approvals.handler("incident.close")
+def _approved_close(approval: Approval, approver: User) -> None:
+    incident = Incident.objects.get(pk=int(approval.subject_id))
+    incident_close(
+        actor=approval.requested_by, incident=incident, outcome=str(approval.payload["outcome"]), _approval=approval
+    )
 
 
 def _first_child_id(incident: Incident) -> int | None:

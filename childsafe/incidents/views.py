@@ -13,13 +13,14 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from childsafe.core import access
-from childsafe.core.errors import InvalidInput, Prompt, RuleRefusal
+from childsafe.core import access, approvals
+from childsafe.core.errors import AccessDenied, InvalidInput, Prompt, RuleRefusal
 from childsafe.core.roles import Capability
 from childsafe.core.web import access_checked, apply_errors, keep_prompts, posted, take_prompts
 from childsafe.incidents import selectors, services
@@ -51,6 +52,10 @@ def _page(request: HttpRequest, incident: Incident, **extra: Any) -> HttpRespons
     """The incident page, with a bound form (and its errors) in place of the blank one if given."""
     bound = {name: extra.pop(name) for name in FORM_CLASSES if name in extra}
     page_forms = {name: bound.get(name) or _form(name) for name in FORM_CLASSES}
+    for name, form in page_forms.items():
+        # Every form that edits the incident carries the version it was read at; a stale save is refused.
+        if name not in bound and "version" in form.fields:
+            form.initial["version"] = incident.version
     failed = next((f for f in bound.values() if f.errors), None)
     context = {
         "incident": incident,
@@ -60,6 +65,7 @@ def _page(request: HttpRequest, incident: Incident, **extra: Any) -> HttpRespons
         "updates": incident.updates.select_related("by").order_by("-at", "-id"),
         "grade_changes": incident.grade_changes.select_related("by", "approved_by").order_by("-at", "-id"),
         "forms": page_forms,
+        "waiting_approvals": approvals.waiting_on(incident),
         "failed_form": failed,
         "prompts": take_prompts(request) if request.method == "GET" else [],
         **extra,
@@ -181,21 +187,74 @@ def regrade(request: HttpRequest, pk: int) -> HttpResponse:
     incident = _incident(request, pk)
     form = _form("regrade", request)
     if form.is_valid():
-        approver = _user_or_error(form, "approved_by")
-        if not form.errors:
-            try:
+        data = form.cleaned_data
+        needs_approval = data["grade"] > incident.grade and services.concerns_children(incident)
+        try:
+            if not needs_approval:
                 incident = services.incident_regrade(
                     actor=request.user,
                     incident=incident,
-                    grade=form.cleaned_data["grade"],
-                    rationale=form.cleaned_data["rationale"],
-                    approved_by=approver,
+                    grade=data["grade"],
+                    rationale=data["rationale"],
+                    version=data["version"],
                 )
-            except (InvalidInput, RuleRefusal) as exc:
-                apply_errors(form, exc)
-            else:
                 return _done(request, incident, f"The incident is now {incident.get_grade_display()}.", [], "grade")
+            if _approved_beside(
+                request,
+                form,
+                lambda: services.incident_regrade_request(
+                    actor=request.user,
+                    incident=incident,
+                    grade=data["grade"],
+                    rationale=data["rationale"],
+                    version=data["version"],
+                ),
+            ):
+                incident.refresh_from_db()
+                return _done(
+                    request, incident, f"Approved: the incident is now {incident.get_grade_display()}.", [], "grade"
+                )
+            if not form.errors:
+                return _done(
+                    request,
+                    incident,
+                    "Sent for a supervisor's approval. The grade changes when they approve it.",
+                    [],
+                    "grade",
+                )
+        except (InvalidInput, RuleRefusal, AccessDenied) as exc:
+            apply_errors(form, exc)
     return _page(request, incident, regrade=form)
+
+
+def _approved_beside(request: HttpRequest, form: forms.Form, ask: Any) -> bool:
+    """Ask for the approval; if the supervisor is beside the user and signed in here, decide it now.
+
+    Both in one transaction: a wrong password leaves no request behind, so the user can try again or
+    send it to the list. Returns True when it was approved on the spot.
+    """
+    username = form.cleaned_data.get("approver_username", "")
+    password = form.cleaned_data.get("approver_password", "")
+    if not username and not password:
+        ask()
+        return False
+    if not username or not password:
+        form.add_error(
+            "approver_username" if not username else "approver_password",
+            "Enter the supervisor's username and password, or leave both empty to send it to their list.",
+        )
+        return False
+    with transaction.atomic():
+        request_ = ask()
+        approvals.approval_decide_beside(
+            username=username,
+            password=password,
+            approval=request_,
+            approve=True,
+            reason=f"Approved beside {request.user.display_name}: " + (request_.reason or ""),
+            request=request,
+        )
+    return True
 
 
 @_post_only
@@ -208,7 +267,13 @@ def allocate(request: HttpRequest, pk: int) -> HttpResponse:
         team = selectors.teams().filter(pk=team_id).first() if team_id else None
         if not form.errors:
             try:
-                incident = services.incident_allocate(actor=request.user, incident=incident, team=team, user=officer)
+                incident = services.incident_allocate(
+                    actor=request.user,
+                    incident=incident,
+                    team=team,
+                    user=officer,
+                    version=form.cleaned_data["version"],
+                )
             except (InvalidInput, RuleRefusal) as exc:
                 apply_errors(form, exc)
             else:
@@ -223,22 +288,33 @@ def close(request: HttpRequest, pk: int) -> HttpResponse:
     form = _form("close", request)
     not_recorded_missing = []
     if form.is_valid():
-        approver = _user_or_error(form, "approved_by")
-        if not form.errors:
-            try:
+        data = form.cleaned_data
+        try:
+            if not data["reason"]:
                 incident = services.incident_close(
-                    actor=request.user,
-                    incident=incident,
-                    outcome=form.cleaned_data["outcome"],
-                    supervisor_reason=form.cleaned_data["supervisor_reason"],
-                    approved_by=approver,
+                    actor=request.user, incident=incident, outcome=data["outcome"], version=data["version"]
                 )
-            except (InvalidInput, RuleRefusal) as exc:
-                apply_errors(form, exc)
-                if isinstance(exc, RuleRefusal) and exc.rule_id == "MP-7":
-                    # The children reported as not where they should be: each gets a way to record the
-                    # missing episode, linked to this incident (the guard names them).
-                    not_recorded_missing = [c for c in incident.children if c.present is False]
-            else:
                 return _done(request, incident, f"Incident {incident.reference} closed.", [], "close")
+            if _approved_beside(
+                request,
+                form,
+                lambda: services.incident_close_request(
+                    actor=request.user, incident=incident, outcome=data["outcome"], reason=data["reason"]
+                ),
+            ):
+                return _done(request, incident, f"Approved: incident {incident.reference} closed.", [], "close")
+            if not form.errors:
+                return _done(
+                    request,
+                    incident,
+                    "Sent for a supervisor's approval. The incident closes when they approve it.",
+                    [],
+                    "close",
+                )
+        except (InvalidInput, RuleRefusal, AccessDenied) as exc:
+            apply_errors(form, exc)
+            if isinstance(exc, RuleRefusal) and exc.rule_id == "MP-7":
+                # The children reported as not where they should be: each gets a way to record the
+                # missing episode, linked to this incident (the guard names them).
+                not_recorded_missing = [c for c in incident.children if c.present is False]
     return _page(request, incident, close=form, not_recorded_missing=not_recorded_missing)

@@ -16,8 +16,8 @@ from django.db.models import Count, Exists, Max, Min, OuterRef
 from childsafe.core import engine, policy
 from childsafe.core.engine import Finding, clock_rule, earliest_after
 from childsafe.core.errors import RuleRefusal
-from childsafe.core.models import OutboxMessage, Severity, User
-from childsafe.core.roles import SUPERVISING_ROLES, Role
+from childsafe.core.models import Approval, OutboxMessage, Severity, User
+from childsafe.core.roles import Role
 from childsafe.incidents.models import IncidentType, PersonRole
 from childsafe.incidents.services import close_guard
 from childsafe.missing.models import (
@@ -445,7 +445,7 @@ engine.register(
 
 
 @close_guard
-def mp7_concern_for_safety(incident, actor: User, supervisor_reason: str, approved_by: User | None) -> None:
+def mp7_concern_for_safety(incident, actor: User, approval: Approval | None) -> None:
     if incident.type != IncidentType.CONCERN_FOR_SAFETY:
         return
     unaccounted = incident.people.filter(role=PersonRole.CHILD, present=False).exclude(
@@ -453,13 +453,9 @@ def mp7_concern_for_safety(incident, actor: User, supervisor_reason: str, approv
     )
     if not unaccounted.exists():
         return
-    # The supervisor is someone other than the person closing it, as for CR-1.
-    if (
-        approved_by is not None
-        and approved_by.role in SUPERVISING_ROLES
-        and approved_by.pk != actor.pk
-        and supervisor_reason.strip()
-    ):
+    # A supervisor's approval of this closure, decided by them with their reason (core.approvals checks
+    # that they are not the person who asked).
+    if approval is not None and approval.decided_by_id is not None and approval.decision_reason.strip():
         return
     names = ", ".join(ip.person.full_name for ip in unaccounted.select_related("person"))
     raise RuleRefusal(

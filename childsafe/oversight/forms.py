@@ -92,3 +92,19 @@ class LanguagePhraseForm(forms.Form):
         error_messages={"required": "Enter the wording to suggest instead"},
     )
     active = forms.BooleanField(label="Check for this phrase", required=False, initial=True)
+
+
+class ApprovalDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label="Your decision",
+        choices=[("approve", "Approve"), ("refuse", "Refuse")],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose whether you approve or refuse the request"},
+    )
+    reason = forms.CharField(
+        label="Your reason",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Enter the reason for your decision"},
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)

@@ -8,15 +8,16 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from childsafe.core import access, clock, policy, services
+from childsafe.core import access, approvals, clock, policy, services
 from childsafe.core import audit as audit_log
-from childsafe.core.errors import InvalidInput
+from childsafe.core.errors import AccessDenied, InvalidInput, RuleRefusal
 from childsafe.core.models import Area, OutboxMessage, Skill, Team, User
 from childsafe.core.roles import Capability, Role
 from childsafe.core.web import access_checked, apply_errors
 from childsafe.oversight import selectors
 from childsafe.oversight.forms import (
     AcknowledgeForm,
+    ApprovalDecisionForm,
     AuditQueryForm,
     LanguagePhraseForm,
     SettingForm,
@@ -292,3 +293,43 @@ def encompass_reconciliation(request: HttpRequest) -> HttpResponse:
             )
         return response
     return render(request, "oversight/encompass.html", {"rows": rows, "counts": counts, "days": days})
+
+
+# -- Approvals: the requests waiting on the signed-in supervisor's list -------------------------------------
+@access_checked
+def approvals_list(request: HttpRequest) -> HttpResponse:
+    access.require(request.user, Capability.INCIDENT_SUPERVISE)
+    waiting = list(approvals.waiting_for(request.user))
+    forms_by_pk = {a.pk: ApprovalDecisionForm(prefix=f"a{a.pk}", initial={"version": a.version}) for a in waiting}
+    return render(request, "oversight/approvals.html", {"rows": [(a, forms_by_pk[a.pk]) for a in waiting]})
+
+
+@require_POST
+@access_checked
+def approval_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    access.require(request.user, Capability.INCIDENT_SUPERVISE)
+    approval = approvals.waiting_for(request.user).filter(pk=pk).first()
+    if approval is None:
+        raise Http404("That request is not waiting on your list: it may have been decided already.")
+    form = ApprovalDecisionForm(request.POST, prefix=f"a{pk}")
+    if form.is_valid():
+        approve = form.cleaned_data["decision"] == "approve"
+        try:
+            approvals.approval_decide(
+                actor=request.user,
+                approval=approval,
+                approve=approve,
+                reason=form.cleaned_data["reason"],
+                version=form.cleaned_data["version"],
+            )
+        except (InvalidInput, RuleRefusal, AccessDenied) as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, f"{'Approved' if approve else 'Refused'}: {approval.summary}.")
+            return redirect("oversight:approvals")
+    waiting = list(approvals.waiting_for(request.user))
+    rows = [
+        (a, form if a.pk == pk else ApprovalDecisionForm(prefix=f"a{a.pk}", initial={"version": a.version}))
+        for a in waiting
+    ]
+    return render(request, "oversight/approvals.html", {"rows": rows, "failed": form}, status=200)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from childsafe.core.errors import InvalidInput, RuleRefusal
+from childsafe.core import approvals
+from childsafe.core.errors import AccessDenied, InvalidInput, RuleRefusal
 from childsafe.core.models import AuditEvent, Team
 from childsafe.incidents import services
 from childsafe.incidents.models import ThriveAssessment
 from childsafe.people.models import IntelligenceCheck
+from conftest import PASSWORD
 
 
 @pytest.fixture
@@ -72,14 +74,86 @@ def test_downgrading_a_child_incident_needs_a_supervisor(handler, supervisor, el
     with pytest.raises(RuleRefusal) as refused:
         services.incident_regrade(actor=handler, incident=incident, grade=3, rationale="Busy night")
     assert refused.value.rule_id == "CR-1"
-    with pytest.raises(RuleRefusal):
-        services.incident_regrade(actor=supervisor, incident=incident, grade=3, rationale="x", approved_by=supervisor)
-    services.incident_regrade(
-        actor=handler, incident=incident, grade=3, rationale="Child safe with grandmother", approved_by=supervisor
+    # The request waits on the supervisor's list; the grade doesn't change until they approve it.
+    request = services.incident_regrade_request(
+        actor=handler, incident=incident, grade=3, rationale="Child safe with grandmother"
     )
+    assert list(approvals.waiting_for(supervisor)) == [request]
+    assert not approvals.waiting_for(handler).exists()  # never on the requester's own list
+    incident.refresh_from_db()
+    assert incident.grade == 2
+    with pytest.raises(InvalidInput, match="already waiting"):
+        services.incident_regrade_request(actor=handler, incident=incident, grade=4, rationale="again")
+    approvals.approval_decide(actor=supervisor, approval=request, approve=True, reason="Grandmother confirmed")
     incident.refresh_from_db()
     assert incident.grade == 3 and incident.grade_changes.get().approved_by == supervisor
+    assert incident.grade_changes.get().by == handler
+    events = AuditEvent.objects.filter(event_type__in=["approval.request", "approval.approve", "incident.regrade"])
+    assert [(e.event_type, e.actor) for e in events.order_by("id")] == [
+        ("approval.request", handler),
+        ("incident.regrade", supervisor),
+        ("approval.approve", supervisor),
+    ]
+    with pytest.raises(InvalidInput, match="already been approved"):
+        approvals.approval_decide(actor=supervisor, approval=request, approve=False, reason="changed my mind")
     services.incident_regrade(actor=handler, incident=incident, grade=1, rationale="Upgrade needs no approval")
+
+
+@pytest.mark.django_db
+def test_a_supervisor_cannot_approve_their_own_request_and_a_refusal_changes_nothing(
+    handler, supervisor, ella, make_user
+):
+    incident = record(handler, ella).incident
+    own = services.incident_regrade_request(actor=supervisor, incident=incident, grade=3, rationale="Quiet now")
+    with pytest.raises(RuleRefusal) as refused:
+        approvals.approval_decide(actor=supervisor, approval=own, approve=True, reason="Fine by me")
+    assert refused.value.rule_id == "CR-1"
+    assert AuditEvent.objects.filter(event_type="approval.decide.refused", actor=supervisor).exists()
+    with pytest.raises(AccessDenied):
+        approvals.approval_decide(actor=handler, approval=own, approve=True, reason="I'm not a supervisor")
+    fim = make_user("fim_on_duty", "fim")
+    with pytest.raises(InvalidInput, match="reason"):
+        approvals.approval_decide(actor=fim, approval=own, approve=False, reason=" ")
+    approvals.approval_decide(actor=fim, approval=own, approve=False, reason="Child still not seen")
+    incident.refresh_from_db()
+    assert incident.grade == 2 and not incident.grade_changes.exists()
+
+
+@pytest.mark.django_db
+def test_a_typed_name_approves_nothing(handler, supervisor, ella):
+    """Beside the requester, the supervisor signs in with their own password; their name alone does nothing."""
+    incident = record(handler, ella).incident
+    request = services.incident_regrade_request(actor=handler, incident=incident, grade=3, rationale="Safe")
+    with pytest.raises(InvalidInput, match="password"):
+        approvals.approval_decide_beside(
+            username=supervisor.username, password="", approval=request, approve=True, reason="ok"
+        )
+    with pytest.raises(InvalidInput, match="password"):
+        approvals.approval_decide_beside(
+            username=supervisor.username, password="not-theirs", approval=request, approve=True, reason="ok"
+        )
+    incident.refresh_from_db()
+    assert incident.grade == 2
+    approvals.approval_decide_beside(
+        username=supervisor.username, password=PASSWORD, approval=request, approve=True, reason="Seen the child"
+    )
+    incident.refresh_from_db()
+    assert incident.grade == 3
+    request.refresh_from_db()
+    assert request.decided_on == "beside" and request.decided_by == supervisor
+
+
+@pytest.mark.django_db
+def test_an_approved_downgrade_is_judged_against_the_grade_the_database_holds(handler, supervisor, ella):
+    incident = record(handler, ella).incident
+    request = services.incident_regrade_request(actor=handler, incident=incident, grade=3, rationale="Safe")
+    services.incident_regrade(actor=handler, incident=incident, grade=1, rationale="Knife seen")  # upgrade meanwhile
+    with pytest.raises(InvalidInput, match="changed this incident"):
+        approvals.approval_decide(actor=supervisor, approval=request, approve=True, reason="ok")
+    incident.refresh_from_db()
+    assert incident.grade == 1
+    with pytest.raises(InvalidInput, match="changed this incident"):
+        services.incident_regrade(actor=handler, incident=incident, grade=2, rationale="x", version=1)
 
 
 @pytest.mark.django_db
@@ -104,14 +178,18 @@ def test_concern_for_safety_closure_guard_mp7(handler, supervisor, ella):
     with pytest.raises(RuleRefusal) as refused:
         services.incident_close(actor=handler, incident=incident, outcome="Child home, NFA")
     assert refused.value.rule_id == "MP-7" and "Ella Hughes" in refused.value.message
-    # A supervisor's recorded reason lets it close...
-    services.incident_close(
+    # A supervisor's approval, with their reason, lets it close...
+    request = services.incident_close_request(
         actor=handler,
         incident=incident,
         outcome="Child was at school trip",
-        approved_by=supervisor,
-        supervisor_reason="Child was on a school trip the caller did not know about",
+        reason="Child was on a school trip the caller did not know about",
     )
+    incident.refresh_from_db()
+    assert incident.is_open
+    approvals.approval_decide(actor=supervisor, approval=request, approve=True, reason="School confirmed the trip")
+    incident.refresh_from_db()
+    assert not incident.is_open and incident.closure_approved_by == supervisor
     with pytest.raises(InvalidInput, match="already closed"):
         services.incident_close(actor=handler, incident=incident, outcome="again")
 
@@ -165,8 +243,9 @@ def test_a_supervisor_cannot_approve_their_own_concern_for_safety_closure(superv
         summary="Not home",
         children=[services.ChildOnIncident(ella, present=False, resident=True)],
     ).incident
+    request = services.incident_close_request(actor=supervisor, incident=incident, outcome="Home", reason="I say so")
     with pytest.raises(RuleRefusal) as refused:
-        services.incident_close(
-            actor=supervisor, incident=incident, outcome="Home", approved_by=supervisor, supervisor_reason="I say so"
-        )
+        approvals.approval_decide(actor=supervisor, approval=request, approve=True, reason="I say so")
     assert refused.value.rule_id == "MP-7"
+    incident.refresh_from_db()
+    assert incident.is_open

@@ -8,9 +8,10 @@ import html
 import pytest
 from django.urls import reverse
 
-from childsafe.core.models import Team
+from childsafe.core.models import Approval, Team
 from childsafe.incidents import services
 from childsafe.incidents.models import Incident
+from conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -145,24 +146,73 @@ def test_new_information_prompts_a_re_thrive(client, personas, incident):
 
 
 def test_downgrading_needs_a_supervisor_cr1(client, personas, incident):
-    client = signed_in(client, personas["handler"])
+    """The downgrade waits on the supervisor's list and is decided by them, signed in as themselves."""
+    handler_client = signed_in(client, personas["handler"])
     url = reverse("incidents:regrade", args=[incident.pk])
-    response = client.post(url, {"regrade-grade": "3", "regrade-rationale": "Child safe with grandmother."})
-    assert response.status_code == 200
-    page = text(response)
-    assert "(CR-1)" in page and 'id="id_regrade-approved_by-error"' in page
-    response = client.post(
-        url,
-        {"regrade-grade": "3", "regrade-rationale": "Child safe with grandmother.", "regrade-approved_by": "nobody"},
+    form = {"regrade-grade": "3", "regrade-rationale": "Child safe with grandmother.", "regrade-version": "1"}
+    # A typed name without the supervisor's password approves nothing.
+    response = handler_client.post(url, {**form, "regrade-approver_username": "sgt_city"})
+    assert response.status_code == 200 and "Enter the supervisor's username and password" in text(response)
+    response = handler_client.post(
+        url, {**form, "regrade-approver_username": "sgt_city", "regrade-approver_password": "guess"}
     )
-    assert "There is no active user with the username 'nobody'" in text(response)
-    response = client.post(
+    assert "The supervisor's username or password is not right." in text(response)
+    assert not Approval.objects.exists()
+    response = handler_client.post(url, form)
+    assert response.status_code == 302
+    assert "Sent for a supervisor's approval" in text(handler_client.get(response.url))
+    incident.refresh_from_db()
+    assert incident.grade == 2
+    handler_client.logout()
+    sgt = signed_in(client, personas["supervisor"])
+    approvals_page = text(sgt.get(reverse("oversight:approvals")))
+    approval = Approval.objects.get()
+    assert f"Downgrade {incident.reference} from grade 2 to grade 3" in approvals_page
+    assert "Child safe with grandmother." in approvals_page
+    decide = reverse("oversight:approval_decide", args=[approval.pk])
+    response = sgt.post(decide, {f"a{approval.pk}-version": "1"})
+    page = text(response)
+    assert page.count("govuk-error-summary__list") == 1
+    assert "Choose whether you approve or refuse the request" in page and "Enter the reason for your decision" in page
+    response = sgt.post(
+        decide,
+        {f"a{approval.pk}-version": "1", f"a{approval.pk}-decision": "approve", f"a{approval.pk}-reason": "Seen her."},
+    )
+    assert response.status_code == 302
+    incident.refresh_from_db()
+    assert incident.grade == 3 and incident.grade_changes.get().approved_by == personas["supervisor"]
+
+
+def test_a_supervisor_beside_the_handler_approves_with_their_own_password(client, personas, incident):
+    handler_client = signed_in(client, personas["handler"])
+    url = reverse("incidents:regrade", args=[incident.pk])
+    response = handler_client.post(
         url,
-        {"regrade-grade": "3", "regrade-rationale": "Child safe with grandmother.", "regrade-approved_by": "sgt_city"},
+        {
+            "regrade-grade": "3",
+            "regrade-rationale": "Child safe with grandmother.",
+            "regrade-version": "1",
+            "regrade-approver_username": "sgt_city",
+            "regrade-approver_password": PASSWORD,
+        },
     )
     assert response.status_code == 302
     incident.refresh_from_db()
     assert incident.grade == 3
+    assert Approval.objects.get().decided_on == "beside"
+
+
+def test_a_stale_regrade_is_refused(client, personas, incident):
+    handler_client = signed_in(client, personas["handler"])
+    url = reverse("incidents:regrade", args=[incident.pk])
+    assert (
+        handler_client.post(
+            url, {"regrade-grade": "1", "regrade-rationale": "Knife", "regrade-version": "1"}
+        ).status_code
+        == 302
+    )
+    response = handler_client.post(url, {"regrade-grade": "4", "regrade-rationale": "x", "regrade-version": "1"})
+    assert "Someone changed this incident a moment ago" in text(response)
 
 
 def test_child_welfare_is_not_allocated_to_initial_inquiry_cr2(client, personas, incident):
@@ -195,7 +245,7 @@ def test_closing_concern_for_safety_offers_to_record_the_missing_episode_mp7(cli
     assert incident.is_open
 
 
-def test_closing_with_a_supervisors_reason_and_closing_twice(client, personas, ella):
+def test_closing_with_a_supervisors_approval_and_closing_twice(client, personas, ella):
     incident = record(personas["handler"], ella, type="concern_for_safety", present=False)
     client = signed_in(client, personas["handler"])
     url = reverse("incidents:close", args=[incident.pk])
@@ -203,8 +253,9 @@ def test_closing_with_a_supervisors_reason_and_closing_twice(client, personas, e
         url,
         {
             "close-outcome": "Ella was at her grandmother's all along; the caller was mistaken.",
-            "close-supervisor_reason": "She was never missing: her grandmother had told the school.",
-            "close-approved_by": "sgt_city",
+            "close-reason": "She was never missing: her grandmother had told the school.",
+            "close-approver_username": "sgt_city",
+            "close-approver_password": PASSWORD,
         },
     )
     assert response.status_code == 302
@@ -212,21 +263,3 @@ def test_closing_with_a_supervisors_reason_and_closing_twice(client, personas, e
     assert not incident.is_open and incident.closure_approved_by == personas["supervisor"]
     response = client.post(url, {"close-outcome": "Again."})
     assert "This incident is already closed." in text(response)
-
-
-def test_an_action_address_opened_with_get_goes_to_the_incident(client, personas, incident):
-    response = signed_in(client, personas["handler"]).get(reverse("incidents:thrive", args=[incident.pk]))
-    assert response.status_code == 302 and response.url == reverse("incidents:detail", args=[incident.pk])
-
-
-def test_an_officer_from_another_area_gives_a_reason_first(client, personas, incident):
-    client = signed_in(client, personas["colleague_elsewhere"])
-    url = reverse("incidents:detail", args=[incident.pk])
-    response = client.get(url)
-    assert response.status_code == 302
-    reason_url = response.url
-    assert reason_url.startswith(reverse("people:reason", args=[incident.people.get().person_id]))
-    assert "Give a reason to open the record of Ella Hughes" in text(client.get(reason_url))
-    response = client.post(reason_url, {"reason": "Ella's mother has moved to the east area."})
-    assert response.status_code == 302 and response.url == url
-    assert client.get(url).status_code == 200

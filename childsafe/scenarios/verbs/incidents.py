@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from childsafe.core.models import Team
+from childsafe.core import approvals
+from childsafe.core.models import Approval, Team
 from childsafe.incidents import services
 from childsafe.incidents.models import Incident
 from childsafe.scenarios.replay import Context, StepResult
@@ -68,15 +69,30 @@ def _incident(ctx: Context, key: Any) -> Incident:
     required={"incident", "grade", "rationale"},
 )
 def incident_regrade(ctx: Context, args: dict[str, Any]) -> StepResult:
-    incident = services.incident_regrade(
-        actor=ctx.actor,
-        incident=_incident(ctx, args["incident"]),
-        grade=args["grade"],
-        rationale=str(args["rationale"]),
-        approved_by=ctx.user(args["approved_by"]) if args.get("approved_by") else None,
+    """With `approved_by`, the downgrade is asked for by the step's user and approved by that user in a
+    step of their own (core.approvals): never a name typed by the requester."""
+    incident = _incident(ctx, args["incident"])
+    if not args.get("approved_by"):
+        incident = services.incident_regrade(
+            actor=ctx.actor, incident=incident, grade=args["grade"], rationale=str(args["rationale"]), channel="replay"
+        )
+        return StepResult(record=incident)
+    request = services.incident_regrade_request(
+        actor=ctx.actor, incident=incident, grade=args["grade"], rationale=str(args["rationale"]), channel="replay"
+    )
+    _approve(ctx, request, args["approved_by"])
+    incident.refresh_from_db()
+    return StepResult(record=incident)
+
+
+def _approve(ctx: Context, request: Approval, approver_key: Any) -> None:
+    approvals.approval_decide(
+        actor=ctx.user(approver_key),
+        approval=request,
+        approve=True,
+        reason=f"Approved by {approver_key} in the scenario.",
         channel="replay",
     )
-    return StepResult(record=incident)
 
 
 @verb("incident.allocate", fields={"incident", "to"}, required={"incident", "to"})
@@ -94,14 +110,23 @@ def incident_allocate(ctx: Context, args: dict[str, Any]) -> StepResult:
 
 @verb("incident.close", fields={"incident", "outcome", "reason", "approved_by"}, required={"incident", "outcome"})
 def incident_close(ctx: Context, args: dict[str, Any]) -> StepResult:
-    incident = services.incident_close(
+    """With `approved_by` (and the requester's `reason`), the closure is asked for and approved in the
+    approver's own step, as for a downgrade."""
+    incident = _incident(ctx, args["incident"])
+    if not args.get("approved_by"):
+        incident = services.incident_close(
+            actor=ctx.actor, incident=incident, outcome=str(args["outcome"]), channel="replay"
+        )
+        return StepResult(record=incident)
+    request = services.incident_close_request(
         actor=ctx.actor,
-        incident=_incident(ctx, args["incident"]),
+        incident=incident,
         outcome=str(args["outcome"]),
-        supervisor_reason=str(args.get("reason", "")),
-        approved_by=ctx.user(args["approved_by"]) if args.get("approved_by") else None,
+        reason=str(args.get("reason", "")),
         channel="replay",
     )
+    _approve(ctx, request, args["approved_by"])
+    incident.refresh_from_db()
     return StepResult(record=incident)
 
 
