@@ -7,4 +7,4 @@ class IncidentsConfig(AppConfig):
     verbose_name = "Control room: incidents, THRIVE, grading, allocation"
 
     def ready(self) -> None:
-        from childsafe.incidents import contributions  # noqa: F401
+        from childsafe.incidents import contributions, rules  # noqa: F401

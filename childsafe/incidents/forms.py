@@ -154,3 +154,10 @@ class CloseForm(forms.Form):
     approver_password = forms.CharField(
         label="Supervisor's password", required=False, max_length=200, widget=forms.PasswordInput
     )
+
+
+class CallReviewForm(forms.Form):
+    findings = _text(
+        "Your review of the call",
+        hint="How the call handler dealt with the call: the questions asked, THRIVE, the grade, advice given.",
+    )

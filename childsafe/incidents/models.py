@@ -144,3 +144,18 @@ class GradeChange(models.Model):
     )
     at = models.DateTimeField()
     by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+
+class CallReview(models.Model):
+    """A manager's review of a call handler's child-protection call (CR-6, call monitoring)."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="call_reviews")
+    handler = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    findings = models.TextField()
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["incident"], name="one_review_per_call")]
+        indexes = [models.Index(fields=["handler", "at"], name="call_reviews_by_handler")]

@@ -22,6 +22,7 @@ from childsafe.core.models import Approval, AuditCategory, Team, User
 from childsafe.core.roles import SUPERVISING_ROLES, Capability
 from childsafe.incidents.models import (
     CHILD_WELFARE_TYPES,
+    CallReview,
     GradeChange,
     Incident,
     IncidentPerson,
@@ -566,3 +567,41 @@ def _approved_close(approval: Approval, approver: User) -> None:
 
 def _first_child_id(incident: Incident) -> int | None:
     return incident.people.filter(role=PersonRole.CHILD).values_list("person_id", flat=True).first()
+
+
+def call_review_record(*, actor: User, incident: Incident, findings: str, channel: str = "web") -> CallReview:
+    """A manager reviews how a call handler dealt with a child-protection call (CR-6)."""
+    access.require(actor, Capability.INCIDENT_SUPERVISE)
+    errors: dict[str, str] = {}
+    findings = _text(errors, "findings", findings, "findings of your review")
+    if incident.created_by_id is None:
+        errors["incident"] = "This incident has no call handler recorded to review."
+    elif incident.created_by_id == actor.pk:
+        errors["incident"] = "A manager other than the call handler reviews the call."
+    if not concerns_children(incident):
+        errors["incident"] = "Only calls about children are reviewed for call monitoring."
+    handler = incident.created_by
+    if errors or handler is None:
+        raise InvalidInput(errors)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                review = CallReview.objects.create(
+                    incident=incident,
+                    handler=handler,
+                    reviewer=actor,
+                    findings=findings,
+                    at=clock.now(),
+                )
+        except IntegrityError:
+            raise InvalidInput({"incident": "This call has already been reviewed."}) from None
+        audit.record(
+            actor=actor,
+            category=AuditCategory.COLLECTION,
+            event_type="incident.call_review",
+            subject=incident,
+            person_id=_first_child_id(incident),
+            new={"findings": findings},
+            channel=channel,
+        )
+    return review

@@ -12,4 +12,5 @@ urlpatterns = [
     path("<int:pk>/regrade/", views.regrade, name="regrade"),
     path("<int:pk>/allocate/", views.allocate, name="allocate"),
     path("<int:pk>/close/", views.close, name="close"),
+    path("<int:pk>/review/", views.call_review, name="call_review"),
 ]

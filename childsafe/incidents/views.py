@@ -24,7 +24,15 @@ from childsafe.core.errors import AccessDenied, InvalidInput, Prompt, RuleRefusa
 from childsafe.core.roles import Capability
 from childsafe.core.web import access_checked, apply_errors, keep_prompts, posted, take_prompts
 from childsafe.incidents import selectors, services
-from childsafe.incidents.forms import AllocateForm, CloseForm, IncidentForm, InformationForm, RegradeForm, ThriveForm
+from childsafe.incidents.forms import (
+    AllocateForm,
+    CallReviewForm,
+    CloseForm,
+    IncidentForm,
+    InformationForm,
+    RegradeForm,
+    ThriveForm,
+)
 from childsafe.incidents.models import Incident, IncidentType
 from childsafe.people.web import reason_checked, reasons
 
@@ -34,6 +42,7 @@ FORM_CLASSES: dict[str, type[forms.Form]] = {
     "regrade": RegradeForm,
     "allocate": AllocateForm,
     "close": CloseForm,
+    "review": CallReviewForm,
 }
 
 
@@ -66,6 +75,9 @@ def _page(request: HttpRequest, incident: Incident, **extra: Any) -> HttpRespons
         "grade_changes": incident.grade_changes.select_related("by", "approved_by").order_by("-at", "-id"),
         "forms": page_forms,
         "waiting_approvals": approvals.waiting_on(incident),
+        "call_reviews": incident.call_reviews.select_related("reviewer", "handler"),
+        "can_review": access.can(request.user, Capability.INCIDENT_SUPERVISE)
+        and incident.created_by_id not in (None, request.user.pk),
         "failed_form": failed,
         "prompts": take_prompts(request) if request.method == "GET" else [],
         **extra,
@@ -318,3 +330,17 @@ def close(request: HttpRequest, pk: int) -> HttpResponse:
                 # missing episode, linked to this incident (the guard names them).
                 not_recorded_missing = [c for c in incident.children if c.present is False]
     return _page(request, incident, close=form, not_recorded_missing=not_recorded_missing)
+
+
+@_post_only
+def call_review(request: HttpRequest, pk: int) -> HttpResponse:
+    incident = _incident(request, pk)
+    form = _form("review", request)
+    if form.is_valid():
+        try:
+            services.call_review_record(actor=request.user, incident=incident, findings=form.cleaned_data["findings"])
+        except (InvalidInput, RuleRefusal, AccessDenied) as exc:
+            apply_errors(form, exc)
+        else:
+            return _done(request, incident, "Your review of the call is recorded.", [], "call-review")
+    return _page(request, incident, review=form)

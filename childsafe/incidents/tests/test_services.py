@@ -249,3 +249,63 @@ def test_a_supervisor_cannot_approve_their_own_concern_for_safety_closure(superv
     assert refused.value.rule_id == "MP-7"
     incident.refresh_from_db()
     assert incident.is_open
+
+
+@pytest.fixture
+def sim_clock():
+    from datetime import UTC, datetime
+
+    from childsafe.core import clock
+    from childsafe.core.tests.conftest import SimulatedClock
+
+    try:
+        yield SimulatedClock(datetime(2025, 3, 10, 21, 0, tzinfo=UTC))
+    finally:
+        clock.set_now(None)
+
+
+@pytest.mark.django_db
+def test_cr3_alerts_the_fim_when_a_child_incident_has_no_thrive(handler, ella, sim_clock):
+    from datetime import timedelta
+
+    from childsafe.core import engine
+    from childsafe.core.models import Alert
+
+    incident = record(handler, ella).incident
+    sim_clock.advance(timedelta(minutes=9))
+    engine.sweep()
+    assert not Alert.objects.filter(rule_id="CR-3").exists()
+    sim_clock.advance(timedelta(minutes=2))
+    engine.sweep()
+    alert = Alert.objects.get(rule_id="CR-3")
+    assert alert.owner_role == "fim" and alert.subject_id == str(incident.pk) and alert.is_open
+    sections = dict(threat="t", harm="h", risk="r", investigation="i", vulnerability="v", engagement="e")
+    services.thrive_record(actor=handler, incident=incident, **sections)
+    engine.sweep()
+    alert.refresh_from_db()
+    assert not alert.is_open
+
+
+@pytest.mark.django_db
+def test_cr6_alerts_when_a_month_ends_with_too_few_calls_reviewed(handler, supervisor, ella, sim_clock, make_user):
+    from datetime import UTC, datetime
+
+    from childsafe.core import engine
+    from childsafe.core.models import Alert
+
+    sim_clock.set(datetime(2025, 3, 3, 10, tzinfo=UTC))
+    first = record(handler, ella).incident
+    second = record(handler, ella).incident
+    with pytest.raises(AccessDenied):
+        services.call_review_record(actor=handler, incident=first, findings="Good call")
+    services.call_review_record(actor=supervisor, incident=first, findings="THRIVE done, right grade.")
+    with pytest.raises(InvalidInput, match="already been reviewed"):
+        services.call_review_record(actor=supervisor, incident=first, findings="Again")
+    sim_clock.set(datetime(2025, 4, 1, 0, 5, tzinfo=UTC))
+    engine.sweep()
+    alert = Alert.objects.get(rule_id="CR-6")
+    assert "1 of 2" in alert.reason
+    services.call_review_record(actor=supervisor, incident=second, findings="Advice given; evidence preserved.")
+    engine.sweep()
+    alert.refresh_from_db()
+    assert not alert.is_open
