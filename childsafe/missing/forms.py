@@ -80,15 +80,55 @@ class GradeForm(forms.Form):
     rationale = _text("Rationale for the grade", hint="Why this grade, for this child, from what you know now.")
     expected_version = forms.IntegerField(widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, markers: list[Any] = (), **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        markers: list[Any] = (),
+        duplicates: list[Any] = (),
+        labels: dict[str, str] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.markers = list(markers)
+        # Records that may be this child (not linked, not ruled out): (person, [marker types]).
+        self.duplicates = list(duplicates)
         for m in self.markers:
             self.fields[self.note_name(m.type)] = forms.CharField(
                 label=f"{m.label}: how does your grade address this marker?",
                 widget=forms.Textarea,
                 max_length=TEXT_MAX,
                 error_messages={"required": f"Enter a note against the {m.label} marker (MP-3)"},
+            )
+        self.labels = labels or {}
+        own = {m.type for m in self.markers}
+        self.duplicate_only = sorted({t for _, types in self.duplicates for t in types} - own)
+        for t in self.duplicate_only:
+            label = (labels or {}).get(t, t)
+            self.fields[self.note_name(t)] = forms.CharField(
+                label=f"{label} (on a record that may be this child): how does your grade address it?",
+                help_text="Not needed if you link the record or rule it out below.",
+                widget=forms.Textarea,
+                max_length=TEXT_MAX,
+                required=False,
+            )
+        for person, _ in self.duplicates:
+            self.fields[f"duplicate_{person.pk}_action"] = forms.ChoiceField(
+                label=f"Is {person.full_name} the same child?",
+                choices=[
+                    ("address", "Not sure: I address its markers in my grading"),
+                    ("link", "Yes, the same child: link the records"),
+                    ("not_same", "No, not the same child"),
+                ],
+                widget=forms.RadioSelect,
+                required=False,
+                initial="address",
+            )
+            self.fields[f"duplicate_{person.pk}"] = forms.CharField(
+                label="Why",
+                help_text="Needed to link the records or to rule this one out.",
+                widget=forms.Textarea(attrs={"rows": 2}),
+                max_length=TEXT_MAX,
+                required=False,
             )
 
     @staticmethod
@@ -98,8 +138,36 @@ class GradeForm(forms.Form):
     def marker_rows(self) -> list[tuple[Any, forms.BoundField]]:
         return [(m, self[self.note_name(m.type)]) for m in self.markers]
 
+    def duplicate_rows(self) -> list[tuple[Any, list[str], forms.BoundField, forms.BoundField]]:
+        return [
+            (p, [self.labels.get(t, t) for t in types], self[f"duplicate_{p.pk}_action"], self[f"duplicate_{p.pk}"])
+            for p, types in self.duplicates
+        ]
+
+    def duplicate_note_rows(self) -> list[forms.BoundField]:
+        return [self[self.note_name(t)] for t in self.duplicate_only]
+
     def markers_acknowledged(self) -> dict[str, str]:
-        return {m.type: self.cleaned_data[self.note_name(m.type)] for m in self.markers}
+        notes = {m.type: self.cleaned_data[self.note_name(m.type)] for m in self.markers}
+        notes.update(
+            {
+                t: self.cleaned_data[self.note_name(t)]
+                for t in self.duplicate_only
+                if self.cleaned_data.get(self.note_name(t))
+            }
+        )
+        return notes
+
+    def duplicate_decisions(self) -> dict[int, Any]:
+        from childsafe.missing.services import DuplicateDecision
+
+        return {
+            p.pk: DuplicateDecision(
+                self.cleaned_data[f"duplicate_{p.pk}_action"], self.cleaned_data[f"duplicate_{p.pk}"]
+            )
+            for p, _ in self.duplicates
+            if self.cleaned_data.get(f"duplicate_{p.pk}_action") in ("link", "not_same")
+        }
 
 
 class AssignForm(forms.Form):

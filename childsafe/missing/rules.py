@@ -252,11 +252,36 @@ def mp3_grade_against_markers(now: datetime) -> Iterator[Finding]:
                 owner_role=Role.FIM,
                 severity=Severity.CRITICAL,
             )
+            continue
+        # A high-harm marker on a record that may be this child, neither linked, ruled out nor addressed,
+        # counts as the child's own (PL-2): the failure the report found was a marker on another record.
+        unaddressed = sorted(
+            set(duplicate_markers_not_addressed(ep.person, ep.markers_acknowledged or {})) & HIGH_HARM_MARKERS
+        )
+        if unaddressed:
+            yield _episode_finding(
+                ep,
+                f"Grade does not reflect markers: {ep.person.full_name} is graded medium, and a record that may "
+                f"be them has {', '.join(unaddressed)} (not linked, ruled out or addressed).",
+                due=ep.graded_at or now,
+                owner_role=Role.FIM,
+                severity=Severity.CRITICAL,
+            )
 
 
 def markers_not_addressed(person: Person, acknowledged: dict[str, str]) -> list[str]:
     """MP-3 prompt: active markers with no note against them in the grading."""
     return sorted(m for m in marker_types_for(person.pk) if not str(acknowledged.get(m, "")).strip())
+
+
+def duplicate_markers_not_addressed(person: Person, acknowledged: dict[str, str]) -> list[str]:
+    """MP-3: markers on records that may be this child (unlinked, not ruled out) with no note against them."""
+    from childsafe.people.intelligence import unresolved_duplicates
+    from childsafe.people.selectors import identity_cluster
+
+    _, marker_types = unresolved_duplicates(identity_cluster(person.pk))
+    held = {t for types in marker_types.values() for t in types}
+    return sorted(m for m in held if not str(acknowledged.get(m, "")).strip())
 
 
 # -- MP-4 ---------------------------------------------------------------------------------------------

@@ -172,6 +172,20 @@ def markers_to_address(person: Person) -> list[MarkerToAddress]:
     ]
 
 
+def possible_duplicates_to_address(person: Person) -> list[tuple[Person, list[str]]]:
+    """Records that may be this child, neither linked nor ruled out, with their active marker types (MP-3)."""
+    from childsafe.people.intelligence import unresolved_duplicates
+
+    found, marker_types = unresolved_duplicates(identity_cluster(person.pk))
+    return [(p, sorted(marker_types.get(p.pk, set()))) for p, _ in found]
+
+
+def marker_labels() -> dict[str, str]:
+    from childsafe.people.vocabulary import MarkerType
+
+    return dict(MarkerType.choices)
+
+
 def lines_of(episode: MissingEpisode) -> list[LineOfEnquiry]:
     return list(episode.lines_of_enquiry.select_related("owner").order_by("created_at", "id"))
 

@@ -30,6 +30,7 @@ from childsafe.missing.models import (
     SupervisoryReview,
     TriggerPlan,
 )
+from childsafe.people import services as people_services
 from childsafe.people.intelligence import Picture, intelligence_check
 from childsafe.people.models import Location, Person
 from childsafe.people.services import location_for
@@ -192,10 +193,15 @@ def episode_grade(
     grade: str,
     rationale: str,
     markers_acknowledged: dict[str, str] | None = None,
+    duplicates: dict[int, DuplicateDecision] | None = None,
     expected_version: int | None = None,
     channel: str = "web",
 ) -> Graded:
-    """Grade the risk (MP-1 high or medium only). High stays with the FIM; medium goes to the area CII."""
+    """Grade the risk (MP-1 high or medium only). High stays with the FIM; medium goes to the area CII.
+
+    Records that may be this child (MP-3, PL-2) are dealt with here too: each linked as the same child,
+    or ruled out with a reason; otherwise their markers are to be addressed like the child's own.
+    """
     access.require(actor, Capability.MISSING_GRADE)
     if episode.closed_at:
         raise InvalidInput({"episode": "This episode is closed."})
@@ -204,11 +210,38 @@ def episode_grade(
     errors: dict[str, str] = {}
     rationale = _text(errors, "rationale", rationale, "the rationale for the grade")
     acknowledged = {str(k): str(v).strip() for k, v in (markers_acknowledged or {}).items()}
+    decisions = duplicates or {}
+    for other_id, decision in decisions.items():
+        if decision.action not in ("link", "not_same"):
+            errors[f"duplicate_{other_id}"] = "Choose whether this is the same child or not."
+        elif not decision.reason.strip():
+            errors[f"duplicate_{other_id}"] = (
+                "Enter why this record is the same child."
+                if decision.action == "link"
+                else "Enter why this is not the same child (for example a date of birth the carer confirmed)."
+            )
+    others = {p.pk: p for p in Person.objects.filter(pk__in=list(decisions))}
+    for other_id in decisions:
+        if other_id not in others:
+            errors[f"duplicate_{other_id}"] = "That record no longer exists."
     if errors:
         raise InvalidInput(errors)
     now = clock.now()
     owner_role = Role.FIM if grade == RiskGrade.HIGH else Role.CII
     with transaction.atomic():
+        for other_id, decision in decisions.items():
+            if decision.action == "link":
+                people_services.identity_link(
+                    actor=actor,
+                    person=episode.person,
+                    other=others[other_id],
+                    rationale=decision.reason,
+                    channel=channel,
+                )
+            else:
+                people_services.identity_rule_out(
+                    actor=actor, person=episode.person, other=others[other_id], reason=decision.reason, channel=channel
+                )
         updated = MissingEpisode.objects.filter(pk=episode.pk, version=episode.version).update(
             grade=grade,
             rationale=rationale,
@@ -244,6 +277,16 @@ def episode_grade(
                 field="markers_acknowledged",
             )
         )
+    unaddressed = rules.duplicate_markers_not_addressed(episode.person, acknowledged)
+    if unaddressed:
+        prompts.append(
+            Prompt(
+                "MP-3",
+                "A record that may be this child carries markers your grading does not address: "
+                f"{', '.join(unaddressed)}. Link the record, rule it out with a reason, or add a note against each.",
+                field="markers_acknowledged",
+            )
+        )
     if templated(rationale, exclude_person=episode.person_id):
         prompts.append(
             Prompt(
@@ -255,6 +298,14 @@ def episode_grade(
         )
     episode.refresh_from_db()
     return Graded(episode, prompts)
+
+
+@dataclass(frozen=True)
+class DuplicateDecision:
+    """What the grading decides about a record that may be the child: "link" or "not_same", and why."""
+
+    action: str
+    reason: str
 
 
 def templated(text: str, *, exclude_person: int) -> bool:

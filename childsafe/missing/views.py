@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from childsafe.core import access
-from childsafe.core.errors import InvalidInput, Prompt, RuleRefusal
+from childsafe.core.errors import AccessDenied, InvalidInput, Prompt, RuleRefusal
 from childsafe.core.roles import Capability
 from childsafe.core.web import access_checked, apply_errors, keep_prompts, posted, take_prompts
 from childsafe.incidents import selectors as incident_selectors
@@ -180,10 +180,13 @@ def grade(request: HttpRequest, pk: int) -> HttpResponse:
     access.require(request.user, Capability.MISSING_GRADE)
     episode = _episode(request, pk)
     markers = selectors.markers_to_address(episode.person)
+    duplicates = selectors.possible_duplicates_to_address(episode.person)
     earlier = episode.markers_acknowledged or {}
     initial = {"expected_version": episode.version}
     initial.update({GradeForm.note_name(m.type): earlier.get(m.type, "") for m in markers})
-    form = GradeForm(posted(request), markers=markers, initial=initial)
+    form = GradeForm(
+        posted(request), markers=markers, duplicates=duplicates, labels=selectors.marker_labels(), initial=initial
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -193,9 +196,10 @@ def grade(request: HttpRequest, pk: int) -> HttpResponse:
                 grade=data["grade"],
                 rationale=data["rationale"],
                 markers_acknowledged=form.markers_acknowledged(),
+                duplicates=form.duplicate_decisions(),
                 expected_version=data["expected_version"],
             )
-        except (InvalidInput, RuleRefusal) as exc:
+        except (InvalidInput, RuleRefusal, AccessDenied) as exc:
             apply_errors(form, exc)
             if isinstance(exc, InvalidInput) and "episode" in exc.errors:
                 # Someone else changed it: the page now shows their change, and the next submit is

@@ -14,10 +14,11 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 
 from childsafe.core import clock
 from childsafe.core.models import User
-from childsafe.people.models import IntelligenceCheck, Person
+from childsafe.people.models import IntelligenceCheck, NotSamePerson, Person
 from childsafe.people.selectors import active_markers, identity_cluster
 from childsafe.people.vocabulary import HIGH_HARM_MARKERS
 
@@ -52,6 +53,13 @@ class Picture:
     markers: list[str]
     high_harm: list[str]
     sections: list[Section]
+    # Markers held on records that may be this child but are not linked yet (shown, unconfirmed).
+    duplicate_markers: list[str] = field(default_factory=list)
+
+    @property
+    def shown_markers(self) -> list[str]:
+        """Every marker the check showed, anywhere in it (the replay's `shown`)."""
+        return sorted({*self.markers, *self.duplicate_markers})
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -60,6 +68,7 @@ class Picture:
             "cluster": self.cluster,
             "markers": self.markers,
             "high_harm": self.high_harm,
+            "duplicate_markers": self.duplicate_markers,
             "sections": [asdict(s) for s in self.sections],
         }
 
@@ -70,8 +79,15 @@ def picture(person: Person) -> Picture:
     sections.sort(key=lambda s: (s.priority, s.key))
     markers_section = next((s for s in sections if s.key == "markers"), None)
     markers = list(markers_section.data.get("types", [])) if markers_section else []
+    duplicates = next((s for s in sections if s.key == "possible_duplicates"), None)
     return Picture(
-        person.pk, person.full_name, cluster, markers, sorted(m for m in markers if m in HIGH_HARM_MARKERS), sections
+        person.pk,
+        person.full_name,
+        cluster,
+        markers,
+        sorted(m for m in markers if m in HIGH_HARM_MARKERS),
+        sections,
+        list(duplicates.data.get("types", [])) if duplicates else [],
     )
 
 
@@ -142,18 +158,17 @@ def _relationships(cluster: list[int]) -> Section | None:
     )
 
 
-@provider("possible_duplicates")
-def _possible_duplicates(cluster: list[int]) -> Section | None:
-    """Records not (yet) linked that the matcher says may be this child, with their markers (PL-2).
+def unresolved_duplicates(cluster: list[int]) -> tuple[list[tuple[Person, Any]], dict[int, set[str]]]:
+    """Records that may be this child (not linked, not ruled out), and each one's active marker types.
 
-    A marker on an unlinked duplicate is a marker the handler would otherwise never see: it is shown
-    here, marked as unconfirmed, with a warning if it is high-harm, until someone links or rejects it.
+    The intelligence check shows them and MP-3 asks the grading to deal with their markers: link the
+    record, rule it out with a reason, or address the marker as for the child's own.
     """
     from childsafe.people.search import possible_duplicates
 
     person = Person.objects.filter(pk=cluster[0]).only("forenames", "surname", "date_of_birth").first()
     if person is None:
-        return None
+        return [], {}
     found = possible_duplicates(
         forenames=person.forenames,
         surname=person.surname,
@@ -162,11 +177,30 @@ def _possible_duplicates(cluster: list[int]) -> Section | None:
         limit=5,
         thorough=False,
     )
-    if not found:
-        return None
+    if found:
+        ids = [p.pk for p, _ in found]
+        ruled_out = set()
+        for a, b in NotSamePerson.objects.filter(
+            Q(person_a_id__in=cluster, person_b_id__in=ids) | Q(person_b_id__in=cluster, person_a_id__in=ids)
+        ).values_list("person_a_id", "person_b_id"):
+            ruled_out.add(b if a in cluster else a)
+        found = [(p, m) for p, m in found if p.pk not in ruled_out]
     marker_types: dict[int, set[str]] = {}
     for pid, mtype in active_markers([p.pk for p, _ in found]).values_list("person_id", "type"):
         marker_types.setdefault(pid, set()).add(mtype)
+    return found, marker_types
+
+
+@provider("possible_duplicates")
+def _possible_duplicates(cluster: list[int]) -> Section | None:
+    """Records not (yet) linked that the matcher says may be this child, with their markers (PL-2).
+
+    A marker on an unlinked duplicate is a marker the handler would otherwise never see: it is shown
+    here, marked as unconfirmed, with a warning if it is high-harm, until someone links or rejects it.
+    """
+    found, marker_types = unresolved_duplicates(cluster)
+    if not found:
+        return None
     items = []
     for other, match in found:
         types = sorted(marker_types.get(other.pk, set()))
@@ -186,5 +220,9 @@ def _possible_duplicates(cluster: list[int]) -> Section | None:
         items,
         priority=15,
         warning=warning,
-        data={"records": [p.pk for p, _ in found], "high_harm": high},
+        data={
+            "records": [p.pk for p, _ in found],
+            "high_harm": high,
+            "types": sorted({t for types in marker_types.values() for t in types}),
+        },
     )

@@ -309,3 +309,23 @@ class IntelligenceCheck(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["context_type", "context_id"], name="intel_check_by_record")]
+
+
+class NotSamePerson(models.Model):
+    """Two records that someone checked and found are NOT the same person, with why (PL-2, MP-3).
+
+    Once ruled out, the pair is no longer offered as a possible duplicate, and the other record's markers
+    no longer ask to be addressed when grading this child. Ordered pair, like IdentityLink.
+    """
+
+    person_a = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    person_b = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    reason = models.TextField()
+    at = models.DateTimeField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["person_a", "person_b"], name="one_ruling_per_pair"),
+            models.CheckConstraint(name="not_same_ordered_pair", condition=Q(person_a__lt=models.F("person_b"))),
+        ]

@@ -15,7 +15,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 
 from childsafe.core import access, audit, clock
-from childsafe.core.errors import InvalidInput, Prompt
+from childsafe.core.errors import AccessDenied, InvalidInput, Prompt
 from childsafe.core.models import Area, AuditCategory, User
 from childsafe.core.roles import Capability
 from childsafe.people import calendars, identity, places, search, search_index
@@ -23,6 +23,7 @@ from childsafe.people.models import (
     IdentityLink,
     LocalAuthorityCover,
     Location,
+    NotSamePerson,
     Organisation,
     Person,
     PersonAddress,
@@ -709,6 +710,40 @@ def identity_unlink(*, actor: User, link: IdentityLink, rationale: str, channel:
             )
     link.refresh_from_db()
     return link
+
+
+def identity_rule_out(
+    *, actor: User, person: Person, other: Person, reason: str, channel: str = "web"
+) -> NotSamePerson:
+    """Record that a possible duplicate is not this person, with why (PL-2; MP-3 at grading)."""
+    if not (access.can(actor, Capability.IDENTITY_LINK) or access.can(actor, Capability.MISSING_GRADE)):
+        raise AccessDenied(
+            f"Your role ({actor.get_role_display()}) can't decide whether two records are the same person."
+        )
+    errors: dict[str, str] = {}
+    reason = _check_text(errors, "reason", reason, label="reason these are not the same person", required=True)
+    if person.pk == other.pk:
+        errors["other"] = "A record is always the same person as itself."
+    a, b = sorted([person.pk, other.pk])
+    if not errors and IdentityLink.objects.filter(person_a_id=a, person_b_id=b, unlinked_at__isnull=True).exists():
+        errors["other"] = "These records are linked as the same person: unlink them first, with a reason."
+    if not errors and NotSamePerson.objects.filter(person_a_id=a, person_b_id=b).exists():
+        errors["other"] = "These records are already recorded as different people."
+    if errors:
+        raise InvalidInput(errors)
+    with transaction.atomic():
+        ruling = NotSamePerson.objects.create(person_a_id=a, person_b_id=b, reason=reason, at=clock.now(), by=actor)
+        for pid in (a, b):
+            audit.record(
+                actor=actor,
+                category=AuditCategory.COMBINATION,
+                event_type="identity.rule_out",
+                subject=ruling,
+                person_id=pid,
+                new={"not_same_as": b if pid == a else a, "reason": reason},
+                channel=channel,
+            )
+    return ruling
 
 
 def school_calendar_set(

@@ -15,7 +15,7 @@ from childsafe.scenarios.verbs import verb
 def _shown(result: services.IncidentRecorded) -> dict[str, Any]:
     markers: set[str] = set()
     for picture in result.pictures.values():
-        markers |= set(picture.markers)
+        markers |= set(picture.shown_markers)
     return {"markers": sorted(markers)}
 
 

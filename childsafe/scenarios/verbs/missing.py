@@ -41,22 +41,30 @@ def missing_report(ctx: Context, args: dict[str, Any]) -> StepResult:
         record=reported.episode,
         person_ids=[reported.episode.person_id],
         prompts=reported.prompts,
-        shown={"markers": reported.picture.markers, "sections": [s.key for s in reported.picture.sections]},
+        shown={"markers": reported.picture.shown_markers, "sections": [s.key for s in reported.picture.sections]},
     )
 
 
 @verb(
     "missing.grade",
-    fields={"episode", "grade", "rationale", "markers_acknowledged"},
+    fields={"episode", "grade", "rationale", "markers_acknowledged", "duplicates"},
     required={"episode", "grade", "rationale"},
 )
 def missing_grade(ctx: Context, args: dict[str, Any]) -> StepResult:
+    """`duplicates: {person key: {decision: link | not_same, reason}}` decides records that may be the child."""
+    decisions = {}
+    for key, spec in (args.get("duplicates") or {}).items():
+        check_fields(spec, {"decision", "reason"}, "A duplicate decision", ctx.path, required={"decision"})
+        decisions[ctx.person(key).pk] = services.DuplicateDecision(
+            str(spec["decision"]), str(spec.get("reason", "") or "")
+        )
     graded = services.episode_grade(
         actor=ctx.actor,
         episode=_episode(ctx, args["episode"]),
         grade=str(args["grade"]),
         rationale=str(args["rationale"]),
         markers_acknowledged=dict(args.get("markers_acknowledged") or {}),
+        duplicates=decisions,
         channel="replay",
     )
     return StepResult(record=graded.episode, prompts=graded.prompts)
