@@ -45,6 +45,8 @@ class MissingEpisode(models.Model):
     )
     rationale = models.TextField(blank=True, default="")
     markers_acknowledged = models.JSONField(default=dict, blank=True)
+    # MP-4: what was written near-identically to other children's records ("rationale", "action:<id>").
+    templated = models.JSONField(default=list, blank=True)
     # MP-2: high stays with the FIM; medium goes to the CII of the child's area.
     owner_role = models.CharField(max_length=32, blank=True, default="")
     owner_area = models.ForeignKey(Area, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

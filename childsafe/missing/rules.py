@@ -207,11 +207,18 @@ def check_grade_allowed(person: Person, grade: str, on_day) -> None:
 
 
 # -- MP-2 ---------------------------------------------------------------------------------------------
+def _unassigned_medium():
+    # A medium grade hands the episode to the area CII; the CII then assigns an officer in the case.
+    return _open_live().filter(grade=RiskGrade.MEDIUM, officer_in_case__isnull=True)
+
+
 def _mp2_horizon(now: datetime) -> datetime | None:
-    # A medium grade assigns the episode to the area CII at once, so grading is the one deadline here.
     ungraded = _open_live().filter(grade="", reported_at__gt=now - _minutes(FIM_GRADE_MINUTES))
+    unassigned = _unassigned_medium().filter(reported_at__gt=now - _minutes(CII_ASSIGN_MINUTES))
     return earliest_after(
-        [t + _minutes(FIM_GRADE_MINUTES) for t in ungraded.values_list("reported_at", flat=True)], now
+        [t + _minutes(FIM_GRADE_MINUTES) for t in ungraded.values_list("reported_at", flat=True)]
+        + [t + _minutes(CII_ASSIGN_MINUTES) for t in unassigned.values_list("reported_at", flat=True)],
+        now,
     )
 
 
@@ -229,6 +236,15 @@ def mp2_grading(now: datetime) -> Iterator[Finding]:
             f"{ep.person.full_name} was reported missing at {ep.reported_at:%H:%M} and has not been graded by the FIM.",
             due=ep.reported_at + grade_by,
             owner_role=Role.FIM,
+        )
+    assign_by = _minutes(CII_ASSIGN_MINUTES)
+    for ep in _unassigned_medium().filter(reported_at__lte=now - assign_by).select_related("person"):
+        yield _episode_finding(
+            ep,
+            f"{ep.person.full_name} is graded medium risk and has no officer in the case from the area CII "
+            f"{int(assign_by.total_seconds() // 60)} minutes after the report.",
+            due=ep.reported_at + assign_by,
+            owner_role=Role.CII,
         )
 
 
@@ -285,12 +301,31 @@ def duplicate_markers_not_addressed(person: Person, acknowledged: dict[str, str]
 
 
 # -- MP-4 ---------------------------------------------------------------------------------------------
-engine.register(
+def _templated():
+    return MissingEpisode.objects.filter(imported=False, closed_at__isnull=True).exclude(templated=[])
+
+
+@clock_rule(
     "MP-4",
     kind="alert",
-    title="A templated rationale (near-identical to other children's) is flagged",
+    title="A templated rationale or action (near-identical to other children's) is flagged to the supervisor",
     source=SOURCE_RESPONSE + " Some CIIs use templated wording in their initial risk grading.",
+    horizon=lambda now: None,  # only a grading or an action (a write) changes it
 )
+def mp4_templated(now: datetime) -> Iterator[Finding]:
+    for ep in _templated().select_related("person", "graded_by"):
+        what = " and ".join(
+            sorted({"the grading rationale" if t == "rationale" else "a line of enquiry" for t in ep.templated})
+        )
+        # To the grader's supervisor: a CII's is the FIM; a FIM's, the control room's senior leader.
+        owner = Role.SENIOR_LEADER if ep.graded_by and ep.graded_by.role == Role.FIM else Role.FIM
+        yield _episode_finding(
+            ep,
+            f"Templated wording: {what} for {ep.person.full_name} is nearly identical to other children's records.",
+            due=ep.graded_at or ep.reported_at,
+            owner_role=owner,
+            severity=Severity.MEDIUM,
+        )
 
 
 # -- MP-5 ---------------------------------------------------------------------------------------------

@@ -228,6 +228,8 @@ def episode_grade(
         raise InvalidInput(errors)
     now = clock.now()
     owner_role = Role.FIM if grade == RiskGrade.HIGH else Role.CII
+    is_templated = templated(rationale, exclude_person=episode.person_id)
+    still_templated = [t for t in episode.templated if t != "rationale"] + (["rationale"] if is_templated else [])
     with transaction.atomic():
         for other_id, decision in decisions.items():
             if decision.action == "link":
@@ -250,6 +252,7 @@ def episode_grade(
             graded_by=actor,
             owner_role=owner_role,
             owner_area=episode.person.area,
+            templated=still_templated,
             version=F("version") + 1,
         )
         if not updated:
@@ -287,7 +290,7 @@ def episode_grade(
                 field="markers_acknowledged",
             )
         )
-    if templated(rationale, exclude_person=episode.person_id):
+    if is_templated:
         prompts.append(
             Prompt(
                 "MP-4",
@@ -319,6 +322,23 @@ def templated(text: str, *, exclude_person: int) -> bool:
     )
     norm = " ".join(text.lower().split())
     return len(norm) >= 12 and any(
+        difflib.SequenceMatcher(None, norm, " ".join(o.lower().split())).ratio() >= TEMPLATED_SIMILARITY for o in others
+    )
+
+
+TEMPLATED_ACTION_MIN = 40
+
+
+def templated_action(text: str, *, exclude_person: int) -> bool:
+    """MP-4 for lines of enquiry: near-identical action text on other children's episodes in 90 days."""
+    since = clock.now() - timedelta(days=90)
+    others = (
+        LineOfEnquiry.objects.filter(created_at__gte=since)
+        .exclude(episode__person_id=exclude_person)
+        .values_list("action", flat=True)[:500]
+    )
+    norm = " ".join(text.lower().split())
+    return any(
         difflib.SequenceMatcher(None, norm, " ".join(o.lower().split())).ratio() >= TEMPLATED_SIMILARITY for o in others
     )
 
@@ -388,6 +408,17 @@ def episode_action_add(
         prompts = language.check(
             texts={"action": action}, user=actor, subject_type="missing.lineofenquiry", subject_id=line.pk
         )
+        # Short standard actions ("Check CCTV") are alike by nature; a long one copied from another child's
+        # plan is the templating the report found (MP-4).
+        if len(action) >= TEMPLATED_ACTION_MIN and templated_action(action, exclude_person=episode.person_id):
+            MissingEpisode.objects.filter(pk=episode.pk).update(templated=[*episode.templated, f"action:{line.pk}"])
+            prompts.append(
+                Prompt(
+                    "MP-4",
+                    "This action is nearly identical to other children's. Write what will be done for this child.",
+                    field="action",
+                )
+            )
     return line, prompts
 
 

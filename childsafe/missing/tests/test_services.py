@@ -135,6 +135,55 @@ def test_templated_rationale_is_flagged(team, episode, make_user):
         markers_acknowledged={"firearms": "noted"},
     )
     assert "MP-4" in [p.rule_id for p in graded.prompts]
+    # Not only a prompt: an alert to the grader's supervisor (a FIM graded it: the senior leader) ...
+    at(1)
+    alert = open_alert("MP-4").get()
+    assert alert.owner_role == "senior_leader" and alert.subject_id == str(episode.pk)
+    # ... that clears when the grading is written for this child.
+    services.episode_grade(
+        actor=team["fim"],
+        episode=graded.episode,
+        grade="high",
+        rationale="Ella has a firearms marker and her brother's associates were seen with her last week.",
+        markers_acknowledged={"firearms": "Her brother's associates carry guns."},
+    )
+    at(2)
+    assert not open_alert("MP-4").exists()
+
+
+@pytest.mark.django_db
+def test_a_templated_line_of_enquiry_is_flagged_too(team, episode, make_user):
+    other = people_services.person_create(
+        actor=None, forenames="Tyler", surname="Grant", date_of_birth="2010-12-12"
+    ).person
+    action = "Conduct checks of all known addresses, associates and hospitals, and update the log every hour."
+    first = services.missing_report(actor=team["handler"], child=other, reported_by="Father").episode
+    services.episode_action_add(actor=team["cii"], episode=first, action=action, owner=team["pc"])
+    _, prompts = services.episode_action_add(actor=team["cii"], episode=episode, action=action, owner=team["pc"])
+    assert "MP-4" in [p.rule_id for p in prompts]
+    at(1)
+    assert open_alert("MP-4").get().subject_id == str(episode.pk)
+    _, prompts = services.episode_action_add(actor=team["cii"], episode=episode, action="Check CCTV", owner=team["pc"])
+    assert "MP-4" not in [p.rule_id for p in prompts]  # short standard actions are alike by nature
+
+
+@pytest.mark.django_db
+def test_a_medium_episode_with_no_officer_from_the_cii_alerts_at_60_minutes(team, episode):
+    services.episode_grade(
+        actor=team["fim"],
+        episode=episode,
+        grade="medium",
+        rationale="Ella left after an argument; her firearms marker relates to her brother's associates.",
+        markers_acknowledged={"firearms": "Brother's associates; no contact in a year."},
+    )
+    at(59)
+    assert not open_alert("MP-2").exists()
+    at(60)
+    alert = open_alert("MP-2").get()
+    assert alert.owner_role == "cii" and alert.owner_area.code == "city" and "no officer in the case" in alert.reason
+    services.episode_assign(actor=team["cii"], episode=episode, to=team["pc"])
+    at(61)
+    assert not open_alert("MP-2").exists()
 
 
 @pytest.mark.django_db
