@@ -31,6 +31,20 @@ KINDS = {"guard", "prompt", "clock", "view", "prompt+alert", "alert", "guard+clo
 
 
 @dataclass(frozen=True)
+class Notice:
+    """An email a clock sends outside the force when its condition holds (MP-10's escalation to the
+    local authority's manager). Queued through the outbox once: the key makes every later sweep a no-op."""
+
+    kind: str
+    recipient: str
+    subject: str
+    body: str
+    key: str
+    organisation_id: int | None = None
+    label: str = ""
+
+
+@dataclass(frozen=True)
 class Finding:
     """One subject for which a clock rule's condition holds now."""
 
@@ -46,6 +60,7 @@ class Finding:
     due_by: datetime | None = None
     severity: str = Severity.MEDIUM
     url: str = ""
+    notice: Notice | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -195,10 +210,31 @@ def _sweep_rule(rule: Rule, now: datetime, result: SweepResult, open_alerts: dic
             else:
                 _refresh(alert, finding, now)
                 result.refreshed += 1
+            if finding.notice is not None:
+                _send(finding)
         # The condition stopped holding: the alert clears itself.
         gone = [a.pk for key, a in open_alerts.items() if key not in findings]
         if gone:
             result.cleared += Alert.objects.filter(pk__in=gone, cleared_at__isnull=True).update(cleared_at=now)
+
+
+def _send(finding: Finding) -> None:
+    from childsafe.core import outbox
+
+    n = finding.notice
+    assert n is not None
+    outbox.enqueue(
+        kind=n.kind,
+        recipient=n.recipient,
+        subject=n.subject,
+        body=n.body,
+        idempotency_key=n.key,
+        person_id=finding.person_id,
+        recipient_organisation_id=n.organisation_id,
+        recipient_label=n.label,
+        source_type=finding.subject_type,
+        source_id=finding.subject_id,
+    )
 
 
 def _raise(rule: Rule, finding: Finding, now: datetime) -> bool:

@@ -9,12 +9,14 @@ missing-child cases inadequate).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db.models import Count, Exists, Max, Min, OuterRef
 
 from childsafe.core import engine, policy
-from childsafe.core.engine import Finding, clock_rule, earliest_after
+from childsafe.core.engine import Finding, Notice, clock_rule, earliest_after
 from childsafe.core.errors import RuleRefusal
 from childsafe.core.models import Approval, OutboxMessage, Severity, User
 from childsafe.core.roles import Role
@@ -595,6 +597,12 @@ def mp9_local_authority_told(now: datetime) -> Iterator[Finding]:
 
 
 # -- MP-10 --------------------------------------------------------------------------------------------
+# Statutory guidance: the local authority offers a return home interview within 72 hours of return (law, not
+# a setting). Its information is due back with police within 5 days (a setting); then the local
+# authority's manager is told by email as well as MHET.
+RHI_STATUTORY = timedelta(hours=72)
+
+
 def _awaiting_rhi(now: datetime):
     # Returns since the deadline and the watch, or still alerted: not every return ever (engine.WATCH).
     watched = engine.recent_or_alerted("MP-10", MissingEpisode, "found_at", now - _days(RHI_BACK_DAYS) - engine.WATCH)
@@ -605,24 +613,62 @@ def _awaiting_rhi(now: datetime):
 
 @clock_rule(
     "MP-10",
-    title="The return home interview's information is back within 5 days of return",
+    title="The return home interview is held within 72 hours and its information is back within 5 days",
     source=SOURCE_ARRANGEMENTS + " Delays in receiving information from return home interviews, not "
     "escalated to children's social care managers.",
     horizon=lambda now: earliest_after(
-        [t + _days(RHI_BACK_DAYS) for t in _awaiting_rhi(now).values_list("found_at", flat=True)], now
+        [
+            t + d
+            for t in _awaiting_rhi(now).values_list("found_at", flat=True)
+            for d in (RHI_STATUTORY, _days(RHI_BACK_DAYS))
+        ],
+        now,
     ),
 )
 def mp10_return_home_interview(now: datetime) -> Iterator[Finding]:
-    within = _days(RHI_BACK_DAYS)
-    for ep in _awaiting_rhi(now).filter(found_at__lte=now - within).select_related("person", "person__local_authority"):
+    back = _days(RHI_BACK_DAYS)
+    first = min(RHI_STATUTORY, back)
+    for ep in _awaiting_rhi(now).filter(found_at__lte=now - first).select_related("person", "person__local_authority"):
         la = ep.person.local_authority
-        contact = f" Escalate to {la.name}'s manager ({la.manager_email})." if la and la.manager_email else ""
-        yield _episode_finding(
-            ep,
-            f"No return home interview information for {ep.person.full_name}, returned {ep.found_at:%d %b}.{contact}",
-            due=ep.found_at + within,
-            owner_role=Role.MHET,
-            severity=Severity.MEDIUM,
+        overdue = ep.found_at + back <= now
+        if not overdue:
+            yield _episode_finding(
+                ep,
+                f"The return home interview for {ep.person.full_name}, returned {ep.found_at:%d %b}, was due within "
+                "72 hours: no information yet. Chase the local authority.",
+                due=ep.found_at + RHI_STATUTORY,
+                owner_role=Role.MHET,
+                severity=Severity.MEDIUM,
+            )
+            continue
+        notice = None
+        if la is not None and la.manager_email:
+            notice = Notice(
+                kind="rhi_overdue",
+                recipient=la.manager_email,
+                organisation_id=la.pk,
+                label=f"{la.name} (manager)",
+                key=f"rhi_overdue:{ep.pk}",
+                subject="Return home interview information overdue",
+                body=(
+                    f"{la.name},\n\nThe information from a return home interview is overdue: the child returned "
+                    f"{(now - ep.found_at).days} days ago (police reference "
+                    f"{ep.incident.reference if ep.incident_id and ep.incident else ep.pk}). Statutory guidance asks "
+                    "for the interview within 72 hours of return. The details are in the Childsafe partner portal: "
+                    f"{settings.CHILDSAFE_BASE_URL}/partners/\n\nThis message contains no personal details by design."
+                ),
+            )
+        contact = f" Escalated to {la.name}'s manager ({la.manager_email})." if notice and la else ""
+        yield replace(
+            _episode_finding(
+                ep,
+                f"No return home interview information for {ep.person.full_name}, returned "
+                f"{ep.found_at:%d %b}.{contact}",
+                due=ep.found_at + back,
+                owner_role=Role.MHET,
+                severity=Severity.HIGH,
+            ),
+            notice=notice,
         )
 
 

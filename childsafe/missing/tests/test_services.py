@@ -267,8 +267,19 @@ def test_return_notifies_the_local_authority_and_clocks_follow(team, episode, yo
     at(hours=24, minutes=11)
     assert not open_alert("MP-8").exists()
 
-    at(days=5, minutes=10)  # no RHI back within 5 days: MP-10, naming the LA manager to escalate to
-    assert "manager@york.test" in open_alert("MP-10").get().reason
+    at(hours=72, minutes=11)  # the statutory 72-hour interview: MHET chases it
+    alert = open_alert("MP-10").get()
+    assert "due within 72 hours" in alert.reason and alert.severity == "medium"
+    assert not OutboxMessage.objects.filter(kind="rhi_overdue").exists()
+    at(days=5, minutes=10)  # no RHI back within 5 days: the same alert goes up, and the LA manager is emailed
+    alert = open_alert("MP-10").get()
+    assert "manager@york.test" in alert.reason and alert.severity == "high"
+    emails = OutboxMessage.objects.filter(kind="rhi_overdue")
+    assert [(m.recipient, m.recipient_organisation_id) for m in emails] == [
+        ("manager@york.test", episode.person.local_authority_id)
+    ]
+    at(days=5, minutes=20)
+    assert emails.count() == 1  # every later sweep is a no-op
 
 
 @pytest.mark.django_db
