@@ -209,6 +209,13 @@ class ReviewForm(forms.Form):
     note = _text("Review", hint="What has been done, what is outstanding, and the risk now (MP-6).")
 
 
+class BelievedForm(forms.Form):
+    place = _line(
+        "Where the child is believed to be",
+        hint="An address or a named place someone says the child goes to, for example 'Former Royal Hotel, Whitby'.",
+    )
+
+
 class FoundForm(forms.Form):
     place = _line(
         "Where the child was found", hint="An address or a named place, for example 'Former Royal Hotel, Whitby'."

@@ -512,6 +512,27 @@ def episode_found(
     return episode
 
 
+def episode_place_believed(
+    *, actor: User, episode: MissingEpisode, place: str, channel: str = "web"
+) -> EpisodeLocation:
+    """Where the child is believed to be (or to have been) while missing. It counts towards hotspots (MP-12)
+    as a place where they were found does: the report's disused hotel was where children were said to go."""
+    access.require(actor, Capability.MISSING_WORK)
+    errors: dict[str, str] = {}
+    place = _text(errors, "place", place, "where the child is believed to be", max_length=300)
+    if episode.closed_at:
+        errors["episode"] = "This episode is closed."
+    if errors:
+        raise InvalidInput(errors)
+    with transaction.atomic():
+        location = location_for(name=place)
+        if EpisodeLocation.objects.filter(episode=episode, location=location).exists():
+            raise InvalidInput({"place": f"{location} is already recorded on this episode."})
+        where = EpisodeLocation.objects.create(episode=episode, location=location, kind="believed", at=clock.now())
+        _audit(actor, AuditCategory.COLLECTION, "missing.place_believed", episode, channel, new={"place": place})
+    return where
+
+
 def _notify_local_authority(episode: MissingEpisode) -> None:
     """MP-9: the child's local authority is told of the return. The email says only that something is
     waiting; the details are in the partner portal."""

@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:pk>/actions/", views.action, name="action"),
     path("<int:pk>/review/", views.review, name="review"),
     path("<int:pk>/found/", views.found, name="found"),
+    path("<int:pk>/believed/", views.believed, name="believed"),
     path("<int:pk>/safe-and-well/", views.safe_and_well, name="safe_and_well"),
     path("<int:pk>/close/", views.close, name="close"),
     path("<int:pk>/return-home-interview/", views.rhi, name="rhi"),

@@ -26,6 +26,7 @@ from childsafe.missing.forms import (
     ActionForm,
     ActionUpdateForm,
     AssignForm,
+    BelievedForm,
     CloseForm,
     FilterForm,
     FoundForm,
@@ -327,6 +328,24 @@ def found(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, f"{episode.person.full_name}'s return is recorded.{told}")
             return redirect("missing:safe_and_well", pk=episode.pk)
     return _render(request, "found.html", episode, form)
+
+
+@page
+def believed(request: HttpRequest, pk: int) -> HttpResponse:
+    access.require(request.user, Capability.MISSING_WORK)
+    episode = _episode(request, pk)
+    form = BelievedForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            where = services.episode_place_believed(
+                actor=request.user, episode=episode, place=form.cleaned_data["place"]
+            )
+        except (InvalidInput, RuleRefusal) as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, f"Recorded: {episode.person.full_name} is believed to be at {where.location}.")
+            return redirect("missing:detail", pk=episode.pk)
+    return _render(request, "believed.html", episode, form)
 
 
 @page

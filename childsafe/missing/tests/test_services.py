@@ -438,3 +438,25 @@ def test_an_old_return_still_late_keeps_its_alerts_beyond_the_sweeps_watch(team,
     services.rhi_receive(actor=team["mhet"], episode=episode, summary="Spoke to the child at home")
     at(days=60, minutes=1)
     assert not open_alert("MP-10").exists() and open_alert("MP-9").exists()
+
+
+@pytest.mark.django_db
+def test_places_a_child_is_believed_to_be_count_towards_hotspots(team, make_user):
+    from childsafe.missing.rules import hotspots
+
+    children = [
+        people_services.person_create(
+            actor=None, forenames=name, surname="Rowe", date_of_birth="2009-01-0" + str(i + 1), duplicates_reviewed=True
+        ).person
+        for i, name in enumerate(["Amy", "Ben", "Cal"])
+    ]
+    for child in children:
+        episode = services.missing_report(actor=team["handler"], child=child, reported_by="Carer").episode
+        services.episode_place_believed(actor=team["pc"], episode=episode, place="Former Royal Crescent Hotel, Whitby")
+    with pytest.raises(InvalidInput, match="already recorded"):
+        services.episode_place_believed(actor=team["pc"], episode=episode, place="former royal crescent hotel whitby")
+    with pytest.raises(InvalidInput) as refused:
+        services.episode_place_believed(actor=team["pc"], episode=episode, place="  ")
+    assert "place" in refused.value.errors
+    spots = hotspots(clock.now() + timedelta(minutes=1))
+    assert [str(Location.objects.get(pk=pk)) for pk in spots] == ["Former Royal Crescent Hotel, Whitby"]

@@ -104,6 +104,15 @@ def missing_review(ctx: Context, args: dict[str, Any]) -> StepResult:
     return StepResult(record=review, prompts=prompts)
 
 
+@verb("missing.believed", fields={"episode", "place"}, required={"episode", "place"})
+def missing_believed(ctx: Context, args: dict[str, Any]) -> StepResult:
+    """Where a missing child is believed to be (MP-12 counts it towards hotspots)."""
+    where = services.episode_place_believed(
+        actor=ctx.actor, episode=_episode(ctx, args["episode"]), place=str(args["place"]), channel="replay"
+    )
+    return StepResult(record=where)
+
+
 @verb("missing.found", fields={"episode", "place", "found_by", "self_returned", "at"}, required={"episode", "place"})
 def missing_found(ctx: Context, args: dict[str, Any]) -> StepResult:
     episode = services.episode_found(
