@@ -282,6 +282,27 @@ class Calendar:
         return "Closed"
 
 
+def is_working_day(day: date) -> bool:
+    """The force calendar: Monday to Friday, except the bank holidays in England."""
+    return day.weekday() < 5 and day not in england_bank_holidays(day.year)
+
+
+def add_working_days(moment: datetime, days: int) -> datetime:
+    """The same London wall-clock time `days` working days after `moment`'s London date (RF-6, INV-5).
+
+    A referral shared on a Friday afternoon is due back on Monday afternoon, not on Saturday; one shared
+    at a weekend is counted from the next working day. Wall-clock London time, across clock changes.
+    """
+    london = moment.astimezone(LONDON)
+    day = london.date()
+    counted = 0
+    while counted < days:
+        day += timedelta(days=1)
+        if is_working_day(day):
+            counted += 1
+    return datetime.combine(day, london.timetz().replace(tzinfo=None), tzinfo=LONDON).astimezone(moment.tzinfo)
+
+
 def calendar_for(org_calendar_json: dict | str | None) -> Calendar:
     """The calendar of a school from its `Organisation.calendar` JSON (None: england_default)."""
     value = validate_calendar_json(org_calendar_json)

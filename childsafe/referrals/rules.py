@@ -25,6 +25,7 @@ from childsafe.core.roles import Role
 from childsafe.incidents.models import Incident, IncidentType
 from childsafe.missing.models import SafeAndWellCheck
 from childsafe.missing.rules import ppn_check
+from childsafe.people import calendars
 from childsafe.people.vocabulary import SelfDefinedEthnicity
 from childsafe.referrals import encompass
 from childsafe.referrals.models import (
@@ -61,12 +62,12 @@ VAT_DAILY_CAPACITY = policy.define(
     rule_id="RF-3",
     description="How many PPNs the VAT team can triage in a day: the VAT queue shows demand against it.",
 )
-ACK_HOURS = policy.define(
-    "referrals.rf6_acknowledge_hours",
-    default=24,
-    unit="hours",
+ACK_WORKING_DAYS = policy.define(
+    "referrals.rf6_acknowledge_working_days",
+    default=1,
+    unit="working days",
     rule_id="RF-6",
-    description="A partner acknowledges a shared PPN within this long (one working day).",
+    description="A partner acknowledges a shared PPN within this many working days (the force calendar).",
 )
 RF7_HOURS = policy.define(
     "referrals.rf7_ppn_hours",
@@ -290,6 +291,13 @@ def rf5_line_manager_sample(now: datetime) -> Iterator[Finding]:
         )
 
 
+def _rf6_horizon(now: datetime) -> datetime | None:
+    days = int(policy.get(ACK_WORKING_DAYS.key))
+    return earliest_after(
+        [calendars.add_working_days(t, days) for t in _unacknowledged().values_list("shared_at", flat=True)], now
+    )
+
+
 # -- RF-6 -----------------------------------------------------------------------------------------------
 def _unacknowledged():
     return PpnShare.objects.filter(acknowledged_at__isnull=True)
@@ -299,19 +307,21 @@ def _unacknowledged():
     "RF-6",
     title="A shared PPN is acknowledged by the partner within 1 working day",
     source=SOURCE_PPN,
-    horizon=lambda now: earliest_after(
-        [t + _hours(ACK_HOURS) for t in _unacknowledged().values_list("shared_at", flat=True)], now
-    ),
+    horizon=_rf6_horizon,
 )
 def rf6_acknowledged(now: datetime) -> Iterator[Finding]:
-    within = _hours(ACK_HOURS)
-    for share in _unacknowledged().filter(shared_at__lte=now - within).select_related("ppn", "organisation"):
+    days = int(policy.get(ACK_WORKING_DAYS.key))
+    # A working day is at least a day, so nothing shared in the last day can be due yet.
+    for share in _unacknowledged().filter(shared_at__lte=now - timedelta(days=1)).select_related("ppn", "organisation"):
+        due = calendars.add_working_days(share.shared_at, days)
+        if due > now:
+            continue
         yield Finding(
             subject_type="referrals.ppnshare",
             subject_id=str(share.pk),
             subject_label=f"{share.ppn} to {share.organisation}",
             owner_role=Role.VAT,
-            due_by=share.shared_at + within,
+            due_by=due,
             severity=Severity.MEDIUM,
             url=f"/referrals/{share.ppn_id}/",
             reason=f"{share.organisation} has not acknowledged {share.ppn}.",

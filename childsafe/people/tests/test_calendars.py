@@ -415,3 +415,15 @@ def test_parse_calendar_csv_refuses_an_empty_file_and_an_unknown_base():
         parse_calendar_csv("from,to,reason\n\n")
     with pytest.raises(ValueError, match="not a school calendar base"):
         parse_calendar_csv("01/09/2023,,INSET day\n", base="wales")
+
+
+def test_working_days_skip_weekends_and_bank_holidays_at_the_same_london_time():
+    from childsafe.people.calendars import add_working_days
+
+    london = LONDON
+    friday = datetime(2023, 4, 6, 15, 0, tzinfo=london)  # Thursday before Good Friday
+    assert add_working_days(friday, 1) == datetime(2023, 4, 11, 15, 0, tzinfo=london)  # Easter Monday skipped too
+    saturday = datetime(2023, 3, 25, 10, 0, tzinfo=london)
+    # Counted from the weekend: Monday 27th; across the clock change the wall-clock time stays 10:00.
+    assert add_working_days(saturday, 1) == datetime(2023, 3, 27, 10, 0, tzinfo=london)
+    assert add_working_days(saturday, 2).astimezone(london).hour == 10

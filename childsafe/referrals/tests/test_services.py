@@ -112,9 +112,14 @@ def test_triage_shares_through_the_outbox_once_and_clocks_follow(team, ella, yor
         services.ppn_triage(actor=team["vat"], ppn=ppn, decision="no_further_action", reason="x")
     engine.sweep()
     assert not Alert.objects.open().filter(rule_id="RF-3").exists()
-    clock.set_now(T0 + timedelta(hours=48))
+    # Shared on Friday 11 November at 22:15: one working day (the force calendar) is Monday at 22:15.
+    clock.set_now(T0 + timedelta(days=3, hours=23, minutes=59))
     engine.sweep()
-    assert Alert.objects.open().filter(rule_id="RF-6").exists()
+    assert not Alert.objects.open().filter(rule_id="RF-6").exists()
+    clock.set_now(T0 + timedelta(days=4, minutes=1))
+    engine.sweep()
+    alert = Alert.objects.open().get(rule_id="RF-6")
+    assert alert.due_by == datetime(2022, 11, 14, 22, 15, tzinfo=UTC)
 
 
 @pytest.mark.django_db
