@@ -8,6 +8,7 @@ fixes are constants in the rules, never settings.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import time as dt_time
 from typing import Any
 
 from django.db.utils import OperationalError, ProgrammingError
@@ -22,6 +23,15 @@ class PolicySetting:
     description: str
 
     def coerce(self, raw: Any) -> Any:
+        if self.unit == "time":
+            text = str(raw).strip()
+            try:
+                parsed = dt_time.fromisoformat(text)
+            except ValueError:
+                raise ValueError(f"Enter a 24-hour time like {self.default}.") from None
+            if len(text) != 5 or parsed.second or parsed.tzinfo:
+                raise ValueError(f"Enter a 24-hour time like {self.default}.")
+            return text
         if self.unit == "list":
             items = [item.strip() for item in str(raw).split(",") if item.strip()]
             if not all(item.replace("_", "").isalnum() for item in items):

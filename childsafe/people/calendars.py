@@ -246,7 +246,8 @@ class Calendar:
     base: str = DEFAULT_BASE
     closed: tuple[ClosedPeriod, ...] = ()
     open: tuple[ClosedPeriod, ...] = ()
-    start_time: time = DEFAULT_START
+    # The school's own start of day, if it set one; otherwise the force's setting applies (08:30 by default).
+    start_time: time | None = None
     _term_holiday: Any = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -310,7 +311,7 @@ def calendar_for(org_calendar_json: dict | str | None) -> Calendar:
         base=value["base"],
         closed=tuple(_period(r) for r in value.get("closed", [])),
         open=tuple(_period(r) for r in value.get("open", [])),
-        start_time=time.fromisoformat(value["start_time"]) if "start_time" in value else DEFAULT_START,
+        start_time=time.fromisoformat(value["start_time"]) if "start_time" in value else None,
     )
 
 
@@ -321,14 +322,14 @@ def _period(row: list[str]) -> ClosedPeriod:
 def next_school_day_start(after: datetime, calendar: Calendar, *, start: time | None = None) -> datetime:
     """The start of the first school day that starts strictly after `after`, as an aware UTC datetime.
 
-    `start` is the school day's start in London time; without it, the calendar's start time (08:30
-    unless the school set another). An incident at 07:00 on a school day is due at 08:30 that day;
+    `start` is the school day's start in London time; without it, the school's own start time if its
+    calendar sets one, else 08:30. An incident at 07:00 on a school day is due at 08:30 that day;
     one at 08:30 or later is due at the start of the next school day. Wall-clock London time, so
     08:30 is 07:30 UTC in summer and 08:30 UTC in winter.
     """
     if after.tzinfo is None or after.utcoffset() is None:
         raise ValueError("next_school_day_start needs an aware datetime (with a time zone), not a naive one.")
-    start = calendar.start_time if start is None else start
+    start = (calendar.start_time or DEFAULT_START) if start is None else start
     if start.tzinfo is not None:
         raise ValueError("The school day's start is a London wall-clock time; give it without a time zone.")
     after_utc = after.astimezone(UTC)

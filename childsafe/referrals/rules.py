@@ -69,6 +69,13 @@ ACK_WORKING_DAYS = policy.define(
     rule_id="RF-6",
     description="A partner acknowledges a shared PPN within this many working days (the force calendar).",
 )
+RF9_SCHOOL_DAY_START = policy.define(
+    "referrals.rf9_school_day_start",
+    default="08:30",
+    unit="time",
+    rule_id="RF-9",
+    description="When the school day starts (London time), for schools whose calendar doesn't set their own.",
+)
 RF7_HOURS = policy.define(
     "referrals.rf7_ppn_hours",
     default=24,

@@ -4,7 +4,7 @@ and Operation Encompass (RF-9), registered to run when a domestic abuse incident
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -468,7 +468,8 @@ def encompass_on_domestic_abuse(incident: Incident, actor: User | None) -> list[
             problem = f"{org.name} has no {'Key Adult' if school else 'children services'} email address."
         try:
             cal = calendars.calendar_for(school.calendar if school else None)
-            due = calendars.next_school_day_start(clock.now(), cal)
+            start = cal.start_time or time.fromisoformat(str(policy.get(rules.RF9_SCHOOL_DAY_START.key)))
+            due = calendars.next_school_day_start(clock.now(), cal, start=start)
         except ValueError as exc:
             due, problem = None, problem or f"{org.name if org else 'The school'}'s calendar can't be read: {exc}"
         note = EncompassNotification.objects.create(

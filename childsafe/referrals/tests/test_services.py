@@ -157,6 +157,25 @@ def test_encompass_notifies_the_school_before_the_next_school_day(team, ella, hi
 
 
 @pytest.mark.django_db
+def test_the_school_day_start_is_a_force_setting_a_schools_calendar_can_override(team, ella, hill_primary, make_user):
+    from childsafe.core import services as core_services
+    from childsafe.core.models import AuditEvent
+
+    admin = make_user("admin", "administrator")
+    core_services.setting_change(actor=admin, key="referrals.rf9_school_day_start", value="09:00")
+    assert AuditEvent.objects.filter(event_type="setting.change").exists()
+    with pytest.raises(InvalidInput, match="24-hour time"):
+        core_services.setting_change(actor=admin, key="referrals.rf9_school_day_start", value="9am")
+    domestic_abuse(team, ella)
+    assert EncompassNotification.objects.get().due_by == datetime(2022, 11, 11, 9, 0, tzinfo=UTC)
+    hill_primary.calendar = {"base": "england_default", "start_time": "08:45"}
+    hill_primary.save()
+    EncompassNotification.objects.all().delete()
+    domestic_abuse(team, ella)
+    assert EncompassNotification.objects.get().due_by == datetime(2022, 11, 11, 8, 45, tzinfo=UTC)
+
+
+@pytest.mark.django_db
 def test_no_key_adult_contact_is_an_alert_never_a_silent_drop(team, ella, hill_primary):
     hill_primary.key_adult_email = ""
     hill_primary.save()
