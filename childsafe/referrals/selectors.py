@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, QuerySet
 from django.db.models.functions import TruncDate
 from django.http import Http404
@@ -143,11 +144,13 @@ def draft_children(draft: PpnDraft) -> list[PpnDraftChild]:
     return list(draft.children.select_related("person").order_by("id"))
 
 
-def team_returns(user: User) -> list[Ppn]:
-    """RF-4: every PPN VAT returned to an officer this user line-manages."""
-    return list(
-        _ppns().filter(submitted_by__line_manager=user, status=PpnStatus.RETURNED).order_by("-triaged_at")[:100]
-    )
+RETURNS_PAGE_SIZE = 25
+
+
+def team_returns(user: User, page_number: Any = 1) -> Page:
+    """RF-4: every PPN VAT returned to an officer this user line-manages, a page at a time (never cut short)."""
+    returned = _ppns().filter(submitted_by__line_manager=user, status=PpnStatus.RETURNED).order_by("-triaged_at", "-id")
+    return Paginator(returned, RETURNS_PAGE_SIZE).get_page(page_number)
 
 
 @dataclass

@@ -184,7 +184,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         context.update(selectors.vat_queue())
     else:
         context["mine"] = selectors.my_ppns(user)
-        context["team_returns"] = selectors.team_returns(user)
+        context["team_returns"] = selectors.team_returns(user, request.GET.get("returns_page", 1))
         context["drafts"] = selectors.my_drafts(user)
         context["is_manager"] = user.reports.exists()
         context["sample_percent"] = policy.get(rules.SAMPLE_PERCENT.key)

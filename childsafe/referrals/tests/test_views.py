@@ -137,6 +137,22 @@ def test_officer_sees_my_ppns_and_their_manager_sees_returns(client, team, ella)
     assert 'data-testid="team-returns"' in managed and "AWARE words is too thin." in managed
 
 
+def test_the_manager_sees_every_return_a_page_at_a_time(client, team, ella):
+    from childsafe.referrals.selectors import RETURNS_PAGE_SIZE
+
+    refs = []
+    for i in range(RETURNS_PAGE_SIZE + 2):
+        ppn = make_ppn(team, ella)
+        services.ppn_triage(actor=team["vat"], ppn=ppn, decision="return", reason=f"Thin AWARE ({i}).")
+        refs.append(ppn.reference)
+    client.force_login(team["supervisor"])
+    first = client.get(reverse("referrals:queue")).content.decode()
+    second = client.get(reverse("referrals:queue") + "?returns_page=2").content.decode()
+    assert 'aria-label="Pages of returned PPNs"' in first
+    shown = [r for r in refs if r in first] + [r for r in refs if r in second]
+    assert sorted(shown) == sorted(refs)  # every return, none cut off
+
+
 def test_only_vat_triages(client, team, ella):
     ppn = make_ppn(team, ella)
     client.force_login(team["officer"])
