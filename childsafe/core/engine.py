@@ -22,7 +22,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Model, Q
 
 from childsafe.core import clock, policy
-from childsafe.core.models import Alert, Lease, Severity
+from childsafe.core.models import Alert, AlertPerson, Lease, Severity
 from childsafe.core.roles import ESCALATION
 
 log = logging.getLogger(__name__)
@@ -61,6 +61,9 @@ class Finding:
     severity: str = Severity.MEDIUM
     url: str = ""
     notice: Notice | None = field(default=None, compare=False)
+    # Every child the alert concerns, when there are several (person_id is the first): each child's page
+    # shows it.
+    person_ids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -241,7 +244,8 @@ def _raise(rule: Rule, finding: Finding, now: datetime) -> bool:
     try:
         # A savepoint, so that a concurrent sweep's insert of the same alert leaves ours harmless.
         with transaction.atomic():
-            Alert.objects.create(rule_id=rule.id, raised_at=now, last_seen_at=now, **_finding_fields(finding))
+            alert = Alert.objects.create(rule_id=rule.id, raised_at=now, last_seen_at=now, **_finding_fields(finding))
+            _name_people(alert.pk, finding)
         return True
     except IntegrityError:
         return False
@@ -284,6 +288,19 @@ def _refresh(alert: Alert, finding: Finding, now: datetime) -> None:
     # last_seen_at is only written when something changed, so an unchanged sweep writes nothing.
     if changed:
         Alert.objects.filter(pk=alert.pk, cleared_at__isnull=True).update(last_seen_at=now, **changed)
+    if finding.person_ids:
+        _name_people(alert.pk, finding)
+
+
+def _name_people(alert_id: int, finding: Finding) -> None:
+    wanted = {p for p in (finding.person_id, *finding.person_ids) if p is not None}
+    if len(wanted) < 2:
+        return
+    have = set(AlertPerson.objects.filter(alert_id=alert_id).values_list("person_id", flat=True))
+    if wanted - have:
+        AlertPerson.objects.bulk_create(
+            [AlertPerson(alert_id=alert_id, person_id=p) for p in sorted(wanted - have)], ignore_conflicts=True
+        )
 
 
 # How far back a clock looks for records whose deadline has passed, beyond the deadline itself. A sweep

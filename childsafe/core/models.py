@@ -259,6 +259,13 @@ class Alert(models.Model):
     def is_open(self) -> bool:
         return self.cleared_at is None
 
+    @classmethod
+    def about_q(cls, person_ids: list[int]) -> Q:
+        """Alerts concerning any of these people: their first-named child or any other."""
+        return Q(person_id__in=person_ids) | Q(
+            pk__in=AlertPerson.objects.filter(person_id__in=person_ids).values("alert_id")
+        )
+
     @property
     def is_overdue(self) -> bool:
         return self.is_open and self.due_by is not None and self.due_by <= clock.now()
@@ -269,6 +276,18 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rule_id}: {self.subject_label or self.subject_id}"
+
+
+class AlertPerson(models.Model):
+    """Every child an alert concerns (a PPN about three children names all three), so each child's page
+    and worklist shows it. The alert's `person_id` is the first of them, for its one-line label."""
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="people")
+    person_id = models.BigIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["alert", "person_id"], name="one_row_per_alert_person")]
+        indexes = [models.Index(fields=["person_id"], name="alerts_by_any_child")]
 
 
 class OutboxStatus(models.TextChoices):

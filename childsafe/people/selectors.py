@@ -109,7 +109,7 @@ def person_page(person: Person, user: User | None) -> PersonPage:
         addresses=list(PersonAddress.objects.filter(person_id__in=cluster).select_related("location")),
         enrolments=list(SchoolEnrolment.objects.filter(person_id__in=cluster).select_related("school")),
         relationships=relationships,
-        alerts=list(Alert.objects.open().filter(person_id__in=cluster).order_by("due_by")),
+        alerts=list(Alert.objects.open().filter(Alert.about_q(cluster)).order_by("due_by")),
         chronology=chronology(cluster, user),
         age=person.age_on(clock.today_london()),
         sections=sections(cluster, user),

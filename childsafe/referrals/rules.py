@@ -141,13 +141,15 @@ def _waiting():
 def rf3_triage(now: datetime) -> Iterator[Finding]:
     within = _hours(TRIAGE_HOURS)
     for ppn in _waiting().filter(submitted_at__lte=now - within).prefetch_related("children__person"):
-        child = next(iter(ppn.children.all()), None)
+        children = list(ppn.children.all())
+        child = children[0] if children else None
         yield Finding(
             subject_type="referrals.ppn",
             subject_id=str(ppn.pk),
             subject_label=str(ppn),
             person_id=child.person_id if child else None,
-            person_label=child.person.full_name if child else "",
+            person_ids=tuple(c.person_id for c in children),
+            person_label=", ".join(c.person.full_name for c in children),
             owner_role=Role.VAT,
             due_by=ppn.submitted_at + within,
             severity=Severity.HIGH,
@@ -319,14 +321,24 @@ def _unacknowledged():
 def rf6_acknowledged(now: datetime) -> Iterator[Finding]:
     days = int(policy.get(ACK_WORKING_DAYS.key))
     # A working day is at least a day, so nothing shared in the last day can be due yet.
-    for share in _unacknowledged().filter(shared_at__lte=now - timedelta(days=1)).select_related("ppn", "organisation"):
+    shares = (
+        _unacknowledged()
+        .filter(shared_at__lte=now - timedelta(days=1))
+        .select_related("ppn", "organisation")
+        .prefetch_related("ppn__children__person")
+    )
+    for share in shares:
         due = calendars.add_working_days(share.shared_at, days)
         if due > now:
             continue
+        children = list(share.ppn.children.all())
         yield Finding(
             subject_type="referrals.ppnshare",
             subject_id=str(share.pk),
             subject_label=f"{share.ppn} to {share.organisation}",
+            person_id=children[0].person_id if children else None,
+            person_ids=tuple(c.person_id for c in children),
+            person_label=", ".join(c.person.full_name for c in children),
             owner_role=Role.VAT,
             due_by=due,
             severity=Severity.MEDIUM,

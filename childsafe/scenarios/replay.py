@@ -488,7 +488,7 @@ class Replay:
             rule = exp.get("alert") or exp.get("no_alert")
             alerts = Alert.objects.filter(rule_id=rule)
             if "about" in exp:
-                alerts = alerts.filter(person_id__in=identity_cluster(ctx.person(exp["about"]).pk))
+                alerts = alerts.filter(Alert.about_q(identity_cluster(ctx.person(exp["about"]).pk)))
             if "on" in exp:
                 record = ctx.record(exp["on"])
                 alerts = alerts.filter(subject_type=record._meta.label_lower, subject_id=str(record.pk))

@@ -344,3 +344,27 @@ def test_a_delay_longer_than_the_sweeps_watch_still_ends_in_an_rf7_alert(team, e
     clock.set_now(T0 + timedelta(days=45, minutes=1))
     engine.sweep()
     assert Alert.objects.open().filter(rule_id="RF-7", person_id=ella.pk).exists()
+
+
+@pytest.mark.django_db
+def test_an_alert_about_a_ppn_names_every_child_and_each_childs_page_shows_it(team, ella):
+    from childsafe.people import selectors as people_selectors
+    from childsafe.people import services as people
+
+    brothers = [
+        people.person_create(
+            actor=None, forenames=name, surname="Hughes", date_of_birth=dob, duplicates_reviewed=True
+        ).person
+        for name, dob in (("Noah", "2016-02-01"), ("Leo", "2012-07-09"))
+    ]
+    ppn = services.ppn_submit(
+        actor=team["pc"],
+        concern="Three children exposed to violence",
+        children=[child(ella)] + [child(b) for b in brothers],
+    ).ppn
+    clock.set_now(T0 + timedelta(hours=24, minutes=1))
+    engine.sweep()
+    alert = Alert.objects.open().get(rule_id="RF-3", subject_id=str(ppn.pk))
+    assert alert.person_label == "Ella Hughes, Noah Hughes, Leo Hughes"
+    for person in [ella, *brothers]:
+        assert [a.pk for a in people_selectors.person_page(person, team["vat"]).alerts] == [alert.pk]
