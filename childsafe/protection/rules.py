@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from django.db.models import QuerySet
 
-from childsafe.core import engine, policy
+from childsafe.core import clock, engine, policy
 from childsafe.core.engine import Finding, clock_rule, earliest_after
 from childsafe.core.errors import RuleRefusal
 from childsafe.core.models import Severity, User
@@ -188,6 +188,8 @@ def pp2_legal_maximum(now: datetime) -> Iterator[Finding]:
         held = now - p.removed_at
         deadline = p.removed_at + LEGAL_MAXIMUM
         hours = int(held.total_seconds() // 3600)
+        owner_role: str
+        owner_user: int | None
         if held >= LEGAL_MAXIMUM:
             severity, owner_role, owner_user = Severity.CRITICAL, Role.SENIOR_LEADER, None
             reason = (
@@ -200,7 +202,7 @@ def pp2_legal_maximum(now: datetime) -> Iterator[Finding]:
             owner_role = "" if owner_user else Role.SUPERVISOR
             reason = (
                 f"{names}: in police protection for {hours} hours with no end decision. The legal maximum is "
-                f"72 hours (at {deadline:%H:%M %d %b} UTC)."
+                f"72 hours (at {deadline.astimezone(clock.LONDON):%H:%M on %-d %b})."
             )
             if not owner_user:
                 reason += " No designated officer has been named."

@@ -154,6 +154,7 @@ def protection_start(
         errors["offences_against_child"] = "Say whether offences may have been committed against the child."
     if errors:
         raise InvalidInput(errors)
+    assert removed_at is not None  # checked above
     rules.place_of_safety_check(place_kind, place_rationale)
     prompts: list[Prompt] = []
     if offences_against_child in (Offences.YES, Offences.UNKNOWN) and not (investigation_reference or offences_reason):

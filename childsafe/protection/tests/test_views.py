@@ -99,7 +99,7 @@ def test_a_sibling_is_added_by_searching_for_their_name(client, now, officers, a
     raw = client.get(reverse("protection:start") + f"?person={ava.pk}&q=Noah Dale").content.decode()
     assert f"person={ava.pk}&amp;person={noah.pk}" in raw and "Add Noah Dale" in html.unescape(raw)
     page = text(client.get(reverse("protection:start") + f"?person={ava.pk}&person={noah.pk}"))
-    assert 'name="children" type="checkbox" value="%d" checked' % noah.pk in page
+    assert f'name="children" type="checkbox" value="{noah.pk}" checked' in page
 
 
 def test_designate_handover_and_end_through_the_pages(client, now, officers, ava):
