@@ -20,6 +20,7 @@ from childsafe.people.sections import PageSection
 from childsafe.people.sections import provider as section_provider
 from childsafe.protection import rules, selectors
 from childsafe.protection.models import EventKind, PoliceProtection, ProtectionEvent
+from childsafe.protection.templatetags.protection import officer as rank_and_name
 
 
 @involvement_check
@@ -72,7 +73,7 @@ def protection_intelligence(cluster: list[int]) -> Section | None:
             if p.is_open
             else f"ended {clock_text(p.ended_at)} ({p.get_end_outcome_display().lower()})"
         )
-        officer = p.designated_officer.display_name if p.designated_officer else "no designated officer yet"
+        officer = rank_and_name(p.designated_officer) if p.designated_officer else "no designated officer yet"
         items.append(
             f"{p.reference}: removed {clock_text(p.removed_at)} to {p.place_name} "
             f"({p.get_place_kind_display().lower()}); {state}; designated officer: {officer}."
@@ -120,7 +121,7 @@ def protection_chronology(person_ids: list[int], user) -> Iterable[Entry]:
     for e in rows:
         title = _TITLES.get(e.kind, e.get_kind_display())
         if e.officer is not None:
-            title += f": {e.officer.display_name}"
+            title += f": {rank_and_name(e.officer)}"
         yield Entry(
             e.at,
             "police_protection",

@@ -34,7 +34,8 @@ def inspectors(*, exclude: list[int | None]) -> Any:
 
 class OfficerChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: User) -> str:
-        return f"{obj.display_name} ({obj.get_rank_display()}{', ' + str(obj.area) if obj.area_id else ''})"
+        name = obj.get_full_name() or obj.username
+        return f"{name} ({obj.get_rank_display()}{', ' + str(obj.area) if obj.area_id else ''})"
 
 
 class StartForm(forms.Form):

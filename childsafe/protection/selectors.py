@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db.models import QuerySet
@@ -11,7 +13,8 @@ from childsafe.core import access, audit
 from childsafe.core.models import AuditCategory, User
 from childsafe.core.roles import Capability
 from childsafe.people.access import Decision, decide
-from childsafe.protection.models import PoliceProtection, ProtectionNotice
+from childsafe.protection.models import EventKind, PoliceProtection, ProtectionNotice
+from childsafe.protection.templatetags.protection import officer
 
 
 def protections_for(person_ids: list[int]) -> QuerySet[PoliceProtection]:
@@ -52,8 +55,47 @@ def protection_for_user(user: User, pk: int, *, channel: str = "web") -> PoliceP
     return protection
 
 
-def timeline(protection: PoliceProtection) -> list[Any]:
-    return list(protection.events.select_related("by", "officer").order_by("at", "id"))
+@dataclass(frozen=True)
+class Line:
+    at: datetime
+    text: str
+    detail: str = ""
+    warning: bool = False
+
+
+def timeline(protection: PoliceProtection) -> list[Line]:
+    """The protection as one account in time order: what each officer did and why, and the local authority's
+    notice and acknowledgement (PP-3: nothing is left for the reader to piece together)."""
+    lines = []
+    for e in protection.events.select_related("by", "officer"):
+        by, to = officer(e.by), officer(e.officer)
+        if e.kind == EventKind.STARTED:
+            lines.append(Line(e.at, f"{by} took the children into police protection.", e.text))
+        elif e.kind == EventKind.DESIGNATED:
+            named = "" if e.by_id == e.officer_id else f", named by {by}"
+            lines.append(Line(e.at, f"{to} became the designated officer{named}.", e.text))
+        elif e.kind == EventKind.HANDOVER:
+            lines.append(Line(e.at, f"{by} handed over to {to}.", e.text))
+        elif e.kind == EventKind.OFFENCES:
+            lines.append(Line(e.at, f"{by} answered the question of offences against the child.", e.text))
+        elif e.kind == EventKind.ACKNOWLEDGED:
+            lines.append(Line(e.at, f"{e.text} acknowledged the police protection notice."))
+        elif e.kind == EventKind.ENDED:
+            lines.append(Line(e.at, f"{by} ended police protection.", e.text))
+    notices = list(protection.notices.select_related("organisation"))
+    for n in notices:
+        waiting = "" if n.acknowledged_at else " Not yet acknowledged."
+        lines.append(Line(n.sent_at, f"Written notice sent to {n.organisation.name} through the outbox.{waiting}"))
+    if not notices:
+        lines.append(
+            Line(
+                protection.created_at,
+                "No local authority is recorded for these children, so none was told automatically. Tell "
+                "children's services by phone and record the local authority on the child's record.",
+                warning=True,
+            )
+        )
+    return sorted(lines, key=lambda line: line.at)
 
 
 def open_protections(user: User) -> QuerySet[PoliceProtection]:
@@ -120,7 +162,7 @@ def notice_for_partner(user: User, pk: int, *, channel: str = "web") -> dict[str
             recipient=notice.organisation.name,
             channel=channel,
         )
-    return {"notice": notice, "protection": protection, "children": children, "timeline": timeline(protection)}
+    return {"notice": notice, "protection": protection, "children": children}
 
 
 def protection_get(pk: int) -> PoliceProtection:

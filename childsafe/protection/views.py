@@ -161,7 +161,6 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "p": protection,
         "children": list(protection.children.all()),
         "timeline": selectors.timeline(protection),
-        "notices": list(protection.notices.select_related("organisation", "acknowledged_by")),
         "deadline": protection.removed_at + rules.LEGAL_MAXIMUM,
         "held_hours": int(((protection.ended_at or now) - protection.removed_at).total_seconds() // 3600),
         "can_decide": protection.is_open and access.can(user, Capability.PROTECTION_DECIDE),

@@ -72,7 +72,7 @@ def test_start_from_an_incident_refuses_the_police_station_then_records_both_chi
     assert p.incident == incident and p.children.count() == 2
     detail = text(client.get(saved.url))
     assert "Link the investigation, or write why there is none" in detail  # PP-4's prompt, shown once
-    assert f"{officers['pc'].display_name} took the children into police protection." in detail
+    assert "Constable pc_hart took the children into police protection." in detail
     assert "Written notice sent to North Yorkshire Council" in detail
     assert p.reference in text(client.get(reverse("incidents:detail", args=[incident.pk])))
 
