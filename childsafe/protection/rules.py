@@ -136,6 +136,13 @@ def end_check(*, actor: User, protection: PoliceProtection, rationale: str) -> N
             "PP-3",
             "Only the designated officer, or another inspector, can end police protection.",
         )
+    if actor.pk == protection.initiated_by_id and actor.pk != protection.designated_officer_id:
+        # The review is independent of the officer who used the power (PP-1), and so is the end.
+        raise RuleRefusal(
+            "PP-3",
+            "The officer who took the children into police protection cannot end it. The designated officer "
+            "reviews it and decides.",
+        )
 
 
 def offences_prompt_message() -> str:

@@ -455,3 +455,12 @@ def test_the_local_authority_acknowledges_once_and_other_partners_see_nothing(no
     assert notice.acknowledged_by == la_user and notice.acknowledged_at is not None
     with pytest.raises(InvalidInput):
         services.notice_acknowledge(actor=la_user, protection=p)
+
+
+def test_the_initiating_inspector_cannot_end_their_own_protection(now, officers, ava):
+    p = start(officers["insp"], ava).protection
+    services.protection_designate(actor=officers["insp2"], protection=p, officer=officers["insp2"])
+    with pytest.raises(RuleRefusal) as refused:
+        services.protection_end(actor=officers["insp"], protection=p, outcome="returned_home", rationale="Safe now.")
+    assert refused.value.rule_id == "PP-3"
+    services.protection_end(actor=officers["insp2"], protection=p, outcome="returned_home", rationale="Safe now.")
