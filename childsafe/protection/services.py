@@ -105,53 +105,16 @@ def protection_start(
     reason, place_name, place_rationale = reason.strip(), place_name.strip(), place_rationale.strip()
     parents_informed = parents_informed.strip()
     investigation_reference, offences_reason = investigation_reference.strip(), offences_reason.strip()
-    errors: dict[str, str] = {}
-    ids = [c.person.pk for c in children]
-    if not children:
-        errors["children"] = "Choose the child or children taken into police protection."
-    elif len(set(ids)) != len(ids):
-        errors["children"] = "A child is chosen twice. Choose each child once."
-    else:
-        if removed_at is not None:
-            day = removed_at.astimezone(clock.LONDON).date()
-            adults = [c.person.full_name for c in children if c.person.date_of_birth and not c.person.is_child_on(day)]
-            if adults:
-                errors["children"] = (
-                    f"{', '.join(adults)} was not a child at the time of removal: police protection is for "
-                    "children under 18."
-                )
-        already = (
-            ProtectedChild.objects.filter(person_id__in=ids, open=True)
-            .select_related("person", "protection")
-            .order_by("person__surname")
-        )
-        for held in already:
-            errors["children"] = (
-                f"{held.person.full_name} is already in police protection ({held.protection.reference}). "
-                "Open that record instead: a child is in one police protection at a time."
-            )
-        missing_wishes = [c.person.full_name for c in children if not c.wishes.strip()]
-        if missing_wishes:
-            errors["child_wishes"] = (
-                f"Write the wishes and feelings of {', '.join(missing_wishes)}, in their words where they can "
-                "give them, or why they could not be asked."
-            )
-    if removed_at is None:
-        errors["removed_at"] = "Enter the time the children were removed."
-    elif removed_at > now:
-        errors["removed_at"] = "The time of removal cannot be in the future."
-    if not reason:
-        errors["reason"] = "Describe the circumstances and why the children were removed."
-    if place_kind not in PlaceOfSafety.values:
-        errors["place_kind"] = "Choose the kind of place of safety."
-    if not place_name:
-        errors["place_name"] = "Enter the name of the place of safety."
-    if la_informed_at is not None and la_informed_at > now:
-        errors["la_informed_at"] = "The time the local authority was told cannot be in the future."
-    if not parents_informed:
-        errors["parents_informed"] = "Say how the parents were told, or why they have not been told yet."
-    if offences_against_child not in Offences.values:
-        errors["offences_against_child"] = "Say whether offences may have been committed against the child."
+    errors = protection_start_problems(
+        children=children,
+        removed_at=removed_at,
+        reason=reason,
+        place_kind=place_kind,
+        place_name=place_name,
+        la_informed_at=la_informed_at,
+        parents_informed=parents_informed,
+        offences_against_child=offences_against_child,
+    )
     if errors:
         raise InvalidInput(errors)
     assert removed_at is not None  # checked above
@@ -215,6 +178,72 @@ def protection_start(
         _notify_local_authorities(protection, [c.person for c in children])
         # RF-7: open a PPN requirement here once referrals has ppn_requirement_open
     return ProtectionStarted(protection, prompts)
+
+
+def protection_start_problems(
+    *,
+    children: list[ChildInput],
+    removed_at: datetime | None,
+    reason: str,
+    place_kind: str,
+    place_name: str,
+    la_informed_at: datetime | None,
+    parents_informed: str,
+    offences_against_child: str,
+) -> dict[str, str]:
+    """Everything wrong with a start, by argument, without saving anything: `protection_start` refuses on
+    these, and a form whose own boxes could not be read asks for them to list every problem at once."""
+    reason, place_name, parents_informed = reason.strip(), place_name.strip(), parents_informed.strip()
+    now = clock.now()
+    errors: dict[str, str] = {}
+    ids = [c.person.pk for c in children]
+    if not children:
+        errors["children"] = "Choose the child or children taken into police protection."
+    elif len(set(ids)) != len(ids):
+        errors["children"] = "A child is chosen twice. Choose each child once."
+    else:
+        if removed_at is not None:
+            day = removed_at.astimezone(clock.LONDON).date()
+            adults = [c.person.full_name for c in children if c.person.date_of_birth and not c.person.is_child_on(day)]
+            if adults:
+                errors["children"] = (
+                    f"{', '.join(adults)} was not a child at the time of removal: police protection is for "
+                    "children under 18."
+                )
+        already = (
+            ProtectedChild.objects.filter(person_id__in=ids, open=True)
+            .select_related("person", "protection")
+            .order_by("person__surname")
+        )
+        held = [f"{c.person.full_name} ({c.protection.reference})" for c in already]
+        if held:
+            errors["children"] = (
+                f"Already in police protection: {', '.join(held)}. Open that record instead: a child is in one "
+                "police protection at a time."
+            )
+        missing_wishes = [c.person.full_name for c in children if not c.wishes.strip()]
+        if missing_wishes:
+            errors["child_wishes"] = (
+                f"Write the wishes and feelings of {', '.join(missing_wishes)}, in their words where they can "
+                "give them, or why they could not be asked."
+            )
+    if removed_at is None:
+        errors["removed_at"] = "Enter the time the children were removed."
+    elif removed_at > now:
+        errors["removed_at"] = "The time of removal cannot be in the future."
+    if not reason:
+        errors["reason"] = "Describe the circumstances and why the children were removed."
+    if place_kind not in PlaceOfSafety.values:
+        errors["place_kind"] = "Choose the kind of place of safety."
+    if not place_name:
+        errors["place_name"] = "Enter the name of the place of safety."
+    if la_informed_at is not None and la_informed_at > now:
+        errors["la_informed_at"] = "The time the local authority was told cannot be in the future."
+    if not parents_informed:
+        errors["parents_informed"] = "Say how the parents were told, or why they have not been told yet."
+    if offences_against_child not in Offences.values:
+        errors["offences_against_child"] = "Say whether offences may have been committed against the child."
+    return errors
 
 
 def _notify_local_authorities(protection: PoliceProtection, children: list[Person]) -> None:

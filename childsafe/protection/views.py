@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from childsafe.core import access, clock
 from childsafe.core.errors import InvalidInput, RuleRefusal
-from childsafe.core.roles import Capability
+from childsafe.core.roles import Capability, Rank
 from childsafe.core.web import access_checked, apply_errors, keep_prompts, posted, take_prompts
 from childsafe.incidents import selectors as incident_selectors
 from childsafe.people.access import people_visible_to, person_for_user
@@ -35,7 +35,10 @@ def _apply(form: Any, exc: InvalidInput | RuleRefusal) -> None:
                     (p for p in form.chosen() if not form.cleaned_data.get(f"wishes_{p.pk}", "").strip()), None
                 )
                 key = f"wishes_{empty.pk}" if empty else key
-            remapped[forms.FIELD_FOR.get(key, key)] = message
+            name = forms.FIELD_FOR.get(key, key)
+            if name in form.fields and form.errors.get(name):
+                continue  # the box already says what is wrong (a time that is not a time, say)
+            remapped[name] = message
         exc = InvalidInput(remapped)
     apply_errors(form, exc)
 
@@ -106,12 +109,26 @@ def start(request: HttpRequest) -> HttpResponse:
     form = forms.StartForm(posted(request), candidates=candidates)
     if form.is_bound and form.is_valid():
         removed_at, la_informed_at = form.removed_at(), form.la_informed_at()
-        if not form.errors:
-            chosen = form.chosen()
+        chosen = form.chosen()
+        children = [services.ChildInput(p, form.cleaned_data.get(f"wishes_{p.pk}", "")) for p in chosen]
+        if form.errors:
+            # A date or time box could not be read: nothing is saved, but every other problem is listed too.
+            problems = services.protection_start_problems(
+                children=children,
+                removed_at=removed_at,
+                reason=form.cleaned_data["reason"],
+                place_kind=form.cleaned_data["place_kind"],
+                place_name=form.cleaned_data["place_name"],
+                la_informed_at=la_informed_at,
+                parents_informed=form.cleaned_data["parents_informed"],
+                offences_against_child=form.cleaned_data["offences_against_child"],
+            )
+            _apply(form, InvalidInput(problems))
+        else:
             try:
                 started = services.protection_start(
                     actor=request.user,
-                    children=[services.ChildInput(p, form.cleaned_data.get(f"wishes_{p.pk}", "")) for p in chosen],
+                    children=children,
                     incident=incident,
                     removed_at=removed_at,
                     reason=form.cleaned_data["reason"],
@@ -163,7 +180,10 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "timeline": selectors.timeline(protection),
         "deadline": protection.removed_at + rules.LEGAL_MAXIMUM,
         "held_hours": int(((protection.ended_at or now) - protection.removed_at).total_seconds() // 3600),
-        "can_decide": protection.is_open and access.can(user, Capability.PROTECTION_DECIDE),
+        # The designated officer's acts are an inspector's (PP-1, PP-3): nobody else is offered them.
+        "can_decide": protection.is_open
+        and access.can(user, Capability.PROTECTION_DECIDE)
+        and (user.pk == protection.designated_officer_id or user.has_rank(Rank.INSPECTOR)),
         "prompts": take_prompts(request),
     }
     return render(request, "protection/detail.html", context)

@@ -176,3 +176,32 @@ def test_the_local_authority_reads_and_acknowledges_in_the_portal(client, now, o
     after = text(client.get(reverse("partners:protection", args=[p.pk])))
     assert "by nyc_edt" in after and "Acknowledge</button>" not in after
     assert p.notices.get().acknowledged_at is not None
+
+
+def test_a_time_that_cannot_be_read_is_listed_with_every_other_problem_and_nothing_is_saved(client, now, officers, ava):
+    client.force_login(officers["pc"])
+    url = reverse("protection:start") + f"?person={ava.pk}"
+    body = text(client.post(url, start_data(ava, removed_time="3pm", la_informed_time="25:99", reason="")))
+    assert "<title>Error:" in body
+    assert "Enter the time of removal on the 24-hour clock" in body
+    assert "Enter the time the local authority was told on the 24-hour clock" in body
+    assert "Describe the circumstances" in body
+    assert body.count("Enter the time the children were removed") == 0
+    assert not PoliceProtection.objects.exists()
+
+
+def test_a_constable_is_not_offered_the_designated_officers_acts(client, now, officers, ava):
+    p = services.protection_start(
+        actor=officers["pc"],
+        children=[services.ChildInput(ava, "Wants her gran.")],
+        removed_at=clock.now() - timedelta(minutes=5),
+        reason="Found alone at home at night.",
+        place_kind="relative",
+        place_name="Grandmother",
+        parents_informed="Phoned.",
+        offences_against_child="no",
+    ).protection
+    client.force_login(officers["pc"])
+    assert "Name the designated officer" not in text(client.get(reverse("protection:detail", args=[p.pk])))
+    client.force_login(officers["insp"])
+    assert "Name the designated officer" in text(client.get(reverse("protection:detail", args=[p.pk])))
