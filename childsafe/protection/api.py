@@ -101,6 +101,14 @@ def _out(p: PoliceProtection, prompts: list | None = None) -> ProtectionOut:
     )
 
 
+def _get(request: HttpRequest, pk: int, justification: str) -> PoliceProtection:
+    """The protection through need to know; the one reason given counts for each of its children."""
+    p = PoliceProtection.objects.filter(pk=pk).only("pk").first()
+    ids = list(p.children.values_list("person_id", flat=True)) if p else []
+    reasons = {str(i): justification for i in ids} if justification else {}
+    return selectors.protection_for_user(request.user, pk, reasons=reasons, channel="api")  # type: ignore[arg-type]
+
+
 def _officer(username: str) -> User:
     from django.http import Http404
 
@@ -147,13 +155,13 @@ def start(request: HttpRequest, payload: StartIn, justification: str = ""):
 
 
 @router.get("/{pk}", response=ProtectionOut, summary="One police protection")
-def read(request: HttpRequest, pk: int):
-    return _out(selectors.protection_for_user(request.user, pk, channel="api"))  # type: ignore[arg-type]
+def read(request: HttpRequest, pk: int, justification: str = ""):
+    return _out(_get(request, pk, justification))
 
 
 @router.post("/{pk}/designate", response=ProtectionOut, summary="Name the designated officer (PP-1)")
-def designate(request: HttpRequest, pk: int, payload: DesignateIn):
-    p = selectors.protection_for_user(request.user, pk, channel="api")  # type: ignore[arg-type]
+def designate(request: HttpRequest, pk: int, payload: DesignateIn, justification: str = ""):
+    p = _get(request, pk, justification)
     done = services.protection_designate(
         actor=request.user,  # type: ignore[arg-type]
         protection=p,
@@ -166,8 +174,8 @@ def designate(request: HttpRequest, pk: int, payload: DesignateIn):
 
 
 @router.post("/{pk}/handover", response=ProtectionOut, summary="Hand over to another designated officer (PP-3)")
-def handover(request: HttpRequest, pk: int, payload: HandoverIn):
-    p = selectors.protection_for_user(request.user, pk, channel="api")  # type: ignore[arg-type]
+def handover(request: HttpRequest, pk: int, payload: HandoverIn, justification: str = ""):
+    p = _get(request, pk, justification)
     done = services.protection_handover(
         actor=request.user,  # type: ignore[arg-type]
         protection=p,
@@ -180,8 +188,8 @@ def handover(request: HttpRequest, pk: int, payload: HandoverIn):
 
 
 @router.post("/{pk}/end", response=ProtectionOut, summary="End police protection (PP-3)")
-def end(request: HttpRequest, pk: int, payload: EndIn):
-    p = selectors.protection_for_user(request.user, pk, channel="api")  # type: ignore[arg-type]
+def end(request: HttpRequest, pk: int, payload: EndIn, justification: str = ""):
+    p = _get(request, pk, justification)
     done = services.protection_end(
         actor=request.user,  # type: ignore[arg-type]
         protection=p,

@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from childsafe.core import access, audit
+from childsafe.core.errors import JustificationRequired
 from childsafe.core.models import AuditCategory, User
 from childsafe.core.roles import Capability
 from childsafe.people.access import Decision, decide
@@ -28,9 +29,12 @@ def protections_for(person_ids: list[int]) -> QuerySet[PoliceProtection]:
     )
 
 
-def protection_for_user(user: User, pk: int, *, channel: str = "web") -> PoliceProtection:
-    """One protection for a police user who may see every child on it; the view logged for each child.
-    A record with a child hidden from them does not exist for them (404, logged)."""
+def protection_for_user(
+    user: User, pk: int, *, reasons: dict[str, str] | None = None, channel: str = "web"
+) -> PoliceProtection:
+    """One protection for a police user who may see every child on it, the view logged for each child.
+    A record with a child hidden from them does not exist for them (404, logged); a child outside their area
+    or work needs the reason they gave for that child first (JustificationRequired), as on the child's page."""
     access.require(user, Capability.PERSON_VIEW)
     protection = (
         PoliceProtection.objects.select_related("initiated_by", "designated_officer", "ended_by", "incident")
@@ -40,8 +44,10 @@ def protection_for_user(user: User, pk: int, *, channel: str = "web") -> PoliceP
     )
     if protection is None:
         raise Http404("No police protection with that reference.")
+    reasons = reasons or {}
     children = [c.person for c in protection.children.all()]
-    if any(decide(user, person).decision is Decision.HIDDEN for person in children):
+    decisions = {person.pk: decide(user, person).decision for person in children}
+    if Decision.HIDDEN in decisions.values():
         audit.access(
             actor=user,
             event_type="protection.view.refused",
@@ -51,7 +57,17 @@ def protection_for_user(user: User, pk: int, *, channel: str = "web") -> PoliceP
         )
         raise Http404("No police protection with that reference.")
     for person in children:
-        audit.access(actor=user, event_type="protection.view", subject=protection, person_id=person.pk, channel=channel)
+        if decisions[person.pk] is Decision.REASON and not reasons.get(str(person.pk), "").strip():
+            raise JustificationRequired(person.pk)
+    for person in children:
+        audit.access(
+            actor=user,
+            event_type="protection.view",
+            subject=protection,
+            person_id=person.pk,
+            justification=reasons.get(str(person.pk), "").strip(),
+            channel=channel,
+        )
     return protection
 
 

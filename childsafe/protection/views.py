@@ -169,9 +169,10 @@ def start(request: HttpRequest) -> HttpResponse:
 
 
 @access_checked
+@reason_checked
 @require_GET
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    protection = selectors.protection_for_user(request.user, pk)
+    protection = selectors.protection_for_user(request.user, pk, reasons=reasons(request))
     user = request.user
     now = clock.now()
     context = {
@@ -200,7 +201,7 @@ def _decision_page(
     form_kwargs: Callable[[PoliceProtection], dict[str, Any]],
 ) -> HttpResponse:
     access.require(request.user, Capability.PROTECTION_DECIDE)
-    protection = selectors.protection_for_user(request.user, pk)
+    protection = selectors.protection_for_user(request.user, pk, reasons=reasons(request))
     form = form_class(posted(request), initial={"version": protection.version}, **form_kwargs(protection))
     if form.is_bound and form.is_valid():
         try:
@@ -214,6 +215,7 @@ def _decision_page(
 
 
 @access_checked
+@reason_checked
 @require_http_methods(["GET", "POST"])
 def designate(request: HttpRequest, pk: int) -> HttpResponse:
     def act(request: HttpRequest, p: PoliceProtection, form: Any) -> None:
@@ -237,6 +239,7 @@ def designate(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @access_checked
+@reason_checked
 @require_http_methods(["GET", "POST"])
 def handover(request: HttpRequest, pk: int) -> HttpResponse:
     def act(request: HttpRequest, p: PoliceProtection, form: Any) -> None:
@@ -260,6 +263,7 @@ def handover(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @access_checked
+@reason_checked
 @require_http_methods(["GET", "POST"])
 def end(request: HttpRequest, pk: int) -> HttpResponse:
     def act(request: HttpRequest, p: PoliceProtection, form: Any) -> None:
@@ -287,6 +291,7 @@ def end(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @access_checked
+@reason_checked
 @require_http_methods(["GET", "POST"])
 def offences(request: HttpRequest, pk: int) -> HttpResponse:
     def act(request: HttpRequest, p: PoliceProtection, form: Any) -> None:

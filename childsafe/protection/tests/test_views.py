@@ -205,3 +205,29 @@ def test_a_constable_is_not_offered_the_designated_officers_acts(client, now, of
     assert "Name the designated officer" not in text(client.get(reverse("protection:detail", args=[p.pk])))
     client.force_login(officers["insp"])
     assert "Name the designated officer" in text(client.get(reverse("protection:detail", args=[p.pk])))
+
+
+def test_a_senior_leader_gives_a_reason_for_each_child_before_the_record_opens(client, now, officers, ava, noah):
+    from childsafe.core.models import AuditEvent
+
+    p = services.protection_start(
+        actor=officers["pc"],
+        children=[services.ChildInput(ava, "Wants Noah."), services.ChildInput(noah, "Wants Ava.")],
+        removed_at=clock.now() - timedelta(minutes=5),
+        reason="Found alone at home at night.",
+        place_kind="relative",
+        place_name="Grandmother",
+        parents_informed="Phoned.",
+        offences_against_child="no",
+    ).protection
+    client.force_login(officers["supt"])
+    url = reverse("protection:detail", args=[p.pk])
+    for child in (ava, noah):
+        asked = client.get(url)
+        assert asked.status_code == 302 and reverse("people:reason", args=[child.pk]) in asked.url
+        client.post(asked.url, {"reason": "Duty superintendent: PP-2 alert at 72 hours."})
+    assert client.get(url).status_code == 200
+    logged = AuditEvent.objects.filter(event_type="protection.view", actor_id=officers["supt"].pk)
+    assert logged.count() == 2 and set(logged.values_list("justification", flat=True)) == {
+        "Duty superintendent: PP-2 alert at 72 hours."
+    }
