@@ -115,11 +115,11 @@ def timeline(protection: PoliceProtection) -> list[Line]:
 
 
 def open_protections(user: User) -> QuerySet[PoliceProtection]:
-    """Open protections, the ones this user is designated officer for first: the protection worklist."""
+    """Open protections, longest held first: the protection worklist."""
     return (
         PoliceProtection.objects.filter(ended_at__isnull=True)
         .select_related("designated_officer", "initiated_by")
-        .prefetch_related("children__person")
+        .prefetch_related("children__person", "notices__organisation")
         .order_by("removed_at")
     )
 

@@ -231,3 +231,20 @@ def test_a_senior_leader_gives_a_reason_for_each_child_before_the_record_opens(c
     assert logged.count() == 2 and set(logged.values_list("justification", flat=True)) == {
         "Duty superintendent: PP-2 alert at 72 hours."
     }
+
+
+def test_the_worklist_shows_open_protections_with_their_hours_and_the_local_authority(client, now, officers, ava):
+    p = services.protection_start(
+        actor=officers["pc"],
+        children=[services.ChildInput(ava, "Wants her gran.")],
+        removed_at=clock.now() - timedelta(hours=3),
+        reason="Found alone at home at night.",
+        place_kind="relative",
+        place_name="Grandmother",
+        parents_informed="Phoned.",
+        offences_against_child="no",
+    ).protection
+    client.force_login(officers["insp"])
+    page = text(client.get(reverse("protection:worklist")))
+    assert p.reference in page and "3 hours" in page and "Not yet acknowledged" in page
+    assert 'class="govuk-service-navigation__link" href="/protection/"' in page  # the navigation entry
