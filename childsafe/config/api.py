@@ -88,8 +88,10 @@ def _not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 from childsafe.oversight.api import router as alerts_router  # noqa: E402
 from childsafe.people.api import router as people_router  # noqa: E402
+from childsafe.protection.api import router as protection_router  # noqa: E402
 from childsafe.referrals.api import router as referrals_router  # noqa: E402
 
 api.add_router("/people", people_router)
 api.add_router("/alerts", alerts_router)
 api.add_router("/referrals", referrals_router)
+api.add_router("/protection", protection_router)

@@ -92,6 +92,8 @@ class Capability(models.TextChoices):
     RHI_RECORD = "rhi.record", "Record a return home interview"
     HOTSPOT_MANAGE = "hotspot.manage", "Own a hotspot's problem-solving plan"
     STRATEGY_OUTCOME_RETURN = "strategy.return", "Return a strategy meeting's outcome through the partner portal"
+    PROTECTION_START = "protection.start", "Take children into police protection"
+    PROTECTION_DECIDE = "protection.decide", "Act as or name a designated officer for police protection"
 
 
 _POLICE_RECORD_ROLES = FORCE_WIDE_ROLES | AREA_ROLES | REASON_ROLES
@@ -137,6 +139,13 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     Capability.HOTSPOT_MANAGE: frozenset({Role.MHET, Role.SUPERVISOR, Role.CII, Role.SENIOR_LEADER}),
     # RF-10: children's services chair strategy meetings and send the outcome back; schools attend, not return.
     Capability.STRATEGY_OUTCOME_RETURN: frozenset({Role.LA_PARTNER}),
+    # s46 is a constable's power; the designated officer's acts are decided by rank (PP-1), not by role.
+    Capability.PROTECTION_START: frozenset(
+        {Role.RESPONSE_OFFICER, Role.SUPERVISOR, Role.CII, Role.FIM, Role.INVESTIGATOR, Role.MHET}
+    ),
+    Capability.PROTECTION_DECIDE: frozenset(
+        {Role.RESPONSE_OFFICER, Role.SUPERVISOR, Role.CII, Role.FIM, Role.INVESTIGATOR, Role.MHET, Role.SENIOR_LEADER}
+    ),
 }
 
 # Roles that may approve as a supervisor (CR-1 downgrade, MP-7 closure reason).

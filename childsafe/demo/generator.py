@@ -380,6 +380,9 @@ def generate(
 
             started = time.monotonic()
             report.history = generate_history(scale=scale, history=history, seed=seed, progress=progress)
+            from childsafe.protection.demo import generate_protections
+
+            generate_protections(scale=scale, seed=seed)
             report.seconds += time.monotonic() - started
     return report
 

@@ -8,6 +8,7 @@ from childsafe.core import audit
 from childsafe.core.models import AuditCategory, User
 from childsafe.people.access import partner_people
 from childsafe.people.models import Person
+from childsafe.protection import selectors as protection_selectors
 from childsafe.referrals import encompass, rules
 from childsafe.referrals import services as referral_services
 from childsafe.referrals.models import EncompassNotification, Ppn, PpnChild, PpnShare, StrategyMeeting
@@ -38,6 +39,8 @@ def portal_home(user: User) -> dict[str, Any]:
             PpnShare.objects.filter(organisation_id=org).select_related("ppn").order_by("-shared_at", "-id")[:100]
         ),
         "organisation": user.organisation,
+        # PP-1: police protection notices sent to this local authority.
+        "protections": protection_selectors.notices_for_partner(user),
         # RF-10: the strategy meeting outcomes this organisation has sent back.
         "strategy_returns": list(
             StrategyMeeting.objects.filter(organisation_id=org)

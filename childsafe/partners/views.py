@@ -14,6 +14,8 @@ from childsafe.core.roles import Capability
 from childsafe.core.web import access_checked, apply_errors, posted
 from childsafe.partners import selectors, services
 from childsafe.partners.forms import StrategyOutcomeForm
+from childsafe.protection import selectors as protection_selectors
+from childsafe.protection import services as protection_services
 from childsafe.referrals import services as referral_services
 
 
@@ -90,3 +92,25 @@ def ppn_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, "PPN acknowledged.")
     return redirect("partners:ppn", pk=pk)
+
+
+@access_checked
+@require_GET
+def protection(request: HttpRequest, pk: int) -> HttpResponse:
+    """PP-1: the police protection record, as the local authority it was sent to reads it."""
+    access.require(request.user, Capability.PARTNER_PORTAL)
+    return render(request, "partners/protection.html", protection_selectors.notice_for_partner(request.user, pk))
+
+
+@access_checked
+@require_POST
+def protection_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+    access.require(request.user, Capability.PARTNER_PORTAL)
+    record = protection_selectors.protection_get(pk)
+    try:
+        protection_services.notice_acknowledge(actor=request.user, protection=record)
+    except InvalidInput as exc:
+        messages.error(request, next(iter(exc.errors.values())))
+    else:
+        messages.success(request, "Police protection notice acknowledged.")
+    return redirect("partners:protection", pk=pk)

@@ -54,7 +54,7 @@ def test_failed_expectation_is_reported_not_hidden():
   - {at: "+1m", as: handler, do: person.add_marker, with: {child: amy, marker: knives}, save: m}
 expect:
   - {refused: m, rule: PL-3}
-  - {alert: PP-2, about: amy, by: "+10m"}
+  - {alert: RSO-3, about: amy, by: "+10m"}
 """
     )
     report = replay(text).run()
