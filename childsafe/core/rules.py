@@ -32,6 +32,7 @@ def _sys1_horizon(now: datetime) -> datetime | None:
 
 @clock_rule(
     "SYS-1",
+    owner="Administrator",
     horizon=_sys1_horizon,
     kind="alert",
     title="A message to a partner could not be delivered",

@@ -217,6 +217,7 @@ def _mp2_horizon(now: datetime) -> datetime | None:
 
 @clock_rule(
     "MP-2",
+    owner="FIM",
     title="The FIM grades every missing-child report within 30 minutes; medium goes to the area CII within 60",
     source=SOURCE_RESPONSE + " Delays before FIMs assessed and assigned.",
     horizon=_mp2_horizon,
@@ -235,6 +236,7 @@ def mp2_grading(now: datetime) -> Iterator[Finding]:
 # -- MP-3 ---------------------------------------------------------------------------------------------
 @clock_rule(
     "MP-3",
+    owner="FIM",
     kind="prompt+alert",
     title="The grading addresses every marker; medium against a high-harm marker alerts the FIM",
     source=SOURCE_CASE + " Graded medium 'because of his age' despite firearms, "
@@ -316,6 +318,7 @@ def _mp5_horizon(now: datetime) -> datetime | None:
 
 @clock_rule(
     "MP-5",
+    owner="MHET",
     title="A priority-missing child has a current trigger plan within 24 hours",
     source=SOURCE_CASE + " Regularly reported missing, at high risk of criminal exploitation, but no "
     "trigger plan recorded.",
@@ -399,6 +402,7 @@ def _mp6_horizon(now: datetime) -> datetime | None:
 
 @clock_rule(
     "MP-6",
+    owner="FIM for high risk, the area CII for medium; the officer in the case",
     title="Investigation plan: a line of enquiry with an owner, supervisory reviews, reasons for delay",
     source=SOURCE_CASE + " No specific lines of enquiry; over two hours before his room was searched.",
     horizon=_mp6_horizon,
@@ -478,6 +482,7 @@ def _returned_without_check():
 
 @clock_rule(
     "MP-8",
+    owner="The officer in the case and their supervisor",
     title="A safe and well check is recorded within 24 hours of return",
     source="Report: paper booklets about children who ran away, scanned and never read.",
     horizon=lambda now: earliest_after(
@@ -521,6 +526,7 @@ def _returned_not_notified(now: datetime):
 
 @clock_rule(
     "MP-9",
+    owner="MHET",
     title="On return, the child's local authority is told within 1 hour",
     source="Report, summary: delays in telling the local authority when a missing child is returned home.",
     horizon=lambda now: earliest_after(
@@ -549,6 +555,7 @@ def _awaiting_rhi(now: datetime):
 
 @clock_rule(
     "MP-10",
+    owner="MHET",
     title="The return home interview's information is back within 5 days of return",
     source=SOURCE_ARRANGEMENTS + " Delays in receiving information from return home interviews, not "
     "escalated to children's social care managers.",
@@ -652,6 +659,7 @@ def _unplanned_hotspots(now: datetime) -> dict[int, datetime]:
 
 @clock_rule(
     "MP-12",
+    owner="MHET",
     title="A hotspot has a problem-solving plan with an owner within 7 days",
     source="Report: 'a disused hotel was discussed because missing children were known to go there ... no "
     "one had dealt with it'.",
