@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import glob
 import json
 import os
 import shutil
@@ -7,7 +8,7 @@ import sys
 from pathlib import Path
 
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
 from childsafe.scenarios.loader import ScenarioError
@@ -18,7 +19,11 @@ class Command(BaseCommand):
     help = "Replay assurance scenarios (YAML) on a fresh database and report what Childsafe did."
 
     def add_arguments(self, parser):
-        parser.add_argument("files", nargs="+", help="Scenario files (../shared/scenarios/report/*.yaml).")
+        parser.add_argument(
+            "files",
+            nargs="+",
+            help="Scenario files, folders of them, or quoted globs (scenarios/, 'scenarios/missing-*.yaml').",
+        )
         parser.add_argument("--json", action="store_true", help="Print the reports as JSON.")
         parser.add_argument(
             "--keep-database",
@@ -27,6 +32,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
+        options["files"] = expand(options["files"])
         throwaway = os.environ.get("CHILDSAFE_REPLAY_DATABASE")
         template = None
         if throwaway and not options["keep_database"]:
@@ -69,3 +75,23 @@ class Command(BaseCommand):
             self.stdout.write(f"  [{'x' if exp['held'] else ' '}] {shown}{note}")
         for refused in report.refused:
             self.stdout.write(f"  refused: {refused['step']} by {refused['rule']}: {refused['message']}")
+
+
+def expand(names: list[str]) -> list[str]:
+    """Files as given; a folder becomes its YAML files and a glob its matches, each in name order."""
+    files: list[str] = []
+    for name in names:
+        path = Path(name)
+        if path.is_dir():
+            found = sorted(str(p) for p in path.iterdir() if p.suffix in {".yaml", ".yml"} and p.is_file())
+            if not found:
+                raise CommandError(f"There are no scenario files (*.yaml) in {name}.")
+            files += found
+        elif not path.exists() and glob.has_magic(name):
+            found = sorted(glob.glob(name))
+            if not found:
+                raise CommandError(f"No scenario file matches {name}.")
+            files += found
+        else:
+            files.append(name)
+    return files
