@@ -31,7 +31,7 @@ from childsafe.missing.models import (
 )
 from childsafe.people.models import Person
 from childsafe.people.selectors import marker_types_for
-from childsafe.people.vocabulary import HIGH_HARM_MARKERS
+from childsafe.people.vocabulary import HIGH_HARM_MARKERS, marker_labels
 
 SOURCE_RESPONSE = "Report, 'The initial response to reports of missing children remains inconsistent'."
 SOURCE_ARRANGEMENTS = "Report, 'The force hasn't improved arrangements for missing children well enough'."
@@ -249,7 +249,8 @@ def mp3_grade_against_markers(now: datetime) -> Iterator[Finding]:
         if high:
             yield _episode_finding(
                 ep,
-                f"Grade does not reflect markers: {ep.person.full_name} is graded medium but has {', '.join(high)}.",
+                f"Grade does not reflect markers: {ep.person.full_name} is graded medium but has "
+                f"{', '.join(marker_labels(high))}.",
                 due=ep.graded_at or now,
                 owner_role=Role.FIM,
                 severity=Severity.CRITICAL,

@@ -33,6 +33,7 @@ from childsafe.missing.models import (
 from childsafe.people.intelligence import Picture, intelligence_check
 from childsafe.people.models import Location, Person
 from childsafe.people.services import location_for
+from childsafe.people.vocabulary import marker_labels
 
 AWARE_SECTIONS = ("appearance", "words", "activity", "relationships", "environment")
 TEMPLATED_SIMILARITY = 0.9
@@ -240,7 +241,8 @@ def episode_grade(
         prompts.append(
             Prompt(
                 "MP-3",
-                f"The rationale must address every warning marker. Add a note against: {', '.join(missing_notes)}.",
+                "The rationale must address every warning marker. Add a note against: "
+                f"{', '.join(marker_labels(missing_notes))}.",
                 field="markers_acknowledged",
             )
         )
