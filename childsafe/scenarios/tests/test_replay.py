@@ -182,3 +182,15 @@ def test_replay_takes_folders_and_globs_in_name_order(tmp_path):
     assert expand([str(tmp_path / "b.yaml")]) == [str(tmp_path / "b.yaml")]
     with pytest.raises(CommandError, match="No scenario file matches"):
         expand([str(tmp_path / "z*.yaml")])
+
+
+def test_replay_lists_its_verbs_from_the_registry():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("replay", "--verbs", stdout=out)
+    text = out.getvalue()
+    assert "missing.report: child, reported_by, (circumstances)," in text
+    assert "ppn.triage: decision, ppn, (partners), (reason)" in text

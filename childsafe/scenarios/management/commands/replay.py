@@ -13,6 +13,7 @@ from django.db import connections
 
 from childsafe.scenarios.loader import ScenarioError
 from childsafe.scenarios.replay import Replay
+from childsafe.scenarios.verbs import load_all
 
 
 class Command(BaseCommand):
@@ -21,10 +22,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument(
             "files",
-            nargs="+",
+            nargs="*",
             help="Scenario files, folders of them, or quoted globs (scenarios/, 'scenarios/missing-*.yaml').",
         )
         parser.add_argument("--json", action="store_true", help="Print the reports as JSON.")
+        parser.add_argument("--verbs", action="store_true", help="List every verb a step can use, with its fields.")
         parser.add_argument(
             "--keep-database",
             action="store_true",
@@ -32,6 +34,13 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
+        if options["verbs"]:
+            self._verbs()
+            return
+        if not options["files"]:
+            raise CommandError(
+                "Name the scenario files, or a folder of them (for example: childsafe replay scenarios/)."
+            )
         options["files"] = expand(options["files"])
         throwaway = os.environ.get("CHILDSAFE_REPLAY_DATABASE")
         template = None
@@ -65,6 +74,16 @@ class Command(BaseCommand):
             sys.exit(2)
         if failed:
             sys.exit(1)
+
+    def _verbs(self):
+        # The verbs come from the registry, so this list is never behind what the replay accepts.
+        for name, v in sorted(load_all().verbs.items()):
+            fields = [
+                f if f in v.required else f"({f})" for f in sorted(v.fields, key=lambda f: (f not in v.required, f))
+            ]
+            line = f"{name}: {', '.join(fields)}"
+            self.stdout.write(f"{line}  -- {v.description}" if v.description else line)
+        self.stdout.write("Fields in brackets are optional.")
 
     def _print(self, name, report):
         mark = "PASS" if report.passed else "FAIL"
