@@ -220,10 +220,10 @@ def event(code: str) -> str:
         action_words = last.split("_")
         if action_words[-1] in ACTIONS:
             noun = " ".join(n for n in [*nouns, *action_words[:-1]] if n)
-            text = f"{ACTIONS[action_words[-1]]} {_lower(words(noun))}".strip()
+            text = f"{ACTIONS[action_words[-1]]} {_a(_lower(words(noun)))}".strip()
         elif action_words[0] in ACTIONS:
             noun = " ".join(n for n in [*nouns, *action_words[1:]] if n)
-            text = f"{ACTIONS[action_words[0]]} {_lower(words(noun))}".strip()
+            text = f"{ACTIONS[action_words[0]]} {_a(_lower(words(noun)))}".strip()
         else:
             text = words(base)
     return f"{text} (refused)" if refused else text
@@ -294,6 +294,15 @@ def setting_value(setting: Any, raw: Any) -> str:
     if unit == "count":
         return str(raw)
     return f"{raw} {unit}"
+
+
+def _a(noun: str) -> str:
+    """'a' or 'an' before a noun, by its sound: an investigation, an MHET import, a PPN."""
+    if not noun:
+        return noun
+    first = noun.split()[0]
+    vowel_sound = first[0] in "AEFHILMNORSX" if first.isupper() and len(first) > 1 else first[0].lower() in "aeiou"
+    return f"{'an' if vowel_sound else 'a'} {noun}"
 
 
 def _lower(text: str) -> str:

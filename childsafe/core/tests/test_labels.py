@@ -24,8 +24,9 @@ def client_for(user) -> Client:
 def test_codes_read_as_words():
     assert labels.event("missing.episode.view") == "Viewed a missing episode"
     assert labels.event("person.view.refused") == "Viewed a person's record (refused)"
-    assert labels.event("offender.visit.record") == "Recorded offender visit"  # an event added later still reads
-    assert labels.event("investigation.supervise") == "Recorded supervision of investigation"
+    assert labels.event("offender.visit.record") == "Recorded an offender visit"  # an event added later still reads
+    assert labels.event("investigation.supervise") == "Recorded supervision of an investigation"
+    assert labels.event("ppn.escalation.view") == "Viewed a PPN escalation"
     assert labels.role("response_officer") == "Response officer"
     assert labels.words("county_lines") == "County lines"  # registered by people: the marker's label
     assert labels.actor("pc_city (response_officer)") == "pc_city (Response officer)"
