@@ -8,18 +8,17 @@ here (`register_choices`) rather than core importing them, and an unknown code s
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from django.apps import apps
 from django.db import models
 
+from childsafe.core import policy
 from childsafe.core.roles import Role
 
 _CODES: dict[str, str] = {}
-# A value that is a code rather than words someone wrote: lower case joined by underscores.
-_CODE = re.compile(r"[a-z]+(?:_[a-z0-9]+)+")
 
 # Whole event names whose words a rule of thumb would get wrong.
 EVENTS = {
@@ -258,8 +257,6 @@ def value(raw: Any) -> str:
     if isinstance(raw, str):
         if raw in _CODES:
             return _CODES[raw]
-        if _CODE.fullmatch(raw):
-            return words(raw)
         try:
             when = datetime.fromisoformat(raw)
         except ValueError:
@@ -278,8 +275,28 @@ def key_label(key: Any) -> str:
 
 
 def changes(values: dict[str, Any] | None) -> list[tuple[str, str]]:
-    """An audit line's old or new values as (label, words) pairs."""
-    return [(key_label(k), value(v)) for k, v in (values or {}).items()]
+    """An audit line's old or new values as (label, words) pairs; a policy setting by its description."""
+    pairs = []
+    for k, v in (values or {}).items():
+        try:
+            setting = policy.definition(str(k))
+        except KeyError:
+            pairs.append((key_label(k), value(v)))
+        else:
+            pairs.append((setting.description.rstrip("."), setting_value(setting, v)))
+    return pairs
+
+
+def subject(subject_type: str) -> str:
+    """What kind of record an audit line is about: 'missing.missingepisode' -> 'Missing episode'."""
+    if not subject_type:
+        return ""
+    try:
+        model = apps.get_model(subject_type)
+    except (LookupError, ValueError):
+        return words(subject_type.rsplit(".", 1)[-1])
+    name = str(model._meta.verbose_name)
+    return name[:1].upper() + name[1:]
 
 
 def setting_value(setting: Any, raw: Any) -> str:

@@ -42,6 +42,11 @@ def actor_label(label: str) -> str:
 
 
 @register.filter
+def subject_label(subject_type: str) -> str:
+    return labels.subject(str(subject_type or ""))
+
+
+@register.filter
 def change_pairs(values: dict[str, Any] | None) -> list[tuple[str, str]]:
     return labels.changes(values)
 

@@ -31,8 +31,14 @@ def test_codes_read_as_words():
     assert labels.words("county_lines") == "County lines"  # registered by people: the marker's label
     assert labels.actor("pc_city (response_officer)") == "pc_city (Response officer)"
     assert labels.value({"county_lines": "Known to travel", "knives": ""}) == "County lines: Known to travel; Knives: –"
-    assert labels.value(["initial_inquiry", True, None]) == "Initial inquiry, Yes, –"
+    assert labels.value(["knives", True, None]) == "Knives, Yes, –"
     assert labels.message_kind("ppn_referral") == "PPN referral"
+    assert labels.value("pc_city") == "pc_city"  # a username is not a code
+    assert labels.changes({"missing.mp2_fim_grade_minutes": 45}) == [
+        ("The FIM grades a missing-child report within this long of the report", "45 minutes")
+    ]
+    assert labels.subject("missing.missingepisode") == "Missing episode"
+    assert labels.subject("core.setting") == "Setting"
 
 
 @pytest.mark.django_db
