@@ -3,7 +3,8 @@
 childsafe demo            set up the embedded database, load the demo force, run worker + web
 childsafe serve           serve the web app (waitress) on 127.0.0.1:8000
 childsafe worker          deliver the outbox and run the rules sweep
-childsafe replay FILE...  replay assurance scenarios on a fresh, throwaway database
+childsafe replay FILE...  replay assurance scenarios on a fresh, throwaway database (files, folders or globs)
+childsafe rules           list every rule (--markdown rewrites docs/rules.md)
 childsafe generate        build a synthetic force (--scale for benchmarks)
 childsafe token USER NAME issue an API token
 childsafe migrate, createuser, check, ...   every other Django management command

@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib
 import logging
 import os
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -78,6 +79,8 @@ class Rule:
     # deadline still ahead. None from the function means "only a write changes it". A clock without a
     # horizon function is assumed to change at any time (the replay then ticks every 5 minutes).
     horizon: Callable[[datetime], datetime | None] | None = field(default=None, compare=False)
+    # Who answers for it when it fires, in words (a clock's alert owner); empty where nobody does.
+    owner: str = ""
 
     @property
     def is_clock(self) -> bool:
@@ -95,11 +98,15 @@ def register(
     source: str,
     check: Callable[[datetime], Iterable[Finding]] | None = None,
     horizon: Callable[[datetime], datetime | None] | None = None,
+    owner: str = "",
 ) -> Rule:
     if kind not in KINDS:
         raise ValueError(f"Rule {rule_id}: unknown kind {kind!r}.")
-    app = check.__module__.split(".")[1] if check else "core"
-    rule = Rule(rule_id, kind, title, source, app, check, horizon)
+    # The app is the one whose module registered the rule, so the rule list can say where it lives.
+    module = check.__module__ if check else sys._getframe(1).f_globals.get("__name__", "")
+    parts = module.split(".")
+    app = parts[1] if len(parts) > 1 and parts[0] == "childsafe" else "core"
+    rule = Rule(rule_id, kind, title, source, app, check, horizon, owner)
     if rule_id in _RULES and _RULES[rule_id] != rule:
         raise ValueError(f"Rule {rule_id} is registered twice: each rule lives once.")
     _RULES[rule_id] = rule
@@ -113,11 +120,12 @@ def clock_rule(
     title: str,
     source: str,
     horizon: Callable[[datetime], datetime | None] | None = None,
+    owner: str = "",
 ):
     """Decorator form of `register` for a clock's check function."""
 
     def wrap(fn: Callable[[datetime], Iterable[Finding]]):
-        register(rule_id, kind=kind, title=title, source=source, check=fn, horizon=horizon)
+        register(rule_id, kind=kind, title=title, source=source, check=fn, horizon=horizon, owner=owner)
         return fn
 
     return wrap

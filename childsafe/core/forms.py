@@ -84,3 +84,12 @@ def combine(form: forms.Form, date_field: str, time_field: str, label: str) -> d
         form.add_error(time_field, f"Enter the time {label} on the 24-hour clock, for example 21:30")
         return None
     return datetime.combine(day or clock.today_london(), at, tzinfo=clock.LONDON)
+
+
+def require_text(form: forms.Form, messages: dict[str, str]) -> None:
+    """Every blank text field among `messages` gets its message, so an empty form lists every problem at
+    once instead of in rounds. The service checks the same again (for the API and the replay), with the
+    same words; the form only makes sure the user hears all of it the first time."""
+    for name, message in messages.items():
+        if name in form.fields and name not in form.errors and not str(form.cleaned_data.get(name) or "").strip():
+            form.add_error(name, message)

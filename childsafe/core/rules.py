@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 
-from childsafe.core import engine
+from childsafe.core import engine, labels
 from childsafe.core.engine import Finding, clock_rule
 from childsafe.core.models import OutboxMessage, OutboxStatus, Severity
 from childsafe.core.outbox import STUCK_AFTER
@@ -32,6 +32,7 @@ def _sys1_horizon(now: datetime) -> datetime | None:
 
 @clock_rule(
     "SYS-1",
+    owner="Administrator",
     horizon=_sys1_horizon,
     kind="alert",
     title="A message to a partner could not be delivered",
@@ -48,12 +49,12 @@ def undelivered_messages(now: datetime) -> Iterator[Finding]:
         yield Finding(
             subject_type="core.outboxmessage",
             subject_id=str(message.pk),
-            subject_label=f"{message.kind} to {message.recipient_label or message.recipient}",
+            subject_label=f"{labels.message_kind(message.kind)} to {message.recipient_label or message.recipient}",
             person_id=message.person_id,
             owner_role=Role.ADMINISTRATOR,
             severity=Severity.HIGH,
             due_by=now if is_dead else message.created_at + STUCK_AFTER,
-            reason=f"A {message.kind.replace('_', ' ')} message to {message.recipient} {what}: "
+            reason=f"A message ({labels.message_kind(message.kind)}) to {message.recipient} {what}: "
             f"{message.last_error[:200]}",
             url=f"/oversight/outbox/{message.pk}/",
         )

@@ -1,7 +1,9 @@
 """Control-room forms. They only read what was typed: the services decide what is allowed.
 
 Text the services check (location, summary, THRIVE sections, rationale, outcome) is not required
-here, so the service's own message is the one the user sees, on the field it concerns.
+here, so the service's own message is the one the user sees, on the field it concerns. The incident
+form also says, in the service's words, which of its text fields are blank, so that an empty form
+lists every problem at once (core.forms.require_text).
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from typing import Any
 
 from django import forms
 
-from childsafe.core.forms import GovukDateField, combine, time_field
+from childsafe.core.forms import GovukDateField, combine, require_text, time_field
 from childsafe.incidents.models import Grade, IncidentType
 
 CHILD_ROWS = 3
@@ -56,6 +58,7 @@ class IncidentForm(forms.Form):
         data = super().clean()
         # Blank: it is happening now (the time it is recorded). The service refuses a time in the future.
         data["occurred"] = combine(self, "occurred_at", "occurred_at_time", "it happened")
+        require_text(self, {"location": "Enter the location.", "summary": "Enter the summary of what was reported."})
         return data
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

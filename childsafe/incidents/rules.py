@@ -75,6 +75,7 @@ def _cr3_within() -> timedelta:
 
 @clock_rule(
     "CR-3",
+    owner="FIM",
     title="Every child-concern incident and missing report has a THRIVE assessment",
     source=SOURCE + ".",
     horizon=lambda now: earliest_after(
@@ -117,6 +118,7 @@ def _cr6_horizon(now: datetime) -> datetime | None:
 
 @clock_rule(
     "CR-6",
+    owner="FIM (the control room's managers)",
     title="Each month each call handler has child-protection calls reviewed by a manager",
     source="Report, 'Initial contact': no routine review of how call handlers dealt with calls about children.",
     horizon=_cr6_horizon,

@@ -117,7 +117,9 @@ def incident_list(request: HttpRequest) -> HttpResponse:
 def create(request: HttpRequest) -> HttpResponse:
     access.require(request.user, Capability.INCIDENT_RECORD)
     form = IncidentForm(posted(request))
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST":
+        form.is_valid()
+        # The children are looked up even when other fields have errors, so every error shows at once.
         rows = form.children(selectors.people_by_reference(request.user, form.references()))
         if not form.errors:
             data = form.cleaned_data

@@ -2,7 +2,9 @@
 
 Text the services check is not required here, so the service's own message is the one shown, on
 the field it concerns. The grading form is the exception: it will not submit without a note
-against every marker (MP-3 at the point of entry).
+against every marker (MP-3 at the point of entry). The report, grading and safe and well forms also
+say, in the service's words, which of its required text fields are blank, so that an empty form lists
+every problem at once (core.forms.require_text).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from typing import Any
 
 from django import forms
 
-from childsafe.core.forms import GovukDateField, combine
+from childsafe.core.forms import GovukDateField, combine, require_text
 from childsafe.core.forms import time_field as _time_field
 from childsafe.missing.models import RiskGrade
 
@@ -65,6 +67,7 @@ class ReportForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         data["last_seen"] = combine(self, "last_seen_at", "last_seen_at_time", "last seen")
+        require_text(self, {"reported_by": "Enter who reported the child missing."})
         return data
 
 
@@ -79,6 +82,11 @@ class GradeForm(forms.Form):
     )
     rationale = _text("Rationale for the grade", hint="Why this grade, for this child, from what you know now.")
     expected_version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        require_text(self, {"rationale": "Enter the rationale for the grade."})
+        return data
 
     def __init__(
         self,
@@ -254,6 +262,21 @@ class SafeAndWellForm(forms.Form):
         for key, label, hint in AWARE_SECTIONS:
             self.fields[f"aware_{key}"] = _text(f"AWARE: {label}", hint=hint)
         self.fields["new_concerns"] = new_concerns
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        require_text(
+            self,
+            {
+                "where": "Enter where the child was (or that they would not say).",
+                "with_whom": "Enter who the child was with.",
+                "harm": "Enter any harm (or 'none seen').",
+                "disclosures": "Enter any disclosures (or 'none').",
+                "voice": "Enter the child's own words, or why they weren't spoken to.",
+                **{f"aware_{key}": f"Enter the AWARE {label.lower()} section." for key, label, _ in AWARE_SECTIONS},
+            },
+        )
+        return data
 
     def aware_fields(self) -> list[forms.BoundField]:
         return [self[f"aware_{key}"] for key, _, _ in AWARE_SECTIONS]

@@ -33,7 +33,7 @@ from childsafe.missing.models import (
 )
 from childsafe.people.models import Person
 from childsafe.people.selectors import marker_types_for
-from childsafe.people.vocabulary import HIGH_HARM_MARKERS
+from childsafe.people.vocabulary import HIGH_HARM_MARKERS, marker_labels
 
 SOURCE_RESPONSE = "Report, 'The initial response to reports of missing children remains inconsistent'."
 SOURCE_ARRANGEMENTS = "Report, 'The force hasn't improved arrangements for missing children well enough'."
@@ -226,6 +226,7 @@ def _mp2_horizon(now: datetime) -> datetime | None:
 
 @clock_rule(
     "MP-2",
+    owner="FIM",
     title="The FIM grades every missing-child report within 30 minutes; medium goes to the area CII within 60",
     source=SOURCE_RESPONSE + " Delays before FIMs assessed and assigned.",
     horizon=_mp2_horizon,
@@ -253,6 +254,7 @@ def mp2_grading(now: datetime) -> Iterator[Finding]:
 # -- MP-3 ---------------------------------------------------------------------------------------------
 @clock_rule(
     "MP-3",
+    owner="FIM",
     kind="prompt+alert",
     title="The grading addresses every marker; medium against a high-harm marker alerts the FIM",
     source=SOURCE_CASE + " Graded medium 'because of his age' despite firearms, "
@@ -265,7 +267,8 @@ def mp3_grade_against_markers(now: datetime) -> Iterator[Finding]:
         if high:
             yield _episode_finding(
                 ep,
-                f"Grade does not reflect markers: {ep.person.full_name} is graded medium but has {', '.join(high)}.",
+                f"Grade does not reflect markers: {ep.person.full_name} is graded medium but has "
+                f"{', '.join(marker_labels(high))}.",
                 due=ep.graded_at or now,
                 owner_role=Role.FIM,
                 severity=Severity.CRITICAL,
@@ -280,7 +283,7 @@ def mp3_grade_against_markers(now: datetime) -> Iterator[Finding]:
             yield _episode_finding(
                 ep,
                 f"Grade does not reflect markers: {ep.person.full_name} is graded medium, and a record that may "
-                f"be them has {', '.join(unaddressed)} (not linked, ruled out or addressed).",
+                f"be them has {', '.join(marker_labels(unaddressed))} (not linked, ruled out or addressed).",
                 due=ep.graded_at or now,
                 owner_role=Role.FIM,
                 severity=Severity.CRITICAL,
@@ -309,6 +312,7 @@ def _templated():
 
 @clock_rule(
     "MP-4",
+    owner="The grader's supervisor (the FIM, or a senior leader for a FIM)",
     kind="alert",
     title="A templated rationale or action (near-identical to other children's) is flagged to the supervisor",
     source=SOURCE_RESPONSE + " Some CIIs use templated wording in their initial risk grading.",
@@ -378,6 +382,7 @@ def _mp5_horizon(now: datetime) -> datetime | None:
 
 @clock_rule(
     "MP-5",
+    owner="MHET",
     title="A priority-missing child has a current trigger plan within 24 hours",
     source=SOURCE_CASE + " Regularly reported missing, at high risk of criminal exploitation, but no "
     "trigger plan recorded.",
@@ -461,6 +466,7 @@ def _mp6_horizon(now: datetime) -> datetime | None:
 
 @clock_rule(
     "MP-6",
+    owner="FIM for high risk, the area CII for medium; the officer in the case",
     title="Investigation plan: a line of enquiry with an owner, supervisory reviews, reasons for delay",
     source=SOURCE_CASE + " No specific lines of enquiry; over two hours before his room was searched.",
     horizon=_mp6_horizon,
@@ -536,6 +542,7 @@ def _returned_without_check():
 
 @clock_rule(
     "MP-8",
+    owner="The officer in the case and their supervisor",
     title="A safe and well check is recorded within 24 hours of return",
     source="Report: paper booklets about children who ran away, scanned and never read.",
     horizon=lambda now: earliest_after(
@@ -579,6 +586,7 @@ def _returned_not_notified(now: datetime):
 
 @clock_rule(
     "MP-9",
+    owner="MHET",
     title="On return, the child's local authority is told within 1 hour",
     source="Report, summary: delays in telling the local authority when a missing child is returned home.",
     horizon=lambda now: earliest_after(
@@ -613,6 +621,7 @@ def _awaiting_rhi(now: datetime):
 
 @clock_rule(
     "MP-10",
+    owner="MHET, then the local authority's manager",
     title="The return home interview is held within 72 hours and its information is back within 5 days",
     source=SOURCE_ARRANGEMENTS + " Delays in receiving information from return home interviews, not "
     "escalated to children's social care managers.",
@@ -754,6 +763,7 @@ def _unplanned_hotspots(now: datetime) -> dict[int, datetime]:
 
 @clock_rule(
     "MP-12",
+    owner="MHET",
     title="A hotspot has a problem-solving plan with an owner within 7 days",
     source="Report: 'a disused hotel was discussed because missing children were known to go there ... no "
     "one had dealt with it'.",

@@ -34,6 +34,7 @@ from childsafe.people import services as people_services
 from childsafe.people.intelligence import Picture, intelligence_check
 from childsafe.people.models import Location, Person
 from childsafe.people.services import location_for
+from childsafe.people.vocabulary import marker_labels
 
 AWARE_SECTIONS = ("appearance", "words", "activity", "relationships", "environment")
 TEMPLATED_SIMILARITY = 0.9
@@ -276,7 +277,8 @@ def episode_grade(
         prompts.append(
             Prompt(
                 "MP-3",
-                f"The rationale must address every warning marker. Add a note against: {', '.join(missing_notes)}.",
+                "The rationale must address every warning marker. Add a note against: "
+                f"{', '.join(marker_labels(missing_notes))}.",
                 field="markers_acknowledged",
             )
         )
@@ -286,7 +288,8 @@ def episode_grade(
             Prompt(
                 "MP-3",
                 "A record that may be this child carries markers your grading does not address: "
-                f"{', '.join(unaddressed)}. Link the record, rule it out with a reason, or add a note against each.",
+                f"{', '.join(marker_labels(unaddressed))}. Link the record, rule it out with a reason, or add a "
+                "note against each.",
                 field="markers_acknowledged",
             )
         )

@@ -111,13 +111,16 @@ def report(request: HttpRequest) -> HttpResponse:
     form = ReportForm(posted(request), initial=initial)
     incident_id = _int(form.data.get("incident")) if form.is_bound else initial["incident"]
     incident = incident_selectors.incident_get(incident_id)
-    if form.is_bound and form.is_valid():
+    if form.is_bound:
+        form.is_valid()
+        # Every check runs even when another field has an error, so every error shows at once.
         if incident_id and incident is None:
             form.add_error(None, f"Incident {incident_id} is closed or does not exist: report without it.")
-        child = selectors.people_by_reference([form.cleaned_data["child"]]).get(form.cleaned_data["child"])
-        if child is None:
+        ref = form.cleaned_data.get("child")
+        child = selectors.people_by_reference([ref]).get(ref) if ref else None
+        if ref and child is None:
             form.add_error("child", "There is no person with that reference. Check the number on their record.")
-        if not form.errors:
+        if not form.errors and child is not None:
             child = selectors.person_for_page(
                 request.user, child.pk, reasons=reasons(request), event_type="missing.report"
             )

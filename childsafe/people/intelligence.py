@@ -20,7 +20,7 @@ from childsafe.core import clock
 from childsafe.core.models import User
 from childsafe.people.models import IntelligenceCheck, NotSamePerson, Person
 from childsafe.people.selectors import active_markers, identity_cluster
-from childsafe.people.vocabulary import HIGH_HARM_MARKERS
+from childsafe.people.vocabulary import HIGH_HARM_MARKERS, INVERSE_LABEL, RelationshipType, marker_labels
 
 
 @dataclass
@@ -122,7 +122,7 @@ def _markers(cluster: list[int]) -> Section:
         "Warning markers",
         items,
         priority=10,
-        warning=f"High-harm markers: {', '.join(high)}. Grade on these, not on age." if high else "",
+        warning=f"High-harm markers: {', '.join(marker_labels(high))}. Grade on these, not on age." if high else "",
         data={"types": sorted({m.type for m in markers})},
     )
 
@@ -133,20 +133,26 @@ def _relationships(cluster: list[int]) -> Section | None:
 
     flagged = {"sexual_offender", "violence", "firearms", "knives", "county_lines", "domestic_abuse"}
     items = []
-    rels = Relationship.objects.filter(from_person_id__in=cluster, valid_to__isnull=True).select_related("to_person")
-    others = {r.to_person_id: r for r in rels}
+    # Each link read from this child's side: "Suspected exploiter of" from the exploiter's record is
+    # "Suspected of being exploited by" from the child's, as on the child's page.
+    links: dict[int, tuple[str, Person, str]] = {}
     rels_in = Relationship.objects.filter(to_person_id__in=cluster, valid_to__isnull=True).select_related("from_person")
-    others.update({r.from_person_id: r for r in rels_in})
-    if not others:
+    for r in rels_in:
+        links[r.from_person_id] = (INVERSE_LABEL[RelationshipType(r.type)], r.from_person, r.type)
+    rels = Relationship.objects.filter(from_person_id__in=cluster, valid_to__isnull=True).select_related("to_person")
+    for r in rels:
+        links[r.to_person_id] = (r.get_type_display(), r.to_person, r.type)
+    for pid in cluster:
+        links.pop(pid, None)
+    if not links:
         return None
     other_markers: dict[int, set[str]] = {}
-    for pid, mtype in active_markers(list(others)).values_list("person_id", "type"):
+    for pid, mtype in active_markers(list(links)).values_list("person_id", "type"):
         other_markers.setdefault(pid, set()).add(mtype)
-    for pid, rel in others.items():
-        other = rel.to_person if rel.to_person_id == pid else rel.from_person
+    for pid, (label, other, rel_type) in links.items():
         concern = sorted(other_markers.get(pid, set()) & flagged)
-        if concern or rel.type == "suspected_exploiter":
-            items.append(f"{rel.get_type_display()}: {other.full_name} (markers: {', '.join(concern) or 'none'})")
+        if concern or rel_type == RelationshipType.SUSPECTED_EXPLOITER:
+            items.append(f"{label}: {other.full_name} (markers: {', '.join(marker_labels(concern)) or 'none'})")
     if not items:
         return None
     return Section(
@@ -205,11 +211,11 @@ def _possible_duplicates(cluster: list[int]) -> Section | None:
     for other, match in found:
         types = sorted(marker_types.get(other.pk, set()))
         born = other.date_of_birth.strftime("%-d %b %Y") if other.date_of_birth else "date of birth not known"
-        held = f"; markers: {', '.join(types)}" if types else ""
+        held = f"; markers: {', '.join(marker_labels(types))}" if types else ""
         items.append(f"{other.full_name}, born {born} (record {other.pk}): {', '.join(match.reasons)}{held}")
     high = sorted({t for types in marker_types.values() for t in types} & set(HIGH_HARM_MARKERS))
     warning = (
-        f"A record that may be this child carries high-harm markers: {', '.join(high)}. "
+        f"A record that may be this child carries high-harm markers: {', '.join(marker_labels(high))}. "
         "Check it now and grade on it if it is the same child; link it so it counts from now on."
         if high
         else "These records may be the same child. Check them and link any that are."

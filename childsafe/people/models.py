@@ -240,7 +240,8 @@ class Relationship(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.from_person_id} {self.type} {self.to_person_id}"
+        # Read in the audit log: names and words, not ids and codes.
+        return f"{self.from_person.full_name}: {self.get_type_display().lower()} {self.to_person.full_name}"
 
 
 class WarningMarker(models.Model):

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from childsafe.core import engine
 from childsafe.people.chronology import Entry, provider
 from childsafe.people.models import IdentityLink, PersonAddress, Relationship, SchoolEnrolment, WarningMarker
-from childsafe.people.vocabulary import RelationshipType
+from childsafe.people.vocabulary import INVERSE_LABEL, RelationshipType
 
 _SOURCE = (
     "Report, 'Summary of findings': information about children spread across systems and not "
@@ -63,6 +63,15 @@ def people_chronology(person_ids: list[int], user) -> Iterable[Entry]:
             f"{RelationshipType(r.type).label} {r.to_person.full_name}",
             source="people",
             person_id=r.from_person_id,
+        )
+    # The same link read from the other end ("Suspected of being exploited by ..." on the child's record).
+    for r in Relationship.objects.filter(to_person_id__in=person_ids).select_related("from_person"):
+        yield Entry(
+            r.created_at,
+            "relationship",
+            f"{INVERSE_LABEL[RelationshipType(r.type)]} {r.from_person.full_name}",
+            source="people",
+            person_id=r.to_person_id,
         )
     for link in IdentityLink.objects.filter(person_a_id__in=person_ids):
         yield Entry(

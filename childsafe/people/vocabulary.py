@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from django.db import models
 
+from childsafe.core import labels
+
 
 class Sex(models.TextChoices):
     MALE = "male", "Male"
@@ -98,6 +100,15 @@ class RelationshipType(models.TextChoices):
     ASSOCIATE = "associate", "Associate of"
     SUSPECTED_EXPLOITER = "suspected_exploiter", "Suspected exploiter of"
     SOCIAL_WORKER = "social_worker", "Social worker of"
+
+
+# Pages show a marker code wherever it appears (an audit line, a setting) by its label.
+labels.register_choices(MarkerType)
+
+
+def marker_labels(codes) -> list[str]:
+    """Marker codes as their labels, in the order given: for messages people read."""
+    return [MarkerType(c).label if c in MarkerType.values else labels.words(c) for c in codes]
 
 
 # How a relationship reads from the other end.

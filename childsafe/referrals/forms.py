@@ -8,7 +8,7 @@ from typing import Any
 
 from django import forms
 
-from childsafe.core.forms import GovukDateField
+from childsafe.core.forms import GovukDateField, require_text
 from childsafe.missing.forms import AWARE_SECTIONS
 from childsafe.people.vocabulary import SelfDefinedEthnicity
 from childsafe.referrals.models import ReviewQuality
@@ -73,6 +73,25 @@ class PpnForm(forms.Form):
     @staticmethod
     def name(person: Any, key: str) -> str:
         return f"c{person.pk}_{key}"
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if self.data.get("action") == "draft":
+            return data  # a draft may be incomplete: the guards run when it is submitted
+        # What RF-1 and RF-2 refuse, each on its own field, so that every gap is listed at once.
+        messages = {"concern": "Enter what the concern is."}
+        for p in self.children:
+            name = p.full_name
+            for key, label, _hint in AWARE_SECTIONS:
+                messages[self.name(p, key)] = f"Enter the AWARE {label.lower()} section for {name} (RF-1)."
+            messages[self.name(p, "voice")] = (
+                f"Enter {name}'s voice: their words, or why they were not spoken to (RF-1)."
+            )
+            messages[self.name(p, "ethnicity")] = (
+                f"Choose {name}'s self-defined ethnicity, or NS if they chose not to say (RF-2)."
+            )
+        require_text(self, messages)
+        return data
 
     def child_rows(self) -> list[dict[str, Any]]:
         return [

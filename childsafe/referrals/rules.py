@@ -132,6 +132,7 @@ def _waiting():
 
 @clock_rule(
     "RF-3",
+    owner="VAT",
     title="VAT triages every PPN within 24 hours",
     source=SOURCE_PPN,
     horizon=lambda now: earliest_after(
@@ -268,6 +269,7 @@ def _sample_horizon(now: datetime) -> datetime:
 
 @clock_rule(
     "RF-5",
+    owner="Supervisor (their own officers' PPNs)",
     title="Each month a supervisor reviews 10% of their officers' PPNs",
     source=SOURCE_PPN + " Line managers don't check their officers' PPNs.",
     # A month's sample falls due when the month ends: the first moment of the next month, London time.
@@ -314,6 +316,7 @@ def _unacknowledged():
 
 @clock_rule(
     "RF-6",
+    owner="VAT",
     title="A shared PPN is acknowledged by the partner within 1 working day",
     source=SOURCE_PPN,
     horizon=_rf6_horizon,
@@ -372,6 +375,7 @@ def _at_risk_without_ppn(now: datetime):
 
 @clock_rule(
     "RF-7",
+    owner="Supervisor of the officer who recorded it",
     title="A record that shows a child at risk leads to a PPN within 24 hours",
     source="Report: 'PPNs for missing children aren't always completed by response officers when other "
     "concerns are established'; a referral was held back 42 days.",
@@ -448,6 +452,7 @@ def _undelivered_encompass():
 
 @clock_rule(
     "RF-9",
+    owner="VAT",
     title="Operation Encompass: the school's Key Adult is told before the next school day starts",
     source=SOURCE_ENCOMPASS,
     horizon=lambda now: earliest_after(list(_undelivered_encompass().values_list("due_by", flat=True)), now),
@@ -512,6 +517,7 @@ def _open_actions():
 
 @clock_rule(
     "RF-10",
+    owner="The action's owner",
     kind="view",
     title="Strategy meeting decisions and actions on the child's record, each action followed up as a clock",
     source="Report: strategy meeting decisions and actions must be stored in one known place and followed up.",

@@ -224,7 +224,7 @@ def test_information_manager_pages(ui, personas, ella):
     page.get_by_label("Person reference").fill(str(ella.pk))
     page.get_by_label("Why are you checking?").fill("Subject access request SAR-2026-114")
     page.get_by_role("button", name="Show the log").click()
-    expect(page.get_by_test_id("audit-events")).to_contain_text("marker.add")
+    expect(page.get_by_test_id("audit-events")).to_contain_text("Added a warning marker")
     ui.check("audit log for Ella")
     ui.assert_clean()
 

@@ -60,10 +60,10 @@ def test_an_unaddressed_duplicates_firearms_marker_raises_mp3(people, liam):
     graded = services.episode_grade(
         actor=people["fim"], episode=reported.episode, grade="medium", rationale="Went to a friend's house before."
     )
-    assert any(p.rule_id == "MP-3" and "firearms" in p.message for p in graded.prompts)
+    assert any(p.rule_id == "MP-3" and "Firearms" in p.message for p in graded.prompts)
     sweep_at(1)
     alert = Alert.objects.open().get(rule_id="MP-3")
-    assert "may be them has firearms" in alert.reason and alert.owner_role == "fim"
+    assert "may be them has Firearms" in alert.reason and alert.owner_role == "fim"
 
 
 @pytest.mark.django_db

@@ -97,7 +97,7 @@ def test_medium_against_a_high_harm_marker_prompts_and_alerts_the_fim(team, epis
     assert graded.episode.owner_role == "cii" and graded.episode.owner_area.code == "city"
     at(1)
     alert = open_alert("MP-3").get()
-    assert alert.severity == "critical" and "firearms" in alert.reason
+    assert alert.severity == "critical" and "Firearms" in alert.reason and "firearms" not in alert.reason
     assert LanguageFlag.objects.filter(phrase__phrase="medium due to age").count() == 1
 
 

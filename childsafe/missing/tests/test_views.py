@@ -354,7 +354,13 @@ def test_safe_and_well_before_found_is_refused(client, staff, episode):
     url = reverse("missing:safe_and_well", args=[episode.pk])
     client = signed_in(client, staff["officer"])
     assert "not recorded yet" in text(client.get(url))
-    response = client.post(url, {"where": "Home", "new_concerns": "no"})
+    complete = {
+        **{k: "Nothing of concern." for k in ("where", "with_whom", "harm", "disclosures", "voice")},
+        **{f"aware_{s}": "Nothing of concern." for s in ("appearance", "words", "activity", "relationships")},
+        "aware_environment": "Nothing of concern.",
+        "new_concerns": "no",
+    }
+    response = client.post(url, complete)
     assert response.status_code == 200
     assert "Record the child's return first" in text(response)
 

@@ -203,7 +203,7 @@ def test_a_hidden_duplicate_with_a_firearms_marker_on_a_misspelt_record_is_shown
     section = next(s for s in shown.sections if s.key == "possible_duplicates")
     assert section.data == {"records": [hidden.pk], "high_harm": ["firearms"], "types": ["firearms"]}
     assert shown.shown_markers == ["firearms"] and shown.markers == []
-    assert "firearms" in section.warning and "Jay Smtih" in section.items[0]
+    assert "Firearms" in section.warning and "Jay Smtih" in section.items[0]
     assert [s.key for s in shown.sections][:2] == ["markers", "possible_duplicates"]
 
     # Once linked, the marker counts as the child's own (and the records are no longer "possible").

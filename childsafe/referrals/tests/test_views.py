@@ -85,9 +85,11 @@ def test_rf1_and_rf2_refusals_name_the_child(client, team, incident, ella):
     no_aware = client.post(url, child_post(ella, **{f"c{ella.pk}_words": "", f"c{ella.pk}_voice": ""}))
     assert no_aware.status_code == 200
     page = no_aware.content.decode()
-    assert "For Ella Hughes, record AWARE words" in page and "(RF-1)" in page
+    # Each gap on its own field, all at once.
+    assert "Enter the AWARE words section for Ella Hughes (RF-1)" in page
+    assert "Enter Ella Hughes&#x27;s voice: their words, or why they were not spoken to (RF-1)" in page
     no_ethnicity = client.post(url, child_post(ella, **{f"c{ella.pk}_ethnicity": ""}))
-    assert "Record Ella Hughes&#x27;s self-defined ethnicity" in no_ethnicity.content.decode()
+    assert "Choose Ella Hughes&#x27;s self-defined ethnicity" in no_ethnicity.content.decode()
     assert "(RF-2)" in no_ethnicity.content.decode()
     assert not Ppn.objects.exists()
 

@@ -9,14 +9,15 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.core.management.base import CommandError
 
 from childsafe.core import clock
 from childsafe.people.models import Person
 from childsafe.scenarios.loader import ScenarioError
+from childsafe.scenarios.management.commands.replay import expand
 from childsafe.scenarios.replay import Replay
 
 FIXTURES = Path(__file__).parent / "fixtures"
-SHARED = Path(__file__).resolve().parents[3].parent / "shared" / "scenarios" / "report"
 
 HEADER = """id: X
 title: x
@@ -171,3 +172,25 @@ def test_cli_reports_unknown_verbs_with_their_line(tmp_path):
     )
     assert result.returncode == 2
     assert "line 10" in result.stderr and "Unknown verb 'incident.teleport'" in result.stderr
+
+
+def test_replay_takes_folders_and_globs_in_name_order(tmp_path):
+    for name in ("b.yaml", "a.yaml", "notes.txt"):
+        (tmp_path / name).write_text("")
+    assert expand([str(tmp_path)]) == [str(tmp_path / "a.yaml"), str(tmp_path / "b.yaml")]
+    assert expand([str(tmp_path / "*.yaml")]) == [str(tmp_path / "a.yaml"), str(tmp_path / "b.yaml")]
+    assert expand([str(tmp_path / "b.yaml")]) == [str(tmp_path / "b.yaml")]
+    with pytest.raises(CommandError, match="No scenario file matches"):
+        expand([str(tmp_path / "z*.yaml")])
+
+
+def test_replay_lists_its_verbs_from_the_registry():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("replay", "--verbs", stdout=out)
+    text = out.getvalue()
+    assert "missing.report: child, reported_by, (circumstances)," in text
+    assert "ppn.triage: decision, ppn, (partners), (reason)" in text

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import glob
 import json
 import os
 import shutil
@@ -7,19 +8,25 @@ import sys
 from pathlib import Path
 
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
 from childsafe.scenarios.loader import ScenarioError
 from childsafe.scenarios.replay import Replay
+from childsafe.scenarios.verbs import load_all
 
 
 class Command(BaseCommand):
     help = "Replay assurance scenarios (YAML) on a fresh database and report what Childsafe did."
 
     def add_arguments(self, parser):
-        parser.add_argument("files", nargs="+", help="Scenario files (../shared/scenarios/report/*.yaml).")
+        parser.add_argument(
+            "files",
+            nargs="*",
+            help="Scenario files, folders of them, or quoted globs (scenarios/, 'scenarios/missing-*.yaml').",
+        )
         parser.add_argument("--json", action="store_true", help="Print the reports as JSON.")
+        parser.add_argument("--verbs", action="store_true", help="List every verb a step can use, with its fields.")
         parser.add_argument(
             "--keep-database",
             action="store_true",
@@ -27,6 +34,14 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
+        if options["verbs"]:
+            self._verbs()
+            return
+        if not options["files"]:
+            raise CommandError(
+                "Name the scenario files, or a folder of them (for example: childsafe replay scenarios/)."
+            )
+        options["files"] = expand(options["files"])
         throwaway = os.environ.get("CHILDSAFE_REPLAY_DATABASE")
         template = None
         if throwaway and not options["keep_database"]:
@@ -60,6 +75,16 @@ class Command(BaseCommand):
         if failed:
             sys.exit(1)
 
+    def _verbs(self):
+        # The verbs come from the registry, so this list is never behind what the replay accepts.
+        for name, v in sorted(load_all().verbs.items()):
+            fields = [
+                f if f in v.required else f"({f})" for f in sorted(v.fields, key=lambda f: (f not in v.required, f))
+            ]
+            line = f"{name}: {', '.join(fields)}"
+            self.stdout.write(f"{line}  -- {v.description}" if v.description else line)
+        self.stdout.write("Fields in brackets are optional.")
+
     def _print(self, name, report):
         mark = "PASS" if report.passed else "FAIL"
         self.stdout.write(f"{mark} {report.id}: {report.title} ({name})")
@@ -69,3 +94,23 @@ class Command(BaseCommand):
             self.stdout.write(f"  [{'x' if exp['held'] else ' '}] {shown}{note}")
         for refused in report.refused:
             self.stdout.write(f"  refused: {refused['step']} by {refused['rule']}: {refused['message']}")
+
+
+def expand(names: list[str]) -> list[str]:
+    """Files as given; a folder becomes its YAML files and a glob its matches, each in name order."""
+    files: list[str] = []
+    for name in names:
+        path = Path(name)
+        if path.is_dir():
+            found = sorted(str(p) for p in path.iterdir() if p.suffix in {".yaml", ".yml"} and p.is_file())
+            if not found:
+                raise CommandError(f"There are no scenario files (*.yaml) in {name}.")
+            files += found
+        elif not path.exists() and glob.has_magic(name):
+            found = sorted(glob.glob(name))
+            if not found:
+                raise CommandError(f"No scenario file matches {name}.")
+            files += found
+        else:
+            files.append(name)
+    return files
