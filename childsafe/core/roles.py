@@ -92,6 +92,9 @@ class Capability(models.TextChoices):
     RHI_RECORD = "rhi.record", "Record a return home interview"
     HOTSPOT_MANAGE = "hotspot.manage", "Own a hotspot's problem-solving plan"
     STRATEGY_OUTCOME_RETURN = "strategy.return", "Return a strategy meeting's outcome through the partner portal"
+    INVESTIGATION_WORK = "investigation.work", "Open and work child-abuse investigations"
+    INVESTIGATION_SUPERVISE = "investigation.supervise", "Allocate, supervise and close child-abuse investigations"
+    DFU_EXAMINE = "dfu.examine", "Work the digital forensic unit's queue and offer victim identification"
 
 
 _POLICE_RECORD_ROLES = FORCE_WIDE_ROLES | AREA_ROLES | REASON_ROLES
@@ -137,6 +140,12 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     Capability.HOTSPOT_MANAGE: frozenset({Role.MHET, Role.SUPERVISOR, Role.CII, Role.SENIOR_LEADER}),
     # RF-10: children's services chair strategy meetings and send the outcome back; schools attend, not return.
     Capability.STRATEGY_OUTCOME_RETURN: frozenset({Role.LA_PARTNER}),
+    # INV-1..8: officers open and work investigations; sergeants and inspectors allocate, supervise, close.
+    Capability.INVESTIGATION_WORK: frozenset(
+        {Role.RESPONSE_OFFICER, Role.INVESTIGATOR, Role.SUPERVISOR, Role.CII, Role.FIM, Role.MHET}
+    ),
+    Capability.INVESTIGATION_SUPERVISE: frozenset({Role.SUPERVISOR}),
+    Capability.DFU_EXAMINE: frozenset({Role.DFU}),
 }
 
 # Roles that may approve as a supervisor (CR-1 downgrade, MP-7 closure reason).
