@@ -474,7 +474,7 @@ def suspect_access_record(
             due_from=investigation.officer or actor,
             reason=f"{suspect.full_name} has access to children ({source}).",
             started_at=now,
-            url=f"/investigations/{investigation.pk}/access/{record.pk}/",
+            url=f"/investigations/{investigation.pk}/",
         )
         names = ", ".join(c.full_name for c in children)
         prompts = [

@@ -23,6 +23,7 @@ from childsafe.referrals.models import (
     PpnDelay,
     PpnDraft,
     PpnDraftChild,
+    PpnRequirement,
     PpnReview,
     PpnStatus,
 )
@@ -310,3 +311,10 @@ def delay_page(check_pk: int) -> DelayPage:
         ppn_submitted=rules.ppn_submitted_since(check.episode.person_id, check.at),
         delayed_until=max((d.until for d in delays if d.until > now), default=None),
     )
+
+
+def open_requirement(pk: int | None) -> PpnRequirement | None:
+    """An RF-7 requirement still waiting for its PPN (None once met, or for no such number)."""
+    if not pk:
+        return None
+    return PpnRequirement.objects.filter(pk=pk, satisfied_at__isnull=True).first()

@@ -27,7 +27,7 @@ from childsafe.missing import selectors as person_selectors
 from childsafe.people.web import reason_checked, reasons
 from childsafe.referrals import forms, rules, selectors, services
 from childsafe.referrals.forms import ChildrenForm, PpnForm, TriageForm
-from childsafe.referrals.models import Ppn, PpnDraft
+from childsafe.referrals.models import Ppn, PpnDraft, PpnRequirement
 
 GET_POST = require_http_methods(["GET", "POST"])
 
@@ -55,6 +55,9 @@ def submit(request: HttpRequest) -> HttpResponse:
     access.require(request.user, Capability.INCIDENT_RECORD)
     incident = None
     incident_id = _int(request.GET.get("incident"))
+    # RF-7: the PPN a record showing a child at risk asked for (a suspect's access to children...); it meets
+    # that record's requirement whichever children it names.
+    requirement = selectors.open_requirement(_int(request.GET.get("requirement")))
     finder = ChildrenForm(request.GET if "children" in request.GET else None)
     people: list[Any] = []
     if incident_id:
@@ -77,14 +80,21 @@ def submit(request: HttpRequest) -> HttpResponse:
         context = {
             "finder": finder,
             "incident": incident,
+            "requirement": requirement,
             "form": None,
             "has_drafts": bool(selectors.my_drafts(request.user)),
         }
         return render(request, "referrals/submit.html", context)
-    return _ppn_form(request, people, incident)
+    return _ppn_form(request, people, incident, requirement=requirement)
 
 
-def _ppn_form(request: HttpRequest, people: list[Any], incident: Any, draft: PpnDraft | None = None) -> HttpResponse:
+def _ppn_form(
+    request: HttpRequest,
+    people: list[Any],
+    incident: Any,
+    draft: PpnDraft | None = None,
+    requirement: PpnRequirement | None = None,
+) -> HttpResponse:
     """The PPN form, new or from a draft: "Save as draft" keeps it (no guards yet); "Submit" runs them all."""
     initial = forms.draft_initial(draft, selectors.draft_children(draft)) if draft else None
     form = PpnForm(posted(request), children=people, initial=initial)
@@ -115,6 +125,7 @@ def _ppn_form(request: HttpRequest, people: list[Any], incident: Any, draft: Ppn
                     children=entries,
                     incident=incident,
                     other_children=form.cleaned_data["other_children"],
+                    requirement=requirement,
                 )
         except (InvalidInput, RuleRefusal) as exc:
             apply_errors(form, exc)
@@ -125,7 +136,7 @@ def _ppn_form(request: HttpRequest, people: list[Any], incident: Any, draft: Ppn
             messages.success(request, f"{submitted.ppn} submitted. VAT will triage it.")
             keep_prompts(request, submitted.prompts)
             return redirect("referrals:detail", pk=submitted.ppn.pk)
-    context = {"form": form, "incident": incident, "draft": draft, "finder": None}
+    context = {"form": form, "incident": incident, "draft": draft, "finder": None, "requirement": requirement}
     return render(request, "referrals/submit.html", context)
 
 

@@ -1,0 +1,364 @@
+"""Investigation pages: the list, one investigation with its summary, allocation (INV-1's candidate list),
+supervision (INV-2), activity, a suspect's access to children (INV-6, then the PPN form for those children),
+bail (INV-7), DFU requests and the DFU queue with its backlog (INV-4), victim identification offers (INV-8)
+and closure. Each form calls one service; a refusal is shown on the form, prompts on the next page."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from childsafe.core import access
+from childsafe.core.errors import InvalidInput, RuleRefusal
+from childsafe.core.roles import Capability
+from childsafe.core.web import access_checked, apply_errors, keep_prompts, posted, take_prompts
+from childsafe.investigations import forms, selectors, services
+from childsafe.investigations.models import Bail, DfuRequest, Investigation, VioOffer
+from childsafe.people.access import person_for_user
+from childsafe.people.models import Person, Relationship
+from childsafe.people.web import reason_checked, reasons
+from childsafe.referrals.services import ppn_requirement_for
+
+GET_POST = require_http_methods(["GET", "POST"])
+
+
+def page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    return access_checked(reason_checked(GET_POST(view)))
+
+
+def _investigation(request: HttpRequest, pk: int) -> Investigation:
+    """The investigation, with every person on it opened through need to know (each view logged)."""
+    inv = selectors.investigation_for_user(request.user, pk)
+    for ip in getattr(inv, "named", []):
+        person_for_user(
+            request.user,
+            ip.person_id,
+            justification=reasons(request).get(str(ip.person_id), ""),
+            event_type="investigation.view",
+        )
+    return inv
+
+
+def _done(request: HttpRequest, inv: Investigation, message: str, prompts: list | None = None) -> HttpResponse:
+    messages.success(request, message)
+    if prompts:
+        keep_prompts(request, prompts)
+    return redirect("investigations:detail", pk=inv.pk)
+
+
+@page
+def investigation_list(request: HttpRequest) -> HttpResponse:
+    rows = list(selectors.investigations_for(request.user))
+    return render(request, "investigations/list.html", {"rows": rows})
+
+
+@page
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    inv = _investigation(request, pk)
+    user = request.user
+    context = {
+        "page": selectors.investigation_page(inv),
+        "inv": inv,
+        "victims": selectors.victims(inv),
+        "suspects": selectors.suspects(inv),
+        "prompts": take_prompts(request),
+        "activity_form": forms.ActivityForm(),
+        "dfu_form": forms.DfuSubmitForm(),
+        "can_supervise": access.can(user, Capability.INVESTIGATION_SUPERVISE),
+        "can_work": access.can(user, Capability.INVESTIGATION_WORK),
+        "is_dfu": access.can(user, Capability.DFU_EXAMINE),
+        "is_officer": user.pk == inv.officer_id,
+    }
+    return render(request, "investigations/detail.html", context)
+
+
+@page
+def allocate(request: HttpRequest, pk: int) -> HttpResponse:
+    access.require(request.user, Capability.INVESTIGATION_SUPERVISE)
+    inv = _investigation(request, pk)
+    candidates = selectors.candidates(inv)
+    form = forms.AllocateForm(posted(request), candidates=candidates, initial={"version": inv.version})
+    if form.is_bound and form.is_valid():
+        officer = next(c.officer for c in candidates if str(c.officer.pk) == form.cleaned_data["officer"])
+        try:
+            services.investigation_allocate(
+                actor=request.user,
+                investigation=inv,
+                officer=officer,
+                rationale=form.cleaned_data["rationale"],
+                expected_version=form.cleaned_data["version"],
+            )
+        except (InvalidInput, RuleRefusal) as exc:
+            apply_errors(form, exc)
+        else:
+            return _done(request, inv, f"Allocated to {officer.get_full_name() or officer.username}.")
+    chosen = form.data.get("officer") if form.is_bound else ""
+    return render(
+        request, "investigations/allocate.html", {"inv": inv, "form": form, "candidates": candidates, "chosen": chosen}
+    )
+
+
+@page
+def supervise(request: HttpRequest, pk: int) -> HttpResponse:
+    access.require(request.user, Capability.INVESTIGATION_SUPERVISE)
+    inv = _investigation(request, pk)
+    form = forms.SuperviseForm(posted(request))
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        try:
+            saved = services.investigation_supervise(
+                actor=request.user,
+                investigation=inv,
+                lines_of_enquiry=data["lines_of_enquiry"],
+                safeguarding_actions=data["safeguarding_actions"],
+                other_children=data["other_children"],
+                next_review_at=forms.london_end_of(data["next_review_on"]),
+            )
+        except (InvalidInput, RuleRefusal) as exc:
+            if isinstance(exc, InvalidInput) and "next_review_at" in exc.errors:
+                exc.errors["next_review_on"] = exc.errors.pop("next_review_at")
+            apply_errors(form, exc)
+        else:
+            return _done(request, inv, "Supervision review recorded.", saved.prompts)
+    page_ = selectors.investigation_page(inv)
+    return render(request, "investigations/supervise.html", {"inv": inv, "form": form, "reviews": page_.reviews})
+
+
+@access_checked
+@require_POST
+def activity(request: HttpRequest, pk: int) -> HttpResponse:
+    inv = _investigation(request, pk)
+    form = forms.ActivityForm(request.POST)
+    if form.is_valid():
+        try:
+            saved = services.investigation_activity(
+                actor=request.user, investigation=inv, note=form.cleaned_data["note"]
+            )
+        except InvalidInput as exc:
+            messages.error(request, "; ".join(exc.errors.values()))
+        else:
+            return _done(request, inv, "Activity recorded.", saved.prompts)
+    else:
+        messages.error(request, "Enter what was done.")
+    return redirect("investigations:detail", pk=inv.pk)
+
+
+def _children_near(suspects: list[Person], victims: list[Person]) -> list[Person]:
+    """Children a user may tick: the victims and the children recorded as related to a suspect."""
+    from childsafe.core import clock
+
+    today = clock.today_london()
+    ids = {p.pk for p in suspects}
+    related = Relationship.objects.filter(from_person_id__in=ids).select_related("to_person")
+    related_back = Relationship.objects.filter(to_person_id__in=ids).select_related("from_person")
+    people = {p.pk: p for p in victims}
+    people.update({r.to_person.pk: r.to_person for r in related})
+    people.update({r.from_person.pk: r.from_person for r in related_back})
+    return sorted((p for p in people.values() if p.is_child_on(today) and p.pk not in ids), key=lambda p: p.full_name)
+
+
+@page
+def access_to_children(request: HttpRequest, pk: int) -> HttpResponse:
+    """INV-6: record it, then go straight to the PPN form for the children ticked (RF-7's clock is running)."""
+    access.require(request.user, Capability.INVESTIGATION_WORK)
+    inv = _investigation(request, pk)
+    suspects, victims = selectors.suspects(inv), selectors.victims(inv)
+    children = _children_near(suspects, victims)
+    form = forms.AccessForm(posted(request), suspects=suspects, children=children)
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        chosen = [p for p in children if str(p.pk) in data["children"]]
+        try:
+            saved = services.suspect_access_record(
+                actor=request.user,
+                investigation=inv,
+                suspect=next(p for p in suspects if str(p.pk) == data["suspect"]),
+                source=data["source"],
+                detail=data["detail"],
+                children=chosen,
+            )
+        except (InvalidInput, RuleRefusal) as exc:
+            apply_errors(form, exc)
+        else:
+            keep_prompts(request, saved.prompts)
+            requirement = ppn_requirement_for(saved.record)
+            query = {"requirement": requirement.pk if requirement else ""}
+            if chosen:
+                query["children"] = ", ".join(str(p.pk) for p in chosen)
+            messages.success(request, "Recorded. Submit the PPN now: it is due within 24 hours.")
+            return redirect(f"{reverse('referrals:submit')}?{urlencode(query)}")
+    return render(request, "investigations/access.html", {"inv": inv, "form": form, "children": children})
+
+
+@page
+def bail(request: HttpRequest, pk: int) -> HttpResponse:
+    access.require(request.user, Capability.INVESTIGATION_WORK)
+    inv = _investigation(request, pk)
+    suspects = selectors.suspects(inv)
+    form = forms.BailForm(posted(request), suspects=suspects)
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.bail_set(
+                actor=request.user,
+                investigation=inv,
+                suspect=next(p for p in suspects if str(p.pk) == data["suspect"]),
+                conditions=data["conditions"],
+                ends_at=forms.london_end_of(data["ends_on"]),
+            )
+        except (InvalidInput, RuleRefusal) as exc:
+            if isinstance(exc, InvalidInput) and "ends_at" in exc.errors:
+                exc.errors["ends_on"] = exc.errors.pop("ends_at")
+            apply_errors(form, exc)
+        else:
+            return _done(request, inv, "Bail recorded. You will be alerted 7 days before it ends.")
+    current = [b for b in selectors.investigation_page(inv).bails if b.is_current]
+    return render(request, "investigations/bail.html", {"inv": inv, "form": form, "current": current})
+
+
+@page
+def bail_end(request: HttpRequest, pk: int, bail_pk: int) -> HttpResponse:
+    access.require(request.user, Capability.INVESTIGATION_WORK)
+    inv = _investigation(request, pk)
+    record = Bail.objects.select_related("suspect").filter(pk=bail_pk, investigation=inv).first()
+    if record is None:
+        raise Http404("No bail with that reference on this investigation.")
+    form = forms.BailEndForm(posted(request))
+    if form.is_bound and form.is_valid():
+        ends_on = form.cleaned_data.get("ends_on")
+        try:
+            services.bail_end(
+                actor=request.user,
+                bail=record,
+                outcome=form.cleaned_data["outcome"],
+                ends_at=forms.london_end_of(ends_on) if ends_on else None,
+            )
+        except (InvalidInput, RuleRefusal) as exc:
+            if isinstance(exc, InvalidInput) and "ends_at" in exc.errors:
+                exc.errors["ends_on"] = exc.errors.pop("ends_at")
+            apply_errors(form, exc)
+        else:
+            return _done(request, inv, f"Bail outcome recorded for {record.suspect.full_name}.")
+    return render(request, "investigations/bail_end.html", {"inv": inv, "form": form, "bail": record})
+
+
+@access_checked
+@require_POST
+def dfu_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    inv = _investigation(request, pk)
+    form = forms.DfuSubmitForm(request.POST)
+    if form.is_valid():
+        try:
+            services.dfu_submit(
+                actor=request.user,
+                investigation=inv,
+                devices=form.device_list(),
+                priority=form.cleaned_data["priority"],
+                reason=form.cleaned_data["reason"],
+            )
+        except InvalidInput as exc:
+            messages.error(request, " ".join(exc.errors.values()))
+        else:
+            return _done(request, inv, "Devices submitted to the DFU.")
+    else:
+        messages.error(request, "List the devices being submitted.")
+    return redirect("investigations:detail", pk=inv.pk)
+
+
+@page
+def dfu_queue(request: HttpRequest) -> HttpResponse:
+    queue = list(selectors.dfu_queue(request.user))
+    bands = selectors.dfu_backlog()
+    context = {
+        "queue": queue,
+        "bands": bands,
+        "waiting": sum(b.count for b in bands),
+        "largest": max((b.count for b in bands), default=0) or 1,
+        "is_dfu": access.can(request.user, Capability.DFU_EXAMINE),
+        "complete_form": forms.DfuCompleteForm(),
+    }
+    return render(request, "investigations/dfu_queue.html", context)
+
+
+@access_checked
+@require_POST
+def dfu_start(request: HttpRequest, request_pk: int) -> HttpResponse:
+    record = DfuRequest.objects.filter(pk=request_pk).first()
+    if record is None:
+        raise Http404("No DFU request with that reference.")
+    try:
+        services.dfu_start(actor=request.user, request=record)
+    except InvalidInput as exc:
+        messages.error(request, " ".join(exc.errors.values()))
+    else:
+        messages.success(request, f"Examination started for {record.investigation.reference}.")
+    return redirect("investigations:dfu_queue")
+
+
+@access_checked
+@require_POST
+def dfu_complete(request: HttpRequest, request_pk: int) -> HttpResponse:
+    record = DfuRequest.objects.filter(pk=request_pk).first()
+    if record is None:
+        raise Http404("No DFU request with that reference.")
+    form = forms.DfuCompleteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Enter a summary of the results.")
+        return redirect("investigations:dfu_queue")
+    try:
+        services.dfu_complete(actor=request.user, request=record, summary=form.cleaned_data["summary"])
+    except InvalidInput as exc:
+        messages.error(request, " ".join(exc.errors.values()))
+    else:
+        messages.success(request, f"Results recorded on {record.investigation.reference}.")
+    return redirect("investigations:dfu_queue")
+
+
+@page
+def vio_respond(request: HttpRequest, pk: int, offer_pk: int) -> HttpResponse:
+    inv = _investigation(request, pk)
+    offer = VioOffer.objects.select_related("offered_by").filter(pk=offer_pk, investigation=inv).first()
+    if offer is None:
+        raise Http404("No offer with that reference on this investigation.")
+    form = forms.VioRespondForm(posted(request))
+    if form.is_bound and form.is_valid():
+        try:
+            services.vio_respond(
+                actor=request.user,
+                offer=offer,
+                response=form.cleaned_data["response"],
+                reason=form.cleaned_data["reason"],
+            )
+        except (InvalidInput, RuleRefusal) as exc:
+            apply_errors(form, exc)
+        else:
+            return _done(request, inv, "Your answer to the offer of help is recorded.")
+    return render(request, "investigations/vio_respond.html", {"inv": inv, "form": form, "offer": offer})
+
+
+@page
+def close(request: HttpRequest, pk: int) -> HttpResponse:
+    access.require(request.user, Capability.INVESTIGATION_SUPERVISE)
+    inv = _investigation(request, pk)
+    form = forms.CloseForm(posted(request), initial={"version": inv.version})
+    if form.is_bound and form.is_valid():
+        try:
+            services.investigation_close(
+                actor=request.user,
+                investigation=inv,
+                outcome=form.cleaned_data["outcome"],
+                rationale=form.cleaned_data["rationale"],
+                expected_version=form.cleaned_data["version"],
+            )
+        except (InvalidInput, RuleRefusal) as exc:
+            apply_errors(form, exc)
+        else:
+            return _done(request, inv, f"Investigation {inv.reference} closed.")
+    context = {"inv": inv, "form": form, "unanswered": selectors.unanswered_offers(inv)}
+    return render(request, "investigations/close.html", context)
