@@ -419,7 +419,7 @@ def _requirements_due(now: datetime, within: timedelta) -> Iterator[Finding]:
             owner_user_id=requirement.due_from_id,
             due_by=requirement.started_at + within,
             severity=Severity.HIGH,
-            url=requirement.url or f"/referrals/requirement/{requirement.pk}/",
+            url=f"/referrals/requirement/{requirement.pk}/",
             reason=(
                 f"{requirement} showed {'a risk to ' + names if names else 'children at risk (not yet named)'}"
                 f" and no PPN has been submitted: {requirement.reason}"

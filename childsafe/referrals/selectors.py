@@ -318,3 +318,34 @@ def open_requirement(pk: int | None) -> PpnRequirement | None:
     if not pk:
         return None
     return PpnRequirement.objects.filter(pk=pk, satisfied_at__isnull=True).first()
+
+
+@dataclass
+class RequirementPage:
+    """RF-7 for one record that showed a child at risk: when the PPN is due, the delays approved."""
+
+    requirement: PpnRequirement
+    children: list[Person]
+    due: datetime
+    inspector_limit: datetime
+    delays: list[PpnDelay]
+    delayed_until: datetime | None
+
+
+def requirement_page(pk: int) -> RequirementPage:
+    from childsafe.referrals.services import DELAY_INSPECTOR_LIMIT, ppn_requirement_deadline
+
+    requirement = PpnRequirement.objects.select_related("due_from", "satisfied_by").filter(pk=pk).first()
+    if requirement is None:
+        raise Http404("No PPN requirement has that reference.")
+    due = ppn_requirement_deadline(requirement)
+    delays = list(requirement.delays.select_related("approved_by").order_by("-recorded_at", "-id"))
+    now = clock.now()
+    return RequirementPage(
+        requirement=requirement,
+        children=sorted(requirement.children.all(), key=lambda p: p.full_name),
+        due=due,
+        inspector_limit=due + DELAY_INSPECTOR_LIMIT,
+        delays=delays,
+        delayed_until=max((d.until for d in delays if d.until > now), default=None),
+    )

@@ -811,8 +811,9 @@ def ppn_requirement_open(
         )
         if children:
             requirement.children.add(*children)
+        # The app that owns the record audits who recorded it; this row says the clock started (RF-7).
         audit.record(
-            actor=due_from,
+            actor=None,
             category=AuditCategory.COLLECTION,
             event_type="ppn_requirement.open" if created else "ppn_requirement.children",
             subject=requirement,

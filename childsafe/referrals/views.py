@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -356,3 +357,42 @@ def delay(request: HttpRequest, check_pk: int) -> HttpResponse:
             return redirect("referrals:delay", check_pk=shown.check.pk)
     context = {"page": shown, "person": person, "form": form, "can_approve": can_approve}
     return render(request, "referrals/delay.html", context)
+
+
+@page
+def requirement(request: HttpRequest, pk: int) -> HttpResponse:
+    """Where RF-7's alert on any record showing a child at risk leads: submit the PPN from here (it then meets
+    the requirement whichever children it names), or, an inspector, approve a delay as themselves."""
+    user = request.user
+    can_approve = services.can_approve_delay(user)
+    if not can_approve:
+        access.require(user, Capability.INCIDENT_RECORD)
+    shown = selectors.requirement_page(pk)
+    for child in shown.children:
+        person_selectors.person_for_page(user, child.pk, reasons=reasons(request), event_type="ppn.delay_view")
+    form = forms.DelayForm(posted(request))
+    if request.method == "POST" and not can_approve:
+        raise PermissionDenied("Only an inspector (or a superintendent) approves a delay to a PPN (RF-7).")
+    if form.is_bound and form.is_valid():
+        until = datetime.combine(form.cleaned_data["until_on"], form.cleaned_data["until_time"], tzinfo=clock.LONDON)
+        try:
+            services.ppn_requirement_delay_approve(
+                actor=user, requirement=shown.requirement, rationale=form.cleaned_data["rationale"], until=until
+            )
+        except (InvalidInput, RuleRefusal) as exc:
+            if isinstance(exc, InvalidInput) and "until" in exc.errors:
+                exc.errors["until_on"] = exc.errors.pop("until")
+            apply_errors(form, exc)
+        else:
+            messages.success(request, f"Delay approved: the PPN may wait until {until:%d %B %Y %H:%M}.")
+            return redirect("referrals:requirement", pk=pk)
+    query = {"requirement": pk}
+    if shown.children:
+        query["children"] = ", ".join(str(c.pk) for c in shown.children)
+    context = {
+        "page": shown,
+        "form": form,
+        "can_approve": can_approve,
+        "submit_url": f"{reverse('referrals:submit')}?{urlencode(query)}",
+    }
+    return render(request, "referrals/requirement.html", context)
