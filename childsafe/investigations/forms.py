@@ -10,7 +10,7 @@ from django import forms
 
 from childsafe.core import clock
 from childsafe.core.forms import GovukDateField
-from childsafe.investigations.models import BailOutcome, InvestigationOutcome
+from childsafe.investigations.models import BailOutcome, InvestigationOutcome, InvestigationType
 
 TEXT_MAX = 10_000
 
@@ -147,3 +147,16 @@ class CloseForm(forms.Form):
     )
     rationale = _text("Your rationale as supervisor", message="Enter your rationale for closing the investigation")
     version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class OpenForm(forms.Form):
+    type = forms.ChoiceField(
+        label="Type of investigation",
+        choices=[("", "Choose the type")] + list(InvestigationType.choices),
+        error_messages={"required": "Choose the type of investigation"},
+    )
+    summary = _text("Summary", "What is being investigated.", message="Enter a summary of what is being investigated")
+
+
+class FindForm(forms.Form):
+    q = forms.CharField(label="Find a person by name", max_length=200, required=False)

@@ -5,6 +5,7 @@ from childsafe.investigations import views
 app_name = "investigations"
 urlpatterns = [
     path("", views.investigation_list, name="list"),
+    path("new/", views.open_investigation, name="open"),
     path("dfu/", views.dfu_queue, name="dfu_queue"),
     path("dfu/<int:request_pk>/start/", views.dfu_start, name="dfu_start"),
     path("dfu/<int:request_pk>/complete/", views.dfu_complete, name="dfu_complete"),

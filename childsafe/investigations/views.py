@@ -18,9 +18,11 @@ from childsafe.core import access
 from childsafe.core.errors import InvalidInput, RuleRefusal
 from childsafe.core.roles import Capability
 from childsafe.core.web import access_checked, apply_errors, keep_prompts, posted, take_prompts
+from childsafe.incidents import selectors as incident_selectors
 from childsafe.investigations import forms, selectors, services
 from childsafe.investigations.models import Bail, DfuRequest, Investigation, VioOffer
-from childsafe.people.access import person_for_user
+from childsafe.people import search
+from childsafe.people.access import people_visible_to, person_for_user
 from childsafe.people.models import Person, Relationship
 from childsafe.people.web import reason_checked, reasons
 from childsafe.referrals.services import ppn_requirement_for
@@ -56,6 +58,74 @@ def _done(request: HttpRequest, inv: Investigation, message: str, prompts: list 
 def investigation_list(request: HttpRequest) -> HttpResponse:
     rows = list(selectors.investigations_for(request.user))
     return render(request, "investigations/list.html", {"rows": rows})
+
+
+def _ids(request: HttpRequest, name: str) -> list[int]:
+    return list(dict.fromkeys(int(v) for v in request.GET.getlist(name) if v.isdigit()))
+
+
+@page
+def open_investigation(request: HttpRequest) -> HttpResponse:
+    """Open an investigation from an incident (its people come with it) or on its own. People are found by
+    name and added as a victim or a suspect; the choices ride in the address, so nobody types a number."""
+    access.require(request.user, Capability.INVESTIGATION_WORK)
+    user = request.user
+    incident = None
+    incident_id = request.GET.get("incident", "")
+    victim_ids, suspect_ids = _ids(request, "victim"), _ids(request, "suspect")
+    if incident_id.isdigit():
+        incident = incident_selectors.incident_for_user(user, int(incident_id), reasons=reasons(request))
+        if not victim_ids and not suspect_ids:
+            roles = list(incident.people.values_list("person_id", "role"))
+            victim_ids = [pid for pid, role in roles if role in ("child", "victim")]
+            suspect_ids = [pid for pid, role in roles if role == "suspect"]
+    people = {p.pk: p for p in people_visible_to(user, Person.objects.filter(pk__in=victim_ids + suspect_ids))}
+    victims = [people[i] for i in victim_ids if i in people]
+    suspects = [people[i] for i in suspect_ids if i in people]
+    finder = forms.FindForm(request.GET if "q" in request.GET else None)
+    hits: list[Person] = []
+    if finder.is_bound and finder.is_valid() and finder.cleaned_data["q"].strip():
+        try:
+            wanted = search.wanted_from(q=finder.cleaned_data["q"])
+        except InvalidInput as exc:
+            apply_errors(finder, exc)
+        else:
+            hits = [h.person for h in search.find(wanted, queryset=people_visible_to(user))][:20]
+    base = {"incident": incident.pk if incident else None, "victim": victim_ids, "suspect": suspect_ids}
+
+    def link(**changes: list[int]) -> str:
+        query = {k: v for k, v in {**base, **changes}.items() if v}
+        return f"{reverse('investigations:open')}?{urlencode(query, doseq=True)}"
+
+    form = forms.OpenForm(posted(request))
+    if form.is_bound and form.is_valid():
+        try:
+            opened = services.investigation_open(
+                actor=user,
+                type=form.cleaned_data["type"],
+                victims=victims,
+                suspects=suspects,
+                summary=form.cleaned_data["summary"],
+                incident=incident,
+            )
+        except (InvalidInput, RuleRefusal) as exc:
+            apply_errors(form, exc)
+        else:
+            return _done(request, opened.record, f"Investigation {opened.record.reference} opened.", opened.prompts)
+    context = {
+        "form": form,
+        "finder": finder,
+        "incident": incident,
+        "victims": [(p, link(victim=[i for i in victim_ids if i != p.pk])) for p in victims],
+        "suspects": [(p, link(suspect=[i for i in suspect_ids if i != p.pk])) for p in suspects],
+        "hits": [
+            (p, link(victim=[*victim_ids, p.pk]), link(suspect=[*suspect_ids, p.pk]))
+            for p in hits
+            if p.pk not in victim_ids and p.pk not in suspect_ids
+        ],
+        "action": link(),
+    }
+    return render(request, "investigations/open.html", context)
 
 
 @page

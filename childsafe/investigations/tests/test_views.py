@@ -142,3 +142,22 @@ def test_the_investigation_page_and_the_suspects_page_show_it(client, allocated,
     assert page.status_code == 200 and allocated.reference in page.content.decode()
     person = c.get(reverse("people:detail", args=[gary.pk]))
     assert person.status_code == 200 and allocated.reference in person.content.decode()
+
+
+def test_opening_an_investigation_picks_people_by_name(client, force, chloe, gary):
+    from childsafe.investigations.models import Investigation
+
+    c = signed_in(client, force["pc"])
+    found = c.get(reverse("investigations:open"), {"q": "Chloe Barker"})
+    assert found.status_code == 200
+    [(person, as_victim, _)] = [h for h in found.context["hits"] if h[0] == chloe]
+    with_victim = c.get(as_victim)
+    [(_, _, as_suspect)] = [h for h in c.get(as_victim + "&q=Gary+Lund").context["hits"] if h[0] == gary]
+    assert "Chloe Barker" in with_victim.content.decode()
+    page = c.get(as_suspect)
+    blank = c.post(page.context["action"], {"type": "", "summary": ""})
+    assert "<title>Error:" in blank.content.decode() and not Investigation.objects.exists()
+    done = c.post(page.context["action"], {"type": "cse", "summary": "Chloe reports rape by a local man."})
+    inv = Investigation.objects.get()
+    assert done.status_code == 302 and done["Location"] == reverse("investigations:detail", args=[inv.pk])
+    assert {ip.person for ip in inv.people.all()} == {chloe, gary}
