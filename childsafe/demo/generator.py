@@ -380,6 +380,10 @@ def generate(
 
             started = time.monotonic()
             report.history = generate_history(scale=scale, history=history, seed=seed, progress=progress)
+            from childsafe.investigations.demo import generate_investigations
+
+            # Investigations and their DFU backlog: closed ones over the five years, today's open caseload.
+            generate_investigations(scale=scale, history=history, seed=seed)
             report.seconds += time.monotonic() - started
     return report
 
