@@ -160,3 +160,7 @@ class OpenForm(forms.Form):
 
 class FindForm(forms.Form):
     q = forms.CharField(label="Find a person by name", max_length=200, required=False)
+
+
+class VioOfferForm(forms.Form):
+    message = _text("Offer of help", "What victim identification can do for this investigation.")

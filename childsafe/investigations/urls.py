@@ -19,4 +19,6 @@ urlpatterns = [
     path("<int:pk>/dfu/", views.dfu_submit, name="dfu_submit"),
     path("<int:pk>/offers/<int:offer_pk>/", views.vio_respond, name="vio_respond"),
     path("<int:pk>/close/", views.close, name="close"),
+    path("<int:pk>/offers/", views.vio_offer, name="vio_offer"),
+    path("<int:pk>/forensic/", views.forensic, name="forensic"),
 ]

@@ -34,6 +34,11 @@ def page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     return access_checked(reason_checked(GET_POST(view)))
 
 
+def post_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A small form on the investigation page: POST only, then back to the page with a message."""
+    return access_checked(reason_checked(require_POST(view)))
+
+
 def _investigation(request: HttpRequest, pk: int) -> Investigation:
     """The investigation, with every person on it opened through need to know (each view logged)."""
     inv = selectors.investigation_for_user(request.user, pk)
@@ -140,6 +145,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "prompts": take_prompts(request),
         "activity_form": forms.ActivityForm(),
         "dfu_form": forms.DfuSubmitForm(),
+        "vio_form": forms.VioOfferForm(),
         "can_supervise": access.can(user, Capability.INVESTIGATION_SUPERVISE),
         "can_work": access.can(user, Capability.INVESTIGATION_WORK),
         "is_dfu": access.can(user, Capability.DFU_EXAMINE),
@@ -200,8 +206,7 @@ def supervise(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "investigations/supervise.html", {"inv": inv, "form": form, "reviews": page_.reviews})
 
 
-@access_checked
-@require_POST
+@post_only
 def activity(request: HttpRequest, pk: int) -> HttpResponse:
     inv = _investigation(request, pk)
     form = forms.ActivityForm(request.POST)
@@ -318,8 +323,7 @@ def bail_end(request: HttpRequest, pk: int, bail_pk: int) -> HttpResponse:
     return render(request, "investigations/bail_end.html", {"inv": inv, "form": form, "bail": record})
 
 
-@access_checked
-@require_POST
+@post_only
 def dfu_submit(request: HttpRequest, pk: int) -> HttpResponse:
     inv = _investigation(request, pk)
     form = forms.DfuSubmitForm(request.POST)
@@ -432,3 +436,43 @@ def close(request: HttpRequest, pk: int) -> HttpResponse:
             return _done(request, inv, f"Investigation {inv.reference} closed.")
     context = {"inv": inv, "form": form, "unanswered": selectors.unanswered_offers(inv)}
     return render(request, "investigations/close.html", context)
+
+
+@post_only
+def vio_offer(request: HttpRequest, pk: int) -> HttpResponse:
+    inv = _investigation(request, pk)
+    form = forms.VioOfferForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Enter the offer of help.")
+        return redirect("investigations:detail", pk=inv.pk)
+    try:
+        services.vio_offer(actor=request.user, investigation=inv, message=form.cleaned_data["message"])
+    except InvalidInput as exc:
+        messages.error(request, " ".join(exc.errors.values()))
+        return redirect("investigations:detail", pk=inv.pk)
+    return _done(request, inv, "Offer of help sent. The officer in the case must answer within 7 days.")
+
+
+@post_only
+def forensic(request: HttpRequest, pk: int) -> HttpResponse:
+    """Submit an item, record it returned (INV-5's clock starts), or record it resubmitted."""
+    inv = _investigation(request, pk)
+    action = request.POST.get("action", "")
+    try:
+        if action == "submit":
+            services.forensic_submit(actor=request.user, investigation=inv, item=request.POST.get("item", ""))
+            message = "Forensic submission recorded."
+        else:
+            sub = inv.forensic_submissions.filter(pk=request.POST.get("submission") or 0).first()
+            if sub is None:
+                raise Http404("No such submission on this investigation.")
+            if action == "return":
+                services.forensic_return(actor=request.user, submission=sub, reason=request.POST.get("reason", ""))
+                message = "Recorded as returned: resubmit within 2 working days."
+            else:
+                services.forensic_resubmit(actor=request.user, submission=sub)
+                message = "Recorded as resubmitted."
+    except InvalidInput as exc:
+        messages.error(request, " ".join(exc.errors.values()))
+        return redirect("investigations:detail", pk=inv.pk)
+    return _done(request, inv, message)

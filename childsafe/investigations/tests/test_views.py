@@ -161,3 +161,58 @@ def test_opening_an_investigation_picks_people_by_name(client, force, chloe, gar
     inv = Investigation.objects.get()
     assert done.status_code == 302 and done["Location"] == reverse("investigations:detail", args=[inv.pk])
     assert {ip.person for ip in inv.people.all()} == {chloe, gary}
+
+
+def test_a_vio_offers_help_on_the_page_and_only_the_officer_in_the_case_may_answer(client, allocated, force):
+    from childsafe.investigations.models import VioOffer
+
+    vio = signed_in(client, force["vio"])
+    assert vio.get(reverse("investigations:detail", args=[allocated.pk])).status_code == 200
+    vio.post(reverse("investigations:vio_offer", args=[allocated.pk]), {"message": "Victim identification can help."})
+    offer = VioOffer.objects.get()
+    sergeant = signed_in(client, force["ds_king"])
+    refused = sergeant.post(
+        reverse("investigations:vio_respond", args=[allocated.pk, offer.pk]), {"response": "accepted"}
+    )
+    assert "Only the officer in the case" in refused.content.decode()
+    officer = signed_in(client, force["det_ross"])
+    done = officer.post(reverse("investigations:vio_respond", args=[allocated.pk, offer.pk]), {"response": "accepted"})
+    assert done.status_code == 302
+    offer.refresh_from_db()
+    assert offer.response == "accepted" and offer.responded_by == force["det_ross"]
+
+
+def test_forensic_submission_returned_and_resubmitted_on_the_page(client, allocated, force):
+    from childsafe.investigations.models import ForensicSubmission
+
+    c = signed_in(client, force["det_ross"])
+    url = reverse("investigations:forensic", args=[allocated.pk])
+    c.post(url, {"action": "submit", "item": "Intimate swabs"})
+    sub = ForensicSubmission.objects.get()
+    c.post(url, {"action": "return", "submission": sub.pk, "reason": "Wrong forms."})
+    sub.refresh_from_db()
+    assert sub.returned_at and sub.resubmit_due_at
+    page = c.get(reverse("investigations:detail", args=[allocated.pk])).content.decode()
+    assert "resubmit by" in page
+    c.post(url, {"action": "resubmit", "submission": sub.pk})
+    sub.refresh_from_db()
+    assert sub.resubmitted_at is not None
+
+
+def test_the_intelligence_check_and_chronology_show_open_investigations_and_bail(allocated, force, gary):
+    from childsafe.people import chronology, intelligence
+
+    services.bail_set(
+        actor=force["det_ross"],
+        investigation=allocated,
+        suspect=gary,
+        conditions="Not to contact the victim",
+        ends_at=clock.now() + timedelta(days=28),
+    )
+    picture = intelligence.picture(gary)
+    [section] = [s for s in picture.sections if s.key == "investigations"]
+    assert any(allocated.reference in item for item in section.items)
+    assert any("On bail until" in item for item in section.items)
+    assert "suspect" in section.warning
+    entries = chronology.chronology([gary.pk])
+    assert any(allocated.reference in e.title for e in entries) and any(e.kind == "bail" for e in entries)
