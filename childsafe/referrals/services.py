@@ -794,7 +794,8 @@ def ppn_requirement_open(
 
     Called by the app that owns the record, inside its own transaction. `children` may be empty: the
     clock runs whether or not the children are known yet, and then only a PPN started from the
-    requirement meets it. A second call for the same record adds any new children to the open one."""
+    requirement meets it. A second call for the same record adds any new children; if its PPN was already
+    done, the requirement opens again from now for them."""
     if subject.pk is None:
         raise ValueError("Save the record before opening its PPN requirement.")
     with transaction.atomic():
@@ -809,8 +810,16 @@ def ppn_requirement_open(
                 "due_from": due_from,
             },
         )
-        if children:
-            requirement.children.add(*children)
+        named = set(requirement.children.values_list("pk", flat=True)) if not created else set()
+        new_children = [c for c in children if c.pk not in named]
+        if not created and requirement.satisfied_at is not None and new_children:
+            # Children learnt of after the PPN was done: a new 24 hours for a PPN about them.
+            PpnRequirement.objects.filter(pk=requirement.pk).update(
+                satisfied_at=None, satisfied_by=None, started_at=started_at or clock.now()
+            )
+            requirement.refresh_from_db()
+        if new_children:
+            requirement.children.add(*new_children)
         # The app that owns the record audits who recorded it; this row says the clock started (RF-7).
         audit.record(
             actor=None,

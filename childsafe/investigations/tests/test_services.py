@@ -442,3 +442,23 @@ def test_closing_needs_an_outcome_and_a_real_rationale_and_stops_the_clocks(allo
 def test_working_days_skip_weekends():
     friday = datetime(2022, 6, 10, 11, 0, tzinfo=UTC)
     assert rules.add_working_days(friday, 2).date().isoformat() == "2022-06-14"
+
+
+def test_children_named_after_the_ppn_open_the_requirement_again(allocated, force, gary, kids):
+    saved = services.suspect_access_record(
+        actor=force["det_ross"],
+        investigation=allocated,
+        suspect=gary,
+        source="household",
+        detail="x y z w",
+        children=kids[:1],
+    )
+    ppn(force["det_ross"], kids[:1])
+    requirement = referrals.ppn_requirement_for(saved.record)
+    assert requirement.satisfied_at is not None
+    clock.set_now(clock.now() + timedelta(days=2))
+    again = referrals.ppn_requirement_open(
+        subject=saved.record, children=kids, due_from=force["det_ross"], reason="A second child found."
+    )
+    assert again.pk == requirement.pk and again.satisfied_at is None and again.started_at == clock.now()
+    assert set(again.children.all()) == set(kids)
