@@ -55,7 +55,14 @@ def investigations_chronology(person_ids: list[int], user: User | None) -> Itera
                 person_id=ip.person_id,
             )
     accesses = SuspectAccess.objects.filter(Q(suspect_id__in=person_ids) | Q(children__in=person_ids)).distinct()
-    for access in accesses.select_related("suspect"):
+    wanted = set(person_ids)
+    for access in accesses.select_related("suspect").prefetch_related("children"):
+        # On the suspect's record, or on the child's whose access it records.
+        on = (
+            access.suspect_id
+            if access.suspect_id in wanted
+            else next((c.pk for c in access.children.all() if c.pk in wanted), None)
+        )
         yield Entry(
             access.at,
             "investigation",
@@ -63,6 +70,7 @@ def investigations_chronology(person_ids: list[int], user: User | None) -> Itera
             detail=access.detail,
             url=f"/investigations/{access.investigation_id}/",
             source="investigations",
+            person_id=on,
         )
     for bail in Bail.objects.filter(suspect_id__in=person_ids).select_related("investigation"):
         yield Entry(

@@ -216,3 +216,20 @@ def test_the_intelligence_check_and_chronology_show_open_investigations_and_bail
     assert "suspect" in section.warning
     entries = chronology.chronology([gary.pk])
     assert any(allocated.reference in e.title for e in entries) and any(e.kind == "bail" for e in entries)
+
+
+def test_a_childs_chronology_shows_a_suspects_access_on_her_own_record(client, allocated, force, gary, kids):
+    from childsafe.people import chronology
+
+    services.suspect_access_record(
+        actor=force["det_ross"],
+        investigation=allocated,
+        suspect=gary,
+        source="household",
+        detail="Lives with her.",
+        children=kids[:1],
+    )
+    [entry] = [e for e in chronology.chronology([kids[0].pk]) if "access to children" in e.title]
+    assert entry.person_id == kids[0].pk
+    page = signed_in(client, force["det_ross"]).get(reverse("people:detail", args=[kids[0].pk])).content.decode()
+    assert "access to children" in page and "linked record None" not in page
