@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Model
 
 from childsafe.core import access, audit, clock, language, supervision
 from childsafe.core.errors import AccessDenied, InvalidInput, Prompt, RuleRefusal
@@ -41,6 +41,7 @@ from childsafe.people.access import Decision, decide
 from childsafe.people.models import Person
 from childsafe.referrals.services import ppn_requirement_open
 
+M = TypeVar("M", bound=Model)
 STALE = "Someone changed this investigation a moment ago. Check the latest details, then make your change again."
 MAX_TEXT = 10_000
 
@@ -60,6 +61,15 @@ def _text(errors: dict[str, str], name: str, value: Any, label: str, *, required
     elif len(value) > MAX_TEXT:
         errors[name] = f"{label[0].upper()}{label[1:]} must be {MAX_TEXT:,} characters or fewer."
     return value
+
+
+def _create(model: type[M], **fields: Any) -> M:
+    """Build, `full_clean()` (choices, lengths, required fields) and save: the model's own invariants hold
+    whatever called the service. Uniqueness is the database's word (a reference clash is retried)."""
+    record = model(**fields)
+    record.full_clean(validate_unique=False, validate_constraints=False)
+    record.save(force_insert=True)
+    return record
 
 
 def _audit(actor: User | None, category: str, event_type: str, inv: Investigation, channel: str, **kw: Any) -> None:
@@ -147,7 +157,8 @@ def investigation_open(
         for attempt in range(5):
             try:
                 with transaction.atomic():
-                    inv = Investigation.objects.create(
+                    inv = _create(
+                        Investigation,
                         reference=next_daily_reference(Investigation, "INV"),
                         type=type,
                         summary=summary,
@@ -163,7 +174,7 @@ def investigation_open(
                     raise
         for role, people in ((PersonRole.VICTIM, victims), (PersonRole.SUSPECT, suspects)):
             for person in people:
-                InvestigationPerson.objects.create(investigation=inv, person=person, role=role)
+                _create(InvestigationPerson, investigation=inv, person=person, role=role)
                 _audit(
                     actor,
                     AuditCategory.COLLECTION,
@@ -244,7 +255,8 @@ def investigation_allocate(
         if inv.officer_id == officer.pk:
             raise InvalidInput({"officer": f"Investigation {inv.reference} is already allocated to this officer."})
         old = {"officer": inv.officer_id}
-        allocation = Allocation.objects.create(
+        allocation = _create(
+            Allocation,
             investigation=inv,
             officer=officer,
             by=actor,
@@ -326,7 +338,8 @@ def investigation_supervise(
     with transaction.atomic():
         inv = _lock(investigation, None)
         _require_open(inv)
-        review = SupervisionReview.objects.create(
+        review = _create(
+            SupervisionReview,
             investigation=inv,
             by=actor,
             at=at,
@@ -369,7 +382,7 @@ def investigation_activity(*, actor: User, investigation: Investigation, note: s
     _require_open(investigation)
     now = clock.now()
     with transaction.atomic():
-        activity = Activity.objects.create(investigation=investigation, by=actor, at=now, note=note)
+        activity = _create(Activity, investigation=investigation, by=actor, at=now, note=note)
         _touch(investigation, now)
         _audit(actor, AuditCategory.COLLECTION, "investigation.activity", investigation, channel, new={"note": note})
         prompts = language.check(
@@ -453,8 +466,8 @@ def suspect_access_record(
         _require_person(actor, child)
     now = clock.now()
     with transaction.atomic():
-        record = SuspectAccess.objects.create(
-            investigation=investigation, suspect=suspect, source=source, detail=detail, at=now, by=actor
+        record = _create(
+            SuspectAccess, investigation=investigation, suspect=suspect, source=source, detail=detail, at=now, by=actor
         )
         if children:
             record.children.add(*children)
@@ -517,7 +530,8 @@ def bail_set(
     _require_open(investigation)
     _suspect_on(investigation, suspect)
     with transaction.atomic():
-        bail = Bail.objects.create(
+        bail = _create(
+            Bail,
             investigation=investigation,
             suspect=suspect,
             conditions=conditions,
@@ -605,8 +619,8 @@ def forensic_submit(
     _require_open(investigation)
     now = clock.now()
     with transaction.atomic():
-        sub = ForensicSubmission.objects.create(
-            investigation=investigation, item=item[:300], submitted_at=now, submitted_by=actor
+        sub = _create(
+            ForensicSubmission, investigation=investigation, item=item[:300], submitted_at=now, submitted_by=actor
         )
         _touch(investigation, now)
         _audit(actor, AuditCategory.COLLECTION, "forensic.submit", investigation, channel, new={"item": item})
@@ -692,7 +706,8 @@ def dfu_submit(
     _require_open(investigation)
     now = clock.now()
     with transaction.atomic():
-        request = DfuRequest.objects.create(
+        request = _create(
+            DfuRequest,
             investigation=investigation,
             devices=devices,
             priority=priority,
@@ -765,8 +780,8 @@ def vio_offer(*, actor: User, investigation: Investigation, message: str, channe
         raise InvalidInput(errors)
     _require_open(investigation)
     with transaction.atomic():
-        offer = VioOffer.objects.create(
-            investigation=investigation, message=message, offered_at=clock.now(), offered_by=actor
+        offer = _create(
+            VioOffer, investigation=investigation, message=message, offered_at=clock.now(), offered_by=actor
         )
         _audit(actor, AuditCategory.COLLECTION, "vio.offer", investigation, channel, new={"message": message})
     return offer
