@@ -13,10 +13,11 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from childsafe.core import access, clock
-from childsafe.core.models import Alert, User, UserSkill
+from childsafe.core.models import Alert, Skill, User, UserSkill
 from childsafe.core.roles import Capability, Role
 from childsafe.investigations.models import (
     ACCREDITATION,
+    Allocation,
     DfuRequest,
     Investigation,
     InvestigationPerson,
@@ -215,3 +216,24 @@ def dfu_backlog(now: datetime | None = None) -> list[Band]:
 
 def unanswered_offers(inv: Investigation) -> list[VioOffer]:
     return list(inv.vio_offers.filter(responded_at__isnull=True).select_related("offered_by"))
+
+
+@dataclass
+class OverrideCount:
+    label: str
+    count: int
+
+
+def allocation_overrides(days: int = 365) -> list[OverrideCount]:
+    """INV-1's overrides (an investigation given to an officer without the accreditation its type needs),
+    counted by accreditation over the last `days`: one grouped count, for leaders to see how often."""
+    since = clock.now() - timedelta(days=days)
+    rows = (
+        Allocation.objects.filter(at__gte=since)
+        .exclude(override_accreditation="")
+        .values_list("override_accreditation")
+        .annotate(n=Count("id"))
+        .order_by("override_accreditation")
+    )
+    names = dict(Skill.objects.values_list("code", "name"))
+    return [OverrideCount(names.get(code, code), n) for code, n in rows]

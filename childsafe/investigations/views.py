@@ -62,7 +62,8 @@ def _done(request: HttpRequest, inv: Investigation, message: str, prompts: list 
 @page
 def investigation_list(request: HttpRequest) -> HttpResponse:
     rows = list(selectors.investigations_for(request.user))
-    return render(request, "investigations/list.html", {"rows": rows})
+    overrides = selectors.allocation_overrides() if access.can(request.user, Capability.INVESTIGATION_SUPERVISE) else []
+    return render(request, "investigations/list.html", {"rows": rows, "overrides": overrides})
 
 
 def _ids(request: HttpRequest, name: str) -> list[int]:

@@ -233,3 +233,14 @@ def test_a_childs_chronology_shows_a_suspects_access_on_her_own_record(client, a
     assert entry.person_id == kids[0].pk
     page = signed_in(client, force["det_ross"]).get(reverse("people:detail", args=[kids[0].pk])).content.decode()
     assert "access to children" in page and "linked record None" not in page
+
+
+def test_overrides_are_counted_for_supervisors(client, inv, force):
+    services.investigation_allocate(
+        actor=force["ds_king"],
+        investigation=inv,
+        officer=force["det_new"],
+        rationale="Both accredited officers are on leave; DC New is mentored daily by DS King.",
+    )
+    page = signed_in(client, force["ds_king"]).get(reverse("investigations:list"))
+    assert [(o.label, o.count) for o in page.context["overrides"]] == [("CSE investigation", 1)]
