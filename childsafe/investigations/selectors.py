@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from childsafe.core import access, clock
@@ -193,7 +193,8 @@ def dfu_queue(user: User) -> QuerySet[DfuRequest]:
     return (
         DfuRequest.objects.filter(completed_at__isnull=True)
         .select_related("investigation__officer", "submitted_by")
-        .order_by("started_at", "-priority", "submitted_at", "id")[:QUEUE_LIMIT]
+        # Waiting before in examination (NULLs first on both databases), then priority, then oldest first.
+        .order_by(F("started_at").asc(nulls_first=True), "-priority", "submitted_at", "id")[:QUEUE_LIMIT]
     )
 
 
