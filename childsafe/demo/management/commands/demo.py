@@ -49,7 +49,8 @@ class Command(BaseCommand):
             # The investigations caseload and DFU backlog (five years of it), so those pages look like a force's.
             made = generate_investigations(scale=options["scale"], history=1)
             self.stdout.write(
-                f"Investigations: {made['open']} open, {made['closed']} closed, {made['dfu_waiting']} DFU requests waiting."
+                f"Investigations: {made['open']} open, {made['closed']} closed, "
+                f"{made['dfu_waiting']} DFU requests waiting."
             )
         try:
             rows = ensure_demo_users()
