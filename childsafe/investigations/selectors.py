@@ -27,6 +27,7 @@ from childsafe.investigations.models import (
     VioOffer,
 )
 from childsafe.investigations.services import can_reach
+from childsafe.referrals.selectors import requirements_for
 
 LIST_LIMIT = 200
 
@@ -77,31 +78,40 @@ class Page:
     offers: list
     alerts: list
     unanswered_offers: list
+    requirements: dict  # RF-7: the PPN requirement each access record started, by its id
+    own_requirement: object  # RF-7 on the investigation itself (a child victim), or None
 
 
 def investigation_page(inv: Investigation) -> Page:
     offers = list(inv.vio_offers.select_related("offered_by", "responded_by"))
+    access_ids = list(inv.accesses.values_list("pk", flat=True))
     subjects = Q(subject_type="investigations.investigation", subject_id=str(inv.pk))
     for model, ids in (
         ("investigations.dfurequest", inv.dfu_requests.values_list("pk", flat=True)),
         ("investigations.bail", inv.bails.values_list("pk", flat=True)),
         ("investigations.forensicsubmission", inv.forensic_submissions.values_list("pk", flat=True)),
         ("investigations.viooffer", [o.pk for o in offers]),
-        ("investigations.suspectaccess", inv.accesses.values_list("pk", flat=True)),
+        ("investigations.suspectaccess", access_ids),
     ):
         subjects |= Q(subject_type=model, subject_id__in=[str(i) for i in ids])
+    accesses = list(inv.accesses.select_related("suspect", "by").prefetch_related("children"))
+    requirements = requirements_for("investigations.suspectaccess", access_ids)
+    for access_record in accesses:
+        access_record.ppn_requirement = requirements.get(access_record.pk)  # type: ignore[attr-defined]
     return Page(
         inv=inv,
         allocations=list(inv.allocations.select_related("officer", "by")),
         reviews=list(inv.reviews.select_related("by").order_by("-at", "-id")),
         activities=list(inv.activities.select_related("by").order_by("-at", "-id")[:50]),
-        accesses=list(inv.accesses.select_related("suspect", "by").prefetch_related("children")),
+        accesses=accesses,
         bails=list(inv.bails.select_related("suspect", "set_by")),
         dfu=list(inv.dfu_requests.select_related("submitted_by")),
         forensic=list(inv.forensic_submissions.all()),
         offers=offers,
         alerts=list(Alert.objects.open().filter(subjects).order_by("due_by")),
         unanswered_offers=[o for o in offers if o.responded_at is None],
+        requirements=requirements,
+        own_requirement=requirements_for("investigations.investigation", [inv.pk]).get(inv.pk),
     )
 
 

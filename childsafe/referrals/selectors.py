@@ -349,3 +349,9 @@ def requirement_page(pk: int) -> RequirementPage:
         delays=delays,
         delayed_until=max((d.until for d in delays if d.until > now), default=None),
     )
+
+
+def requirements_for(subject_type: str, ids: list[int]) -> dict[int, PpnRequirement]:
+    """RF-7 requirements started by these records of one type, by the record's id: one query."""
+    rows = PpnRequirement.objects.filter(subject_type=subject_type, subject_id__in=[str(i) for i in ids])
+    return {int(r.subject_id): r for r in rows}

@@ -244,3 +244,14 @@ def test_overrides_are_counted_for_supervisors(client, inv, force):
     )
     page = signed_in(client, force["ds_king"]).get(reverse("investigations:list"))
     assert [(o.label, o.count) for o in page.context["overrides"]] == [("CSE investigation", 1)]
+
+
+def test_the_investigation_page_leads_to_the_ppn_due_for_an_access_record(client, allocated, force, gary):
+    saved = services.suspect_access_record(
+        actor=force["det_ross"], investigation=allocated, suspect=gary, source="custody remark", detail="Own children."
+    )
+    requirement = PpnRequirement.objects.get(
+        subject_type="investigations.suspectaccess", subject_id=str(saved.record.pk)
+    )
+    page = signed_in(client, force["det_ross"]).get(reverse("investigations:detail", args=[allocated.pk]))
+    assert reverse("referrals:requirement", args=[requirement.pk]) in page.content.decode()
