@@ -91,3 +91,27 @@ def test_dfu_and_bail_through_the_api(token_for, allocated, force, gary):
 def test_a_school_cannot_read_an_investigation(token_for, allocated, make_user, hill_primary):
     school = token_for(make_user("dsl_api", "school_partner", organisation_id=hill_primary.pk))
     assert school.get(f"/api/v1/investigations/{allocated.pk}").status_code == 403
+
+
+def test_a_ppn_through_the_api_answers_a_requirement_with_no_children_named(token_for, allocated, force, gary, chloe):
+    from childsafe.investigations import services
+    from childsafe.referrals.services import ppn_requirement_for
+
+    saved = services.suspect_access_record(
+        actor=force["det_ross"], investigation=allocated, suspect=gary, source="custody remark", detail="Own children."
+    )
+    requirement = ppn_requirement_for(saved.record)
+    aware = {k: "recorded" for k in ("appearance", "words", "activity", "relationships", "environment")}
+    body = {
+        "concern": "The suspect's children, now identified.",
+        "children": [{"person_id": chloe.pk, "aware": aware, "voice": "Spoken to.", "ethnicity": "NS"}],
+        "other_children": "None.",
+        "requirement_id": requirement.pk,
+    }
+    det = token_for(force["det_ross"])
+    made = det.post("/api/v1/referrals/ppns", body, content_type="application/json")
+    assert made.status_code == 201, made.content
+    requirement.refresh_from_db()
+    assert requirement.satisfied_at is not None
+    again = det.post("/api/v1/referrals/ppns", body, content_type="application/json")
+    assert again.status_code == 422 and "requirement_id" in again.json()["errors"]
