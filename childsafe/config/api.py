@@ -86,6 +86,7 @@ def _not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
     return problem(404, "Not found", "There is no record with that reference that you can see.")
 
 
+from childsafe.investigations.api import router as investigations_router  # noqa: E402
 from childsafe.oversight.api import router as alerts_router  # noqa: E402
 from childsafe.people.api import router as people_router  # noqa: E402
 from childsafe.protection.api import router as protection_router  # noqa: E402
@@ -95,3 +96,4 @@ api.add_router("/people", people_router)
 api.add_router("/alerts", alerts_router)
 api.add_router("/referrals", referrals_router)
 api.add_router("/protection", protection_router)
+api.add_router("/investigations", investigations_router)

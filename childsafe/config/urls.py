@@ -14,6 +14,7 @@ urlpatterns = [
     path("missing/", include("childsafe.missing.urls")),
     path("referrals/", include("childsafe.referrals.urls")),
     path("protection/", include("childsafe.protection.urls")),
+    path("investigations/", include("childsafe.investigations.urls")),
     path("oversight/", include("childsafe.oversight.urls")),
     path("partners/", include("childsafe.partners.urls")),
     path("linkage/", include("childsafe.linkage.urls")),

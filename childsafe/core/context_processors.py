@@ -15,6 +15,8 @@ NAVIGATION: list[tuple[str, str, str | None, bool]] = [
     ("Missing", "missing:worklist", Capability.MISSING_WORK, False),
     ("Referrals", "referrals:queue", Capability.INCIDENT_RECORD, False),
     ("Police protection", "protection:worklist", Capability.PROTECTION_DECIDE, False),
+    ("Investigations", "investigations:list", Capability.INVESTIGATION_WORK, False),
+    ("DFU queue", "investigations:dfu_queue", Capability.DFU_EXAMINE, False),
     ("PPN sampling", "referrals:sampling", Capability.STATISTICS_VIEW, False),
     ("My alerts", "oversight:my_alerts", None, False),
     ("Team alerts", "oversight:team_alerts", Capability.ALERTS_TEAM, False),

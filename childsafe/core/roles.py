@@ -94,6 +94,9 @@ class Capability(models.TextChoices):
     STRATEGY_OUTCOME_RETURN = "strategy.return", "Return a strategy meeting's outcome through the partner portal"
     PROTECTION_START = "protection.start", "Take children into police protection"
     PROTECTION_DECIDE = "protection.decide", "Act as or name a designated officer for police protection"
+    INVESTIGATION_WORK = "investigation.work", "Open and work child-abuse investigations"
+    INVESTIGATION_SUPERVISE = "investigation.supervise", "Allocate, supervise and close child-abuse investigations"
+    DFU_EXAMINE = "dfu.examine", "Work the digital forensic unit's queue and offer victim identification"
 
 
 _POLICE_RECORD_ROLES = FORCE_WIDE_ROLES | AREA_ROLES | REASON_ROLES
@@ -146,6 +149,12 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     Capability.PROTECTION_DECIDE: frozenset(
         {Role.RESPONSE_OFFICER, Role.SUPERVISOR, Role.CII, Role.FIM, Role.INVESTIGATOR, Role.MHET, Role.SENIOR_LEADER}
     ),
+    # INV-1..8: officers open and work investigations; sergeants and inspectors allocate, supervise, close.
+    Capability.INVESTIGATION_WORK: frozenset(
+        {Role.RESPONSE_OFFICER, Role.INVESTIGATOR, Role.SUPERVISOR, Role.CII, Role.FIM, Role.MHET}
+    ),
+    Capability.INVESTIGATION_SUPERVISE: frozenset({Role.SUPERVISOR}),
+    Capability.DFU_EXAMINE: frozenset({Role.DFU}),
 }
 
 # Roles that may approve as a supervisor (CR-1 downgrade, MP-7 closure reason).

@@ -383,6 +383,10 @@ def generate(
             from childsafe.protection.demo import generate_protections
 
             generate_protections(scale=scale, seed=seed)
+            from childsafe.investigations.demo import generate_investigations
+
+            # Investigations and their DFU backlog: closed ones over the five years, today's open caseload.
+            generate_investigations(scale=scale, history=history, seed=seed)
             report.seconds += time.monotonic() - started
     return report
 

@@ -30,6 +30,7 @@ from childsafe.protection.models import (
     ProtectionEvent,
     ProtectionNotice,
 )
+from childsafe.referrals import services as referrals_services
 
 STALE = "Someone changed this police protection record a moment ago. Reload the page to see what changed."
 
@@ -176,7 +177,15 @@ def protection_start(
             channel=channel,
         )
         _notify_local_authorities(protection, [c.person for c in children])
-        # RF-7: open a PPN requirement here once referrals has ppn_requirement_open
+        # RF-7: police protection shows a child at risk, so a PPN about each child is due within 24 hours.
+        referrals_services.ppn_requirement_open(
+            subject=protection,
+            children=[c.person for c in children],
+            due_from=actor,
+            reason=f"{protection.reference}: children taken into police protection.",
+            started_at=removed_at,
+            url=f"/protection/{protection.pk}/",
+        )
     return ProtectionStarted(protection, prompts)
 
 

@@ -6,10 +6,11 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from childsafe.core import access
+from childsafe.core.errors import InvalidInput
 from childsafe.core.roles import Capability
 from childsafe.incidents import selectors as incident_selectors
 from childsafe.people.access import person_for_user
-from childsafe.referrals import services
+from childsafe.referrals import selectors, services
 
 router = Router(tags=["referrals"])
 
@@ -34,6 +35,9 @@ class PpnIn(Schema):
     children: list[PpnChildIn]
     incident_id: int | None = None
     other_children: str = Field("", max_length=10000, description="Others in the household, with access... (RF-8).")
+    requirement_id: int | None = Field(
+        None, description="The RF-7 requirement this PPN answers (a record that showed a child at risk), if any."
+    )
 
 
 class PromptOut(Schema):
@@ -73,6 +77,11 @@ def submit(request: HttpRequest, payload: PpnIn, justification: str = ""):
         children.append(
             services.PpnChildInput(person, aware=child.aware.dict(), voice=child.voice, ethnicity=child.ethnicity)
         )
+    requirement = None
+    if payload.requirement_id is not None:
+        requirement = selectors.open_requirement(payload.requirement_id)
+        if requirement is None:
+            raise InvalidInput({"requirement_id": "There is no PPN still due with that number."})
     submitted = services.ppn_submit(
         actor=request.user,  # type: ignore[arg-type]
         concern=payload.concern,
@@ -80,6 +89,7 @@ def submit(request: HttpRequest, payload: PpnIn, justification: str = ""):
         incident=incident,
         other_children=payload.other_children,
         channel="api",
+        requirement=requirement,
     )
     ppn = submitted.ppn
     return Status(

@@ -132,10 +132,51 @@ class StrategyAction(models.Model):
         indexes = [models.Index(fields=["done_at", "due_at"], name="strategy_actions_due")]
 
 
-class PpnDelay(models.Model):
-    """RF-7: an approved delay before a PPN, with its rationale and who approved it, until when."""
+class PpnRequirement(models.Model):
+    """RF-7: a record that shows a child at risk (a suspect's access to children, an offender's contact with a
+    child, custody, police protection...) must lead to a PPN within 24 hours.
 
-    safe_and_well = models.ForeignKey("missing.SafeAndWellCheck", on_delete=models.CASCADE, related_name="ppn_delays")
+    Opened by the app that holds the record through `referrals.services.ppn_requirement_open`; the record
+    itself is named by type and id so that referrals never imports the apps that build on it. Satisfied
+    when every named child has a PPN submitted at or after `started_at`, or, for any requirement (and the
+    only way for one with no children named yet, "children known or not"), by a PPN submitted from it.
+    """
+
+    subject_type = models.CharField(max_length=100)  # the originating record's app_label.model
+    subject_id = models.CharField(max_length=40)
+    subject_label = models.CharField(max_length=300, blank=True, default="")
+    url = models.CharField(max_length=300, blank=True, default="")
+    children = models.ManyToManyField(Person, blank=True, related_name="ppn_requirements")
+    reason = models.TextField()
+    started_at = models.DateTimeField()
+    due_from = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    satisfied_at = models.DateTimeField(null=True, blank=True)
+    satisfied_by = models.ForeignKey(Ppn, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["subject_type", "subject_id"], name="one_ppn_requirement_per_record")
+        ]
+        # RF-7's sweep reads the open ones only: their number is today's open work, not the force's history.
+        indexes = [models.Index(fields=["satisfied_at", "started_at"], name="ppn_requirements_open")]
+
+    def __str__(self) -> str:
+        return self.subject_label or f"{self.subject_type} {self.subject_id}"
+
+
+class PpnDelay(models.Model):
+    """RF-7: an approved delay before a PPN, with its rationale and who approved it, until when.
+
+    About a safe and well check with new concerns, or about any other record's PPN requirement."""
+
+    safe_and_well = models.ForeignKey(
+        "missing.SafeAndWellCheck", null=True, blank=True, on_delete=models.CASCADE, related_name="ppn_delays"
+    )
+    requirement = models.ForeignKey(
+        PpnRequirement, null=True, blank=True, on_delete=models.CASCADE, related_name="delays"
+    )
     rationale = models.TextField()
     until = models.DateTimeField()
     approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -144,6 +185,13 @@ class PpnDelay(models.Model):
 
     class Meta:
         ordering = ["-until"]
+        constraints = [
+            models.CheckConstraint(
+                name="ppn_delay_about_one_record",
+                condition=models.Q(safe_and_well__isnull=False, requirement__isnull=True)
+                | models.Q(safe_and_well__isnull=True, requirement__isnull=False),
+            )
+        ]
 
 
 class PpnDraft(models.Model):

@@ -33,6 +33,7 @@ from childsafe.referrals.models import (
     Ppn,
     PpnChild,
     PpnDelay,
+    PpnRequirement,
     PpnReview,
     PpnShare,
     PpnStatus,
@@ -364,7 +365,9 @@ def _at_risk_without_ppn(now: datetime):
     delayed = PpnDelay.objects.filter(safe_and_well=OuterRef("pk"), until__gt=clock.now())
     since = now - _hours(RF7_HOURS) - engine.WATCH
     # A check held back by an approved delay had no alert while it lasted: watched until the delay is history.
-    paused = PpnDelay.objects.filter(until__gte=since).values_list("safe_and_well_id", flat=True)
+    paused = PpnDelay.objects.filter(until__gte=since, safe_and_well__isnull=False).values_list(
+        "safe_and_well_id", flat=True
+    )
     watched = engine.recent_or_alerted("RF-7", SafeAndWellCheck, "at", since, also=paused)
     return (
         SafeAndWellCheck.objects.filter(watched, new_concerns=True)
@@ -373,21 +376,45 @@ def _at_risk_without_ppn(now: datetime):
     )
 
 
+def _open_requirements():
+    """PPN requirements opened by other apps' records (a suspect's access to children...) and not yet met.
+
+    A requirement is met in the same transaction as the PPN that meets it (services.ppn_submit), so the
+    open ones are exactly the work still owed: the sweep reads them by the `ppn_requirements_open` index."""
+    return PpnRequirement.objects.filter(satisfied_at__isnull=True)
+
+
+def _requirement_delayed_until(now: datetime) -> dict[int, datetime]:
+    rows = PpnDelay.objects.filter(requirement__isnull=False, requirement__satisfied_at__isnull=True, until__gt=now)
+    delayed: dict[int, datetime] = {}
+    for requirement_id, until in rows.values_list("requirement_id", "until"):
+        delayed[requirement_id] = max(until, delayed.get(requirement_id, until))
+    return delayed
+
+
+def _rf7_horizon(now: datetime) -> datetime | None:
+    within = _hours(RF7_HOURS)
+    return earliest_after(
+        [t + within for t in _at_risk_without_ppn(now).values_list("at", flat=True)]
+        + [t + within for t in _open_requirements().values_list("started_at", flat=True)]
+        + list(PpnDelay.objects.filter(until__gt=now).values_list("until", flat=True)),
+        now,
+    )
+
+
 @clock_rule(
     "RF-7",
     owner="Supervisor of the officer who recorded it",
     title="A record that shows a child at risk leads to a PPN within 24 hours",
     source="Report: 'PPNs for missing children aren't always completed by response officers when other "
-    "concerns are established'; a referral was held back 42 days.",
+    "concerns are established'; a referral was held back 42 days; PPNs were delayed until search "
+    "warrants were executed.",
     # The next deadline, or the end of an approved delay.
-    horizon=lambda now: earliest_after(
-        [t + _hours(RF7_HOURS) for t in _at_risk_without_ppn(now).values_list("at", flat=True)]
-        + list(PpnDelay.objects.filter(until__gt=now).values_list("until", flat=True)),
-        now,
-    ),
+    horizon=_rf7_horizon,
 )
 def rf7_ppn_due(now: datetime) -> Iterator[Finding]:
     within = _hours(RF7_HOURS)
+    yield from _requirements_due(now, within)
     for check in _at_risk_without_ppn(now).filter(at__lte=now - within).select_related("episode__person", "by"):
         person = check.episode.person
         yield Finding(
@@ -402,6 +429,34 @@ def rf7_ppn_due(now: datetime) -> Iterator[Finding]:
             severity=Severity.HIGH,
             url=f"/referrals/delay/{check.pk}/",
             reason=f"The safe and well check for {person.full_name} found new concerns and no PPN has been submitted.",
+        )
+
+
+def _requirements_due(now: datetime, within: timedelta) -> Iterator[Finding]:
+    delayed = _requirement_delayed_until(now)
+    due = _open_requirements().filter(started_at__lte=now - within).select_related("due_from")
+    for requirement in due.prefetch_related("children"):
+        if requirement.pk in delayed:
+            continue
+        children = sorted(requirement.children.all(), key=lambda p: p.full_name)
+        names = ", ".join(p.full_name for p in children)
+        first = children[0] if children else None
+        yield Finding(
+            # The originating record, so that the alert sits on the record that showed the risk.
+            subject_type=requirement.subject_type,
+            subject_id=requirement.subject_id,
+            subject_label=str(requirement)[:300],
+            person_id=first.pk if first else None,
+            person_label=names[:200],
+            owner_role=Role.SUPERVISOR,
+            owner_user_id=requirement.due_from_id,
+            due_by=requirement.started_at + within,
+            severity=Severity.HIGH,
+            url=f"/referrals/requirement/{requirement.pk}/",
+            reason=(
+                f"{requirement} showed {'a risk to ' + names if names else 'children at risk (not yet named)'}"
+                f" and no PPN has been submitted: {requirement.reason}"
+            ),
         )
 
 

@@ -24,6 +24,7 @@ from childsafe.referrals.models import (
     PpnDelay,
     PpnDraft,
     PpnDraftChild,
+    PpnRequirement,
     PpnReview,
     PpnStatus,
 )
@@ -313,3 +314,47 @@ def delay_page(check_pk: int) -> DelayPage:
         ppn_submitted=rules.ppn_submitted_since(check.episode.person_id, check.at),
         delayed_until=max((d.until for d in delays if d.until > now), default=None),
     )
+
+
+def open_requirement(pk: int | None) -> PpnRequirement | None:
+    """An RF-7 requirement still waiting for its PPN (None once met, or for no such number)."""
+    if not pk:
+        return None
+    return PpnRequirement.objects.filter(pk=pk, satisfied_at__isnull=True).first()
+
+
+@dataclass
+class RequirementPage:
+    """RF-7 for one record that showed a child at risk: when the PPN is due, the delays approved."""
+
+    requirement: PpnRequirement
+    children: list[Person]
+    due: datetime
+    inspector_limit: datetime
+    delays: list[PpnDelay]
+    delayed_until: datetime | None
+
+
+def requirement_page(pk: int) -> RequirementPage:
+    from childsafe.referrals.services import DELAY_INSPECTOR_LIMIT, ppn_requirement_deadline
+
+    requirement = PpnRequirement.objects.select_related("due_from", "satisfied_by").filter(pk=pk).first()
+    if requirement is None:
+        raise Http404("No PPN requirement has that reference.")
+    due = ppn_requirement_deadline(requirement)
+    delays = list(requirement.delays.select_related("approved_by").order_by("-recorded_at", "-id"))
+    now = clock.now()
+    return RequirementPage(
+        requirement=requirement,
+        children=sorted(requirement.children.all(), key=lambda p: p.full_name),
+        due=due,
+        inspector_limit=due + DELAY_INSPECTOR_LIMIT,
+        delays=delays,
+        delayed_until=max((d.until for d in delays if d.until > now), default=None),
+    )
+
+
+def requirements_for(subject_type: str, ids: list[int]) -> dict[int, PpnRequirement]:
+    """RF-7 requirements started by these records of one type, by the record's id: one query."""
+    rows = PpnRequirement.objects.filter(subject_type=subject_type, subject_id__in=[str(i) for i in ids])
+    return {int(r.subject_id): r for r in rows}

@@ -8,7 +8,7 @@ from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Model
 from django.http import Http404
 
 from childsafe.core import access, audit, clock, language, outbox, policy
@@ -31,6 +31,7 @@ from childsafe.referrals.models import (
     PpnDelay,
     PpnDraft,
     PpnDraftChild,
+    PpnRequirement,
     PpnReview,
     PpnShare,
     PpnStatus,
@@ -96,8 +97,13 @@ def ppn_submit(
     incident: Incident | None = None,
     other_children: str = "",
     channel: str = "web",
+    requirement: PpnRequirement | None = None,
 ) -> PpnSubmitted:
-    """Submit a PPN. Each child needs AWARE and their voice (RF-1) and their ethnicity or NS (RF-2)."""
+    """Submit a PPN. Each child needs AWARE and their voice (RF-1) and their ethnicity or NS (RF-2).
+
+    `requirement`: the RF-7 requirement the PPN was started from (the form opened from the record that
+    showed the risk); it is met by this PPN whoever the children are. Any other open requirement is met
+    once every child it names has a PPN since it started."""
     access.require(actor, Capability.INCIDENT_RECORD)
     errors = _structure_errors(children, incident)
     concern = (concern or "").strip()
@@ -148,6 +154,7 @@ def ppn_submit(
         for c in children:
             texts.update({f"aware.{c.person.pk}.{k}": str(v) for k, v in c.aware.items()})
         prompts = language.check(texts=texts, user=actor, subject_type="referrals.ppn", subject_id=ppn.pk)
+        _requirements_met(ppn, [c.person.pk for c in children], requirement, actor, channel)
     if not other_children.strip():
         prompts.append(
             Prompt(
@@ -769,5 +776,165 @@ def ppn_delay_approve(
             person_id=check.episode.person_id,
             channel=channel,
             new={"rationale": rationale, "until": until.isoformat(), "approved_by": approved_by.username},
+        )
+    return delay
+
+
+# -- RF-7 for any record that shows a child at risk -------------------------------------------------------
+def ppn_requirement_open(
+    *,
+    subject: Model,
+    children: list[Person],
+    due_from: User | None,
+    reason: str,
+    started_at: datetime | None = None,
+    url: str = "",
+) -> PpnRequirement:
+    """Start RF-7's clock on `subject`, a saved record that shows a child at risk (a suspect's access to
+    children, an offender's contact with a child, a child in custody or police protection...).
+
+    Called by the app that owns the record, inside its own transaction. `children` may be empty: the
+    clock runs whether or not the children are known yet, and then only a PPN started from the
+    requirement meets it. A second call for the same record adds any new children; if its PPN was already
+    done, the requirement opens again from now for them."""
+    if subject.pk is None:
+        raise ValueError("Save the record before opening its PPN requirement.")
+    with transaction.atomic():
+        requirement, created = PpnRequirement.objects.get_or_create(
+            subject_type=subject._meta.label_lower,
+            subject_id=str(subject.pk),
+            defaults={
+                "subject_label": str(subject)[:300],
+                "url": url,
+                "reason": (reason or "").strip() or "A record shows a child at risk.",
+                "started_at": started_at or clock.now(),
+                "due_from": due_from,
+            },
+        )
+        named = set(requirement.children.values_list("pk", flat=True)) if not created else set()
+        new_children = [c for c in children if c.pk not in named]
+        if not created and requirement.satisfied_at is not None and new_children:
+            # Children learnt of after the PPN was done: a new 24 hours for a PPN about them.
+            PpnRequirement.objects.filter(pk=requirement.pk).update(
+                satisfied_at=None, satisfied_by=None, started_at=started_at or clock.now()
+            )
+            requirement.refresh_from_db()
+        if new_children:
+            requirement.children.add(*new_children)
+        # The app that owns the record audits who recorded it; this row says the clock started (RF-7).
+        audit.record(
+            actor=None,
+            category=AuditCategory.COLLECTION,
+            event_type="ppn_requirement.open" if created else "ppn_requirement.children",
+            subject=requirement,
+            person_id=children[0].pk if children else None,
+            channel="system",
+            new={
+                "record": f"{requirement.subject_type}:{requirement.subject_id}",
+                "children": [c.pk for c in children],
+                "reason": requirement.reason,
+            },
+        )
+    return requirement
+
+
+def _requirements_met(
+    ppn: Ppn, child_ids: list[int], started_from: PpnRequirement | None, actor: User, channel: str
+) -> None:
+    """Mark the open requirements this PPN meets, in the PPN's own transaction (RF-7 then sees them met)."""
+    met: list[PpnRequirement] = []
+    if started_from is not None and started_from.satisfied_at is None:
+        met.append(started_from)
+    candidates = (
+        PpnRequirement.objects.filter(satisfied_at__isnull=True, children__in=child_ids)
+        .distinct()
+        .prefetch_related("children")
+    )
+    for requirement in candidates:
+        if any(r.pk == requirement.pk for r in met):
+            continue
+        named = {c.pk for c in requirement.children.all()}
+        referred = set(
+            PpnChild.objects.filter(person_id__in=named, ppn__submitted_at__gte=requirement.started_at).values_list(
+                "person_id", flat=True
+            )
+        )
+        if named and named <= referred:
+            met.append(requirement)
+    for requirement in met:
+        PpnRequirement.objects.filter(pk=requirement.pk, satisfied_at__isnull=True).update(
+            satisfied_at=ppn.submitted_at, satisfied_by=ppn
+        )
+        audit.record(
+            actor=actor,
+            category=AuditCategory.ALTERATION,
+            event_type="ppn_requirement.met",
+            subject=requirement,
+            channel=channel,
+            new={"ppn": ppn.reference},
+        )
+
+
+def ppn_requirement_for(subject: Model) -> PpnRequirement | None:
+    """The RF-7 requirement a saved record started, if it did."""
+    return PpnRequirement.objects.filter(subject_type=subject._meta.label_lower, subject_id=str(subject.pk)).first()
+
+
+def ppn_requirement_deadline(requirement: PpnRequirement) -> datetime:
+    return requirement.started_at + timedelta(hours=int(policy.get(rules.RF7_HOURS.key)))
+
+
+def ppn_requirement_delay_approve(
+    *, actor: User, requirement: PpnRequirement, rationale: str, until: datetime, channel: str = "web"
+) -> PpnDelay:
+    """Approve a delay before the PPN a record showing a child at risk needs (RF-7).
+
+    The approval is the actor's own act: an inspector or above, not the officer the PPN is due from; a
+    delay ending more than 24 hours past the deadline ("until the warrant is executed") needs a
+    superintendent. A sergeant asking is refused: they ask their inspector, who approves signed in."""
+    errors: dict[str, str] = {}
+    rationale = (rationale or "").strip()
+    now = clock.now()
+    if not rationale:
+        errors["rationale"] = "Enter why the PPN must wait."
+    if until <= now:
+        errors["until"] = "The delay must end in the future."
+    if errors:
+        raise InvalidInput(errors)
+    if not can_approve_delay(actor):
+        raise RuleRefusal(
+            "RF-7",
+            "Only an inspector or above may approve a delay to a PPN. Submit the PPN now, or ask your "
+            "inspector to approve the delay themselves.",
+        )
+    if requirement.due_from_id == actor.pk:
+        raise RuleRefusal(
+            "RF-7", "A delay to a PPN is approved by an inspector other than the officer the PPN is due from."
+        )
+    if until > ppn_requirement_deadline(requirement) + DELAY_INSPECTOR_LIMIT and not actor.has_rank(
+        Rank.SUPERINTENDENT
+    ):
+        raise RuleRefusal(
+            "RF-7", "A delay of more than 24 hours past the PPN's deadline needs a superintendent's approval."
+        )
+    with transaction.atomic():
+        locked = PpnRequirement.objects.select_for_update().get(pk=requirement.pk)
+        if locked.satisfied_at is not None:
+            raise InvalidInput({"requirement": "A PPN has already been submitted for this record: no delay is needed."})
+        delay = PpnDelay.objects.create(
+            requirement=locked,
+            rationale=rationale,
+            until=until,
+            approved_by=actor,
+            recorded_by=actor,
+            recorded_at=now,
+        )
+        audit.record(
+            actor=actor,
+            category=AuditCategory.COLLECTION,
+            event_type="ppn.delay",
+            subject=locked,
+            channel=channel,
+            new={"rationale": rationale, "until": until.isoformat(), "approved_by": actor.username},
         )
     return delay

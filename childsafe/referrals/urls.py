@@ -13,6 +13,7 @@ urlpatterns = [
     path("sample/<int:pk>/", views.sample_review, name="sample_review"),
     path("sampling/", views.sampling, name="sampling"),
     path("delay/<int:check_pk>/", views.delay, name="delay"),
+    path("requirement/<int:pk>/", views.requirement, name="requirement"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/triage/", views.triage, name="triage"),
     path("strategy-meetings/new/<int:person_id>/", strategy_views.strategy_meeting, name="strategy_meeting"),

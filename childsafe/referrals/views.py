@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -27,7 +28,7 @@ from childsafe.missing import selectors as person_selectors
 from childsafe.people.web import reason_checked, reasons
 from childsafe.referrals import forms, rules, selectors, services
 from childsafe.referrals.forms import ChildrenForm, PpnForm, TriageForm
-from childsafe.referrals.models import Ppn, PpnDraft
+from childsafe.referrals.models import Ppn, PpnDraft, PpnRequirement
 
 GET_POST = require_http_methods(["GET", "POST"])
 
@@ -55,6 +56,9 @@ def submit(request: HttpRequest) -> HttpResponse:
     access.require(request.user, Capability.INCIDENT_RECORD)
     incident = None
     incident_id = _int(request.GET.get("incident"))
+    # RF-7: the PPN a record showing a child at risk asked for (a suspect's access to children...); it meets
+    # that record's requirement whichever children it names.
+    requirement = selectors.open_requirement(_int(request.GET.get("requirement")))
     finder = ChildrenForm(request.GET if "children" in request.GET else None)
     people: list[Any] = []
     if incident_id:
@@ -77,14 +81,21 @@ def submit(request: HttpRequest) -> HttpResponse:
         context = {
             "finder": finder,
             "incident": incident,
+            "requirement": requirement,
             "form": None,
             "has_drafts": bool(selectors.my_drafts(request.user)),
         }
         return render(request, "referrals/submit.html", context)
-    return _ppn_form(request, people, incident)
+    return _ppn_form(request, people, incident, requirement=requirement)
 
 
-def _ppn_form(request: HttpRequest, people: list[Any], incident: Any, draft: PpnDraft | None = None) -> HttpResponse:
+def _ppn_form(
+    request: HttpRequest,
+    people: list[Any],
+    incident: Any,
+    draft: PpnDraft | None = None,
+    requirement: PpnRequirement | None = None,
+) -> HttpResponse:
     """The PPN form, new or from a draft: "Save as draft" keeps it (no guards yet); "Submit" runs them all."""
     initial = forms.draft_initial(draft, selectors.draft_children(draft)) if draft else None
     form = PpnForm(posted(request), children=people, initial=initial)
@@ -115,6 +126,7 @@ def _ppn_form(request: HttpRequest, people: list[Any], incident: Any, draft: Ppn
                     children=entries,
                     incident=incident,
                     other_children=form.cleaned_data["other_children"],
+                    requirement=requirement,
                 )
         except (InvalidInput, RuleRefusal) as exc:
             apply_errors(form, exc)
@@ -125,7 +137,7 @@ def _ppn_form(request: HttpRequest, people: list[Any], incident: Any, draft: Ppn
             messages.success(request, f"{submitted.ppn} submitted. VAT will triage it.")
             keep_prompts(request, submitted.prompts)
             return redirect("referrals:detail", pk=submitted.ppn.pk)
-    context = {"form": form, "incident": incident, "draft": draft, "finder": None}
+    context = {"form": form, "incident": incident, "draft": draft, "finder": None, "requirement": requirement}
     return render(request, "referrals/submit.html", context)
 
 
@@ -345,3 +357,42 @@ def delay(request: HttpRequest, check_pk: int) -> HttpResponse:
             return redirect("referrals:delay", check_pk=shown.check.pk)
     context = {"page": shown, "person": person, "form": form, "can_approve": can_approve}
     return render(request, "referrals/delay.html", context)
+
+
+@page
+def requirement(request: HttpRequest, pk: int) -> HttpResponse:
+    """Where RF-7's alert on any record showing a child at risk leads: submit the PPN from here (it then meets
+    the requirement whichever children it names), or, an inspector, approve a delay as themselves."""
+    user = request.user
+    can_approve = services.can_approve_delay(user)
+    if not can_approve:
+        access.require(user, Capability.INCIDENT_RECORD)
+    shown = selectors.requirement_page(pk)
+    for child in shown.children:
+        person_selectors.person_for_page(user, child.pk, reasons=reasons(request), event_type="ppn.delay_view")
+    form = forms.DelayForm(posted(request))
+    if request.method == "POST" and not can_approve:
+        raise PermissionDenied("Only an inspector (or a superintendent) approves a delay to a PPN (RF-7).")
+    if form.is_bound and form.is_valid():
+        until = datetime.combine(form.cleaned_data["until_on"], form.cleaned_data["until_time"], tzinfo=clock.LONDON)
+        try:
+            services.ppn_requirement_delay_approve(
+                actor=user, requirement=shown.requirement, rationale=form.cleaned_data["rationale"], until=until
+            )
+        except (InvalidInput, RuleRefusal) as exc:
+            if isinstance(exc, InvalidInput) and "until" in exc.errors:
+                exc.errors["until_on"] = exc.errors.pop("until")
+            apply_errors(form, exc)
+        else:
+            messages.success(request, f"Delay approved: the PPN may wait until {until:%d %B %Y %H:%M}.")
+            return redirect("referrals:requirement", pk=pk)
+    query = {"requirement": pk}
+    if shown.children:
+        query["children"] = ", ".join(str(c.pk) for c in shown.children)
+    context = {
+        "page": shown,
+        "form": form,
+        "can_approve": can_approve,
+        "submit_url": f"{reverse('referrals:submit')}?{urlencode(query)}",
+    }
+    return render(request, "referrals/requirement.html", context)

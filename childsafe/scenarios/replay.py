@@ -148,6 +148,7 @@ class Context:
             raise self.error(f"Give {name!r} a first name and a last name.", line)
         address = spec.get("address")
         if address is not None:
+            address = _rejoin_address(address)
             check_fields(address, {"line1", "town", "postcode"}, "An address", self.path, required={"line1", "town"})
         dob = spec.get("dob")
         try:
@@ -184,6 +185,26 @@ class Context:
                 raise self.error(f"The person key {spec['key']!r} is used twice.", line)
             self.people[spec["key"]] = person
         return person, created.prompts
+
+
+def _rejoin_address(address: Any) -> Any:
+    """`{line1: Flat 2, 9 Queen Street, town: ...}`: in a YAML flow mapping the comma inside an address
+    line ends the value, and "9 Queen Street" becomes a key with no value. An address line is where
+    commas are ordinary, so such a key is taken back into the field before it ("Flat 2, 9 Queen Street")
+    rather than losing it. Any other unknown field is still an error."""
+    if not isinstance(address, dict):
+        return address
+    joined: dict[str, Any] = {}
+    last: str | None = None
+    for key, value in address.items():
+        if value is None and last is not None and key not in {"line1", "town", "postcode"}:
+            joined[last] = f"{joined[last]}, {key}"
+            continue
+        joined[key] = value
+        last = key
+    node = Node(joined)
+    node.line = line_of(address)
+    return node
 
 
 def _person_fields() -> set[str]:

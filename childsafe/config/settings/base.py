@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "childsafe.missing",
     "childsafe.referrals",
     "childsafe.protection",
+    "childsafe.investigations",
     "childsafe.oversight",
     "childsafe.partners",
     "childsafe.linkage",

@@ -156,3 +156,39 @@ def test_a_check_without_new_concerns_has_no_delay_page(client, team, check):
     check.save(update_fields=["new_concerns"])
     client.force_login(team["inspector"])
     assert client.get(reverse("referrals:delay", args=[check.pk])).status_code == 404
+
+
+# -- RF-7 on any other record (a suspect's access to children...) ---------------------------------------
+@pytest.fixture
+def requirement(team, ella):
+    from childsafe.core.models import AuditEvent as _AuditEvent
+
+    # Any saved record stands for the one that showed the risk: here, an audit row.
+    record = _AuditEvent.objects.order_by("pk").first()
+    return services.ppn_requirement_open(
+        subject=record, children=[ella], due_from=team["officer"], reason="Lives with a suspect.", url="/"
+    )
+
+
+@pytest.mark.django_db
+def test_the_requirement_page_leads_to_the_ppn_and_an_inspector_approves_a_delay(client, team, ella, requirement):
+    url = reverse("referrals:requirement", args=[requirement.pk])
+    clock.set_now(T0 + timedelta(hours=24, minutes=1))
+    engine.sweep()
+    alert = Alert.objects.open().get(rule_id="RF-7", subject_id=requirement.subject_id)
+    assert alert.url == url and alert.subject_type == requirement.subject_type
+    client.force_login(team["officer"])
+    page = client.get(url).content.decode()
+    assert "No PPN yet" in page and f"requirement={requirement.pk}" in page
+    assert client.post(url, delay_post(T0 + timedelta(hours=30))).status_code == 403
+    client.force_login(team["inspector"])
+    session = client.session
+    session["person_justifications"] = {str(ella.pk): "Approving a delay to the PPN (RF-7)"}
+    session.save()
+    too_long = client.post(url, delay_post(T0 + timedelta(days=3)))
+    assert "superintendent" in too_long.content.decode() and not PpnDelay.objects.exists()
+    done = client.post(url, delay_post(T0 + timedelta(hours=40)))
+    assert done.status_code == 302
+    assert PpnDelay.objects.get().requirement == requirement
+    engine.sweep()
+    assert not Alert.objects.open().filter(rule_id="RF-7").exists()

@@ -44,6 +44,7 @@ VERB_MODULES = [
     "childsafe.scenarios.verbs.missing",
     "childsafe.scenarios.verbs.referrals",
     "childsafe.scenarios.verbs.protection",
+    "childsafe.scenarios.verbs.investigations",
 ]
 
 

@@ -18,6 +18,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from childsafe.demo.generator import generate
 from childsafe.demo.logins import DEMO_PASSWORD, NotADemoDatabase, ensure_demo_users, logins_table
+from childsafe.investigations.demo import generate_investigations
 from childsafe.people.models import Person
 
 WORKER_STOP_SECONDS = 15
@@ -45,6 +46,12 @@ class Command(BaseCommand):
             report = generate(scale=options["scale"], progress=True)
             for line in report.lines():
                 self.stdout.write(line)
+            # The investigations caseload and DFU backlog (five years of it), so those pages look like a force's.
+            made = generate_investigations(scale=options["scale"], history=1)
+            self.stdout.write(
+                f"Investigations: {made['open']} open, {made['closed']} closed, "
+                f"{made['dfu_waiting']} DFU requests waiting."
+            )
         try:
             rows = ensure_demo_users()
         except NotADemoDatabase as exc:

@@ -1,0 +1,142 @@
+"""What investigations add to the child's chronology (PL-1), the intelligence check (CR-4) and the child's
+and suspect's page: open investigations and current bail, in a fixed number of queries."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import Q
+
+from childsafe.core.models import User
+from childsafe.investigations.models import Bail, InvestigationPerson, InvestigationStatus, SuspectAccess
+from childsafe.people.access import involvement_check
+from childsafe.people.chronology import Entry
+from childsafe.people.chronology import provider as chronology_provider
+from childsafe.people.intelligence import Section
+from childsafe.people.intelligence import provider as intelligence_provider
+from childsafe.people.sections import PageSection
+from childsafe.people.sections import provider as section_provider
+
+
+@involvement_check
+def on_the_investigation(user, person) -> bool:
+    """The officer in the case or the supervisor of an open investigation naming the person works with them."""
+    return (
+        InvestigationPerson.objects.filter(person=person)
+        .exclude(investigation__status=InvestigationStatus.CLOSED)
+        .filter(Q(investigation__officer=user) | Q(investigation__supervisor=user))
+        .exists()
+    )
+
+
+@chronology_provider("investigations")
+def investigations_chronology(person_ids: list[int], user: User | None) -> Iterable[Entry]:
+    roles = InvestigationPerson.objects.filter(person_id__in=person_ids).select_related("investigation")
+    for ip in roles:
+        inv = ip.investigation
+        url = f"/investigations/{inv.pk}/"
+        yield Entry(
+            inv.opened_at,
+            "investigation",
+            f"{inv.get_type_display()} investigation {inv.reference} ({ip.get_role_display().lower()})",
+            detail=inv.summary,
+            url=url,
+            source="investigations",
+            person_id=ip.person_id,
+        )
+        if inv.closed_at:
+            yield Entry(
+                inv.closed_at,
+                "investigation",
+                f"Investigation {inv.reference} closed: {inv.get_outcome_display()}",
+                detail=inv.closure_rationale,
+                url=url,
+                source="investigations",
+                person_id=ip.person_id,
+            )
+    accesses = SuspectAccess.objects.filter(Q(suspect_id__in=person_ids) | Q(children__in=person_ids)).distinct()
+    wanted = set(person_ids)
+    for access in accesses.select_related("suspect").prefetch_related("children"):
+        # On the suspect's record, or on the child's whose access it records.
+        on = (
+            access.suspect_id
+            if access.suspect_id in wanted
+            else next((c.pk for c in access.children.all() if c.pk in wanted), None)
+        )
+        yield Entry(
+            access.at,
+            "investigation",
+            f"{access.suspect.full_name} has access to children ({access.source})",
+            detail=access.detail,
+            url=f"/investigations/{access.investigation_id}/",
+            source="investigations",
+            person_id=on,
+        )
+    for bail in Bail.objects.filter(suspect_id__in=person_ids).select_related("investigation"):
+        yield Entry(
+            bail.set_at,
+            "bail",
+            f"Bailed until {bail.ends_at:%d %b %Y} ({bail.investigation.reference})",
+            detail=bail.conditions,
+            url=f"/investigations/{bail.investigation_id}/",
+            source="investigations",
+            person_id=bail.suspect_id,
+        )
+
+
+def _open_roles(cluster: list[int]):
+    return (
+        InvestigationPerson.objects.filter(person_id__in=cluster)
+        .exclude(investigation__status=InvestigationStatus.CLOSED)
+        .select_related("investigation__officer")
+        .order_by("-investigation__opened_at")
+    )
+
+
+@intelligence_provider("investigations")
+def investigations_section(cluster: list[int]) -> Section | None:
+    roles = list(_open_roles(cluster))
+    bails = list(Bail.objects.filter(suspect_id__in=cluster, ended_at__isnull=True).select_related("investigation"))
+    if not roles and not bails:
+        return None
+    items = [
+        f"{ip.get_role_display()} on {ip.investigation.get_type_display().lower()} investigation "
+        f"{ip.investigation.reference}"
+        + (
+            f" (officer in the case: {ip.investigation.officer.get_full_name() or ip.investigation.officer.username})"
+            if ip.investigation.officer
+            else " (not yet allocated)"
+        )
+        for ip in roles
+    ]
+    items += [f"On bail until {b.ends_at:%d %b %Y} ({b.investigation.reference}): {b.conditions}" for b in bails]
+    suspect = any(ip.role == "suspect" for ip in roles) or bool(bails)
+    return Section(
+        "investigations",
+        "Open investigations and bail",
+        items,
+        priority=15,
+        warning="A suspect in an open child-abuse investigation." if suspect else "",
+        data={"investigations": [ip.investigation_id for ip in roles], "bail": [b.pk for b in bails]},
+    )
+
+
+@section_provider("investigations")
+def investigations_page_section(person_ids: list[int], user: User | None) -> PageSection | None:
+    if user is not None and user.is_partner:
+        return None
+    roles = list(
+        InvestigationPerson.objects.filter(person_id__in=person_ids)
+        .select_related("investigation__officer")
+        .order_by("-investigation__opened_at")
+    )
+    bails = list(Bail.objects.filter(suspect_id__in=person_ids, ended_at__isnull=True).select_related("investigation"))
+    if not roles and not bails:
+        return None
+    return PageSection(
+        "investigations",
+        "Investigations",
+        "investigations/_person_section.html",
+        data={"roles": roles, "bails": bails},
+        order=30,
+    )
