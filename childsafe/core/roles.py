@@ -92,6 +92,8 @@ class Capability(models.TextChoices):
     RHI_RECORD = "rhi.record", "Record a return home interview"
     HOTSPOT_MANAGE = "hotspot.manage", "Own a hotspot's problem-solving plan"
     STRATEGY_OUTCOME_RETURN = "strategy.return", "Return a strategy meeting's outcome through the partner portal"
+    OFFENDER_VIEW = "offender.view", "See registered sex offenders' records"
+    OFFENDER_MANAGE = "offender.manage", "Manage registered sex offenders"
 
 
 _POLICE_RECORD_ROLES = FORCE_WIDE_ROLES | AREA_ROLES | REASON_ROLES
@@ -137,6 +139,22 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     Capability.HOTSPOT_MANAGE: frozenset({Role.MHET, Role.SUPERVISOR, Role.CII, Role.SENIOR_LEADER}),
     # RF-10: children's services chair strategy meetings and send the outcome back; schools attend, not return.
     Capability.STRATEGY_OUTCOME_RETURN: frozenset({Role.LA_PARTNER}),
+    # RSO: the offender management unit and its supervisors manage; roles that protect children need to know.
+    Capability.OFFENDER_VIEW: frozenset(
+        {
+            Role.OMU,
+            Role.SUPERVISOR,
+            Role.SENIOR_LEADER,
+            Role.INVESTIGATOR,
+            Role.VAT,
+            Role.MHET,
+            Role.FIM,
+            Role.CII,
+            Role.CALL_HANDLER,
+            Role.RESPONSE_OFFICER,
+        }
+    ),
+    Capability.OFFENDER_MANAGE: frozenset({Role.OMU, Role.SUPERVISOR}),
 }
 
 # Roles that may approve as a supervisor (CR-1 downgrade, MP-7 closure reason).
