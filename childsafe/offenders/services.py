@@ -560,13 +560,25 @@ def disclosure_decide(
         disclosure.save()
         _audit(
             actor,
-            AuditCategory.DISCLOSURE if decision == DisclosureDecision.DISCLOSE else AuditCategory.COLLECTION,
+            AuditCategory.COLLECTION,
             "offender.disclosure",
             disclosure,
             offender,
             channel,
             new={"decision": decision, "to": to.pk if to else None, "rationale": rationale},
         )
+        if decision == DisclosureDecision.DISCLOSE and to is not None:
+            # DPA 2018 s62: the offender's record disclosed outside the police, to this person.
+            audit.access(
+                actor=actor,
+                event_type="offender.disclosed",
+                subject=disclosure,
+                person_id=offender.person_id,
+                category=AuditCategory.DISCLOSURE,
+                justification=rationale,
+                recipient=to.full_name,
+                channel=channel,
+            )
     return disclosure
 
 
