@@ -117,7 +117,7 @@ def offender_convict(
     person: Person,
     offence: str,
     notifiable: bool,
-    court_result_at: datetime,
+    court_result_at: datetime | None,
     period_years: int | None = None,
     indefinite: bool = False,
     custody: bool = False,
@@ -130,6 +130,8 @@ def offender_convict(
     _reach(actor, person)
     errors: dict[str, str] = {}
     offence = _text(errors, "offence", offence, "the offence", max_length=300)
+    if court_result_at is None:
+        errors["court_result_at"] = "Enter the date and time of the court result."
     _not_future(errors, "court_result_at", court_result_at, "The court result")
     existing = Offender.objects.filter(person=person).first()
     if existing is None and notifiable:
@@ -141,7 +143,7 @@ def offender_convict(
             errors["period"] = "Enter a notification period from 1 to 30 years, or indefinite."
     if manager is not None and manager.role != Role.OMU:
         errors["manager"] = "The offender manager must be in the offender management unit."
-    if errors:
+    if errors or court_result_at is None:
         raise InvalidInput(errors)
     now = clock.now()
     with transaction.atomic():
