@@ -146,3 +146,12 @@ class SupervisionForm(forms.Form):
     note = _text(
         "Supervision entry", "What you reviewed, what you decided and why, and what happens next, with a date."
     )
+
+
+class CourtResultsForm(forms.Form):
+    file = forms.FileField(
+        label="Court results file (CSV)",
+        required=False,
+        help_text="Columns: surname, forenames, date_of_birth, offence, notifiable, court_result_at, and "
+        "optionally period (10y or indefinite) and custody.",
+    )

@@ -15,6 +15,7 @@ from childsafe.offenders import rules
 from childsafe.offenders.models import (
     Breach,
     ChildContact,
+    Conviction,
     Offender,
     RiskAssessment,
     RiskLevel,
@@ -185,3 +186,12 @@ def last_visits(offender_ids: list[int]) -> dict[int, Visit]:
     for v in Visit.objects.filter(offender_id__in=offender_ids).order_by("at"):
         last[v.offender_id] = v
     return last
+
+
+def new_court_results(*, since: datetime) -> list[Conviction]:
+    """The daily list: notifiable court results recorded since `since` (index notifiable_results_by_day)."""
+    return list(
+        Conviction.objects.filter(notifiable=True, recorded_at__gte=since)
+        .select_related("offender__person", "recorded_by")
+        .order_by("-recorded_at")
+    )

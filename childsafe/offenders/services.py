@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -600,3 +602,146 @@ def supervision_add(*, actor: User, offender: Offender, note: str, channel: str 
         entry.save()
         _audit(actor, AuditCategory.COLLECTION, "offender.supervise", entry, offender, channel, new={"note": note})
     return entry
+
+
+# -- the court results feed (RSO-2) ---------------------------------------------------------------------
+
+COURT_RESULT_COLUMNS = ("surname", "forenames", "date_of_birth", "offence", "notifiable", "court_result_at")
+OPTIONAL_COURT_RESULT_COLUMNS = ("period", "custody")
+_YES = {"y", "yes", "true", "1"}
+_NO = {"n", "no", "false", "0", ""}
+
+
+@dataclass
+class CourtResultRow:
+    line: int
+    surname: str
+    forenames: str
+    date_of_birth: date
+    offence: str
+    notifiable: bool
+    court_result_at: datetime
+    period_years: int | None
+    indefinite: bool
+    custody: bool
+
+
+@dataclass
+class CourtResultsImported:
+    recorded: list[Conviction] = field(default_factory=list)
+    # Rows whose person is not one record: (line, name, why). Someone picks the person by name and
+    # records the court result from their page, so no conviction is put on the wrong person.
+    unmatched: list[tuple[int, str, str]] = field(default_factory=list)
+    already: int = 0
+
+
+def _parse_when(value: str) -> datetime | None:
+    value = value.strip()
+    for fmt in ("%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M", "%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            parsed = datetime.strptime(value, fmt)
+        except ValueError:
+            continue
+        return parsed.replace(tzinfo=clock.LONDON)
+    return None
+
+
+def parse_court_results(text: str) -> list[CourtResultRow]:
+    """The court results feed as CSV, with a header row naming the columns. Every problem at once."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    headers = [h.strip().lower() for h in reader.fieldnames or []]
+    missing = [c for c in COURT_RESULT_COLUMNS if c not in headers]
+    if missing:
+        raise InvalidInput({"file": f"The file needs these columns: {', '.join(missing)}."})
+    problems: list[str] = []
+    rows: list[CourtResultRow] = []
+    for number, raw in enumerate(reader, start=2):
+        row = {str(k).strip().lower(): str(v or "").strip() for k, v in raw.items() if k is not None}
+        if not any(row.values()):
+            continue
+        bad: list[str] = []
+        try:
+            dob = date.fromisoformat(row["date_of_birth"]) if "-" in row["date_of_birth"] else None
+            if dob is None:
+                dob = datetime.strptime(row["date_of_birth"], "%d/%m/%Y").date()
+        except ValueError:
+            dob = None
+            bad.append("date of birth is not a date like 14/02/1971")
+        when = _parse_when(row["court_result_at"])
+        if when is None:
+            bad.append("court result time is not like 10/05/2022 11:00")
+        flags = {}
+        for name in ("notifiable", "custody"):
+            value = row.get(name, "").lower()
+            if value not in _YES | _NO:
+                bad.append(f"{name} is not yes or no")
+            flags[name] = value in _YES
+        period = row.get("period", "").lower().rstrip("y").strip()
+        if period and period != "indefinite" and not period.isdigit():
+            bad.append("period is not a number of years or indefinite")
+        if not row["surname"] or not row["offence"]:
+            bad.append("surname and offence are needed")
+        if bad:
+            problems.append(f"Row {number}: {'; '.join(bad)}.")
+            continue
+        assert dob is not None and when is not None
+        rows.append(
+            CourtResultRow(
+                number,
+                row["surname"],
+                row["forenames"],
+                dob,
+                row["offence"],
+                flags["notifiable"],
+                when,
+                int(period) if period.isdigit() else None,
+                period == "indefinite",
+                flags["custody"],
+            )
+        )
+    if problems:
+        raise InvalidInput({"file": " ".join(problems[:20]) + (" (and more)" if len(problems) > 20 else "")})
+    return rows
+
+
+def court_results_import(*, actor: User, text: str, channel: str = "web") -> CourtResultsImported:
+    """Record each notifiable court result from the feed whose person is exactly one record (RSO-2).
+
+    The feed may be imported twice: a result already recorded (same person, offence and time) is skipped."""
+    _manage(actor)
+    result = CourtResultsImported()
+    for row in parse_court_results(text):
+        name = f"{row.forenames} {row.surname}".strip()
+        people = list(
+            Person.objects.filter(
+                surname__iexact=row.surname, forenames__iexact=row.forenames, date_of_birth=row.date_of_birth
+            )[:2]
+        )
+        if len(people) != 1:
+            why = "no record with this name and date of birth" if not people else "more than one record matches"
+            result.unmatched.append((row.line, name, why))
+            continue
+        person = people[0]
+        if Conviction.objects.filter(
+            offender__person=person, offence=row.offence, court_result_at=row.court_result_at
+        ).exists():
+            result.already += 1
+            continue
+        try:
+            convicted = offender_convict(
+                actor=actor,
+                person=person,
+                offence=row.offence,
+                notifiable=row.notifiable,
+                court_result_at=row.court_result_at,
+                period_years=row.period_years,
+                indefinite=row.indefinite,
+                custody=row.custody,
+                channel=channel,
+            )
+        except (InvalidInput, AccessDenied) as exc:
+            why = "; ".join(exc.errors.values()) if isinstance(exc, InvalidInput) else exc.message
+            result.unmatched.append((row.line, name, why))
+            continue
+        result.recorded.append(convicted.conviction)
+    return result

@@ -8,7 +8,7 @@ People are picked by name: from a name search, or from those already on the offe
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -29,6 +29,7 @@ from childsafe.offenders.forms import (
     BreachForm,
     ChildContactForm,
     ConvictForm,
+    CourtResultsForm,
     DeviceForm,
     DisclosureForm,
     NotificationForm,
@@ -102,6 +103,41 @@ def caseload(request: HttpRequest) -> HttpResponse:
         request,
         "offenders/caseload.html",
         {"caseload": selectors.caseload(area), "areas": areas, "area": area, "now": clock.now()},
+    )
+
+
+@access_checked
+@GET_POST
+def court_results(request: HttpRequest) -> HttpResponse:
+    """The daily list of new notifiable court results (RSO-2), and the court results feed's import."""
+    access.require(request.user, Capability.OFFENDER_MANAGE)
+    days = int(request.GET["days"]) if request.GET.get("days", "").isdigit() else 1
+    days = min(max(days, 1), 31)
+    form = CourtResultsForm(posted(request), request.FILES if request.method == "POST" else None)
+    imported = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data.get("file")
+        if upload is None:
+            form.add_error("file", "Choose the court results file.")
+        else:
+            try:
+                text = upload.read().decode("utf-8-sig")
+            except UnicodeDecodeError:
+                form.add_error("file", "The file must be a CSV saved as UTF-8.")
+            else:
+                try:
+                    imported = services.court_results_import(actor=request.user, text=text)
+                except InvalidInput as exc:
+                    apply_errors(form, exc)
+    return render(
+        request,
+        "offenders/court_results.html",
+        {
+            "form": form,
+            "imported": imported,
+            "days": days,
+            "results": selectors.new_court_results(since=clock.now() - timedelta(days=days)),
+        },
     )
 
 
