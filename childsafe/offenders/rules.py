@@ -410,8 +410,12 @@ def _rso5_horizon(now: datetime) -> datetime | None:
 )
 def rso5_breach_undecided(now: datetime) -> Iterator[Finding]:
     limit = _hours(BREACH_DECISION_HOURS)
-    for breach in _undecided_breaches().filter(found_at__lte=now - limit).select_related("offender__person"):
+    undecided = _undecided_breaches().filter(found_at__lte=now - limit)
+    for breach in undecided.select_related("offender__person", "offender__manager"):
         offender = breach.offender
+        # Deciding against a crime is a supervisor's act, so the alert goes to the offender manager's
+        # sergeant (their line manager), or else to the area's OMU, sergeants included.
+        sergeant = offender.manager.line_manager_id if offender.manager else None
         yield Finding(
             subject_type="offenders.breach",
             subject_id=str(breach.pk),
@@ -421,7 +425,7 @@ def rso5_breach_undecided(now: datetime) -> Iterator[Finding]:
             person_id=offender.person_id,
             person_label=offender.person.full_name,
             owner_role=Role.OMU,
-            owner_user_id=offender.manager_id,
+            owner_user_id=sergeant,
             owner_area_id=offender.area_id,
             due_by=breach.found_at + limit,
             severity=Severity.HIGH,

@@ -406,3 +406,19 @@ def test_roles_outside_offender_management_cannot_record(team, make_user):
     handler = make_user("handler", "call_handler")
     with pytest.raises(AccessDenied):
         services.breach_record(actor=handler, offender=offender, kind="other", detail="x")
+
+
+@pytest.mark.django_db
+def test_the_breach_alert_goes_to_the_offender_managers_sergeant(team):
+    from childsafe.oversight.selectors import my_alerts
+
+    offender = convict(team)
+    breach = services.breach_record(actor=team["dc"], offender=offender, kind="order_breach", detail="At a park.")
+    at(hours=24)
+    assert [a.subject_id for a in my_alerts(team["ds"]).filter(rule_id="RSO-5")] == [str(breach.pk)]
+    team["dc"].line_manager = team["ds"]
+    team["dc"].save()
+    other_sergeant = team["pc"]
+    at(hours=25)
+    assert my_alerts(team["ds"]).filter(rule_id="RSO-5").get().owner_user == team["ds"]
+    assert not my_alerts(other_sergeant).filter(rule_id="RSO-5").exists()
