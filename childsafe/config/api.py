@@ -86,6 +86,7 @@ def _not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
     return problem(404, "Not found", "There is no record with that reference that you can see.")
 
 
+from childsafe.offenders.api import router as offenders_router  # noqa: E402
 from childsafe.oversight.api import router as alerts_router  # noqa: E402
 from childsafe.people.api import router as people_router  # noqa: E402
 from childsafe.referrals.api import router as referrals_router  # noqa: E402
@@ -93,3 +94,4 @@ from childsafe.referrals.api import router as referrals_router  # noqa: E402
 api.add_router("/people", people_router)
 api.add_router("/alerts", alerts_router)
 api.add_router("/referrals", referrals_router)
+api.add_router("/offenders", offenders_router)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Exists, Max, Min, OuterRef
+from django.db.models import Exists, Max, OuterRef, Q, Subquery
 
 from childsafe.core import engine, policy
 from childsafe.core.engine import Finding, clock_rule, earliest_after
@@ -168,13 +168,18 @@ class OffenderState:
         return due
 
 
-def offender_states(offender_ids: list[int] | None = None) -> dict[int, OffenderState]:
-    """Every offender's clock state, in five queries whatever the count."""
-    offenders = Offender.objects.all()
-    if offender_ids is not None:
-        offenders = offenders.filter(pk__in=offender_ids)
+def _scoped(queryset, offender_ids: list[int] | None, field_name: str = "offender_id"):
+    # All offenders (the sweep) is no filter at all: a thousand ids in an IN list cost more to build
+    # and plan than the rows they select.
+    return queryset if offender_ids is None else queryset.filter(**{f"{field_name}__in": offender_ids})
+
+
+def offender_states(offender_ids: list[int] | None = None, *, notifications: bool = True) -> dict[int, OffenderState]:
+    """Every offender's clock state (or those asked for), in six queries whatever the count; two without
+    the notifications (what RSO-3 needs: custody and the period)."""
+    offenders = _scoped(Offender.objects.all(), offender_ids, "pk")
     states = {pk: OffenderState(pk, years) for pk, years in offenders.values_list("pk", "period_years")}
-    convictions = Conviction.objects.filter(offender_id__in=states, notifiable=True).values_list(
+    convictions = _scoped(Conviction.objects.filter(notifiable=True), offender_ids).values_list(
         "offender_id", "court_result_at", "custody", "released_at"
     )
     for offender_id, result_at, custody, released_at in convictions:
@@ -186,7 +191,9 @@ def offender_states(offender_ids: list[int] | None = None) -> dict[int, Offender
         start = released_at if custody else result_at
         if start is not None and (s.clock_start is None or start > s.clock_start):
             s.clock_start = start
-    valid = Notification.objects.filter(offender_id__in=states, valid=True)
+    if not notifications:
+        return states
+    valid = _scoped(Notification.objects.filter(valid=True), offender_ids)
     for offender_id, last in valid.values("offender_id").annotate(last=Max("at")).values_list("offender_id", "last"):
         states[offender_id].last_valid_at = last
     initials = valid.filter(kind=NotificationKind.INITIAL).values("offender_id").annotate(last=Max("at"))
@@ -197,21 +204,22 @@ def offender_states(offender_ids: list[int] | None = None) -> dict[int, Offender
         NotificationKind.CHANGE_OF_ADDRESS,
         NotificationKind.WEEKLY_NO_FIXED_ABODE,
     ]
+    # Only offenders who ever notified weekly can be on weekly notification: a small set. Their
+    # address notifications in time order; each offender's last one says whether they still are.
+    weekly = valid.filter(kind=NotificationKind.WEEKLY_NO_FIXED_ABODE).values("offender_id")
     latest_address = (
-        valid.filter(kind__in=address_kinds).order_by("offender_id", "at").values_list("offender_id", "kind")
+        valid.filter(kind__in=address_kinds, offender_id__in=weekly)
+        .order_by("offender_id", "at")
+        .values_list("offender_id", "kind")
     )
-    # Only weekly notifications come after a weekly one, so the set of weekly notifiers is small; this
-    # reads the kinds in order and keeps each offender's last.
-    for offender_id, kind in latest_address.filter(
-        offender_id__in=valid.filter(kind=NotificationKind.WEEKLY_NO_FIXED_ABODE).values("offender_id")
-    ):
+    for offender_id, kind in latest_address:
         states[offender_id].address_kind = kind
     # A change notified anywhere but a designated station: a valid one of the same kind is still owed.
     later_valid = Notification.objects.filter(
         offender_id=OuterRef("offender_id"), kind=OuterRef("kind"), valid=True, at__gte=OuterRef("at")
     )
     open_invalid = (
-        Notification.objects.filter(offender_id__in=states, valid=False)
+        _scoped(Notification.objects.filter(valid=False), offender_ids)
         .exclude(kind__in=[NotificationKind.INITIAL, NotificationKind.ANNUAL, NotificationKind.WEEKLY_NO_FIXED_ABODE])
         .filter(~Exists(later_valid))
         .values_list("offender_id", "kind", "at", "event_at")
@@ -256,8 +264,45 @@ def _offenders(ids) -> dict[int, Offender]:
     return {o.pk: o for o in Offender.objects.filter(pk__in=list(ids)).select_related("person")}
 
 
+# Bounds for narrowing the sweep to offenders who could be late, kept a few days wide of the exact
+# calendar arithmetic so the narrowing never drops one who is.
+MARGIN = timedelta(days=3)
+
+
+def _rso1_candidates(now: datetime) -> list[int]:
+    """Offenders who could owe a notification now; the sweep works out the rest exactly for these only.
+
+    Those with no valid notification in the last year, those on weekly notification, those who owe a
+    valid one for a change notified elsewhere, and those with a conviction or release and no initial
+    notification since: nobody else can be late."""
+    recent = Notification.objects.filter(
+        offender_id=OuterRef("pk"), valid=True, at__gte=add_months(now, -ANNUAL_MONTHS) + MARGIN
+    )
+    no_recent = Offender.objects.filter(~Exists(recent)).values_list("pk", flat=True)
+    valid = Notification.objects.filter(offender_id=OuterRef("offender_id"), valid=True)
+    weekly = Notification.objects.filter(valid=True, kind=NotificationKind.WEEKLY_NO_FIXED_ABODE).values_list(
+        "offender_id", flat=True
+    )
+    changes = (
+        Notification.objects.filter(valid=False)
+        .exclude(kind__in=[NotificationKind.INITIAL, NotificationKind.ANNUAL, NotificationKind.WEEKLY_NO_FIXED_ABODE])
+        .filter(~Exists(valid.filter(kind=OuterRef("kind"), at__gte=OuterRef("at"))))
+        .values_list("offender_id", flat=True)
+    )
+    initial = valid.filter(kind=NotificationKind.INITIAL)
+    started = (
+        Conviction.objects.filter(notifiable=True)
+        .filter(
+            Q(custody=False, court_result_at__lte=now) & ~Exists(initial.filter(at__gte=OuterRef("court_result_at")))
+            | Q(custody=True, released_at__lte=now) & ~Exists(initial.filter(at__gte=OuterRef("released_at")))
+        )
+        .values_list("offender_id", flat=True)
+    )
+    return sorted({*no_recent, *weekly, *changes, *started})
+
+
 def _rso1_overdue(now: datetime) -> Iterator[tuple[int, datetime, str]]:
-    for state in offender_states().values():
+    for state in offender_states(_rso1_candidates(now)).values():
         if not state.active(now):
             continue
         late = sorted(d for d in state.notification_deadlines() if d[0] <= now)
@@ -314,17 +359,16 @@ def visit_months(level: str) -> int:
 def visits_due(offender_ids: list[int] | None = None) -> dict[int, tuple[datetime, str]]:
     """Each assessed offender's next home visit: (due, level). From the first risk assessment, then
     from the last home visit after it; an office interview does not count."""
-    assessments = RiskAssessment.objects.all()
-    if offender_ids is not None:
-        assessments = assessments.filter(offender_id__in=offender_ids)
-    first = dict(
-        assessments.values("offender_id").annotate(first=Min("assessed_at")).values_list("offender_id", "first")
-    )
+    first: dict[int, datetime] = {}
     latest: dict[int, str] = {}
-    for offender_id, level in assessments.order_by("offender_id", "assessed_at").values_list("offender_id", "level"):
+    assessments = _scoped(RiskAssessment.objects.all(), offender_ids)
+    for offender_id, level, at in assessments.order_by("offender_id", "assessed_at").values_list(
+        "offender_id", "level", "assessed_at"
+    ):
+        first.setdefault(offender_id, at)
         latest[offender_id] = level
     homes = dict(
-        Visit.objects.filter(offender_id__in=list(first), kind=VisitKind.HOME)
+        _scoped(Visit.objects.filter(kind=VisitKind.HOME), offender_ids)
         .values("offender_id")
         .annotate(last=Max("at"))
         .values_list("offender_id", "last")
@@ -332,15 +376,34 @@ def visits_due(offender_ids: list[int] | None = None) -> dict[int, tuple[datetim
     months = {level: visit_months(level) for level in RiskLevel.values}
     due: dict[int, tuple[datetime, str]] = {}
     for offender_id, first_at in first.items():
-        base = max(first_at, homes[offender_id]) if homes.get(offender_id) else first_at
+        last_home = homes.get(offender_id)
+        base = max(first_at, last_home) if last_home else first_at
         level = latest[offender_id]
         due[offender_id] = (add_months(base, months[level]), level)
     return due
 
 
-def _rso3_active(now: datetime) -> tuple[dict[int, tuple[datetime, str]], dict[int, OffenderState]]:
-    due = visits_due()
-    states = offender_states(list(due))
+def _rso3_candidates(now: datetime) -> list[int]:
+    """Offenders whose home visit could be due now: no home visit within their risk level's interval.
+    The sweep works out the exact due time for these only."""
+    latest_level = Subquery(
+        RiskAssessment.objects.filter(offender_id=OuterRef("pk")).order_by("-assessed_at").values("level")[:1]
+    )
+    due_now = Q()
+    for level in RiskLevel.values:
+        # A home visit after this keeps the next one in the future; a first assessment after it too.
+        since = add_months(now, -visit_months(level)) + MARGIN
+        home = Visit.objects.filter(offender_id=OuterRef("pk"), kind=VisitKind.HOME, at__gte=since)
+        assessed = RiskAssessment.objects.filter(offender_id=OuterRef("pk"), assessed_at__lte=since)
+        due_now |= Q(level=level) & ~Exists(home) & Exists(assessed)
+    return list(Offender.objects.annotate(level=latest_level).filter(due_now).values_list("pk", flat=True))
+
+
+def _rso3_active(
+    now: datetime, offender_ids: list[int] | None = None
+) -> tuple[dict[int, tuple[datetime, str]], dict[int, OffenderState]]:
+    due = visits_due(offender_ids)
+    states = offender_states(offender_ids, notifications=False)
     return {k: v for k, v in due.items() if states[k].active(now)}, states
 
 
@@ -356,14 +419,15 @@ def _rso3_horizon(now: datetime) -> datetime | None:
     source=SOURCE,
 )
 def rso3_home_visit_overdue(now: datetime) -> Iterator[Finding]:
-    due, _ = _rso3_active(now)
+    due, _ = _rso3_active(now, _rso3_candidates(now))
     late = {k: v for k, v in due.items() if v[0] <= now}
     offenders = _offenders(late)
+    months = {level: visit_months(level) for level in RiskLevel.values}
     for offender_id, (when, level) in late.items():
         yield _offender_finding(
             offenders[offender_id],
             f"{RiskLevel(level).label} risk: a home visit was due by {when.astimezone(LONDON):%d %B %Y} "
-            f"(every {visit_months(level)} month(s)). An office interview does not count.",
+            f"(every {months[level]} month(s)). An office interview does not count.",
             when,
             Severity.HIGH if level in (RiskLevel.VERY_HIGH, RiskLevel.HIGH) else Severity.MEDIUM,
         )

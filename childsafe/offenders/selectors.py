@@ -34,7 +34,8 @@ def offender_for_user(
     offender = Offender.objects.select_related("person", "area", "manager").filter(pk=pk).first()
     if offender is None:
         raise Http404("No offender with that reference.")
-    justification = (reasons or {}).get(str(offender.person_id), "")
+    # The API passes its one justification under "*"; the pages, the reasons given per person.
+    justification = (reasons or {}).get(str(offender.person_id)) or (reasons or {}).get("*", "")
     person_for_user(user, offender.person_id, justification=justification, event_type=event_type)
     return offender
 
