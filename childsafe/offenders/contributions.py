@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from childsafe.core import access, clock
 from childsafe.core.roles import Capability
 from childsafe.offenders import rules
-from childsafe.offenders.models import Offender, RiskAssessment
+from childsafe.offenders.models import ContactChild, Offender, RiskAssessment
 from childsafe.people.access import involvement_check
 from childsafe.people.chronology import Entry
 from childsafe.people.chronology import provider as chronology_provider
@@ -65,7 +65,13 @@ def offender_section(cluster: list[int]) -> Section | None:
         .select_related("person")
         .distinct()
     )
-    if not own and not housemates:
+    # CR-4: "linked perpetrator or RSO with access": a child named in an offender's contact with children.
+    contacts = list(
+        ContactChild.objects.filter(person_id__in=cluster)
+        .select_related("contact__offender__person")
+        .order_by("-contact__at")[:10]
+    )
+    if not own and not housemates and not contacts:
         return None
     levels = _latest_level([o.pk for o in own + housemates])
     items: list[str] = []
@@ -76,18 +82,28 @@ def offender_section(cluster: list[int]) -> Section | None:
         items.append(
             f"A registered sex offender lives here: {o.person.full_name}, risk {_label(levels.get(o.pk, ''))}."
         )
-    warning = (
-        "A registered sex offender lives at this address: consider the children's safety and tell the OMU."
-        if housemates
-        else "This person is a registered sex offender."
-    )
+    for c in contacts:
+        items.append(
+            f"Had contact with registered sex offender {c.contact.offender.person.full_name} "
+            f"on {c.contact.at.astimezone(clock.LONDON):%d %B %Y}."
+        )
+    if housemates:
+        warning = "A registered sex offender lives at this address: consider the children's safety and tell the OMU."
+    elif own:
+        warning = "This person is a registered sex offender."
+    else:
+        warning = "This child has had contact with a registered sex offender."
     return Section(
         "registered_sex_offender",
         "Registered sex offender",
         items,
         priority=5,
         warning=warning,
-        data={"offender": [o.pk for o in own], "lives_here": [o.pk for o in housemates]},
+        data={
+            "offender": [o.pk for o in own],
+            "lives_here": [o.pk for o in housemates],
+            "contacts": [c.contact_id for c in contacts],
+        },
     )
 
 
@@ -179,4 +195,27 @@ def offender_chronology(person_ids: list[int], user) -> Iterable[Entry]:
                 url=url,
                 source="offenders",
                 person_id=pid,
+            )
+
+    # The child's side: an offender's contact with them, on the child's own chronology.
+    for child in ContactChild.objects.filter(person_id__in=person_ids).select_related("contact__offender__person"):
+        contact = child.contact
+        yield Entry(
+            contact.at,
+            "offender",
+            f"Contact with registered sex offender {contact.offender.person.full_name}",
+            detail=contact.detail,
+            url=f"/offenders/{contact.offender_id}/#contacts",
+            source="offenders",
+            person_id=child.person_id,
+        )
+        if child.welfare_checked_at:
+            yield Entry(
+                child.welfare_checked_at,
+                "offender",
+                "Welfare check after contact with a registered sex offender",
+                detail=child.welfare_note,
+                url=f"/offenders/{contact.offender_id}/#contacts",
+                source="offenders",
+                person_id=child.person_id,
             )

@@ -155,3 +155,15 @@ class CourtResultsForm(forms.Form):
         help_text="Columns: surname, forenames, date_of_birth, offence, notifiable, court_result_at, and "
         "optionally period (10y or indefinite) and custody.",
     )
+
+
+class AbsenceForm(forms.Form):
+    cover = forms.ChoiceField(label="Who covers for you", choices=(), help_text="A sergeant or above.")
+    starts_on = GovukDateField(label="First day away", label_for_errors="first day away", required=False)
+    ends_on = GovukDateField(label="Last day away", label_for_errors="last day away", required=False)
+    reason = forms.CharField(label="Reason (optional)", max_length=200, required=False)
+
+    def __init__(self, *args, covers=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["cover"].choices = [("", "Choose a supervisor")] + [(str(u.pk), u.display_name) for u in covers]
+        self.fields["cover"].error_messages["required"] = "Choose who covers for you."

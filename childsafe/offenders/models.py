@@ -271,3 +271,19 @@ class SupervisionEntry(models.Model):
 
     class Meta:
         ordering = ["-at"]
+
+
+class SupervisorAbsence(models.Model):
+    """RSO-7: an absent supervisor has a named cover; work routed to them goes to the cover meanwhile."""
+
+    supervisor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="absences")
+    cover = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="covering")
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    reason = models.CharField(max_length=200, blank=True, default="")
+    recorded_at = models.DateTimeField()
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-starts_on"]
+        indexes = [models.Index(fields=["supervisor", "ends_on"], name="absences_by_supervisor")]

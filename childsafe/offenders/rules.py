@@ -34,6 +34,7 @@ from childsafe.offenders.models import (
     Offender,
     RiskAssessment,
     RiskLevel,
+    SupervisorAbsence,
     Visit,
     VisitKind,
 )
@@ -478,8 +479,10 @@ def rso5_breach_undecided(now: datetime) -> Iterator[Finding]:
     for breach in undecided.select_related("offender__person", "offender__manager"):
         offender = breach.offender
         # Deciding against a crime is a supervisor's act, so the alert goes to the offender manager's
-        # sergeant (their line manager), or else to the area's OMU, sergeants included.
-        sergeant = offender.manager.line_manager_id if offender.manager else None
+        # sergeant (their line manager, or the cover they named while away), or else to the area's OMU.
+        sergeant = supervisor_covering(
+            offender.manager.line_manager_id if offender.manager else None, now.astimezone(LONDON).date()
+        )
         yield Finding(
             subject_type="offenders.breach",
             subject_id=str(breach.pk),
@@ -495,6 +498,22 @@ def rso5_breach_undecided(now: datetime) -> Iterator[Finding]:
             severity=Severity.HIGH,
             url=f"/offenders/{offender.pk}/#breaches",
         )
+
+
+def supervisor_covering(user_id: int | None, on) -> int | None:
+    """Who takes work routed to this supervisor on this day: the named cover while they are away (RSO-7)."""
+    seen = set()
+    while user_id is not None and user_id not in seen:
+        seen.add(user_id)
+        cover = (
+            SupervisorAbsence.objects.filter(supervisor_id=user_id, starts_on__lte=on, ends_on__gte=on)
+            .values_list("cover_id", flat=True)
+            .first()
+        )
+        if cover is None:
+            return user_id
+        user_id = cover
+    return user_id
 
 
 def is_supervisor(user: User) -> bool:

@@ -32,6 +32,7 @@ from childsafe.offenders.models import (
     RiskAssessment,
     RiskLevel,
     SupervisionEntry,
+    SupervisorAbsence,
     Visit,
     VisitKind,
 )
@@ -745,3 +746,61 @@ def court_results_import(*, actor: User, text: str, channel: str = "web") -> Cou
             continue
         result.recorded.append(convicted.conviction)
     return result
+
+
+# -- supervisors' cover (RSO-7) -------------------------------------------------------------------------
+
+
+def absence_record(
+    *,
+    actor: User,
+    cover: User,
+    starts_on: date | None,
+    ends_on: date | None,
+    reason: str = "",
+    channel: str = "web",
+) -> SupervisorAbsence:
+    """A supervisor records their own absence and names who covers: their own act, never typed by another."""
+    if not rules.is_supervisor(actor):
+        raise AccessDenied("Only a supervisor (sergeant or above) records an absence with cover.")
+    errors: dict[str, str] = {}
+    if starts_on is None:
+        errors["starts_on"] = "Enter the first day of the absence."
+    if ends_on is None:
+        errors["ends_on"] = "Enter the last day of the absence."
+    elif starts_on is not None and ends_on < starts_on:
+        errors["ends_on"] = "The last day must be the same as or after the first day."
+    if cover.pk == actor.pk:
+        errors["cover"] = "Choose someone else to cover for you."
+    elif not cover.is_active or not rules.is_supervisor(cover):
+        errors["cover"] = "Choose a supervisor (sergeant or above) to cover."
+    if not errors and starts_on is not None and ends_on is not None:
+        if SupervisorAbsence.objects.filter(supervisor=actor, starts_on__lte=ends_on, ends_on__gte=starts_on).exists():
+            errors["starts_on"] = "You already have an absence recorded for some of these days."
+        elif SupervisorAbsence.objects.filter(
+            supervisor=cover, starts_on__lte=ends_on, ends_on__gte=starts_on
+        ).exists():
+            errors["cover"] = f"{cover.display_name} is away for some of these days: choose someone else."
+    if errors or starts_on is None or ends_on is None:
+        raise InvalidInput(errors)
+    with transaction.atomic():
+        absence = SupervisorAbsence(
+            supervisor=actor,
+            cover=cover,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            reason=str(reason or "").strip()[:200],
+            recorded_at=clock.now(),
+            recorded_by=actor,
+        )
+        absence.full_clean()
+        absence.save()
+        audit.record(
+            actor=actor,
+            category=AuditCategory.COLLECTION,
+            event_type="supervisor.absence",
+            subject=absence,
+            new={"cover": cover.pk, "starts_on": starts_on, "ends_on": ends_on},
+            channel=channel,
+        )
+    return absence

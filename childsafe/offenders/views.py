@@ -23,8 +23,9 @@ from childsafe.core.forms import combine
 from childsafe.core.models import Area, User
 from childsafe.core.roles import Capability, Role
 from childsafe.core.web import access_checked, apply_errors, keep_prompts, posted, take_prompts
-from childsafe.offenders import selectors, services
+from childsafe.offenders import rules, selectors, services
 from childsafe.offenders.forms import (
+    AbsenceForm,
     BreachDecisionForm,
     BreachForm,
     ChildContactForm,
@@ -39,7 +40,7 @@ from childsafe.offenders.forms import (
     VisitForm,
     WelfareForm,
 )
-from childsafe.offenders.models import ContactChild, Offender
+from childsafe.offenders.models import ContactChild, Offender, SupervisorAbsence
 from childsafe.people import search as person_search
 from childsafe.people.access import people_visible_to, person_for_user
 from childsafe.people.models import Person
@@ -449,3 +450,43 @@ def supervise(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             return _done(request, offender, "Supervision entry recorded.", anchor="supervision")
     return _form_page(request, offender, form, title="Add a supervision entry", button="Record the entry")
+
+
+@access_checked
+@GET_POST
+def cover(request: HttpRequest) -> HttpResponse:
+    """A supervisor records their absence and names their cover (RSO-7)."""
+    access.require(request.user, Capability.OFFENDER_MANAGE)
+    covers = [
+        u
+        for u in User.objects.filter(is_active=True, role__in=[Role.OMU, Role.SUPERVISOR]).exclude(pk=request.user.pk)
+        if rules.is_supervisor(u)
+    ]
+    covers.sort(key=lambda u: u.display_name)
+    form = AbsenceForm(posted(request), covers=covers)
+    if request.method == "POST":
+        valid = form.is_valid()
+        chosen = {str(u.pk): u for u in covers}.get(form.cleaned_data.get("cover", ""))
+        if valid and chosen is not None:
+            try:
+                services.absence_record(
+                    actor=request.user,
+                    cover=chosen,
+                    starts_on=form.cleaned_data.get("starts_on"),
+                    ends_on=form.cleaned_data.get("ends_on"),
+                    reason=form.cleaned_data.get("reason", ""),
+                )
+            except InvalidInput as exc:
+                apply_errors(form, exc)
+            else:
+                messages.success(request, f"Absence recorded: {chosen.display_name} covers your work.")
+                return redirect("offenders:cover")
+    absences = SupervisorAbsence.objects.filter(supervisor=request.user, ends_on__gte=clock.today_london())
+    return _form_page(
+        request,
+        None,
+        form,
+        title="Record an absence and your cover",
+        button="Record the absence",
+        absences=absences.select_related("cover"),
+    )

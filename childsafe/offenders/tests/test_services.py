@@ -422,3 +422,25 @@ def test_the_breach_alert_goes_to_the_offender_managers_sergeant(team):
     at(hours=25)
     assert my_alerts(team["ds"]).filter(rule_id="RSO-5").get().owner_user == team["ds"]
     assert not my_alerts(other_sergeant).filter(rule_id="RSO-5").exists()
+
+
+@pytest.mark.django_db
+def test_an_absent_supervisors_work_goes_to_the_named_cover(team, make_user):
+    from childsafe.oversight.selectors import my_alerts
+
+    cover = make_user("omu_ds2", "omu", "west", rank="sergeant")
+    team["dc"].line_manager = team["ds"]
+    team["dc"].save()
+    today = clock.today_london()
+    with pytest.raises(InvalidInput) as caught:
+        services.absence_record(actor=team["ds"], cover=team["pc"], starts_on=today, ends_on=today - timedelta(days=1))
+    assert set(caught.value.errors) == {"cover", "ends_on"}
+    with pytest.raises(AccessDenied):
+        services.absence_record(actor=team["dc"], cover=cover, starts_on=today, ends_on=today)
+    services.absence_record(actor=team["ds"], cover=cover, starts_on=today, ends_on=today + timedelta(days=7))
+    offender = convict(team)
+    services.breach_record(actor=team["dc"], offender=offender, kind="order_breach", detail="At a park.")
+    at(hours=24)
+    assert my_alerts(cover).filter(rule_id="RSO-5").get().owner_user == cover
+    at(days=9)  # back from leave: the sergeant's again
+    assert my_alerts(team["ds"]).filter(rule_id="RSO-5", owner_user=team["ds"]).exists()

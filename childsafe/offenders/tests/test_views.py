@@ -147,3 +147,40 @@ def test_the_intelligence_check_says_a_registered_sex_offender_lives_here(offend
     assert "A registered sex offender lives here: Paul Kemp" in section.items[0]
     [own] = [s for s in picture(paul).sections if s.key == "registered_sex_offender"]
     assert own.items[0].startswith("Registered sex offender")
+
+
+def test_a_childs_contact_with_an_offender_shows_in_their_check_and_chronology(omu, offender):
+    from childsafe.people.chronology import chronology
+
+    ella = people.person_create(actor=None, forenames="Ella", surname="Begum", date_of_birth="2014-06-01").person
+    services.child_contact_record(actor=omu["dc"], offender=offender, children=[ella], detail="At the park.")
+    [section] = [s for s in picture(ella).sections if s.key == "registered_sex_offender"]
+    assert "Had contact with registered sex offender Paul Kemp" in section.items[0]
+    titles = [e.title for e in chronology([ella.pk], omu["dc"])]
+    assert "Contact with registered sex offender Paul Kemp" in titles
+    handler_titles = [e.title for e in chronology([ella.pk], None)]
+    assert "Contact with registered sex offender Paul Kemp" in handler_titles
+
+
+def test_a_sergeant_records_their_cover_on_the_page(client, omu, make_user):
+    cover = make_user("omu_ds2", "omu", "west", rank="sergeant", first_name="Cal", last_name="Vere")
+    client.force_login(omu["ds"])
+    url = reverse("offenders:cover")
+    body = text(client.post(url, {}))
+    assert "<title>Error: " in body and "Choose who covers for you" in body
+    today = clock.today_london()
+    response = client.post(
+        url,
+        {
+            "cover": str(cover.pk),
+            "starts_on_0": today.day,
+            "starts_on_1": today.month,
+            "starts_on_2": today.year,
+            "ends_on_0": today.day,
+            "ends_on_1": today.month,
+            "ends_on_2": today.year,
+            "reason": "Course",
+        },
+    )
+    assert response.status_code == 302
+    assert "Cal Vere (Offender management unit (OMU)) covers" in text(client.get(url))
