@@ -1,7 +1,7 @@
 """What the RSO clocks add to the rules sweep, and how long the OMU team view takes, at force scale.
 Prints figures; asserts nothing.
 
-    .venv/bin/python bench/offenders.py [--offenders N] [--scale S] [--repeat N]
+    .venv/bin/python bench/offenders.py [--small] [--offenders N] [--scale S] [--repeat N]
                                         [--database-url postgres://USER@HOST:PORT/postgres]
 
 The clocks' cost grows with the number of registered offenders and their history, not with the number
@@ -30,13 +30,19 @@ RULES = ("RSO-1", "RSO-3", "RSO-5", "RSO-6")
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--offenders", type=int, default=1_000, help="Registered offenders (default 1,000).")
-    parser.add_argument("--scale", type=float, default=8.0, help="Synthetic force size (default 8: 40,000 people).")
+    parser.add_argument("--offenders", type=int, help="Registered offenders (default 1,000).")
+    parser.add_argument("--scale", type=float, help="Synthetic force size (default 8: 40,000 people).")
+    parser.add_argument("--small", action="store_true", help="Scale 1 and 100 offenders: a quick look (CI).")
     parser.add_argument("--repeat", type=int, default=5, help="Timed runs (default 5).")
     parser.add_argument("--database-url", help="PostgreSQL admin URL; default a temporary SQLite file.")
     parser.add_argument("--database-name", default=BENCH_DATABASE)
     parser.add_argument("--profile", action="store_true", help="Print a cProfile of one run of the clocks.")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    args.scale = args.scale or (1.0 if args.small else 8.0)
+    args.offenders = args.offenders or (100 if args.small else 1_000)
+    if args.scale <= 0 or args.offenders <= 0 or args.repeat <= 0:
+        parser.error("--scale, --offenders and --repeat must be more than 0.")
+    return args
 
 
 def run(args: argparse.Namespace) -> None:

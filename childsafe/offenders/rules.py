@@ -357,7 +357,13 @@ def visit_months(level: str) -> int:
     return int(policy.get(VISIT_MONTHS[RiskLevel(level)].key))
 
 
-def visits_due(offender_ids: list[int] | None = None) -> dict[int, tuple[datetime, str]]:
+def visit_intervals() -> dict[str, int]:
+    return {level: visit_months(level) for level in RiskLevel.values}
+
+
+def visits_due(
+    offender_ids: list[int] | None = None, months: dict[str, int] | None = None
+) -> dict[int, tuple[datetime, str]]:
     """Each assessed offender's next home visit: (due, level). From the first risk assessment, then
     from the last home visit after it; an office interview does not count."""
     first: dict[int, datetime] = {}
@@ -374,7 +380,7 @@ def visits_due(offender_ids: list[int] | None = None) -> dict[int, tuple[datetim
         .annotate(last=Max("at"))
         .values_list("offender_id", "last")
     )
-    months = {level: visit_months(level) for level in RiskLevel.values}
+    months = months or visit_intervals()
     due: dict[int, tuple[datetime, str]] = {}
     for offender_id, first_at in first.items():
         last_home = homes.get(offender_id)
@@ -384,7 +390,7 @@ def visits_due(offender_ids: list[int] | None = None) -> dict[int, tuple[datetim
     return due
 
 
-def _rso3_candidates(now: datetime) -> list[int]:
+def _rso3_candidates(now: datetime, months: dict[str, int]) -> list[int]:
     """Offenders whose home visit could be due now: no home visit within their risk level's interval.
     The sweep works out the exact due time for these only."""
     latest_level = Subquery(
@@ -393,7 +399,7 @@ def _rso3_candidates(now: datetime) -> list[int]:
     due_now = Q()
     for level in RiskLevel.values:
         # A home visit after this keeps the next one in the future; a first assessment after it too.
-        since = add_months(now, -visit_months(level)) + MARGIN
+        since = add_months(now, -months[level]) + MARGIN
         home = Visit.objects.filter(offender_id=OuterRef("pk"), kind=VisitKind.HOME, at__gte=since)
         assessed = RiskAssessment.objects.filter(offender_id=OuterRef("pk"), assessed_at__lte=since)
         due_now |= Q(level=level) & ~Exists(home) & Exists(assessed)
@@ -401,9 +407,9 @@ def _rso3_candidates(now: datetime) -> list[int]:
 
 
 def _rso3_active(
-    now: datetime, offender_ids: list[int] | None = None
+    now: datetime, offender_ids: list[int] | None = None, months: dict[str, int] | None = None
 ) -> tuple[dict[int, tuple[datetime, str]], dict[int, OffenderState]]:
-    due = visits_due(offender_ids)
+    due = visits_due(offender_ids, months)
     states = offender_states(offender_ids, notifications=False)
     return {k: v for k, v in due.items() if states[k].active(now)}, states
 
@@ -420,10 +426,10 @@ def _rso3_horizon(now: datetime) -> datetime | None:
     source=SOURCE,
 )
 def rso3_home_visit_overdue(now: datetime) -> Iterator[Finding]:
-    due, _ = _rso3_active(now, _rso3_candidates(now))
+    months = visit_intervals()
+    due, _ = _rso3_active(now, _rso3_candidates(now, months), months)
     late = {k: v for k, v in due.items() if v[0] <= now}
     offenders = _offenders(late)
-    months = {level: visit_months(level) for level in RiskLevel.values}
     for offender_id, (when, level) in late.items():
         yield _offender_finding(
             offenders[offender_id],

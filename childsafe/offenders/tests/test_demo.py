@@ -55,7 +55,7 @@ def test_the_sweeps_narrowing_never_drops_a_late_offender():
             }
             assert {o for o, _, _ in rules._rso1_overdue(now)} == everyone
             due, _ = rules._rso3_active(now)
-            narrowed, _ = rules._rso3_active(now, rules._rso3_candidates(now))
+            narrowed, _ = rules._rso3_active(now, rules._rso3_candidates(now, rules.visit_intervals()))
             assert {k for k, v in narrowed.items() if v[0] <= now} == {k for k, v in due.items() if v[0] <= now}
     finally:
         clock.set_now(None)
