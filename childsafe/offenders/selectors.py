@@ -196,3 +196,50 @@ def new_court_results(*, since: datetime) -> list[Conviction]:
         .select_related("offender__person", "recorded_by")
         .order_by("-recorded_at")
     )
+
+
+@dataclass
+class ComplianceMonth:
+    month_end: datetime
+    assessed: int
+    on_time: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.on_time / self.assessed) if self.assessed else 100
+
+
+def visit_compliance(offender_ids: list[int], *, months: int = 12) -> list[ComplianceMonth]:
+    """Home-visit compliance at the end of each of the last `months` months: of the offenders assessed by
+    then, how many had no home visit overdue (RSO-3, as the rule counted it at that moment)."""
+    now = clock.now()
+    intervals = rules.visit_intervals()
+    assessments: dict[int, list[tuple[datetime, str]]] = {}
+    for offender_id, at, level in (
+        RiskAssessment.objects.filter(offender_id__in=offender_ids)
+        .order_by("assessed_at")
+        .values_list("offender_id", "assessed_at", "level")
+    ):
+        assessments.setdefault(offender_id, []).append((at, level))
+    homes: dict[int, list[datetime]] = {}
+    for offender_id, at in (
+        Visit.objects.filter(offender_id__in=list(assessments), kind="home")
+        .order_by("at")
+        .values_list("offender_id", "at")
+    ):
+        homes.setdefault(offender_id, []).append(at)
+    result = []
+    for k in range(months, 0, -1):
+        end = rules.add_months(now, -k + 1) if k > 1 else now
+        assessed = on_time = 0
+        for offender_id, history in assessments.items():
+            known = [(at, level) for at, level in history if at <= end]
+            if not known:
+                continue
+            assessed += 1
+            visits = [v for v in homes.get(offender_id, []) if known[0][0] <= v <= end]
+            base = max(known[0][0], visits[-1]) if visits else known[0][0]
+            if rules.add_months(base, intervals[known[-1][1]]) > end:
+                on_time += 1
+        result.append(ComplianceMonth(end, assessed, on_time))
+    return result

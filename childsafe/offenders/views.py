@@ -100,10 +100,17 @@ def caseload(request: HttpRequest) -> HttpResponse:
     area = next((a for a in areas if a.code == code), None)
     if code is None:
         area = request.user.area
+    page = selectors.caseload(area)
     return render(
         request,
         "offenders/caseload.html",
-        {"caseload": selectors.caseload(area), "areas": areas, "area": area, "now": clock.now()},
+        {
+            "caseload": page,
+            "areas": areas,
+            "area": area,
+            "now": clock.now(),
+            "compliance": selectors.visit_compliance([r.offender.pk for r in page.rows]),
+        },
     )
 
 

@@ -444,3 +444,22 @@ def test_an_absent_supervisors_work_goes_to_the_named_cover(team, make_user):
     assert my_alerts(cover).filter(rule_id="RSO-5").get().owner_user == cover
     at(days=9)  # back from leave: the sergeant's again
     assert my_alerts(team["ds"]).filter(rule_id="RSO-5", owner_user=team["ds"]).exists()
+
+
+@pytest.mark.django_db
+def test_visit_compliance_month_by_month(team):
+    from childsafe.offenders import selectors
+
+    offender = convict(team)
+    notify(team, offender)
+    services.risk_assess(actor=team["dc"], offender=offender, level="very_high", plan="Weekly contact.")
+    # Visited after a fortnight, then nothing: on time for a month after that visit, overdue after.
+    clock.set_now(T0 + timedelta(days=14))
+    services.visit_record(
+        actor=team["dc"], offender=offender, kind="home", announced=False, officers=[team["dc"]], devices_checked=[]
+    )
+    clock.set_now(T0 + timedelta(days=100))
+    # Month ends 18 April (before the assessment), 18 May, 18 June (visited 24 May: due 24 June), 18 July, now.
+    months = selectors.visit_compliance([offender.pk], months=5)
+    assert [m.assessed for m in months] == [0, 1, 1, 1, 1]
+    assert [m.on_time for m in months] == [0, 1, 1, 0, 0]
