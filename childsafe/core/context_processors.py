@@ -15,6 +15,7 @@ NAVIGATION: list[tuple[str, str, str | None, bool]] = [
     ("Missing", "missing:worklist", Capability.MISSING_WORK, False),
     ("Referrals", "referrals:queue", Capability.INCIDENT_RECORD, False),
     ("Offenders", "offenders:caseload", Capability.OFFENDER_MANAGE, False),
+    ("RSO briefing", "offenders:briefing", Capability.OFFENDER_VIEW, False),
     ("PPN sampling", "referrals:sampling", Capability.STATISTICS_VIEW, False),
     ("My alerts", "oversight:my_alerts", None, False),
     ("Team alerts", "oversight:team_alerts", Capability.ALERTS_TEAM, False),

@@ -120,10 +120,11 @@ def generate_offenders(*, seed: int = 1, per_100k: int = PER_100K, years: int = 
                     period_years=_weighted(rng, PERIODS),
                     area_id=area_id,
                     manager=rng.choice(teams.get(area_id, fallback)[1:]),
+                    photo_reference=f"ViSOR photo {seed}-{n:05d}",
                     created_at=now,
                     created_by=teams.get(area_id, fallback)[0],
                 )
-                for person_id, area_id in chosen
+                for n, (person_id, area_id) in enumerate(chosen)
             ]
         )
         rows: dict[type, list] = {m: [] for m in (Conviction, Notification, RiskAssessment, Visit, Device, Breach)}

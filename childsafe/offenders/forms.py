@@ -54,6 +54,12 @@ class ConvictForm(forms.Form):
         label="Notification period", choices=PERIODS, required=False, help_text="From the first notifiable conviction."
     )
     custody = forms.BooleanField(label="The sentence keeps them in custody", required=False)
+    photo_reference = forms.CharField(
+        label="Photograph reference (optional)",
+        max_length=100,
+        required=False,
+        help_text="Where the custody or ViSOR photograph is held, for the shift briefing.",
+    )
 
 
 class ReleaseForm(forms.Form):

@@ -26,6 +26,8 @@ class Offender(models.Model):
     manager = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="offenders_managed"
     )
+    # Where the custody or ViSOR photograph is held, for the shift briefing: a reference, not the image.
+    photo_reference = models.CharField(max_length=100, blank=True, default="")
     created_at = models.DateTimeField()
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     version = models.PositiveIntegerField(default=1)

@@ -243,3 +243,37 @@ def visit_compliance(offender_ids: list[int], *, months: int = 12) -> list[Compl
                 on_time += 1
         result.append(ComplianceMonth(end, assessed, on_time))
     return result
+
+
+@dataclass
+class BriefingRow:
+    offender: Offender
+    level: str
+    address: str
+
+
+def briefing(area: Area) -> list[BriefingRow]:
+    """Offenders at liberty and on the register in an area, highest risk first, with their address."""
+    from childsafe.people.models import PersonAddress
+
+    now = clock.now()
+    today = clock.today_london()
+    offenders = list(Offender.objects.filter(area=area).select_related("person", "manager"))
+    ids = [o.pk for o in offenders]
+    states = rules.offender_states(ids, notifications=False)
+    levels = {k: v[1] for k, v in rules.visits_due(ids).items()}
+    addresses: dict[int, str] = {}
+    for person_id, line1, town, postcode in (
+        PersonAddress.objects.filter(person_id__in=[o.person_id for o in offenders])
+        .exclude(valid_to__lt=today)
+        .order_by("valid_from")
+        .values_list("person_id", "location__line1", "location__town", "location__postcode")
+    ):
+        addresses[person_id] = ", ".join(p for p in (line1, town, postcode) if p)
+    rows = [
+        BriefingRow(o, levels.get(o.pk, ""), addresses.get(o.person_id, "No address recorded"))
+        for o in offenders
+        if states[o.pk].active(now)
+    ]
+    rows.sort(key=lambda r: (RISK_ORDER[r.level], r.offender.person.surname))
+    return rows

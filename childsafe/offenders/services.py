@@ -125,6 +125,7 @@ def offender_convict(
     indefinite: bool = False,
     custody: bool = False,
     manager: User | None = None,
+    photo_reference: str = "",
     channel: str = "web",
 ) -> Convicted:
     """Record a court result. A notifiable one starts the notification clock now (RSO-2), without
@@ -156,6 +157,7 @@ def offender_convict(
                 period_years=None if indefinite else period_years,
                 area=person.area or actor.area,
                 manager=manager or (actor if actor.role == Role.OMU else None),
+                photo_reference=str(photo_reference or "").strip()[:100],
                 created_at=now,
                 created_by=actor,
             )

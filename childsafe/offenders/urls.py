@@ -5,6 +5,7 @@ from childsafe.offenders import views
 app_name = "offenders"
 urlpatterns = [
     path("", views.caseload, name="caseload"),
+    path("briefing/", views.briefing, name="briefing"),
     path("cover/", views.cover, name="cover"),
     path("court-results/", views.court_results, name="court_results"),
     path("register/<int:person_pk>/", views.register, name="register"),

@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from childsafe.core import access, clock
+from childsafe.core import access, audit, clock
 from childsafe.core.errors import InvalidInput, Prompt, RuleRefusal
 from childsafe.core.forms import combine
 from childsafe.core.models import Area, User
@@ -149,6 +149,26 @@ def court_results(request: HttpRequest) -> HttpResponse:
     )
 
 
+@access_checked
+def briefing(request: HttpRequest) -> HttpResponse:
+    """Offenders at liberty in an area, highest risk first, with photograph reference and address, for the
+    shift briefing; for the roles that need to know. Opening the list is logged like opening a record."""
+    access.require(request.user, Capability.OFFENDER_VIEW)
+    areas = list(Area.objects.order_by("name"))
+    code = request.GET.get("area") or (request.user.area.code if request.user.area else "")
+    area = next((a for a in areas if a.code == code), None)
+    rows = selectors.briefing(area) if area else []
+    if area:
+        audit.access(
+            actor=request.user,
+            event_type="offender.briefing",
+            subject_type="offenders.briefing",
+            subject_id=area.code,
+            justification="Shift briefing",
+        )
+    return render(request, "offenders/briefing.html", {"areas": areas, "area": area, "rows": rows})
+
+
 # -- the offender's page ---------------------------------------------------------------------------------
 
 
@@ -198,6 +218,7 @@ def register(request: HttpRequest, person_pk: int) -> HttpResponse:
                 period_years=int(period) if period.isdigit() else None,
                 indefinite=period == "indefinite",
                 custody=data.get("custody", False),
+                photo_reference=data.get("photo_reference", ""),
             )
         except (InvalidInput, RuleRefusal) as exc:
             if isinstance(exc, InvalidInput) and "court_result_at" in exc.errors:

@@ -184,3 +184,15 @@ def test_a_sergeant_records_their_cover_on_the_page(client, omu, make_user):
     )
     assert response.status_code == 302
     assert "Cal Vere (Offender management unit (OMU)) covers" in text(client.get(url))
+
+
+def test_the_shift_briefing_lists_the_areas_offenders_for_roles_that_need_to_know(client, omu, offender, make_user):
+    from childsafe.core.models import AuditEvent
+
+    officer = make_user("pc_west", "response_officer", "west")
+    client.force_login(officer)
+    body = text(client.get(reverse("offenders:briefing"), {"area": offender.area.code}))
+    assert "Paul Kemp" in body and "22 Flaxley Road" in body and "Not assessed" in body
+    assert AuditEvent.objects.filter(actor=officer, event_type="offender.briefing").exists()
+    client.force_login(make_user("admin", "administrator"))
+    assert client.get(reverse("offenders:briefing")).status_code == 403
