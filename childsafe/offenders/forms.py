@@ -13,6 +13,7 @@ from childsafe.offenders.models import (
     DisclosureDecision,
     NotificationKind,
     NotificationPlace,
+    OrderKind,
     RiskLevel,
     VisitKind,
 )
@@ -173,3 +174,15 @@ class AbsenceForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["cover"].choices = [("", "Choose a supervisor")] + [(str(u.pk), u.display_name) for u in covers]
         self.fields["cover"].error_messages["required"] = "Choose who covers for you."
+
+
+class OrderForm(forms.Form):
+    kind = forms.ChoiceField(label="Kind of order", choices=OrderKind.choices, required=False, widget=forms.RadioSelect)
+    made_on = GovukDateField(label="Date made", label_for_errors="date the order was made", required=False)
+    ends_on = GovukDateField(
+        label="End date (optional)",
+        label_for_errors="end date",
+        required=False,
+        help_text="Leave blank for an order until further order.",
+    )
+    prohibitions = _text("Prohibitions and requirements", "As the order words them.")

@@ -289,3 +289,27 @@ class SupervisorAbsence(models.Model):
     class Meta:
         ordering = ["-starts_on"]
         indexes = [models.Index(fields=["supervisor", "ends_on"], name="absences_by_supervisor")]
+
+
+class OrderKind(models.TextChoices):
+    SHPO = "shpo", "Sexual harm prevention order"
+    NOTIFICATION_ORDER = "notification_order", "Notification order"
+    SRO = "sro", "Sexual risk order"
+
+
+class Order(models.Model):
+    """A court order with its prohibitions: what a breach of order (RSO-5) is measured against."""
+
+    offender = models.ForeignKey(Offender, on_delete=models.CASCADE, related_name="orders")
+    kind = models.CharField(max_length=20, choices=OrderKind.choices)
+    made_on = models.DateField()
+    ends_on = models.DateField(null=True, blank=True)  # None: until further order
+    prohibitions = models.TextField()
+    recorded_at = models.DateTimeField()
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-made_on"]
+
+    def __str__(self) -> str:
+        return self.get_kind_display()

@@ -125,6 +125,7 @@ def caseload(area: Area | None) -> Caseload:
 class OffenderPage:
     offender: Offender
     convictions: list
+    orders: list
     notifications: list
     assessments: list
     visits: list
@@ -149,6 +150,7 @@ def offender_page(offender: Offender) -> OffenderPage:
     return OffenderPage(
         offender=offender,
         convictions=list(offender.convictions.select_related("recorded_by")),
+        orders=list(offender.orders.all()),
         notifications=list(offender.notifications.select_related("recorded_by")),
         assessments=list(offender.assessments.select_related("assessed_by")),
         visits=list(

@@ -29,6 +29,8 @@ from childsafe.offenders.models import (
     NotificationKind,
     NotificationPlace,
     Offender,
+    Order,
+    OrderKind,
     RiskAssessment,
     RiskLevel,
     SupervisionEntry,
@@ -806,3 +808,53 @@ def absence_record(
             channel=channel,
         )
     return absence
+
+
+# -- orders ---------------------------------------------------------------------------------------------
+
+
+def order_record(
+    *,
+    actor: User,
+    offender: Offender,
+    kind: str,
+    made_on: date | None,
+    ends_on: date | None,
+    prohibitions: str,
+    channel: str = "web",
+) -> Order:
+    """A sexual harm prevention order, notification order or sexual risk order, with its prohibitions."""
+    _manage(actor, offender)
+    errors: dict[str, str] = {}
+    kind = _choice(errors, "kind", kind, OrderKind, "the kind of order")
+    prohibitions = _text(errors, "prohibitions", prohibitions, "the order's prohibitions and requirements")
+    if made_on is None:
+        errors["made_on"] = "Enter the date the order was made."
+    elif made_on > clock.today_london():
+        errors["made_on"] = "The date the order was made can't be in the future."
+    elif ends_on is not None and ends_on <= made_on:
+        errors["ends_on"] = "The end date must be after the date the order was made."
+    if errors or made_on is None:
+        raise InvalidInput(errors)
+    with transaction.atomic():
+        order = Order(
+            offender=offender,
+            kind=kind,
+            made_on=made_on,
+            ends_on=ends_on,
+            prohibitions=prohibitions,
+            recorded_at=clock.now(),
+            recorded_by=actor,
+        )
+        order.full_clean()
+        order.save()
+        _audit(
+            actor,
+            AuditCategory.COLLECTION,
+            "offender.order",
+            order,
+            offender,
+            channel,
+            new={"kind": kind, "made_on": made_on, "ends_on": ends_on},
+        )
+    return order

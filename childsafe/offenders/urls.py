@@ -20,5 +20,6 @@ urlpatterns = [
     path("<int:pk>/contacts/new/", views.child_contact, name="child_contact"),
     path("<int:pk>/contacts/children/<int:child_pk>/welfare/", views.welfare, name="welfare"),
     path("<int:pk>/disclosures/new/", views.disclosure, name="disclosure"),
+    path("<int:pk>/orders/new/", views.order, name="order"),
     path("<int:pk>/supervision/new/", views.supervise, name="supervise"),
 ]

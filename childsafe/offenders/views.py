@@ -34,6 +34,7 @@ from childsafe.offenders.forms import (
     DeviceForm,
     DisclosureForm,
     NotificationForm,
+    OrderForm,
     ReleaseForm,
     RiskForm,
     SupervisionForm,
@@ -518,3 +519,30 @@ def cover(request: HttpRequest) -> HttpResponse:
         button="Record the absence",
         absences=absences.select_related("cover"),
     )
+
+
+@page
+def order(request: HttpRequest, pk: int) -> HttpResponse:
+    offender = _offender(request, pk)
+    form = OrderForm(posted(request))
+    if request.method == "POST":
+        valid = form.is_valid()
+        data = form.cleaned_data
+        try:
+            # Called even when a date could not be read, so every problem shows at once; nothing is saved
+            # then, because the service refuses an order without the date it was made.
+            services.order_record(
+                actor=request.user,
+                offender=offender,
+                kind=data.get("kind", ""),
+                made_on=data.get("made_on") if valid else None,
+                ends_on=data.get("ends_on"),
+                prohibitions=data.get("prohibitions", ""),
+            )
+        except (InvalidInput, RuleRefusal) as exc:
+            if isinstance(exc, InvalidInput):
+                exc.errors = {k: v for k, v in exc.errors.items() if not form.has_error(k)}
+            apply_errors(form, exc)
+        else:
+            return _done(request, offender, "Order recorded.", anchor="orders")
+    return _form_page(request, offender, form, title="Record an order", button="Record the order")

@@ -196,3 +196,26 @@ def test_the_shift_briefing_lists_the_areas_offenders_for_roles_that_need_to_kno
     assert AuditEvent.objects.filter(actor=officer, event_type="offender.briefing").exists()
     client.force_login(make_user("admin", "administrator"))
     assert client.get(reverse("offenders:briefing")).status_code == 403
+
+
+def test_an_order_with_its_prohibitions(client, omu, offender):
+    client.force_login(omu["dc"])
+    url = reverse("offenders:order", args=[offender.pk])
+    body = text(client.post(url, {"made_on_0": "31", "made_on_1": "2", "made_on_2": "2020"}))
+    assert "<title>Error: " in body and "Choose the kind of order" in body and "prohibitions" in body
+    assert "The date the order was made must be a real date" in body
+    assert "Enter the date the order was made" not in body  # one message for the date, the form's
+    assert not offender.orders.exists()
+    today = clock.today_london()
+    response = client.post(
+        url,
+        {
+            "kind": "shpo",
+            "made_on_0": today.day,
+            "made_on_1": today.month,
+            "made_on_2": today.year,
+            "prohibitions": "No unsupervised contact with any child under 16.",
+        },
+    )
+    assert response.status_code == 302
+    assert "No unsupervised contact" in text(client.get(response.url))
