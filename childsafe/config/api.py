@@ -87,6 +87,7 @@ def _not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 
 from childsafe.investigations.api import router as investigations_router  # noqa: E402
+from childsafe.offenders.api import router as offenders_router  # noqa: E402
 from childsafe.oversight.api import router as alerts_router  # noqa: E402
 from childsafe.people.api import router as people_router  # noqa: E402
 from childsafe.protection.api import router as protection_router  # noqa: E402
@@ -97,3 +98,4 @@ api.add_router("/alerts", alerts_router)
 api.add_router("/referrals", referrals_router)
 api.add_router("/protection", protection_router)
 api.add_router("/investigations", investigations_router)
+api.add_router("/offenders", offenders_router)

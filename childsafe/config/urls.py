@@ -15,6 +15,7 @@ urlpatterns = [
     path("referrals/", include("childsafe.referrals.urls")),
     path("protection/", include("childsafe.protection.urls")),
     path("investigations/", include("childsafe.investigations.urls")),
+    path("offenders/", include("childsafe.offenders.urls")),
     path("oversight/", include("childsafe.oversight.urls")),
     path("partners/", include("childsafe.partners.urls")),
     path("linkage/", include("childsafe.linkage.urls")),

@@ -17,6 +17,8 @@ NAVIGATION: list[tuple[str, str, str | None, bool]] = [
     ("Police protection", "protection:worklist", Capability.PROTECTION_DECIDE, False),
     ("Investigations", "investigations:list", Capability.INVESTIGATION_WORK, False),
     ("DFU queue", "investigations:dfu_queue", Capability.DFU_EXAMINE, False),
+    ("Offenders", "offenders:caseload", Capability.OFFENDER_MANAGE, False),
+    ("RSO briefing", "offenders:briefing", Capability.OFFENDER_VIEW, False),
     ("PPN sampling", "referrals:sampling", Capability.STATISTICS_VIEW, False),
     ("My alerts", "oversight:my_alerts", None, False),
     ("Team alerts", "oversight:team_alerts", Capability.ALERTS_TEAM, False),

@@ -97,6 +97,8 @@ class Capability(models.TextChoices):
     INVESTIGATION_WORK = "investigation.work", "Open and work child-abuse investigations"
     INVESTIGATION_SUPERVISE = "investigation.supervise", "Allocate, supervise and close child-abuse investigations"
     DFU_EXAMINE = "dfu.examine", "Work the digital forensic unit's queue and offer victim identification"
+    OFFENDER_VIEW = "offender.view", "See registered sex offenders' records"
+    OFFENDER_MANAGE = "offender.manage", "Manage registered sex offenders"
 
 
 _POLICE_RECORD_ROLES = FORCE_WIDE_ROLES | AREA_ROLES | REASON_ROLES
@@ -155,6 +157,22 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     ),
     Capability.INVESTIGATION_SUPERVISE: frozenset({Role.SUPERVISOR}),
     Capability.DFU_EXAMINE: frozenset({Role.DFU}),
+    # RSO: the offender management unit and its supervisors manage; roles that protect children need to know.
+    Capability.OFFENDER_VIEW: frozenset(
+        {
+            Role.OMU,
+            Role.SUPERVISOR,
+            Role.SENIOR_LEADER,
+            Role.INVESTIGATOR,
+            Role.VAT,
+            Role.MHET,
+            Role.FIM,
+            Role.CII,
+            Role.CALL_HANDLER,
+            Role.RESPONSE_OFFICER,
+        }
+    ),
+    Capability.OFFENDER_MANAGE: frozenset({Role.OMU, Role.SUPERVISOR}),
 }
 
 # Roles that may approve as a supervisor (CR-1 downgrade, MP-7 closure reason).

@@ -304,6 +304,7 @@ class GenerationReport:
     duplicate_only_markers: int = 0
     seconds: float = 0.0
     history: Any = None  # childsafe.demo.history.HistoryReport when history was asked for
+    offenders: int = 0  # registered sex offenders, with their history (childsafe.offenders.demo)
 
     @property
     def person_records(self) -> int:
@@ -350,6 +351,7 @@ class GenerationReport:
             f"  Planted duplicates:  {self.duplicates:,} ({breakdown(self.duplicate_errors) or 'none'}; "
             f"{self.duplicate_only_markers:,} with a marker only on the duplicate)",
             *(self.history.lines() if self.history else []),
+            *([f"  Registered offenders: {self.offenders:,}"] if self.offenders else []),
         ]
 
 
@@ -387,6 +389,9 @@ def generate(
 
             # Investigations and their DFU backlog: closed ones over the five years, today's open caseload.
             generate_investigations(scale=scale, history=history, seed=seed)
+            from childsafe.offenders.demo import generate_offenders
+
+            report.offenders = generate_offenders(seed=seed)
             report.seconds += time.monotonic() - started
     return report
 

@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "childsafe.referrals",
     "childsafe.protection",
     "childsafe.investigations",
+    "childsafe.offenders",
     "childsafe.oversight",
     "childsafe.partners",
     "childsafe.linkage",

@@ -77,7 +77,7 @@ def test_the_supervision_page_refuses_a_superficial_entry(client, allocated, for
             "next_review_on_2": due.year,
         },
     )
-    assert response.status_code == 200 and "says only that it was seen" in response.content.decode()
+    assert response.status_code == 200 and "says nothing a reader could act on" in response.content.decode()
 
 
 def test_recording_access_to_children_takes_the_officer_to_the_ppn_for_them(client, allocated, force, gary, chloe):

@@ -49,20 +49,33 @@ def test_setup_only_scenario_passes_and_reports():
 
 @pytest.mark.django_db
 def test_failed_expectation_is_reported_not_hidden():
+    from childsafe.core import engine
+    from childsafe.scenarios.replay import DOCUMENTED_RULES
+
+    # A rule RULES.md documents that this version doesn't have yet (there is always one while the
+    # capabilities grow); without one, MP-2 stands in and is simply not raised in time.
+    missing = [
+        f"{family}-{n}"
+        for family, top in DOCUMENTED_RULES.items()
+        for n in range(1, top + 1)
+        if not engine.is_known(f"{family}-{n}")
+    ]
+    rule = missing[0] if missing else "MP-2"
     text = (
         HEADER
-        + """steps:
-  - {at: "+1m", as: handler, do: person.add_marker, with: {child: amy, marker: knives}, save: m}
+        + f"""steps:
+  - {{at: "+1m", as: handler, do: person.add_marker, with: {{child: amy, marker: knives}}, save: m}}
 expect:
-  - {refused: m, rule: PL-3}
-  - {alert: RSO-3, about: amy, by: "+10m"}
+  - {{refused: m, rule: PL-3}}
+  - {{alert: {rule}, about: amy, by: "+10m"}}
 """
     )
     report = replay(text).run()
     assert not report.passed
-    refused, mp2 = report.expectations
+    refused, alert = report.expectations
     assert refused["held"] is False and refused["note"] == "the step went through"
-    assert mp2["held"] is False and "not implemented" in mp2["note"]
+    assert alert["held"] is False
+    assert ("not implemented" in alert["note"]) if missing else ("no such alert" in alert["note"])
 
 
 @pytest.mark.django_db

@@ -45,6 +45,7 @@ VERB_MODULES = [
     "childsafe.scenarios.verbs.referrals",
     "childsafe.scenarios.verbs.protection",
     "childsafe.scenarios.verbs.investigations",
+    "childsafe.scenarios.verbs.offenders",
 ]
 
 
