@@ -13,6 +13,7 @@ urlpatterns = [
     path("incidents/", include("childsafe.incidents.urls")),
     path("missing/", include("childsafe.missing.urls")),
     path("referrals/", include("childsafe.referrals.urls")),
+    path("exploitation/", include("childsafe.exploitation.urls")),
     path("oversight/", include("childsafe.oversight.urls")),
     path("partners/", include("childsafe.partners.urls")),
     path("linkage/", include("childsafe.linkage.urls")),

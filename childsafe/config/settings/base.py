@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "childsafe.incidents",
     "childsafe.missing",
     "childsafe.referrals",
+    "childsafe.exploitation",
     "childsafe.oversight",
     "childsafe.partners",
     "childsafe.linkage",

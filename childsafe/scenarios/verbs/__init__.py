@@ -43,6 +43,7 @@ VERB_MODULES = [
     "childsafe.scenarios.verbs.incidents",
     "childsafe.scenarios.verbs.missing",
     "childsafe.scenarios.verbs.referrals",
+    "childsafe.scenarios.verbs.exploitation",
 ]
 
 
