@@ -14,6 +14,7 @@ NAVIGATION: list[tuple[str, str, str | None, bool]] = [
     ("Incidents", "incidents:list", Capability.INCIDENT_RECORD, False),
     ("Missing", "missing:worklist", Capability.MISSING_WORK, False),
     ("Referrals", "referrals:queue", Capability.INCIDENT_RECORD, False),
+    ("Exploitation", "exploitation:index", Capability.EXPLOITATION_VIEW, False),
     ("PPN sampling", "referrals:sampling", Capability.STATISTICS_VIEW, False),
     ("My alerts", "oversight:my_alerts", None, False),
     ("Team alerts", "oversight:team_alerts", Capability.ALERTS_TEAM, False),
