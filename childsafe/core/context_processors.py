@@ -25,6 +25,7 @@ NAVIGATION: list[tuple[str, str, str | None, bool]] = [
     ("Accounts", "oversight:accounts", Capability.USERS_MANAGE, False),
     ("Settings", "oversight:settings", Capability.SETTINGS_CHANGE, False),
     ("Children", "partners:home", Capability.PARTNER_PORTAL, True),
+    ("MACE meetings", "exploitation:mace_list", Capability.PARTNER_PORTAL, True),
 ]
 
 
