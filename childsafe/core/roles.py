@@ -146,7 +146,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     Capability.STRATEGY_OUTCOME_RETURN: frozenset({Role.LA_PARTNER}),
     # EX-1: the partnership's tool, used by the police teams that assess children at risk.
     Capability.EXPLOITATION_ASSESS: frozenset({Role.MHET, Role.VAT, Role.CII, Role.SUPERVISOR, Role.INVESTIGATOR}),
-    Capability.EXPLOITATION_VIEW: frozenset(_POLICE_RECORD_ROLES | {Role.PFCC_SCRUTINY}),
+    Capability.EXPLOITATION_VIEW: frozenset(_POLICE_RECORD_ROLES),
     Capability.PERPETRATOR_MANAGE: frozenset({Role.MHET, Role.SUPERVISOR, Role.CII, Role.INVESTIGATOR, Role.OMU}),
     Capability.DISRUPTION_RECORD: frozenset(
         {Role.MHET, Role.SUPERVISOR, Role.CII, Role.INVESTIGATOR, Role.OMU, Role.RESPONSE_OFFICER}
