@@ -16,6 +16,7 @@ urlpatterns = [
     path("protection/", include("childsafe.protection.urls")),
     path("investigations/", include("childsafe.investigations.urls")),
     path("offenders/", include("childsafe.offenders.urls")),
+    path("exploitation/", include("childsafe.exploitation.urls")),
     path("oversight/", include("childsafe.oversight.urls")),
     path("partners/", include("childsafe.partners.urls")),
     path("linkage/", include("childsafe.linkage.urls")),

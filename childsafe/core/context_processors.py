@@ -19,6 +19,7 @@ NAVIGATION: list[tuple[str, str, str | None, bool]] = [
     ("DFU queue", "investigations:dfu_queue", Capability.DFU_EXAMINE, False),
     ("Offenders", "offenders:caseload", Capability.OFFENDER_MANAGE, False),
     ("RSO briefing", "offenders:briefing", Capability.OFFENDER_VIEW, False),
+    ("Exploitation", "exploitation:index", Capability.EXPLOITATION_VIEW, False),
     ("PPN sampling", "referrals:sampling", Capability.STATISTICS_VIEW, False),
     ("My alerts", "oversight:my_alerts", None, False),
     ("Team alerts", "oversight:team_alerts", Capability.ALERTS_TEAM, False),
@@ -30,6 +31,7 @@ NAVIGATION: list[tuple[str, str, str | None, bool]] = [
     ("Accounts", "oversight:accounts", Capability.USERS_MANAGE, False),
     ("Settings", "oversight:settings", Capability.SETTINGS_CHANGE, False),
     ("Children", "partners:home", Capability.PARTNER_PORTAL, True),
+    ("MACE meetings", "exploitation:mace_list", Capability.PARTNER_PORTAL, True),
 ]
 
 

@@ -99,6 +99,13 @@ class Capability(models.TextChoices):
     DFU_EXAMINE = "dfu.examine", "Work the digital forensic unit's queue and offer victim identification"
     OFFENDER_VIEW = "offender.view", "See registered sex offenders' records"
     OFFENDER_MANAGE = "offender.manage", "Manage registered sex offenders"
+    EXPLOITATION_ASSESS = "exploitation.assess", "Record a child's exploitation risk assessment"
+    EXPLOITATION_VIEW = "exploitation.view", "See exploitation assessments, perpetrators, briefings and profiles"
+    PERPETRATOR_MANAGE = "perpetrator.manage", "Flag exploitation perpetrators and keep their 4P plans"
+    DISRUPTION_RECORD = "disruption.record", "Record a disruption or arrest of a perpetrator"
+    CRIME_RECORD = "crime.record", "Record a crime"
+    MACE_MANAGE = "mace.manage", "Hold MACE meetings and record their actions"
+    PROFILE_PUBLISH = "profile.publish", "Publish the CSE and CCE profiles"
 
 
 _POLICE_RECORD_ROLES = FORCE_WIDE_ROLES | AREA_ROLES | REASON_ROLES
@@ -173,6 +180,18 @@ CAPABILITIES: dict[str, frozenset[str]] = {
         }
     ),
     Capability.OFFENDER_MANAGE: frozenset({Role.OMU, Role.SUPERVISOR}),
+    # EX-1: the partnership's tool, used by the police teams that assess children at risk.
+    Capability.EXPLOITATION_ASSESS: frozenset({Role.MHET, Role.VAT, Role.CII, Role.SUPERVISOR, Role.INVESTIGATOR}),
+    Capability.EXPLOITATION_VIEW: frozenset(_POLICE_RECORD_ROLES),
+    Capability.PERPETRATOR_MANAGE: frozenset({Role.MHET, Role.SUPERVISOR, Role.CII, Role.INVESTIGATOR, Role.OMU}),
+    Capability.DISRUPTION_RECORD: frozenset(
+        {Role.MHET, Role.SUPERVISOR, Role.CII, Role.INVESTIGATOR, Role.OMU, Role.RESPONSE_OFFICER}
+    ),
+    Capability.CRIME_RECORD: frozenset(
+        {Role.RESPONSE_OFFICER, Role.INVESTIGATOR, Role.SUPERVISOR, Role.CII, Role.MHET, Role.VAT, Role.OMU}
+    ),
+    Capability.MACE_MANAGE: frozenset({Role.MHET, Role.SUPERVISOR, Role.CII, Role.SENIOR_LEADER, Role.VAT}),
+    Capability.PROFILE_PUBLISH: frozenset({Role.ANALYST}),
 }
 
 # Roles that may approve as a supervisor (CR-1 downgrade, MP-7 closure reason).

@@ -337,8 +337,8 @@ def mp4_templated(now: datetime) -> Iterator[Finding]:
 # -- MP-5 ---------------------------------------------------------------------------------------------
 def priority_missing_since(person_ids: list[int] | None = None) -> dict[int, datetime]:
     """Children who are priority missing now, and since when: 3+ episodes in 90 days (imported history
-    included), or a looked-after child with any episode in that window. `person_ids` narrows it to one
-    child's records (the intelligence check); None is the whole force (the sweep)."""
+    included), a looked-after child with any episode in that window, or a child at high exploitation risk.
+    `person_ids` narrows it to one child's records (the intelligence check); None is the whole force."""
     from childsafe.core import clock
 
     now = clock.now()
@@ -364,6 +364,14 @@ def priority_missing_since(person_ids: list[int] | None = None) -> dict[int, dat
         .values_list("person_id", "t")
     ):
         since[person_id] = min(first, since.get(person_id, first))
+    # "or high exploitation risk": a current high CSE or CCE assessment (EX-1) makes a child priority.
+    from django.apps import apps
+
+    if apps.is_installed("childsafe.exploitation"):
+        from childsafe.exploitation.selectors import high_risk_since
+
+        for person_id, assessed in high_risk_since(person_ids).items():
+            since[person_id] = min(assessed, since.get(person_id, assessed))
     return since
 
 

@@ -436,3 +436,43 @@ def place_page(location_id: int) -> PlacePage:
         plans=list(LocationPlan.objects.filter(location=location).select_related("owner").order_by("-created_at")),
         children=len({link.episode.person_id for link in all_links}),
     )
+
+
+@dataclass(frozen=True)
+class EpisodeFact:
+    """A missing episode as other apps read it (exploitation's agenda, briefing and profile)."""
+
+    episode_id: int
+    person_id: int
+    reported_at: datetime
+    found_at: datetime | None
+    closed_at: datetime | None
+    found_location_id: int | None
+
+
+def episode_facts(
+    *,
+    person_ids: list[int] | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    area: str = "",
+    still_missing: bool = False,
+) -> list[EpisodeFact]:
+    """Episodes reported in a window (and/or of some children, of an area's children, still missing)."""
+    qs = MissingEpisode.objects.all()
+    if person_ids is not None:
+        qs = qs.filter(person_id__in=person_ids)
+    if since is not None:
+        qs = qs.filter(reported_at__gt=since)
+    if until is not None:
+        qs = qs.filter(reported_at__lte=until)
+    if area:
+        qs = qs.filter(person__area__code=area)
+    if still_missing:
+        qs = qs.filter(found_at__isnull=True, closed_at__isnull=True, imported=False)
+    return [
+        EpisodeFact(*row)
+        for row in qs.order_by("-reported_at").values_list(
+            "pk", "person_id", "reported_at", "found_at", "closed_at", "found_location_id"
+        )
+    ]

@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "childsafe.protection",
     "childsafe.investigations",
     "childsafe.offenders",
+    "childsafe.exploitation",
     "childsafe.oversight",
     "childsafe.partners",
     "childsafe.linkage",

@@ -46,6 +46,7 @@ VERB_MODULES = [
     "childsafe.scenarios.verbs.protection",
     "childsafe.scenarios.verbs.investigations",
     "childsafe.scenarios.verbs.offenders",
+    "childsafe.scenarios.verbs.exploitation",
 ]
 
 

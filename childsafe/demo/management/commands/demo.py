@@ -16,6 +16,7 @@ import sys
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from childsafe.demo.exploitation import seed_exploitation
 from childsafe.demo.generator import generate
 from childsafe.demo.logins import DEMO_PASSWORD, NotADemoDatabase, ensure_demo_users, logins_table
 from childsafe.investigations.demo import generate_investigations
@@ -56,6 +57,9 @@ class Command(BaseCommand):
             rows = ensure_demo_users()
         except NotADemoDatabase as exc:
             raise CommandError(str(exc)) from None
+        exploitation = seed_exploitation()
+        if exploitation:
+            self.stdout.write("Exploitation: " + ", ".join(f"{n} {what}" for what, n in exploitation.items()))
 
         url = f"http://{options['host']}:{options['port']}/"
         self.stdout.write("")
