@@ -7,7 +7,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 from ninja.security import HttpBearer
 
-from childsafe.core import services
+from childsafe.core import audit, services
 from childsafe.core.api import problem
 from childsafe.core.errors import AccessDenied, InvalidInput, JustificationRequired, RuleRefusal
 
@@ -72,6 +72,17 @@ def _denied(request: HttpRequest, exc: AccessDenied) -> HttpResponse:
 
 @api.exception_handler(JustificationRequired)
 def _needs_reason(request: HttpRequest, exc: JustificationRequired) -> HttpResponse:
+    user = getattr(request, "user", None)
+    if exc.person_id is not None and user is not None and user.is_authenticated:
+        audit.refusal(
+            actor=user,
+            event_type="person.api",
+            why="no reason given for a record outside this user's area or current work.",
+            subject_type="people.person",
+            subject_id=exc.person_id,
+            person_id=exc.person_id,
+            channel="api",
+        )
     return problem(
         403,
         "A reason is needed",

@@ -54,8 +54,11 @@ def record(
     old: dict[str, Any] | None = None,
     new: dict[str, Any] | None = None,
     channel: str = "web",
+    justification: str = "",
 ) -> AuditEvent:
-    """Log a change: collection, alteration, combination (e.g. a merge) or erasure."""
+    """Log a change: collection, alteration, combination (e.g. a merge) or erasure.
+
+    `justification` is the reason the actor gave for touching a record outside their area (PL-3)."""
     if category not in CHANGE_CATEGORIES:
         raise ValueError(f"{category!r} is not a change category; use audit.access for views.")
     return AuditEvent.objects.create(
@@ -66,6 +69,7 @@ def record(
         old_values=_jsonable(old),
         new_values=_jsonable(new),
         channel=channel,
+        justification=justification,
         **_actor_fields(actor),
         **_subject_fields(subject, subject_type, subject_id),
     )
@@ -105,6 +109,36 @@ def access(
         channel=channel,
         **_actor_fields(actor),
         **_subject_fields(subject, subject_type, subject_id),
+    )
+
+
+def refusal(
+    *,
+    actor: User | None,
+    event_type: str,
+    why: str,
+    subject: models.Model | None = None,
+    subject_type: str | None = None,
+    subject_id: str | int | None = None,
+    person_id: int | None = None,
+    channel: str = "web",
+) -> AuditEvent:
+    """Log a refused attempt on a record (a hidden record, an out-of-reach write, a 403).
+
+    Nothing was processed, so it is filed as an attempted consultation, in the shape hidden-record 404s
+    have always had: the event type ends in ".refused" and the justification says why."""
+    if not event_type.endswith(".refused"):
+        event_type = f"{event_type}.refused"
+    return access(
+        actor=actor,
+        event_type=event_type,
+        subject=subject,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        person_id=person_id,
+        category=AuditCategory.CONSULTATION,
+        justification=f"Refused: {why}",
+        channel=channel,
     )
 
 

@@ -9,7 +9,7 @@ Views and API handlers fetch people only through these functions. Each decision 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 
@@ -120,6 +120,40 @@ def person_for_user(
         channel=channel,
     )
     return person, decision
+
+
+def reach_for_write(
+    user: User | None,
+    person: Person,
+    *,
+    reasons: Mapping[str, str] | None = None,
+    channel: str = "web",
+    event_type: str,
+) -> str:
+    """May this user change (or combine) this person's record now? Every write asks, for EVERY record it
+    touches (PL-3), so a link or a relationship can't reach a record its author couldn't open.
+
+    Returns the reason the user gave (to be logged with the change against this record); raises
+    JustificationRequired where a read would ask for one, and Http404 (logged as a refusal) where the
+    record is hidden from them. `user=None` is the system itself (set-up, imports, the replay's setup).
+    """
+    if user is None:
+        return ""
+    verdict = decide(user, person).decision
+    if verdict is Decision.HIDDEN:
+        audit.refusal(
+            actor=user,
+            event_type=event_type,
+            why="not within this user's need to know.",
+            subject=person,
+            person_id=person.pk,
+            channel=channel,
+        )
+        raise Http404("No person with that reference.")
+    given = ((reasons or {}).get(str(person.pk)) or "").strip()
+    if verdict is Decision.REASON and not given:
+        raise JustificationRequired(person.pk)
+    return given
 
 
 def people_visible_to(user: User, queryset: QuerySet[Person] | None = None) -> QuerySet[Person]:

@@ -199,7 +199,13 @@ def add_marker(request: HttpRequest, person_id: int, payload: MarkerIn, justific
         channel="api",  # type: ignore[arg-type]
         event_type="person.api_read",
     )
-    marker = services.marker_add(actor=request.user, person=person, channel="api", **payload.dict())  # type: ignore[arg-type]
+    marker = services.marker_add(
+        actor=request.user,  # type: ignore[arg-type]
+        person=person,
+        channel="api",
+        reasons={str(person.pk): justification},
+        **payload.dict(),
+    )
     return Status(
         201,
         MarkerOut(
