@@ -6,6 +6,7 @@ childsafe worker          deliver the outbox and run the rules sweep
 childsafe replay FILE...  replay assurance scenarios on a fresh, throwaway database
 childsafe generate        build a synthetic force (--scale for benchmarks)
 childsafe token USER NAME issue an API token
+childsafe audit verify    check the audit log's hash chain; names the first broken event
 childsafe migrate, createuser, check, ...   every other Django management command
 """
 

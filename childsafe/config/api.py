@@ -10,6 +10,7 @@ from ninja.security import HttpBearer
 from childsafe.core import audit, services
 from childsafe.core.api import problem
 from childsafe.core.errors import AccessDenied, InvalidInput, JustificationRequired, RuleRefusal
+from childsafe.core.web import log_refusal
 
 
 class TokenAuth(HttpBearer):
@@ -67,6 +68,7 @@ def _refused(request: HttpRequest, exc: RuleRefusal) -> HttpResponse:
 
 @api.exception_handler(AccessDenied)
 def _denied(request: HttpRequest, exc: AccessDenied) -> HttpResponse:
+    log_refusal(request, exc.message, channel="api")
     return problem(403, "Not allowed", exc.message)
 
 

@@ -156,3 +156,26 @@ def test_api_marker_without_a_reason_is_refused_and_logged_with_a_reason_is_logg
     )
     assert made.status_code == 201
     assert AuditEvent.objects.get(event_type="marker.add", actor=user).justification == "Knife call in Whitby"
+
+
+@pytest.mark.django_db
+def test_a_403_on_a_childs_record_is_logged_as_a_refusal(personas, ella):
+    officer = personas["officer"]  # may open the record, but not link records
+    response = client_for(officer).post(f"/people/{ella.pk}/link/", {"other": ella.pk, "rationale": "x"})
+    assert response.status_code == 403
+    refusal = AuditEvent.objects.get(actor=officer, event_type__endswith=".refused")
+    assert refusal.person_id == ella.pk and refusal.justification.startswith("Refused: Your role")
+
+
+@pytest.mark.django_db
+def test_an_api_403_is_logged_as_a_refusal(personas, ella):
+    from childsafe.core import services as core_services
+
+    user = personas["pfcc"]
+    _, token = core_services.api_token_create(actor=personas["administrator"], user=user, name="test")
+    response = Client(HTTP_AUTHORIZATION=f"Bearer {token}").post(
+        f"/api/v1/people/{ella.pk}/markers", {"type": "weapons", "source": "PNC"}, content_type="application/json"
+    )
+    assert response.status_code == 403
+    refusal = AuditEvent.objects.get(actor=user, event_type__endswith=".refused")
+    assert refusal.person_id == ella.pk and refusal.channel == "api"
