@@ -19,7 +19,6 @@ from childsafe.core.models import (
     Area,
     AuditCategory,
     LanguagePhrase,
-    LoginAttempt,
     OutboxMessage,
     OutboxStatus,
     SettingValue,
@@ -259,31 +258,17 @@ def outbox_retry(*, actor: User, message: OutboxMessage) -> OutboxMessage:
     return message
 
 
-def login_allowed(*, username: str, ip_address: str) -> bool:
-    """Throttle: too many recent failures for this username or from this address locks the door."""
-    from django.conf import settings
+def login_wait(*, username: str, ip_address: str) -> int:
+    """Seconds before this sign-in attempt may be checked (0: now). Slows guessing, never locks out."""
+    from childsafe.core import login_throttle
 
-    since = clock.now() - _window()
-    failures = LoginAttempt.objects.filter(at__gte=since, succeeded=False)
-    limit = settings.CHILDSAFE_LOGIN_MAX_FAILURES
-    return (
-        failures.filter(username__iexact=username).count() < limit
-        and failures.filter(ip_address=ip_address).count() < limit * 4
-    )
+    return login_throttle.seconds_to_wait(username=username, address=ip_address)
 
 
 def login_attempt_record(*, username: str, ip_address: str, succeeded: bool) -> None:
-    LoginAttempt.objects.create(
-        username=username[:150], ip_address=ip_address[:64], at=clock.now(), succeeded=succeeded
-    )
+    from childsafe.core import login_throttle
 
-
-def _window():
-    from datetime import timedelta
-
-    from django.conf import settings
-
-    return timedelta(seconds=settings.CHILDSAFE_LOGIN_WINDOW_SECONDS)
+    login_throttle.record(username=username, address=ip_address, succeeded=succeeded)
 
 
 def language_phrase_save(*, actor: User, phrase: str, suggestion: str, active: bool = True) -> LanguagePhrase:

@@ -21,7 +21,9 @@ class LoginForm(forms.Form):
 
 
 def _client_ip(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "")
+    from childsafe.core.login_throttle import client_address
+
+    return client_address(request)
 
 
 @require_http_methods(["GET", "POST"])
@@ -31,11 +33,13 @@ def login_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         username = form.cleaned_data["username"]
         ip = _client_ip(request)
-        if not services.login_allowed(username=username, ip_address=ip):
+        wait = services.login_wait(username=username, ip_address=ip)
+        if wait:
             form.add_error(
                 None,
-                "There have been too many failed attempts to sign in. Wait 15 minutes and try "
-                "again, or ask the service desk to reset your password.",
+                "There have been several failed attempts to sign in to this account. Wait "
+                f"{wait} second{'s' if wait != 1 else ''} and try again. If you have forgotten your "
+                "password, ask the service desk to reset it.",
             )
         else:
             user = authenticate(request, username=username, password=form.cleaned_data["password"])
