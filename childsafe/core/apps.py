@@ -16,6 +16,17 @@ def _guard_audit_log(sender: AppConfig, using: str = "default", **kwargs: Any) -
         audit_chain.guard(connection)
 
 
+def _refuse_control_characters_in_every_form() -> None:
+    # One policy for every text field of every form (issue 10, item 5): Django already refuses NUL in a
+    # CharField; this refuses the other control characters too, with the same plain message everywhere.
+    from django import forms
+
+    from childsafe.core.text import validate_plain_text
+
+    if validate_plain_text not in forms.CharField.default_validators:
+        forms.CharField.default_validators = [*forms.CharField.default_validators, validate_plain_text]
+
+
 class CoreConfig(AppConfig):
     name = "childsafe.core"
     label = "core"
@@ -26,4 +37,5 @@ class CoreConfig(AppConfig):
         from childsafe.core import engine
 
         engine.autodiscover()
+        _refuse_control_characters_in_every_form()
         post_migrate.connect(_guard_audit_log, sender=self, dispatch_uid="childsafe.core.guard_audit_log")

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import contextlib
+import json
 from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 
 # Only our own origin: no inline script or style, no third-party hosts (a police network has none).
@@ -49,4 +52,43 @@ class LoginRequiredMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if not request.user.is_authenticated and not request.path.startswith(PUBLIC_PREFIXES):
             return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+        return self.get_response(request)
+
+
+class ApiInputMiddleware:
+    """The API's input, checked before any view sees it, with every refusal as problem+json:
+    a body over the size limit (413), and any query parameter or JSON string carrying a NUL or another
+    control character (422), which PostgreSQL would otherwise turn into a 500 (issue 10, item 5)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not request.path.startswith("/api/"):
+            return self.get_response(request)
+        from childsafe.core import text
+        from childsafe.core.api import problem
+
+        try:
+            body = request.body
+        except RequestDataTooBig:
+            limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0
+            return problem(
+                413, "The request is too large", f"Send a body of at most {limit:,} bytes.", type_="too-large"
+            )
+        errors = {
+            name: f"The text {text.MESSAGE}"
+            for name, values in request.GET.lists()
+            if any(text.has_bad_characters(v) for v in values) or text.has_bad_characters(name)
+        }
+        if body and request.content_type == "application/json":
+            with contextlib.suppress(ValueError):  # not JSON: the API's own schema check says so
+                errors.update(text.bad_strings(json.loads(body)))
+        if errors:
+            return problem(
+                422,
+                "The request has mistakes",
+                "Correct the fields named in 'errors' and send it again.",
+                errors=errors,
+            )
         return self.get_response(request)

@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 
-from childsafe.core import access, audit, clock
+from childsafe.core import access, audit, clock, text
 from childsafe.core.errors import InvalidInput, Prompt
 from childsafe.core.models import Area, AuditCategory, User
 from childsafe.core.roles import Capability
@@ -59,6 +59,8 @@ def _check_text(
     value = (value or "").strip()
     if required and not value:
         errors[name] = f"Enter the {label}."
+    elif bad := text.problem(value, label):
+        errors[name] = bad
     elif len(value) > max_length:
         errors[name] = f"The {label} must be {max_length:,} characters or fewer (it is {len(value):,})."
     return value
@@ -178,7 +180,14 @@ def person_create(
     )
     notes = _check_text(errors, "notes", notes, label="notes")
     if address is not None:
-        if not address.line1.strip() or not address.town.strip():
+        # The lengths are the address columns' (a longer line was stored whole on SQLite, a 500 on PostgreSQL).
+        line_problems: dict[str, str] = {}
+        _check_text(line_problems, "address", address.line1, label="first line of the address", max_length=200)
+        _check_text(line_problems, "address", address.town, label="town", max_length=100)
+        _check_text(line_problems, "address", address.postcode, label="postcode", max_length=10)
+        if line_problems:
+            errors.update(line_problems)
+        elif not address.line1.strip() or not address.town.strip():
             errors["address"] = "Enter the first line of the address and the town, or leave the address out."
         elif address.postcode and not places.is_valid_postcode(address.postcode):
             errors["address"] = f"{address.postcode!r} is not a UK postcode. Enter it like YO1 7AA."
