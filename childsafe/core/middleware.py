@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import add_never_cache_headers
 
 # Only our own origin: no inline script or style, no third-party hosts (a police network has none).
 CSP = "; ".join(
@@ -40,6 +41,7 @@ class ContentSecurityPolicyMiddleware:
         return response
 
 
+API_DOCS_PREFIXES = ("/api/v1/docs", "/api/v1/openapi.json")
 PUBLIC_PREFIXES = ("/login", "/static/", "/api/", "/healthz", "/accessibility")
 
 
@@ -50,9 +52,42 @@ class LoginRequiredMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if not request.user.is_authenticated and not request.path.startswith(PUBLIC_PREFIXES):
-            return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+        if not request.user.is_authenticated:
+            if request.path.startswith(API_DOCS_PREFIXES):
+                return self._api_docs_refused(request)
+            if not request.path.startswith(PUBLIC_PREFIXES):
+                return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
         return self.get_response(request)
+
+    def _api_docs_refused(self, request: HttpRequest) -> HttpResponse:
+        # The API's description is for its users: a signed-in user, or an integration with a valid token.
+        from childsafe.core import services
+        from childsafe.core.api import problem
+
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() == "bearer" and token and services.api_token_user(token.strip()) is not None:
+            return self.get_response(request)
+        if request.path.startswith("/api/v1/docs"):
+            return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+        response = problem(401, "Not signed in", "Sign in, or send a valid API token: 'Authorization: Bearer <token>'.")
+        response["WWW-Authenticate"] = "Bearer"
+        return response
+
+
+class NoStoreMiddleware:
+    """Nothing shown to a signed-in user or an API client is kept by a browser's or a proxy's cache: a
+    child's record must not be read back from a shared computer's cache after sign-out."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not request.path.startswith("/static/") and (
+            request.path.startswith("/api/") or getattr(request, "user", None) and request.user.is_authenticated
+        ):
+            add_never_cache_headers(response)
+        return response
 
 
 class ApiInputMiddleware:

@@ -59,6 +59,17 @@ def log_refusal(request: HttpRequest, why: str, *, person_id: Any = None, channe
     )
 
 
+def safe_next(request: HttpRequest, fallback: str) -> str:
+    """Where a `next` field may send the browser: a page on this site, or else `fallback` (a URL name)."""
+    from django.urls import reverse
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+        return target
+    return reverse(fallback)
+
+
 def keep_prompts(request: HttpRequest, prompts: list[Prompt]) -> None:
     """A service's prompts, kept to be shown once on the page the browser goes to next."""
     request.session[PROMPTS_SESSION_KEY] = [{"rule_id": p.rule_id, "message": p.message} for p in prompts]

@@ -13,7 +13,7 @@ from childsafe.core import audit as audit_log
 from childsafe.core.errors import InvalidInput
 from childsafe.core.models import Area, OutboxMessage, Skill, Team, User
 from childsafe.core.roles import Capability, Role
-from childsafe.core.web import access_checked, apply_errors
+from childsafe.core.web import access_checked, apply_errors, safe_next
 from childsafe.oversight import selectors
 from childsafe.oversight.forms import (
     AcknowledgeForm,
@@ -58,7 +58,7 @@ def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, f"Alert {alert.rule_id} acknowledged. It stays open until it is dealt with.")
         except InvalidInput as exc:
             messages.error(request, " ".join(exc.errors.values()))
-    return redirect(request.POST.get("next") or "oversight:my_alerts")
+    return redirect(safe_next(request, "oversight:my_alerts"))
 
 
 @access_checked

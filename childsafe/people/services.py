@@ -378,6 +378,9 @@ def marker_add(
     )
     notes = _check_text(errors, "notes", notes, label="notes")
     start = _parse_date(errors, "start_date", start_date, "start date") or clock.today_london()
+    if start > clock.today_london() + timedelta(days=1):
+        # A marker is what is known now; a date days ahead is a typing slip (2062 for 2026).
+        errors["start_date"] = "The start date can't be more than a day in the future. Enter the date it applies from."
     review = _parse_date(errors, "review_date", review_date, "review date")
     if review is None and "review_date" not in errors:
         review = start + timedelta(days=365)

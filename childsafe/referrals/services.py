@@ -57,6 +57,11 @@ class PpnSubmitted:
     prompts: list[Prompt] = field(default_factory=list)
 
 
+# A household or sibling group fits easily; beyond this a PPN is unreadable for the MASH and a batch
+# of thousands is a mistake or an attack, not a referral.
+MAX_CHILDREN = 20
+
+
 def _structure_errors(
     children: list[PpnChildInput], incident: Incident | None, *, check_codes: bool = False
 ) -> dict[str, str]:
@@ -66,6 +71,11 @@ def _structure_errors(
     errors: dict[str, str] = {}
     if not children:
         errors["children"] = "Add the child or children the PPN is about."
+    elif len(children) > MAX_CHILDREN:
+        errors["children"] = (
+            f"A PPN can name up to {MAX_CHILDREN} children (this one names {len(children)}). For a larger "
+            "group, such as a whole household or class, submit one PPN for each family and say so in each."
+        )
     if len({c.person.pk for c in children}) != len(children):
         errors["children"] = "A child is named twice on this PPN."
     if incident is not None:
