@@ -3,6 +3,7 @@ and Operation Encompass (RF-9), registered to run when a domestic abuse incident
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -20,7 +21,7 @@ from childsafe.incidents.models import Incident, IncidentType
 from childsafe.incidents.services import recorded_hook
 from childsafe.missing.models import SafeAndWellCheck
 from childsafe.people import calendars
-from childsafe.people.access import partner_people
+from childsafe.people.access import partner_people, reach_for_write
 from childsafe.people.models import Organisation, Person, SchoolEnrolment
 from childsafe.people.vocabulary import OrganisationType, SelfDefinedEthnicity
 from childsafe.referrals import encompass, rules
@@ -558,9 +559,11 @@ def strategy_meeting_record(
     decisions: str,
     actions: list[ActionInput],
     channel: str = "web",
+    reasons: Mapping[str, str] | None = None,
 ) -> StrategyMeeting:
     """Record a strategy meeting's attendees, decisions and actions on the child's record (RF-10)."""
     access.require(actor, Capability.INCIDENT_RECORD)
+    why = reach_for_write(actor, child, reasons=reasons, channel=channel, event_type="strategy_meeting.record")
     errors: dict[str, str] = {}
     attendees, decisions = _meeting_text(errors, held_at, attendees, decisions)
     for n, item in enumerate(actions, start=1):
@@ -592,6 +595,7 @@ def strategy_meeting_record(
             subject=meeting,
             person_id=child.pk,
             channel=channel,
+            justification=why,
             new={
                 "held_at": held_at.isoformat(),
                 "attendees": attendees,
@@ -687,10 +691,15 @@ def strategy_outcome_return(
     return meeting
 
 
-def strategy_action_done(*, actor: User, action: StrategyAction, channel: str = "web") -> StrategyAction:
+def strategy_action_done(
+    *, actor: User, action: StrategyAction, channel: str = "web", reasons: Mapping[str, str] | None = None
+) -> StrategyAction:
     """The action's owner, or a supervisor, marks a strategy meeting action done (RF-10): its clock stops."""
     if actor.is_partner:
         raise AccessDenied("Strategy meeting actions are marked done by the police officer who owns them.")
+    why = reach_for_write(
+        actor, action.meeting.person, reasons=reasons, channel=channel, event_type="strategy_action.done"
+    )
     if not may_mark_done(actor, action):
         raise RuleRefusal(
             "RF-10",
@@ -712,6 +721,7 @@ def strategy_action_done(*, actor: User, action: StrategyAction, channel: str = 
             person_id=action.meeting.person_id,
             new={"action": action.action},
             channel=channel,
+            justification=why,
         )
     action.refresh_from_db()
     return action

@@ -179,3 +179,20 @@ def test_an_api_403_is_logged_as_a_refusal(personas, ella):
     assert response.status_code == 403
     refusal = AuditEvent.objects.get(actor=user, event_type__endswith=".refused")
     assert refusal.person_id == ella.pk and refusal.channel == "api"
+
+
+@pytest.mark.django_db
+def test_a_strategy_meeting_on_another_areas_child_needs_the_reason_and_logs_it(personas, ella):
+    from childsafe.core import clock
+    from childsafe.referrals import services as referral_services
+    from childsafe.referrals.models import StrategyMeeting
+
+    officer = personas["colleague_elsewhere"]
+    held = clock.now()
+    meeting = {"child": ella, "held_at": held, "attendees": "PC East; CSC duty", "decisions": "s47", "actions": []}
+    with pytest.raises(JustificationRequired):
+        referral_services.strategy_meeting_record(actor=officer, **meeting)
+    assert not StrategyMeeting.objects.exists()
+    referral_services.strategy_meeting_record(actor=officer, reasons={str(ella.pk): "Chairing for East"}, **meeting)
+    logged = AuditEvent.objects.get(event_type="strategy_meeting.record")
+    assert (logged.person_id, logged.justification) == (ella.pk, "Chairing for East")
