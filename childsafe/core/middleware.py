@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.utils.cache import add_never_cache_headers
 
 # Only our own origin: no inline script or style, no third-party hosts (a police network has none).
@@ -41,6 +42,7 @@ class ContentSecurityPolicyMiddleware:
         return response
 
 
+TEMPORARY_PASSWORD_PREFIXES = ("/account/password/", "/logout/", "/static/", "/api/", "/healthz")
 API_DOCS_PREFIXES = ("/api/v1/docs", "/api/v1/openapi.json")
 PUBLIC_PREFIXES = ("/login", "/static/", "/api/", "/healthz", "/accessibility")
 
@@ -57,6 +59,11 @@ class LoginRequiredMiddleware:
                 return self._api_docs_refused(request)
             if not request.path.startswith(PUBLIC_PREFIXES):
                 return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+        elif getattr(request.user, "must_change_password", False) and not request.path.startswith(
+            TEMPORARY_PASSWORD_PREFIXES
+        ):
+            # A temporary password opens only the page that replaces it.
+            return redirect("password_change")
         return self.get_response(request)
 
     def _api_docs_refused(self, request: HttpRequest) -> HttpResponse:

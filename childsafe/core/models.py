@@ -51,6 +51,8 @@ class User(AbstractUser):
     )
     line_manager = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports")
     collar_number = models.CharField(max_length=20, blank=True, default="")
+    # A password an administrator set is temporary: its holder must choose their own at first sign-in.
+    must_change_password = models.BooleanField(default=False)
 
     class Meta:
         constraints = [

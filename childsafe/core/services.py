@@ -61,7 +61,10 @@ def user_create(
         errors["username"] = f"The username {username!r} is already taken. Choose another."
     if password and check_password:
         try:
-            validate_password(password)
+            # With the account's details, so a password like the username or name is refused too.
+            validate_password(
+                password, User(username=username, first_name=first_name, last_name=last_name, email=email)
+            )
         except ValidationError as exc:
             errors["password"] = " ".join(exc.messages)
     if errors:
@@ -78,6 +81,8 @@ def user_create(
             organisation_id=organisation_id,
             line_manager=line_manager,
             rank=rank,
+            # A password an administrator typed is known to them: its holder replaces it at first sign-in.
+            must_change_password=bool(password) and actor is not None,
         )
         if password:
             user.set_password(password)
@@ -99,6 +104,78 @@ def user_create(
             },
             channel=channel,
         )
+    return user
+
+
+def password_change(*, actor: User, current: str, new: str, repeat: str, channel: str = "web") -> User:
+    """The signed-in user replaces their own password (and a temporary one must be replaced)."""
+    errors: dict[str, str] = {}
+    if not actor.check_password(current or ""):
+        errors["current"] = "Your current password is not right. Enter the password you signed in with."
+    if not new:
+        errors["new"] = "Enter a new password."
+    elif new != repeat:
+        errors["repeat"] = "The two new passwords are not the same. Enter the new password twice."
+    elif new == current:
+        errors["new"] = "Choose a new password, not the one you have now."
+    else:
+        try:
+            validate_password(new, actor)
+        except ValidationError as exc:
+            errors["new"] = " ".join(exc.messages)
+    if errors:
+        raise InvalidInput(errors)
+    with transaction.atomic():
+        actor.set_password(new)
+        actor.must_change_password = False
+        actor.save(update_fields=["password", "must_change_password"])
+        audit.record(
+            actor=actor,
+            category=AuditCategory.ALTERATION,
+            event_type="user.password_change",
+            subject=actor,
+            new={"password": "changed"},
+            channel=channel,
+        )
+    return actor
+
+
+def user_deactivate(*, actor: User, user: User, reason: str, channel: str = "web") -> User:
+    """End an account now: it can't sign in, its open sessions end, and its API tokens are revoked."""
+    from django.contrib.sessions.models import Session
+
+    access.require(actor, Capability.USERS_MANAGE)
+    errors: dict[str, str] = {}
+    reason = (reason or "").strip()
+    if not reason:
+        errors["reason"] = "Enter why the account is being closed (for example, left the force)."
+    if user.pk == actor.pk:
+        errors["user"] = "You can't close your own account. Ask another administrator."
+    elif not user.is_active:
+        errors["user"] = "This account is already closed."
+    if errors:
+        raise InvalidInput(errors)
+    now = clock.now()
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(is_active=False)
+        revoked = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=now)
+        # Sessions are stored signed, not indexed by user: read the live ones to find this account's.
+        ended = [
+            s.session_key
+            for s in Session.objects.filter(expire_date__gt=now)
+            if str(s.get_decoded().get("_auth_user_id")) == str(user.pk)
+        ]
+        Session.objects.filter(session_key__in=ended).delete()
+        audit.record(
+            actor=actor,
+            category=AuditCategory.ALTERATION,
+            event_type="user.deactivate",
+            subject=user,
+            old={"is_active": True},
+            new={"is_active": False, "reason": reason, "tokens_revoked": revoked, "sessions_ended": len(ended)},
+            channel=channel,
+        )
+    user.refresh_from_db()
     return user
 
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("outbox/<int:pk>/", views.outbox_message, name="outbox_message"),
     path("accounts/", views.accounts, name="accounts"),
     path("accounts/new/", views.account_create, name="account_create"),
+    path("accounts/<int:pk>/close/", views.account_close, name="account_close"),
     path("accounts/skills/", views.skill_award, name="skill_award"),
     path("language/", views.language, name="language"),
     path("encompass/", views.encompass_reconciliation, name="encompass"),

@@ -3,6 +3,7 @@ from __future__ import annotations
 import csv
 from datetime import timedelta
 
+from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -194,6 +195,32 @@ def account_create(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"Account {user.username} created for a {user.get_role_display().lower()}.")
             return redirect("oversight:accounts")
     return render(request, "oversight/account_create.html", {"form": form})
+
+
+class AccountCloseForm(forms.Form):
+    reason = forms.CharField(
+        label="Why is this account being closed?",
+        max_length=500,
+        help_text="For example: left the force, moved to a role without access, or suspected misuse.",
+        error_messages={"required": "Enter why the account is being closed"},
+    )
+
+
+@access_checked
+@require_http_methods(["GET", "POST"])
+def account_close(request: HttpRequest, pk: int) -> HttpResponse:
+    access.require(request.user, Capability.USERS_MANAGE)
+    account = get_object_or_404(User, pk=pk)
+    form = AccountCloseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.user_deactivate(actor=request.user, user=account, reason=form.cleaned_data["reason"])
+        except InvalidInput as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, f"Account {account.username} closed: signed out everywhere, API tokens revoked.")
+            return redirect("oversight:accounts")
+    return render(request, "oversight/account_close.html", {"form": form, "account": account})
 
 
 @access_checked
