@@ -65,3 +65,11 @@ def bad_strings(value: Any, path: str = "body") -> dict[str, str]:
         for n, item in enumerate(value):
             found.update(bad_strings(item, f"{path}.{n}"))
     return found
+
+
+def csv_safe(value: Any) -> Any:
+    """A cell for a CSV export that can't become a formula when opened in a spreadsheet (CSV injection):
+    text starting =, +, -, @, tab or carriage return gets a leading apostrophe. Numbers stay numbers."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value

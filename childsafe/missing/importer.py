@@ -353,7 +353,15 @@ def _read_rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError:
-            text = raw.decode("cp1252", errors="replace")  # Excel on Windows saves "CSV" in Windows-1252
+            try:
+                text = raw.decode("cp1252")  # Excel on Windows saves "CSV" in Windows-1252
+            except UnicodeDecodeError as exc:
+                # Said, not replaced: a name silently changed to "?" is a wrong name on a child's record.
+                line = raw[: exc.start].count(b"\n") + 1
+                raise ImportFileError(
+                    f"{path.name} has characters that can't be read on line {line} (byte "
+                    f"{raw[exc.start]:#04x}). Open it in Excel and save it as 'CSV UTF-8', then import it again."
+                ) from None
         # The separator is whichever of , ; or tab the first lines use most (csv.Sniffer is thrown by
         # semicolons or commas inside the notes).
         head = [line for line in text.splitlines() if line.strip()][:5]

@@ -14,6 +14,7 @@ from childsafe.core import audit as audit_log
 from childsafe.core.errors import InvalidInput
 from childsafe.core.models import Area, OutboxMessage, Skill, Team, User
 from childsafe.core.roles import Capability, Role
+from childsafe.core.text import csv_safe
 from childsafe.core.web import access_checked, apply_errors, safe_next
 from childsafe.oversight import selectors
 from childsafe.oversight.forms import (
@@ -306,16 +307,19 @@ def encompass_reconciliation(request: HttpRequest) -> HttpResponse:
         for row in rows:
             note = row.notification
             writer.writerow(
-                [
-                    row.incident.reference,
-                    row.incident.created_at.isoformat(),
-                    row.person.pk,
-                    (note.organisation.name if note and note.organisation else ""),
-                    (note.due_by.isoformat() if note and note.due_by else ""),
-                    row.state,
-                    row.incident.occurred_at.isoformat(),
-                    (f"{row.late_by.total_seconds() / 3600:.1f}" if row.late_by else ""),
-                ]
+                map(
+                    csv_safe,
+                    [
+                        row.incident.reference,
+                        row.incident.created_at.isoformat(),
+                        row.person.pk,
+                        (note.organisation.name if note and note.organisation else ""),
+                        (note.due_by.isoformat() if note and note.due_by else ""),
+                        row.state,
+                        row.incident.occurred_at.isoformat(),
+                        (f"{row.late_by.total_seconds() / 3600:.1f}" if row.late_by else ""),
+                    ],
+                )
             )
         return response
     return render(request, "oversight/encompass.html", {"rows": rows, "counts": counts, "days": days})

@@ -133,3 +133,33 @@ def test_the_api_reason_for_a_ppn_on_another_areas_incident_reaches_its_children
         "/api/v1/referrals/ppns?justification=Custody+visit+in+Whitby", body, content_type="application/json"
     )
     assert response.status_code == 201, response.content
+
+
+@pytest.mark.django_db
+def test_an_unreadable_byte_in_an_import_is_reported_not_replaced(children_file):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match=r"can't be read on line 2 \(byte 0x81\)"):
+        call_command("import_mhet", missing=str(children_file))
+
+
+@pytest.fixture
+def children_file(tmp_path):
+    path = tmp_path / "missing.csv"
+    # Not UTF-8 (0xe9, é in Windows-1252), and 0x81, which Windows-1252 doesn't define.
+    path.write_bytes(b"Name,DOB\r\nRen\xe9e Sm\x81th,01/02/2012\r\n")
+    return path
+
+
+def test_csv_exports_defuse_formula_like_cells():
+    from childsafe.core.text import csv_safe
+
+    assert [csv_safe(v) for v in ["=HYPERLINK(1)", "+44 1904", "-1", "@SUM", "Hill Primary", 3]] == [
+        "'=HYPERLINK(1)",
+        "'+44 1904",
+        "'-1",
+        "'@SUM",
+        "Hill Primary",
+        3,
+    ]
