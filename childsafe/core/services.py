@@ -222,24 +222,56 @@ def user_skill_award(*, actor: User | None, user: User, skill: Skill, awarded_on
     return award
 
 
-def api_token_create(*, actor: User, user: User, name: str) -> tuple[ApiToken, str]:
-    """Issue a token for a system integration. The plain token is returned once and never stored."""
+TOKEN_LIFETIME = timedelta(days=365)
+
+
+def api_token_create(
+    *, actor: User, user: User, name: str, lifetime: timedelta | None = TOKEN_LIFETIME
+) -> tuple[ApiToken, str]:
+    """Issue a token for a system integration. The plain token is returned once and never stored.
+
+    It expires after `lifetime` (a year unless told otherwise); an administrator can revoke it sooner."""
     access.require(actor, Capability.USERS_MANAGE)
     if not name.strip():
         raise InvalidInput({"name": "Give the token a name that says which system uses it."})
     raw = "cs_" + secrets.token_urlsafe(32)
+    now = clock.now()
     with transaction.atomic():
         token = ApiToken.objects.create(
-            user=user, name=name.strip(), prefix=raw[:10], key_hash=hash_token(raw), created_at=clock.now()
+            user=user,
+            name=name.strip(),
+            prefix=raw[:10],
+            key_hash=hash_token(raw),
+            created_at=now,
+            expires_at=now + lifetime if lifetime else None,
         )
         audit.record(
             actor=actor,
             category=AuditCategory.COLLECTION,
             event_type="api_token.create",
             subject=token,
-            new={"user": user.username, "name": token.name, "prefix": token.prefix},
+            new={"user": user.username, "name": token.name, "prefix": token.prefix, "expires_at": token.expires_at},
         )
     return token, raw
+
+
+def api_token_revoke(*, actor: User, token: ApiToken, channel: str = "web") -> ApiToken:
+    """Stop a token working now (a leaked key, a retired integration)."""
+    access.require(actor, Capability.USERS_MANAGE)
+    with transaction.atomic():
+        if not ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=clock.now()):
+            raise InvalidInput({"token": "This token has already been revoked."})
+        audit.record(
+            actor=actor,
+            category=AuditCategory.ALTERATION,
+            event_type="api_token.revoke",
+            subject=token,
+            old={"revoked": False},
+            new={"revoked": True, "user": token.user.username, "name": token.name},
+            channel=channel,
+        )
+    token.refresh_from_db()
+    return token
 
 
 def hash_token(raw: str) -> str:
@@ -256,10 +288,10 @@ def api_token_user(raw: str) -> User | None:
         .filter(key_hash=hash_token(raw), revoked_at__isnull=True, user__is_active=True)
         .first()
     )
-    if token is None:
+    now = clock.now()
+    if token is None or (token.expires_at is not None and token.expires_at <= now):
         return None
     # "Last used" to the minute: one write a minute per busy integration, not a commit on every request.
-    now = clock.now()
     if token.last_used_at is None or token.last_used_at <= now - TOKEN_USE_RESOLUTION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from childsafe.core import access, clock, policy, services
 from childsafe.core import audit as audit_log
 from childsafe.core.errors import InvalidInput
-from childsafe.core.models import Area, OutboxMessage, Skill, Team, User
+from childsafe.core.models import ApiToken, Area, OutboxMessage, Skill, Team, User
 from childsafe.core.roles import Capability, Role
 from childsafe.core.text import csv_safe
 from childsafe.core.web import access_checked, apply_errors, safe_next
@@ -196,6 +196,27 @@ def account_create(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"Account {user.username} created for a {user.get_role_display().lower()}.")
             return redirect("oversight:accounts")
     return render(request, "oversight/account_create.html", {"form": form})
+
+
+@access_checked
+def tokens(request: HttpRequest) -> HttpResponse:
+    access.require(request.user, Capability.USERS_MANAGE)
+    rows = ApiToken.objects.select_related("user").order_by("revoked_at", "-created_at")
+    return render(request, "oversight/tokens.html", {"tokens": rows, "now": clock.now()})
+
+
+@access_checked
+@require_POST
+def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    access.require(request.user, Capability.USERS_MANAGE)
+    token = get_object_or_404(ApiToken.objects.select_related("user"), pk=pk)
+    try:
+        services.api_token_revoke(actor=request.user, token=token)
+    except InvalidInput as exc:
+        messages.error(request, " ".join(exc.errors.values()))
+    else:
+        messages.success(request, f"Token {token.prefix}… ({token.name}) revoked: it stopped working at once.")
+    return redirect("oversight:tokens")
 
 
 class AccountCloseForm(forms.Form):

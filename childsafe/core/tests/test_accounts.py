@@ -96,3 +96,32 @@ def test_closing_an_account_ends_its_sessions_and_tokens_at_once(personas):
 def test_an_administrator_cannot_close_their_own_account(personas):
     with pytest.raises(InvalidInput):
         services.user_deactivate(actor=personas["administrator"], user=personas["administrator"], reason="Testing")
+
+
+@pytest.mark.django_db
+def test_tokens_expire_and_an_administrator_lists_and_revokes_them(personas):
+    from datetime import timedelta
+
+    from childsafe.core import clock
+
+    officer = personas["handler"]
+    token, raw = services.api_token_create(actor=personas["administrator"], user=officer, name="custody system")
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert api.get("/api/v1/alerts/mine").status_code == 200
+    assert token.expires_at == token.created_at + timedelta(days=365)
+
+    admin = signed_in(personas["administrator"].username)
+    listed = admin.get("/oversight/tokens/")
+    assert b"custody system" in listed.content and token.prefix.encode() in listed.content
+    assert admin.post(f"/oversight/tokens/{token.pk}/revoke/").status_code == 302
+    assert api.get("/api/v1/alerts/mine").status_code == 401
+    assert AuditEvent.objects.filter(event_type="api_token.revoke", actor=personas["administrator"]).exists()
+
+    _, short = services.api_token_create(
+        actor=personas["administrator"], user=officer, name="pilot", lifetime=timedelta(days=1)
+    )
+    clock.set_now(clock.now() + timedelta(days=2))
+    try:
+        assert Client(HTTP_AUTHORIZATION=f"Bearer {short}").get("/api/v1/alerts/mine").status_code == 401
+    finally:
+        clock.set_now(None)
