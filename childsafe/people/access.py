@@ -18,7 +18,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from childsafe.core import access, audit, clock
-from childsafe.core.errors import JustificationRequired
+from childsafe.core.errors import InvalidInput, JustificationRequired
 from childsafe.core.models import Alert, User
 from childsafe.core.roles import AREA_ROLES, FORCE_WIDE_ROLES, REASON_ROLES, Capability, Role
 from childsafe.people.models import Person
@@ -87,6 +87,18 @@ def decide(user: User, person: Person) -> PersonAccess:
     return PersonAccess(Decision.HIDDEN)
 
 
+REASON_TOO_THIN = (
+    "Say in a few words why you need this record, for example 'Attending a call at her address' or "
+    "'Strategy meeting for her brother'. The reason is recorded and may be checked."
+)
+
+
+def reason_says_something(reason: str) -> bool:
+    """A reason for an out-of-area look must say something: "x", "." or "checking" don't (PL-3)."""
+    words = [w for w in reason.split() if sum(c.isalpha() for c in w) >= 2]
+    return len(words) >= 2 and sum(c.isalpha() for c in reason) >= 10
+
+
 def person_for_user(
     user: User, person_id: int, *, justification: str = "", channel: str = "web", event_type: str = "person.view"
 ) -> tuple[Person, PersonAccess]:
@@ -111,6 +123,8 @@ def person_for_user(
         raise Http404("No person with that reference.")
     if decision.decision is Decision.REASON and not justification.strip():
         raise JustificationRequired(person.pk)
+    if decision.decision is Decision.REASON and not reason_says_something(justification):
+        raise InvalidInput({"justification": REASON_TOO_THIN})
     audit.access(
         actor=user,
         event_type=event_type,
