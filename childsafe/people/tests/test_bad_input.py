@@ -103,3 +103,13 @@ def test_every_form_refuses_control_characters_with_a_plain_message(personas):
     assert response.status_code == 200
     assert b"The text contains a character that can&#x27;t be stored (a control character" in response.content
     assert not Person.objects.filter(surname="Begum").exists()
+
+
+@pytest.mark.django_db
+def test_the_openapi_schema_documents_every_error_answer_as_a_problem(api):
+    spec = api.get("/api/v1/openapi.json").json()
+    assert "Problem" in spec["components"]["schemas"]
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            missing = {"401", "403", "404", "409", "422"} - set(operation["responses"])
+            assert not missing, f"{method.upper()} {path} doesn't document {sorted(missing)}"
