@@ -15,11 +15,14 @@ import threading
 import time
 from dataclasses import dataclass
 
-from django.db import close_old_connections
+from django.db import InterfaceError, OperationalError, close_old_connections, connection
 
 from childsafe.core import clock, engine, outbox, policy
 
 log = logging.getLogger("childsafe.worker")
+
+# However long the database is away, the worker looks again at least this often once it is back.
+MAX_BACKOFF_SECONDS = 30.0
 
 
 @dataclass
@@ -28,6 +31,7 @@ class WorkerStats:
     retried: int = 0
     dead: int = 0
     sweeps: int = 0
+    database_errors: int = 0
 
 
 class Worker:
@@ -51,9 +55,32 @@ class Worker:
 
     def run(self, *, once: bool = False) -> WorkerStats:
         log.info("Worker %s started", self.name)
+        failures = 0
         while not self.stop_event.is_set():
             close_old_connections()
-            busy = self.tick()
+            try:
+                busy = self.tick()
+            except (OperationalError, InterfaceError) as exc:
+                # A database that is locked, restarting or unreachable is a bad minute, not the end of
+                # the worker: log it, drop the connection, wait longer each time (to a cap), try again.
+                failures += 1
+                self.stats.database_errors += 1
+                delay = min(2.0 ** (failures - 1), MAX_BACKOFF_SECONDS)
+                log.warning(
+                    "Worker %s: database error (%s); trying again in %.0f s (failure %d in a row)",
+                    self.name,
+                    str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__,
+                    delay,
+                    failures,
+                )
+                connection.close()
+                if once:
+                    break
+                self.stop_event.wait(delay)
+                continue
+            if failures:
+                log.info("Worker %s: the database is back after %d failure(s)", self.name, failures)
+                failures = 0
             if once:
                 break
             if not busy:
