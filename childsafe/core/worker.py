@@ -23,6 +23,8 @@ log = logging.getLogger("childsafe.worker")
 
 # However long the database is away, the worker looks again at least this often once it is back.
 MAX_BACKOFF_SECONDS = 30.0
+# At most this many messages in one round before the sweep's turn.
+ROUND_MESSAGES = 200
 
 
 @dataclass
@@ -90,10 +92,17 @@ class Worker:
 
     def tick(self) -> bool:
         """One round: deliver what is due, sweep if it is time. True when there was mail to send."""
-        result = outbox.deliver_due(self.name)
-        self.stats.delivered += result.delivered
-        self.stats.retried += result.retried
-        self.stats.dead += result.dead
+        # Claimed one at a time (a killed worker strands only the message in hand), up to a round's worth
+        # so the sweep still gets its turn, and never past a stop request.
+        sent = retried = dead = 0
+        for _ in range(ROUND_MESSAGES):
+            result = outbox.deliver_due(self.name, limit=outbox.WORKER_CLAIM)
+            sent, retried, dead = sent + result.delivered, retried + result.retried, dead + result.dead
+            if not (result.delivered or result.retried or result.dead or result.lost) or self.stop_event.is_set():
+                break
+        self.stats.delivered += sent
+        self.stats.retried += retried
+        self.stats.dead += dead
         interval = self.sweep_interval_seconds or int(policy.get(policy.SWEEP_INTERVAL.key))
         if time.monotonic() - self._last_sweep >= interval:
             swept = engine.sweep(holder=self.name)
@@ -102,4 +111,4 @@ class Worker:
                 self.stats.sweeps += 1
                 if swept.raised or swept.cleared or swept.escalated:
                     log.info("Sweep at %s: %s", clock.now().isoformat(), swept)
-        return bool(result.delivered or result.retried or result.dead)
+        return bool(sent or retried or dead)

@@ -186,3 +186,16 @@ def test_a_worker_whose_database_connection_dies_logs_backs_off_and_carries_on(s
     finally:
         worker.stop_event.set()
         thread.join(timeout=30)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_mid_send_strands_only_the_message_in_hand(smtp_server, spawn_worker):
+    smtp_server.stall(60, at="MAIL")
+    messages = [queue(f"return:episode/{n}") for n in range(50, 55)]
+    worker = spawn_worker("worker-a")
+    assert smtp_server.stalled.wait(30), worker.output()
+    worker.signal(signal.SIGKILL)
+    assert worker.wait(timeout=10) == -signal.SIGKILL
+    # One message was being sent; the other four were never claimed, so any worker can take them now.
+    states = sorted(status_of(m) for m in messages)
+    assert states == [OutboxStatus.PENDING] * 4 + [OutboxStatus.SENDING]
