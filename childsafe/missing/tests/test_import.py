@@ -390,3 +390,17 @@ def test_matching_a_misspelt_name_a_near_miss_and_a_linked_pair(children):
     assert linked.person in (children["thomas"], children["tom"])
     exact = importer.match_child("Tom", "Reed", date(2011, 9, 15))
     assert exact.person == children["tom"] and exact.reason == "exact name and date of birth"
+
+
+@pytest.mark.django_db
+def test_a_missing_episode_before_the_child_was_born_is_refused(children, tmp_path):
+    path = write_csv(
+        tmp_path / "missing.csv",
+        [
+            ["Child's Name", "D.O.B", "Date/Time Reported", "Found"],
+            ["Ella Hughes", "20/05/2014", "12/03/2013 21:30", "13/03/2013 02:15"],  # a year before her birth
+        ],
+    )
+    row = importer.import_mhet(files={"missing": path}).file("missing").rows[0]
+    assert row.outcome == "invalid" and "before the child's date of birth" in row.reason
+    assert not MissingEpisode.objects.exists()
