@@ -58,8 +58,12 @@ class _Session(socketserver.StreamRequestHandler):
                 if data is None:
                     self._reply("552 Message too large")
                 else:
-                    self.server.store(data, sender=sender, recipients=recipients)
-                    self._reply("250 OK: kept by the demo mail catcher")
+                    try:
+                        self.server.store(data, sender=sender, recipients=recipients)
+                    except OSError as exc:
+                        self._reply(f"451 Could not keep the message: {exc}")  # the worker tries again later
+                    else:
+                        self._reply("250 OK: kept by the demo mail catcher")
                 sender, recipients = "", []
             elif verb == "RSET":
                 sender, recipients = "", []
@@ -106,14 +110,15 @@ class _CatcherServer(socketserver.ThreadingTCPServer):
         # The envelope, as the catcher saw it: who the message was really delivered to.
         message["X-Demo-Envelope-To"] = ", ".join(recipients)
         with self._lock:
-            mailbox.Maildir(self.maildir, create=True).add(message)
+            mailbox.Maildir(self.maildir, create=False).add(message)
 
 
 class MailCatcher:
     """Start with `start()`; `port` is the port it listens on (0 asks the system for a free one)."""
 
     def __init__(self, maildir: Path, *, host: str = "127.0.0.1", port: int = 0) -> None:
-        maildir.mkdir(parents=True, exist_ok=True)
+        for sub in ("tmp", "new", "cur"):  # a Maildir; mailbox.Maildir(create=True) skips an existing folder
+            (maildir / sub).mkdir(parents=True, exist_ok=True)
         self.server = _CatcherServer((host, port), maildir)
         self.host, self.port = self.server.server_address[:2]
         self._thread = threading.Thread(target=self.server.serve_forever, name="demo-mail-catcher", daemon=True)

@@ -39,7 +39,7 @@ def sent_email(request: HttpRequest) -> HttpResponse:
             "to": str(m.get("To", "")),
             "subject": str(m.get("Subject", "")),
             "date": str(m.get("Date", "")),
-            "body": (m.get_body(preferencelist=("plain",)) or m).get_content(),
+            "body": (m.get_body(preferencelist=("plain",)) or m).get_content().replace("\r\n", "\n"),
         }
         for m in emails[:SHOWN]
     ]
