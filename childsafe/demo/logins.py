@@ -125,7 +125,12 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
         area="west",
         sees="Western area's records; elsewhere gives a reason first.",
         rank=Rank.CONSTABLE,
-        skills=("online_csa", "cse_investigation", "scaidp", "specialist_interview",),
+        skills=(
+            "online_csa",
+            "cse_investigation",
+            "scaidp",
+            "specialist_interview",
+        ),
     ),
     DemoLogin(
         "vat",
@@ -143,7 +148,10 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
         "Fenwick",
         sees="Every record force-wide, the team's alerts; links duplicate records.",
         rank=Rank.CONSTABLE,
-        skills=("cse_investigation", "aware_voc",),
+        skills=(
+            "cse_investigation",
+            "aware_voc",
+        ),
     ),
     DemoLogin(
         "omu",

@@ -112,7 +112,7 @@ class Command(BaseCommand):
             os.environ.pop(name, None)
         self.stdout.write(
             f"Mail catcher on {catcher.host}:{catcher.port}: email to schools and local authorities is kept, not "
-            "sent. Sign in as admin and open \"Sent email\" to read it."
+            'sent. Sign in as admin and open "Sent email" to read it.'
         )
         return catcher
 
@@ -153,7 +153,7 @@ def prepare_live_work(write, *, duplicates: bool = True) -> None:
     try:
         result = linkage.find_duplicates()
     except Exception as exc:  # noqa: BLE001 - the demo serves without suggestions rather than not at all
-        write(f"The duplicate finder did not run ({exc}); \"Duplicates\" starts empty.")
+        write(f'The duplicate finder did not run ({exc}); "Duplicates" starts empty.')
         return
     write(
         f"Duplicate finder: {result.run.suggestions_created:,} suggested pairs for an analyst to confirm, "
