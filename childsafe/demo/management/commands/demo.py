@@ -52,24 +52,10 @@ class Command(BaseCommand):
             raise CommandError("--scale must be more than 0: 1 is the demo force of about 5,000 people.")
         self.stdout.write("Preparing the database...")
         call_command("migrate", interactive=False, verbosity=0)
-        fresh = not Person.objects.exists()
-        if fresh:
-            # History 1: five years of a force's usual closed work and today's open caseload, so every page
-            # has something real on it the first time (investigations, protections, offenders included).
-            report = generate(scale=options["scale"], history=1, progress=True)
-            for line in report.lines():
-                self.stdout.write(line)
-        else:
-            self.stdout.write("The database already holds people: keeping them (nothing is generated).")
         try:
-            rows = ensure_demo_users()
+            rows = load_demo(scale=options["scale"], write=self.stdout.write, duplicates=not options["no_duplicates"])
         except NotADemoDatabase as exc:
             raise CommandError(str(exc)) from None
-        exploitation = seed_exploitation()
-        if exploitation:
-            self.stdout.write("Exploitation: " + ", ".join(f"{n} {what}" for what, n in exploitation.items()))
-        if fresh:
-            prepare_live_work(self.stdout.write, duplicates=not options["no_duplicates"])
 
         url = f"http://{options['host']}:{options['port']}/"
         self.stdout.write("")
@@ -138,6 +124,56 @@ class Command(BaseCommand):
                 worker.kill()
                 worker.wait()
         self.stdout.write(f"Worker stopped (exit code {worker.returncode}).")
+
+
+def load_demo(*, scale: float, write, duplicates: bool = True, progress: bool = True) -> list[tuple[str, str, str]]:
+    """Everything but the serving: the force with its history and open caseload (on an empty database), the
+    logins, the exploitation records, the sweep and the duplicate finder. Returns the logins' table rows."""
+    fresh = not Person.objects.exists()
+    if fresh:
+        # History 1: five years of a force's usual closed work and today's open caseload, so every page
+        # has something real on it the first time (investigations, protections, offenders included).
+        report = generate(scale=scale, history=1, progress=progress)
+        for line in report.lines():
+            write(line)
+    else:
+        write("The database already holds people: keeping them (nothing is generated).")
+    rows = ensure_demo_users()
+    if fresh:
+        _give_dc_west_a_caseload(write)
+    exploitation = seed_exploitation()
+    if exploitation:
+        write("Exploitation: " + ", ".join(f"{n} {what}" for what, n in exploitation.items()))
+    if fresh:
+        prepare_live_work(write, duplicates=duplicates)
+    return rows
+
+
+def _give_dc_west_a_caseload(write) -> None:
+    """The generated open investigations in the western area are the demo investigator's, so `dc_west` has
+    a caseload to work (the generator allocated them to synthetic officers). Part of generating the force:
+    the latest allocation of each names dc_west too, so the case's history agrees with its officer."""
+    from django.db import transaction
+
+    from childsafe.core.models import User
+    from childsafe.investigations.models import Allocation, Investigation, InvestigationStatus
+
+    officer = User.objects.filter(username="dc_west").first()
+    if officer is None or officer.area_id is None:
+        return
+    with transaction.atomic():
+        cases = list(
+            Investigation.objects.filter(area_id=officer.area_id, officer__isnull=False).exclude(
+                status=InvestigationStatus.CLOSED
+            )
+        )
+        for case in cases:
+            latest = Allocation.objects.filter(investigation=case).order_by("-at", "-pk").first()
+            if latest is not None:
+                Allocation.objects.filter(pk=latest.pk).update(officer=officer)
+        Investigation.objects.filter(pk__in=[c.pk for c in cases]).update(officer=officer)
+    if cases:
+        write(f"Investigations: {len(cases)} open western-area cases are dc_west's.")
 
 
 def prepare_live_work(write, *, duplicates: bool = True) -> None:
