@@ -16,6 +16,7 @@ import threading
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
+from typing import cast
 
 MAX_MESSAGE_BYTES = 5 * 1024 * 1024
 
@@ -142,8 +143,8 @@ def caught(maildir: Path) -> list[EmailMessage]:
         path = _message_path(box, maildir, key)
         if path is None:
             continue
-        message = message_from_bytes(path.read_bytes(), policy=policy.default)
-        messages.append((path.stat().st_mtime, key, message))  # type: ignore[arg-type]
+        message = cast(EmailMessage, message_from_bytes(path.read_bytes(), policy=policy.default))
+        messages.append((path.stat().st_mtime, key, message))
     messages.sort(key=lambda item: (item[0], item[1]), reverse=True)
     return [m for _, _, m in messages]
 

@@ -111,9 +111,9 @@ def portal_notices(user: User, f: NoticeFilter, *, page: int | str = 1) -> Page:
             rows = _filtered(qs, f, sent=sent, person=person).values_list(sent, "pk").distinct()
             keys.extend((at, kind, pk) for at, pk in rows)
     keys.sort(reverse=True)
-    result = Paginator(keys, NOTICES_PER_PAGE).get_page(page)
-    result.object_list = _notices([(kind, pk) for _, kind, pk in result.object_list])
-    return result
+    found = Paginator(keys, NOTICES_PER_PAGE).get_page(page)
+    # The same page of the same paginator, holding the notices rather than their keys.
+    return Page(_notices([(kind, pk) for _, kind, pk in found.object_list]), found.number, found.paginator)
 
 
 def _notices(wanted: list[tuple[str, int]]) -> list[Notice]:
@@ -237,7 +237,7 @@ def encompass_for_partner(user: User, pk: int, *, channel: str = "web") -> dict[
         subject=note,
         person_id=note.person_id,
         category=AuditCategory.DISCLOSURE,
-        recipient=note.organisation.name,
+        recipient=note.organisation.name if note.organisation else "",
         channel=channel,
     )
     voices = list(
@@ -260,7 +260,8 @@ def ppn_for_partner(user: User, pk: int, *, channel: str = "web") -> dict[str, A
     if share is None:
         raise _refused(user, "ppn.partner_view", "referrals.ppn", pk, channel)
     children = list(share.ppn.children.select_related("person").order_by("id"))
-    for child in children or [None]:
+    each: list[PpnChild | None] = [*children] or [None]
+    for child in each:
         audit.access(
             actor=user,
             event_type="ppn.partner_view",
