@@ -20,7 +20,9 @@ import sys
 
 def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "childsafe.config.settings.local")
+    # The demo has settings of its own (its mail catcher and "Sent email" page); everything else runs locally.
+    default = "demo" if args[:1] == ["demo"] else "local"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", f"childsafe.config.settings.{default}")
     if not args or args[0] in {"-h", "--help", "help"}:
         print(__doc__)
         if not args:

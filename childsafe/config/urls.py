@@ -21,6 +21,7 @@ urlpatterns = [
     path("oversight/", include("childsafe.oversight.urls")),
     path("partners/", include("childsafe.partners.urls")),
     path("linkage/", include("childsafe.linkage.urls")),
+    path("demo/", include("childsafe.demo.urls")),
     path("api/v1/", api.urls),
 ]
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
 
@@ -47,6 +48,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             continue
         url = reverse(name)
         items.append({"label": label, "url": url, "active": False})
+    if getattr(settings, "CHILDSAFE_DEMO_MAILDIR", None) and access.can(user, Capability.USERS_MANAGE):
+        # The demo's mail catcher (childsafe.demo): never present outside the demo settings.
+        items.append({"label": "Sent email", "url": reverse("demo:sent_email"), "active": False})
     # The section is the longest menu address the page sits under ("Team alerts", not also "My alerts").
     matching = [item for item in items if request.path.startswith(item["url"])]
     if matching:

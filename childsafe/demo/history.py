@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, models
 
 from childsafe.core import audit, clock
@@ -299,10 +300,10 @@ class _HistoryBuilder:
         )
         return self.report
 
-    def _count(self, expected: float) -> int:
+    def _count(self, expected: float, *, at_least: int = 0) -> int:
         """A whole number of records with `expected` as its mean (the fraction drawn)."""
         whole = int(expected)
-        return whole + (self.rng.random() < expected - whole)
+        return max(at_least, whole + (self.rng.random() < expected - whole))
 
     # -- one month of closed work -------------------------------------------------------------------
     def _month(self, start: datetime, end: datetime, units: float) -> None:
@@ -345,6 +346,11 @@ class _HistoryBuilder:
         key = self._incident(rows, at, kind, child, closed=True)
         if kind == IncidentType.DOMESTIC_ABUSE and self._encompass(rows, key, child, at):
             self.report.encompass += 1
+
+    def _school_age(self, child: _Child, at: datetime) -> bool:
+        day = at.astimezone(clock.LONDON).date()
+        age = day.year - child.dob.year - ((day.month, day.day) < (child.dob.month, child.dob.day))
+        return encompass.MIN_AGE <= age <= encompass.MAX_AGE
 
     def _encompass(self, rows: _Rows, key: int, child: _Child, at: datetime) -> bool:
         """RF-9, as `referrals.encompass` defines it: a child of school age on the day is notified, to the
@@ -490,7 +496,19 @@ class _HistoryBuilder:
             opened["incidents"] += 1
             if kind == IncidentType.DOMESTIC_ABUSE and self._encompass(rows, key, child, at):
                 opened["encompass"] += 1
-        for _ in range(self._count(OPEN_MISSING * self.scale)):
+        if not opened["encompass"]:
+            # At least one Operation Encompass email still to send, so the demo's worker has one to deliver in
+            # its first minute (the demo's "Sent email" page); from a few hours ago, so not yet sent.
+            at = now - timedelta(hours=rng.uniform(0.5, 5))
+            for _ in range(40):
+                child = self._child(at)
+                if child.school_id and self._school_age(child, at):
+                    key = self._incident(rows, at, IncidentType.DOMESTIC_ABUSE, child, closed=False)
+                    opened["incidents"] += 1
+                    opened["encompass"] += self._encompass(rows, key, child, at)
+                    break
+        # A child missing now, however small the force: the missing worklist is the control room's first page.
+        for _ in range(self._count(OPEN_MISSING * self.scale, at_least=1)):
             reported = now - timedelta(hours=rng.uniform(0.2, 48))
             child = self._child(reported, self.teens)
             incident = self._incident(rows, reported, IncidentType.MISSING, child, closed=False, present=False)
@@ -796,9 +814,18 @@ def _outbox(
 ) -> tuple[Any, ...]:
     dt = b.dt
     status = OutboxStatus.DELIVERED if delivered else OutboxStatus.PENDING
+    subject = "A notification is waiting for you in Childsafe"
+    body = "Synthetic message: no personal details by design."
+    if kind == "encompass":
+        # Worded as referrals.services words it, so the demo's "Sent email" page shows what a school receives.
+        subject = "Operation Encompass: a notification is waiting for you in Childsafe"
+        body = (
+            f"{label or 'Key Adult'},\n\nNorth Yorkshire Police has an Operation Encompass notification for a pupil "
+            f"at your school. Read it before the school day starts in the Childsafe partner portal: "
+            f"{settings.CHILDSAFE_BASE_URL}/partners/\n\nThis message contains no personal details by design."
+        )
     return (
-        kind, key, recipient, organisation, label, "A notification is waiting for you in Childsafe",
-        "Synthetic message: no personal details by design.", person, source_type, str(source_id), status,
+        kind, key, recipient, organisation, label, subject, body, person, source_type, str(source_id), status,
         dt(created), dt(deliver_by), dt(delivered or created), 1 if delivered else 0, dt(delivered),
     )  # fmt: skip
 

@@ -9,12 +9,13 @@ mistake. Never use these accounts or this password outside the demo. docs/demo-l
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db import transaction
 
-from childsafe.core import services
-from childsafe.core.models import Area, AuditEvent, User
-from childsafe.core.roles import Role
+from childsafe.core import clock, services
+from childsafe.core.models import Area, AuditEvent, Skill, User
+from childsafe.core.roles import Rank, Role
 from childsafe.people.models import Organisation
 from childsafe.people.vocabulary import OrganisationType
 
@@ -42,6 +43,10 @@ class DemoLogin:
     organisation: str | None = None  # DEMO_SCHOOL or a local authority's name
     line_manager: str | None = None
     sees: str = ""
+    # A rank and accreditations where a journey needs them (a designated officer is an inspector, RF-7's
+    # longer delay a superintendent's, INV-1's allocation an accredited investigator, RSO-8 ViSOR).
+    rank: str = ""
+    skills: tuple[str, ...] = ()
 
 
 DEMO_LOGINS: tuple[DemoLogin, ...] = (
@@ -51,6 +56,7 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
         "Priya",
         "Shah",
         sees="Any child's record force-wide (each view logged); records people and markers. The control room.",
+        rank=Rank.STAFF,
     ),
     DemoLogin(
         "fim",
@@ -58,6 +64,7 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
         "Helen",
         "Brooks",
         sees="Every record force-wide, the team's alerts; links duplicate records.",
+        rank=Rank.INSPECTOR,
     ),
     DemoLogin(
         "cii_east",
@@ -66,6 +73,7 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
         "Ellis",
         area="east",
         sees="Eastern area's records; elsewhere gives a reason first. The team's alerts.",
+        rank=Rank.INSPECTOR,
     ),
     DemoLogin(
         "sgt_city",
@@ -74,6 +82,8 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
         "Harper",
         area="city",
         sees="Line manager of pc_city and pc_city2. City records, the team's alerts; links duplicate records.",
+        rank=Rank.SERGEANT,
+        skills=("aware_voc",),
     ),
     DemoLogin(
         "pc_city",
@@ -83,6 +93,8 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
         area="city",
         line_manager="sgt_city",
         sees="City records; other areas' children need a reason first. Own alerts.",
+        rank=Rank.CONSTABLE,
+        skills=("aware_voc",),
     ),
     DemoLogin(
         "pc_city2",
@@ -92,6 +104,8 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
         area="city",
         line_manager="sgt_city",
         sees="As pc_city: a second officer under the same sergeant.",
+        rank=Rank.CONSTABLE,
+        skills=("aware_voc",),
     ),
     DemoLogin(
         "pc_east",
@@ -100,6 +114,8 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
         "Grant",
         area="east",
         sees="A colleague in another area: asked for a reason before opening a city child's record.",
+        rank=Rank.CONSTABLE,
+        skills=("aware_voc",),
     ),
     DemoLogin(
         "dc_west",
@@ -108,6 +124,13 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
         "Lund",
         area="west",
         sees="Western area's records; elsewhere gives a reason first.",
+        rank=Rank.CONSTABLE,
+        skills=(
+            "online_csa",
+            "cse_investigation",
+            "scaidp",
+            "specialist_interview",
+        ),
     ),
     DemoLogin(
         "vat",
@@ -115,6 +138,8 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
         "Gill",
         "Moss",
         sees="Every record force-wide, the team's alerts; links duplicate records.",
+        rank=Rank.SERGEANT,
+        skills=("aware_voc",),
     ),
     DemoLogin(
         "mhet",
@@ -122,6 +147,11 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
         "Rob",
         "Fenwick",
         sees="Every record force-wide, the team's alerts; links duplicate records.",
+        rank=Rank.CONSTABLE,
+        skills=(
+            "cse_investigation",
+            "aware_voc",
+        ),
     ),
     DemoLogin(
         "omu",
@@ -129,6 +159,8 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
         "Karen",
         "Dale",
         sees="Every record force-wide; records people and markers.",
+        rank=Rank.CONSTABLE,
+        skills=("visor",),
     ),
     DemoLogin(
         "dfu",
@@ -136,6 +168,7 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
         "Imran",
         "Aziz",
         sees="Every record force-wide; records people and markers.",
+        rank=Rank.STAFF,
     ),
     DemoLogin(
         "analyst",
@@ -143,6 +176,7 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
         "Jo",
         "Pearce",
         sees="Reads every record force-wide (no changes); links duplicate records; force-level figures.",
+        rank=Rank.STAFF,
     ),
     DemoLogin(
         "senior_leader",
@@ -150,6 +184,7 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
         "Claire",
         "Norton",
         sees="Gives a reason before opening any record; the team's alerts; force-level figures.",
+        rank=Rank.SUPERINTENDENT,
     ),
     DemoLogin(
         "pfcc",
@@ -164,6 +199,7 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
         "Ruth",
         "Oakley",
         sees="The audit log; gives a reason before opening any record; links duplicates; retries failed messages.",
+        rank=Rank.STAFF,
     ),
     DemoLogin(
         "admin",
@@ -171,6 +207,7 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
         "Steve",
         "Barker",
         sees="Accounts, teams, skills, force settings and failed messages; no child's record.",
+        rank=Rank.STAFF,
     ),
     DemoLogin(
         "school_dsl",
@@ -221,6 +258,14 @@ def _organisation(name: str) -> Organisation:
     return council
 
 
+def _key_adult(school: Organisation, first: str, last: str, email: str) -> tuple[str, str, str]:
+    name = school.key_adult_name.strip()
+    if name:
+        first, _, rest = name.rpartition(" ") if " " in name else (name, "", "")
+        first, last = (first, rest) if rest else (name, last)
+    return first, last, school.key_adult_email or email
+
+
 def ensure_demo_users() -> list[tuple[str, str, str]]:
     """Create any demo login that is missing; leave existing ones as they are.
 
@@ -239,20 +284,33 @@ def ensure_demo_users() -> list[tuple[str, str, str]]:
             user = User.objects.filter(username__iexact=login.username).first()
             if user is None:
                 manager = User.objects.filter(username=login.line_manager).first() if login.line_manager else None
+                first_name, last_name = login.first_name, login.last_name
+                email = f"{login.username}@{DEMO_EMAIL_DOMAIN}"
+                if organisation is not None and organisation.type == OrganisationType.SCHOOL:
+                    # The signed-in Key Adult is the one the school's notices name and are emailed to.
+                    first_name, last_name, email = _key_adult(organisation, first_name, last_name, email)
                 user = services.user_create(
                     actor=None,
                     username=login.username,
                     role=login.role,
                     password=DEMO_PASSWORD,
-                    first_name=login.first_name,
-                    last_name=login.last_name,
-                    email=f"{login.username}@{DEMO_EMAIL_DOMAIN}",
+                    first_name=first_name,
+                    last_name=last_name,
+                    email=email,
                     area=areas.get(login.area) if login.area else None,
                     organisation_id=organisation.pk if organisation else None,
                     line_manager=manager,
+                    rank=login.rank,
                     channel="cli",
                     check_password=False,
                 )
+                today = clock.now().date()
+                for code in login.skills:
+                    skill = Skill.objects.filter(code=code).first()
+                    if skill is not None:
+                        services.user_skill_award(
+                            actor=None, user=user, skill=skill, awarded_on=today - timedelta(days=365)
+                        )
             where = organisation.name if organisation else (areas[login.area].name if login.area in areas else "")
             rows.append((user.username, user.role, where))
     return rows

@@ -49,3 +49,29 @@ class StrategyOutcomeForm(forms.Form):
             else:
                 data["held_at"] = datetime.combine(day, at, tzinfo=clock.LONDON)
         return data
+
+
+class PortalFilterForm(forms.Form):
+    """Search and filters on the portal's list (read from the address, so a filtered page can be shared)."""
+
+    name = forms.CharField(label="Child's name", required=False, max_length=100)
+    kind = forms.ChoiceField(
+        label="Kind of notice",
+        required=False,
+        choices=[("", "All kinds"), ("encompass", "Operation Encompass"), ("ppn", "Referral (PPN)"),
+                 ("protection", "Police protection")],
+    )  # fmt: skip
+    acknowledged = forms.ChoiceField(
+        label="Acknowledged",
+        required=False,
+        choices=[("", "Acknowledged or not"), ("no", "Not yet acknowledged"), ("yes", "Acknowledged")],
+    )
+    sent_from = GovukDateField(label="Sent on or after", label_for_errors="first date", required=False)
+    sent_to = GovukDateField(label="Sent on or before", label_for_errors="last date", required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        start, end = data.get("sent_from"), data.get("sent_to")
+        if start and end and start > end:
+            self.add_error("sent_to", "The last date must be the same as or after the first date")
+        return data

@@ -13,7 +13,7 @@ from childsafe.core.errors import InvalidInput
 from childsafe.core.roles import Capability
 from childsafe.core.web import access_checked, apply_errors, posted
 from childsafe.partners import selectors, services
-from childsafe.partners.forms import StrategyOutcomeForm
+from childsafe.partners.forms import PortalFilterForm, StrategyOutcomeForm
 from childsafe.protection import selectors as protection_selectors
 from childsafe.protection import services as protection_services
 from childsafe.referrals import services as referral_services
@@ -23,7 +23,27 @@ from childsafe.referrals import services as referral_services
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     access.require(request.user, Capability.PARTNER_PORTAL)
-    return render(request, "partners/home.html", selectors.portal_home(request.user))
+    searched = bool(set(request.GET) - {"page", "children_page"})
+    form = PortalFilterForm(request.GET if searched else None)
+    f = selectors.NoticeFilter()
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        f = selectors.NoticeFilter(
+            name=data["name"],
+            kind=data["kind"],
+            acknowledged=data["acknowledged"],
+            sent_from=data["sent_from"],
+            sent_to=data["sent_to"],
+        )
+    context = selectors.portal_home(
+        request.user, f, page=request.GET.get("page", 1), children_page=request.GET.get("children_page", 1)
+    )
+    # The pages' links keep the search: everything in the address but the page numbers.
+    kept = request.GET.copy()
+    for name in ("page", "children_page"):
+        kept.pop(name, None)
+    context.update(form=form, filtered=searched and form.is_valid(), keep=kept.urlencode())
+    return render(request, "partners/home.html", context)
 
 
 @access_checked

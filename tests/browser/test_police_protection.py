@@ -134,7 +134,7 @@ def test_police_protection_from_the_scene_to_the_end(phone_ui, personas, ella, y
     # -- The local authority acknowledges in the portal ----------------------------------------------------
     ui.sign_in_as(personas["local_authority"])
     ui.goto("/partners/")
-    page.get_by_role("link", name=protection.reference).click()
+    page.get_by_test_id("notices").get_by_role("row").filter(has_text=protection.reference).get_by_role("link").click()
     expect(page.get_by_test_id("protection-detail")).to_contain_text("Ella Hughes")
     ui.check("partner reads police protection")
     page.get_by_role("button", name="Acknowledge").click()

@@ -101,7 +101,7 @@ def test_ppn_from_incident_to_partners(ui, team, ella, incident, york):
     ui.sign_in_as(team["local_authority"])
     ui.goto("/partners/")
     expect(heading(page)).to_have_text("City of York Council")
-    page.get_by_test_id("shares").get_by_role("link", name=ppn.reference).click()
+    page.get_by_test_id("notices").get_by_role("row").filter(has_text=ppn.reference).get_by_role("link").click()
     expect(page.get_by_test_id("ppn-detail")).to_contain_text("Domestic abuse at home with Ella present.")
     ui.check("partner PPN")
     page.get_by_role("button", name="Acknowledge").click()
@@ -113,7 +113,9 @@ def test_ppn_from_incident_to_partners(ui, team, ella, incident, york):
     ui.goto("/partners/")
     expect(heading(page)).to_have_text("Hill Primary")
     ui.check("school portal home")
-    page.get_by_test_id("encompass").get_by_role("link", name="Ella Hughes").click()
+    page.get_by_test_id("notices").get_by_role("row").filter(has_text="Operation Encompass").get_by_role(
+        "link", name="Ella Hughes"
+    ).click()
     detail = page.get_by_test_id("encompass-detail")
     expect(detail).to_contain_text(incident.reference)
     expect(detail).to_contain_text("12 Mill Street, York")
@@ -129,6 +131,6 @@ def test_ppn_from_incident_to_partners(ui, team, ella, incident, york):
     response = ui.goto(f"/partners/encompass/{note.pk}/")
     assert response is not None and response.status == 404
     ui.goto("/partners/")
-    expect(page.get_by_text("No notifications.")).to_be_visible()
+    expect(page.get_by_text("No notices yet.")).to_be_visible()
 
     ui.assert_clean()
