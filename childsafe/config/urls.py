@@ -20,6 +20,7 @@ urlpatterns = [
     path("oversight/", include("childsafe.oversight.urls")),
     path("partners/", include("childsafe.partners.urls")),
     path("linkage/", include("childsafe.linkage.urls")),
+    path("files/", include("childsafe.files.urls")),
     path("api/v1/", api.urls),
 ]
 

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "childsafe.oversight",
     "childsafe.partners",
     "childsafe.linkage",
+    "childsafe.files",
     "childsafe.scenarios",
     "childsafe.demo",
 ]
@@ -147,7 +148,29 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise serves from finders
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    # Documents and photographs (childsafe.files, ADR 0025): outside the web root, never given a URL.
+    "childsafe_files": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(VAR_DIR / "files"), "base_url": None},
+    },
 }
+if os.environ.get("CHILDSAFE_FILES_S3_BUCKET"):
+    # S3-compatible object storage in production (django-storages, the `s3` extra). Private objects:
+    # downloads still go through the checked view, never a presigned or public URL.
+    STORAGES["childsafe_files"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["CHILDSAFE_FILES_S3_BUCKET"],
+            "endpoint_url": os.environ.get("CHILDSAFE_FILES_S3_ENDPOINT") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+# The largest document or photograph taken, and the largest image (a bigger one is refused before decoding).
+CHILDSAFE_FILES_MAX_BYTES = int(os.environ.get("CHILDSAFE_FILES_MAX_BYTES", str(25 * 1024 * 1024)))
+CHILDSAFE_FILES_MAX_IMAGE_SIDE = 12_000
+CHILDSAFE_FILES_MAX_IMAGE_PIXELS = 50_000_000
 WHITENOISE_USE_FINDERS = True
 
 # Email (Operation Encompass, local authority notices...) goes through the outbox and this SMTP server.
