@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
-from childsafe.core import access
+from childsafe.core import access, labels
 from childsafe.core.clock import LONDON
 from childsafe.core.roles import Capability
 from childsafe.files import selectors
-from childsafe.files.models import PersonPhoto
+from childsafe.files.models import FileKind, PersonPhoto, PhotoSource
 from childsafe.people.intelligence import Section
 from childsafe.people.intelligence import provider as intelligence_provider
 from childsafe.people.sections import PageSection
 from childsafe.people.sections import provider as section_provider
+
+labels.EVENTS.update(
+    {
+        "file.attach": "Attached a document",
+        "file.photo": "Added a photograph",
+        "file.download": "Downloaded a file",
+        "file.thumbnail": "Viewed a photograph",
+        "file.withdraw": "Withdrew a file",
+    }
+)
+labels.VALUE_KEYS.update({"sha256": "Fingerprint (SHA-256)", "received_sha256": "Fingerprint as received (SHA-256)"})
+labels.register_choices(FileKind)
+labels.register_choices(PhotoSource)
 
 
 @section_provider("files")

@@ -84,6 +84,7 @@ class StoredFile(models.Model):
     withdrawal_reason = models.TextField(blank=True, default="")
 
     class Meta:
+        verbose_name = "file"
         indexes = [models.Index(fields=["subject_type", "subject_id"]), models.Index(fields=["person", "kind"])]
 
     def __str__(self) -> str:
@@ -109,6 +110,7 @@ class PersonPhoto(models.Model):
     description = models.CharField(max_length=300, blank=True, default="")
 
     class Meta:
+        verbose_name = "photograph"
         ordering = ["-taken_at", "-pk"]
 
     def __str__(self) -> str:
