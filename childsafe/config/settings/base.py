@@ -167,6 +167,12 @@ if os.environ.get("CHILDSAFE_FILES_S3_BUCKET"):
             "file_overwrite": False,
         },
     }
+if os.environ.get("CHILDSAFE_REPLAY_DATABASE"):
+    # A replay's files go beside its throwaway database, not into the force's store.
+    STORAGES["childsafe_files"]["OPTIONS"] = {
+        "location": str(Path(os.environ["CHILDSAFE_REPLAY_DATABASE"]).parent / "files"),
+        "base_url": None,
+    }
 # The largest document or photograph taken, and the largest image (a bigger one is refused before decoding).
 CHILDSAFE_FILES_MAX_BYTES = int(os.environ.get("CHILDSAFE_FILES_MAX_BYTES", str(25 * 1024 * 1024)))
 CHILDSAFE_FILES_MAX_IMAGE_SIDE = 12_000
