@@ -15,7 +15,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import Http404
 
 from childsafe.core.errors import AccessDenied, JustificationRequired
-
 from childsafe.files import services
 from childsafe.scenarios.replay import Context, StepResult
 from childsafe.scenarios.verbs import verb
