@@ -21,6 +21,7 @@ urlpatterns = [
     path("partners/", include("childsafe.partners.urls")),
     path("linkage/", include("childsafe.linkage.urls")),
     path("files/", include("childsafe.files.urls")),
+    path("two-factor/", include("childsafe.twofactor.urls")),
     path("api/v1/", api.urls),
 ]
 

@@ -38,6 +38,11 @@ INSTALLED_APPS = [
     "childsafe.partners",
     "childsafe.linkage",
     "childsafe.files",
+    # Two-factor sign-in (ADR 0026): django-otp and its own device tables.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "childsafe.twofactor",
     "childsafe.scenarios",
     "childsafe.demo",
 ]
@@ -50,9 +55,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "childsafe.core.middleware.LoginRequiredMiddleware",
+    "childsafe.twofactor.middleware.RequireSecondFactor",
 ]
 
 ROOT_URLCONF = "childsafe.config.urls"
@@ -196,6 +203,12 @@ CHILDSAFE_TRANSPORTS = {"email": "childsafe.core.transports.SmtpEmailTransport"}
 
 # Viewing a child's record outside one's own area or involvement asks for a reason (DPA 2018 s62).
 CHILDSAFE_REQUIRE_JUSTIFICATION_OUTSIDE_AREA = True
+# A second factor at sign-in (ADR 0026): on in production; off by default so the demo can be looked round.
+CHILDSAFE_REQUIRE_2FA = os.environ.get("CHILDSAFE_REQUIRE_2FA", "0") == "1"
+OTP_TOTP_ISSUER = "Childsafe"
+# django-otp's own delay doubles without end (a stranger could shut a user out); ours caps it (twofactor.flow).
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
 
 LOGGING = {
     "version": 1,
