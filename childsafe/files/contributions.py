@@ -19,6 +19,8 @@ labels.EVENTS.update(
         "file.download": "Downloaded a file",
         "file.thumbnail": "Viewed a photograph",
         "file.withdraw": "Withdrew a file",
+        "missing.briefing.view": "Viewed a missing person briefing sheet",
+        "missing.publicity_decide": "Decided on a publicity appeal",
     }
 )
 labels.VALUE_KEYS.update({"sha256": "Fingerprint (SHA-256)", "received_sha256": "Fingerprint as received (SHA-256)"})

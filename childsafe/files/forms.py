@@ -31,3 +31,18 @@ class PhotoForm(forms.Form):
 
 class WithdrawForm(forms.Form):
     reason = forms.CharField(label="Why is it being withdrawn?", widget=forms.Textarea, required=False, max_length=2000)
+
+
+class PublicityForm(forms.Form):
+    release = forms.TypedChoiceField(
+        label="May the sheet be released to the public for an appeal?",
+        choices=[("yes", "Yes, release it for a public appeal"), ("no", "No, police use only")],
+        coerce=lambda v: v == "yes",
+        empty_value=None,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    carer_view = forms.CharField(
+        label="What the parent or carer said", widget=forms.Textarea, required=False, max_length=5000
+    )
+    rationale = forms.CharField(label="Reason for the decision", widget=forms.Textarea, required=False, max_length=5000)

@@ -115,3 +115,24 @@ class PersonPhoto(models.Model):
 
     def __str__(self) -> str:
         return f"Photograph of person {self.person_id} taken {self.taken_at:%Y-%m-%d}"
+
+
+class PublicityDecision(models.Model):
+    """The FIM's decision on a publicity appeal for a missing child, with the carer's view (issue 18).
+
+    The briefing sheet is marked for public release only while the latest decision says so.
+    """
+
+    episode = models.ForeignKey("missing.MissingEpisode", on_delete=models.PROTECT, related_name="+")
+    release = models.BooleanField()
+    carer_view = models.TextField()
+    rationale = models.TextField()
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "publicity decision"
+        ordering = ["-decided_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Publicity {'approved' if self.release else 'declined'} for missing episode {self.episode_id}"

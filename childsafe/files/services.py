@@ -22,7 +22,7 @@ from childsafe.core.errors import AccessDenied, InvalidInput, JustificationRequi
 from childsafe.core.models import AuditCategory, User
 from childsafe.core.roles import Capability
 from childsafe.files import inspect
-from childsafe.files.models import FileKind, FileType, PersonPhoto, PhotoSource, StoredFile
+from childsafe.files.models import FileKind, FileType, PersonPhoto, PhotoSource, PublicityDecision, StoredFile
 from childsafe.people.access import Decision, decide
 from childsafe.people.models import Person
 
@@ -311,3 +311,50 @@ def withdraw(
             channel=channel,
         )
     return locked
+
+
+def publicity_decide(
+    *, actor: User, episode: Any, release: bool | None, carer_view: str, rationale: str, channel: str = "web"
+) -> PublicityDecision:
+    """The FIM's own decision on a publicity appeal, with the carer's view; audited. Only a FIM decides."""
+    from childsafe.core.roles import Role
+
+    if actor.role != Role.FIM:
+        raise AccessDenied("A publicity appeal is the force incident manager's decision.")
+    check_reach(actor, episode.person, "")
+    errors: dict[str, str] = {}
+    if release is None:
+        errors["release"] = "Choose whether the sheet may be released to the public."
+    carer_view = str(carer_view or "").strip()
+    rationale = str(rationale or "").strip()
+    if not carer_view:
+        errors["carer_view"] = "Enter what the parent or carer said about a public appeal."
+    if not rationale:
+        errors["rationale"] = "Enter the reason for the decision."
+    for name, value in (("carer_view", carer_view), ("rationale", rationale)):
+        if len(value) > 5000 and name not in errors:
+            errors[name] = "This must be 5,000 characters or fewer."
+    if errors:
+        raise InvalidInput(errors)
+    assert release is not None
+    with transaction.atomic():
+        decision = PublicityDecision(
+            episode=episode,
+            release=release,
+            carer_view=carer_view,
+            rationale=rationale,
+            decided_by=actor,
+            decided_at=clock.now(),
+        )
+        decision.full_clean()
+        decision.save()
+        audit.record(
+            actor=actor,
+            category=AuditCategory.COLLECTION,
+            event_type="missing.publicity_decide",
+            subject=episode,
+            person_id=episode.person_id,
+            new={"release": release, "carer_view": carer_view, "rationale": rationale},
+            channel=channel,
+        )
+    return decision
