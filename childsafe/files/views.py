@@ -53,7 +53,10 @@ def _why(request: HttpRequest, person_id: int) -> str:
 def attach(request: HttpRequest, subject_type: str, subject_id: str) -> HttpResponse:
     access.require(request.user, Capability.FILE_ATTACH)
     subject = _subject(subject_type, subject_id)
-    person = services.subject_person(subject)
+    try:
+        person = services.subject_person(subject)
+    except InvalidInput:
+        raise Http404("Files can only be attached to a record about a person.") from None
     services.check_reach(request.user, person, _why(request, person.pk))
     form = AttachForm(posted(request), request.FILES or None)
     if request.method == "POST" and form.is_valid():
