@@ -19,6 +19,7 @@ labels.EVENTS.update(
         "file.download": "Downloaded a file",
         "file.thumbnail": "Viewed a photograph",
         "file.withdraw": "Withdrew a file",
+        "file.body_map": "Recorded a body map",
         "missing.briefing.view": "Viewed a missing person briefing sheet",
         "missing.publicity_decide": "Decided on a publicity appeal",
     }

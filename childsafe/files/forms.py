@@ -46,3 +46,20 @@ class PublicityForm(forms.Form):
         label="What the parent or carer said", widget=forms.Textarea, required=False, max_length=5000
     )
     rationale = forms.CharField(label="Reason for the decision", widget=forms.Textarea, required=False, max_length=5000)
+
+
+class BodyMapForm(forms.Form):
+    regions = forms.MultipleChoiceField(label="Where on the body", choices=[], required=False)
+    notes = forms.CharField(
+        label="Describe each injury or mark",
+        help_text="Where, its size, colour and shape, and what the child said about it.",
+        widget=forms.Textarea,
+        required=False,
+        max_length=2000,
+    )
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        from childsafe.files.bodymap import REGIONS
+
+        super().__init__(*args, **kwargs)
+        self.fields["regions"].choices = [(key, label) for key, label, *_ in REGIONS]

@@ -36,6 +36,10 @@ def subject_person(subject: models.Model) -> Person:
     person = getattr(subject, "person", None)
     if isinstance(person, Person):
         return person
+    # A record of a record about a child (a safe and well check of a missing episode).
+    episode = getattr(subject, "episode", None)
+    if isinstance(getattr(episode, "person", None), Person):
+        return episode.person  # type: ignore[union-attr]
     raise InvalidInput({"subject": "Files can only be attached to a person or a record about one person."})
 
 
@@ -358,3 +362,49 @@ def publicity_decide(
             channel=channel,
         )
     return decision
+
+
+def body_map_record(
+    *, actor: User, check: models.Model, regions: list[str], notes: str, justification: str = "", channel: str = "web"
+) -> StoredFile:
+    """A body map on a safe and well check: the ticked places drawn on a front and back outline, as a PNG."""
+    from childsafe.files import bodymap
+
+    access.require(actor, Capability.FILE_ATTACH)
+    person = subject_person(check)
+    check_reach(actor, person, justification)
+    errors: dict[str, str] = {}
+    marked = {r for r in regions if r in bodymap.REGION_LABELS}
+    if not marked or len(marked) != len(set(regions)):
+        errors["regions"] = "Tick where on the body each injury or mark is."
+    notes = str(notes or "").strip()
+    if not notes:
+        errors["notes"] = "Describe each injury or mark: where, its size, colour and shape, and what the child said."
+    elif len(notes) > 2000:
+        errors["notes"] = "Notes must be 2,000 characters or fewer."
+    if errors:
+        raise InvalidInput(errors)
+    picture = bodymap.draw(marked)
+    places = ", ".join(label for key, label, *_ in bodymap.REGIONS if key in marked)
+    with transaction.atomic():
+        stored = _store(
+            actor=actor,
+            subject=check,
+            person=person,
+            kind=FileKind.BODY_MAP,
+            name=f"body-map-{clock.now():%Y%m%d-%H%M}.png",
+            content_type=FileType.PNG,
+            kept=picture,
+            received=picture,
+            notes=f"{places}. {notes}",
+        )
+        audit.record(
+            actor=actor,
+            category=AuditCategory.COLLECTION,
+            event_type="file.body_map",
+            subject=stored,
+            person_id=person.pk,
+            new={"record": f"{stored.subject_type}:{stored.subject_id}", "places": places, "notes": notes},
+            channel=channel,
+        )
+    return stored

@@ -173,3 +173,38 @@ def withdraw(request: HttpRequest, token: str) -> HttpResponse:
             messages.success(request, f"Withdrawn: {stored.name}. It is kept, but no longer offered.")
             return redirect("people:detail", pk=stored.person_id)
     return render(request, "files/withdraw.html", {"form": form, "stored": stored})
+
+
+@access_checked
+@reason_checked
+@GET_POST
+def body_map(request: HttpRequest, pk: int) -> HttpResponse:
+    from childsafe.files.bodymap import REGIONS
+    from childsafe.files.forms import BodyMapForm
+    from childsafe.missing.models import SafeAndWellCheck
+
+    access.require(request.user, Capability.FILE_ATTACH)
+    check = get_object_or_404(SafeAndWellCheck.objects.select_related("episode__person"), pk=pk)
+    person = check.episode.person
+    services.check_reach(request.user, person, _why(request, person.pk))
+    form = BodyMapForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.body_map_record(
+                actor=request.user,
+                check=check,
+                regions=form.cleaned_data["regions"],
+                notes=form.cleaned_data["notes"],
+                justification=_why(request, person.pk),
+            )
+        except InvalidInput as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, "Body map saved with the safe and well check.")
+            return redirect(f"/missing/{check.episode_id}/#safe-and-well")
+    chosen = set(form["regions"].value() or [])
+    sides = [
+        (side, [(key, label, key in chosen) for key, label, s, *_ in REGIONS if s == side])
+        for side in ("front", "back")
+    ]
+    return render(request, "files/body_map.html", {"form": form, "check": check, "person": person, "sides": sides})

@@ -9,12 +9,13 @@ from datetime import timedelta
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from PIL import Image
 
 from childsafe.core import clock
 from childsafe.core.errors import AccessDenied, InvalidInput
 from childsafe.core.models import AuditEvent
 from childsafe.files import services
-from childsafe.files.models import PublicityDecision
+from childsafe.files.models import PublicityDecision, StoredFile
 from childsafe.files.tests.conftest import phone_jpeg
 from childsafe.missing import services as missing_services
 from childsafe.missing.models import TriggerPlan
@@ -98,3 +99,37 @@ def test_public_release_needs_the_fims_decision_with_the_carers_view(client, per
     assert AuditEvent.objects.filter(event_type="missing.publicity_decide", actor=fim).count() == 1
     client.force_login(personas["officer"])
     assert client.get(url).status_code == 403
+
+
+@pytest.fixture
+def check(personas, episode):
+    returned = missing_services.episode_found(actor=personas["officer"], episode=episode, place="Coppergate Centre")
+    check, _ = missing_services.episode_safe_and_well(
+        actor=personas["officer"],
+        episode=returned,
+        where="Coppergate Centre",
+        with_whom="Alone",
+        harm="A bruise on her left arm",
+        disclosures="None",
+        voice="She said she fell.",
+        aware={k: "Noted" for k in ("appearance", "words", "activity", "relationships", "environment")},
+        new_concerns=False,
+    )
+    return check
+
+
+def test_a_body_map_marks_the_outline_and_keeps_the_notes(client, personas, check):
+    client.force_login(personas["officer"])
+    url = reverse("files:body_map", args=[check.pk])
+    body = html.unescape(client.post(url, {}).content.decode())
+    assert "<title>Error:" in body and "Tick where on the body" in body and "Describe each injury" in body
+    response = client.post(url, {"regions": ["front_left_arm"], "notes": "Bruise 3cm, purple; she said she fell."})
+    assert response.status_code == 302
+    stored = StoredFile.objects.get(kind="body_map")
+    assert stored.subject_type == "missing.safeandwellcheck" and "Left arm (front)" in stored.notes
+    image = Image.open(stored.blob.open("rb")).convert("RGB")
+    assert image.getpixel((153, 150)) == (200, 30, 30)  # the front left arm is marked
+    assert image.getpixel((100, 120)) == (255, 255, 255)  # the chest is not
+    assert "body-map-" in client.get(reverse("missing:detail", args=[check.episode_id])).content.decode()
+    with pytest.raises(InvalidInput):
+        services.body_map_record(actor=personas["officer"], check=check, regions=["elbow"], notes="x")
