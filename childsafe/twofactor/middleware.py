@@ -29,6 +29,9 @@ STEP_UP = frozenset(
     }
 )
 
+# Pages that are an export only when asked for as CSV.
+EXPORTS_AS_CSV = frozenset({"oversight:encompass"})
+
 
 class RequireSecondFactor:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -48,7 +51,10 @@ class RequireSecondFactor:
 
     def process_view(self, request: HttpRequest, view: Any, args: Any, kwargs: Any) -> HttpResponse | None:
         match = request.resolver_match
-        if not (flow.required() and request.user.is_authenticated and match and match.view_name in STEP_UP):
+        if not (flow.required() and request.user.is_authenticated and match):
+            return None
+        is_export = match.view_name in EXPORTS_AS_CSV and request.GET.get("format") == "csv"
+        if match.view_name not in STEP_UP and not is_export:
             return None
         if flow.needs_step_up(request):
             query = urlencode({"next": request.get_full_path(), "step_up": "1"})

@@ -134,6 +134,16 @@ def test_step_up_asks_again_after_15_minutes_for_the_audit_log(personas):
         assert client.get(reverse("oversight:audit")).status_code == 200
 
 
+def test_step_up_for_a_csv_export_but_not_for_the_page(personas):
+    manager = personas["supervisor"]
+    with time_machine.travel(clock.now(), tick=False) as traveller:
+        client, _ = enrolled(manager)
+        traveller.shift(timedelta(minutes=16))
+        assert client.get(reverse("oversight:encompass")).status_code == 200
+        response = client.get(reverse("oversight:encompass"), {"format": "csv"})
+        assert response.status_code == 302 and "step_up=1" in response["Location"]
+
+
 def test_an_administrator_resets_a_second_factor_audited(personas):
     officer, admin = personas["officer"], personas["administrator"]
     enrolled(officer)
