@@ -40,7 +40,13 @@ def files_page_section(person_ids: list[int], user) -> PageSection | None:  # ty
         "files",
         "Photograph and documents",
         "files/_person_section.html",
-        data={"photo": photo, "documents": documents, "person_id": person_ids[0], "can_attach": can_attach},
+        data={
+            "photo": photo,
+            "documents": documents,
+            "person_id": person_ids[0],
+            "can_attach": can_attach,
+            "can_withdraw": user is not None and access.can(user, Capability.FILE_WITHDRAW),
+        },
         order=5,  # the photograph is the first thing a search team needs
     )
 

@@ -26,4 +26,6 @@ def attachments(context: template.Context, record: Any) -> dict[str, Any]:
         "subject_type": record._meta.label_lower,
         "subject_id": record.pk,
         "can_attach": user is not None and access.can(user, Capability.FILE_ATTACH),
+        "can_withdraw": user is not None and access.can(user, Capability.FILE_WITHDRAW),
+        "user": user,
     }

@@ -342,3 +342,16 @@ def test_the_photo_page_refuses_plainly_and_adds_a_photo(client, personas, ella)
     )
     assert response.status_code == 302
     assert PersonPhoto.objects.get().person == ella
+
+
+def test_the_withdraw_link_is_offered_only_to_who_may_withdraw(client, personas, minutes, make_user):
+    client.force_login(personas["officer"])  # attached it
+    assert (
+        reverse("files:withdraw", args=[minutes.token])
+        in client.get(reverse("people:detail", args=[minutes.person_id])).content.decode()
+    )
+    client.force_login(make_user("pc_city2", "response_officer", "city"))
+    assert (
+        reverse("files:withdraw", args=[minutes.token])
+        not in client.get(reverse("people:detail", args=[minutes.person_id])).content.decode()
+    )
