@@ -28,9 +28,26 @@ from childsafe.people.models import Person
 
 _UNSAFE_NAME = re.compile(r"[^\w .()-]+")
 
+# The records a document may be attached to: each about one child, whose need to know governs it.
+# A record type whose own pages need more than the child's need to know (an offender's record) is not
+# here, so attaching cannot reveal it. Add a type when its app shows its documents.
+ATTACHABLE = {
+    "people.person",
+    "missing.missingepisode",
+    "missing.safeandwellcheck",
+    "missing.returnhomeinterview",
+    "referrals.strategymeeting",
+    "referrals.ppnchild",
+    "protection.protectedchild",
+    "investigations.investigationperson",
+    "exploitation.assessment",
+}
+
 
 def subject_person(subject: models.Model) -> Person:
     """The child a record is about: the person themselves, or the record's `person`."""
+    if subject._meta.label_lower not in ATTACHABLE:
+        raise InvalidInput({"subject": "Documents cannot be attached to this kind of record."})
     if isinstance(subject, Person):
         return subject
     person = getattr(subject, "person", None)

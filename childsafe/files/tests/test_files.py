@@ -355,3 +355,18 @@ def test_the_withdraw_link_is_offered_only_to_who_may_withdraw(client, personas,
         reverse("files:withdraw", args=[minutes.token])
         not in client.get(reverse("people:detail", args=[minutes.person_id])).content.decode()
     )
+
+
+def test_only_records_about_a_child_take_documents(client, personas, ella):
+    with pytest.raises(InvalidInput):
+        services.attach(
+            actor=personas["officer"], subject=personas["officer"], kind="evidence", upload=upload("a.txt", b"x")
+        )
+    client.force_login(personas["officer"])
+    for subject_type, subject_id in (
+        ("core.user", personas["officer"].pk),
+        ("nothing.here", 1),
+        ("people.person", 999999),
+    ):
+        assert client.get(reverse("files:attach", args=[subject_type, subject_id])).status_code == 404
+    assert client.get(reverse("files:attach", args=["people.person", ella.pk])).status_code == 200
