@@ -22,6 +22,8 @@ urlpatterns = [
     path("partners/", include("childsafe.partners.urls")),
     path("linkage/", include("childsafe.linkage.urls")),
     path("demo/", include("childsafe.demo.urls")),
+    path("files/", include("childsafe.files.urls")),
+    path("two-factor/", include("childsafe.twofactor.urls")),
     path("api/v1/", api.urls),
 ]
 

@@ -106,6 +106,8 @@ class Capability(models.TextChoices):
     CRIME_RECORD = "crime.record", "Record a crime"
     MACE_MANAGE = "mace.manage", "Hold MACE meetings and record their actions"
     PROFILE_PUBLISH = "profile.publish", "Publish the CSE and CCE profiles"
+    FILE_ATTACH = "file.attach", "Attach documents and photographs to records"
+    FILE_WITHDRAW = "file.withdraw", "Withdraw a document or photograph someone else attached"
 
 
 _POLICE_RECORD_ROLES = FORCE_WIDE_ROLES | AREA_ROLES | REASON_ROLES
@@ -192,6 +194,9 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     ),
     Capability.MACE_MANAGE: frozenset({Role.MHET, Role.SUPERVISOR, Role.CII, Role.SENIOR_LEADER, Role.VAT}),
     Capability.PROFILE_PUBLISH: frozenset({Role.ANALYST}),
+    # Files (ADR 0025): whoever records on a child attaches; reading a file is reading the child's record.
+    Capability.FILE_ATTACH: frozenset(_CREATORS),
+    Capability.FILE_WITHDRAW: frozenset(_SUPERVISING | {Role.INFORMATION_MANAGER}),
 }
 
 # Roles that may approve as a supervisor (CR-1 downgrade, MP-7 closure reason).

@@ -37,6 +37,12 @@ INSTALLED_APPS = [
     "childsafe.oversight",
     "childsafe.partners",
     "childsafe.linkage",
+    "childsafe.files",
+    # Two-factor sign-in (ADR 0026): django-otp and its own device tables.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "childsafe.twofactor",
     "childsafe.scenarios",
     "childsafe.demo",
 ]
@@ -51,9 +57,11 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "childsafe.core.middleware.NoStoreMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "childsafe.core.middleware.LoginRequiredMiddleware",
+    "childsafe.twofactor.middleware.RequireSecondFactor",
 ]
 
 ROOT_URLCONF = "childsafe.config.urls"
@@ -159,7 +167,35 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise serves from finders
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    # Documents and photographs (childsafe.files, ADR 0025): outside the web root, never given a URL.
+    "childsafe_files": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(VAR_DIR / "files"), "base_url": None},
+    },
 }
+if os.environ.get("CHILDSAFE_FILES_S3_BUCKET"):
+    # S3-compatible object storage in production (django-storages, the `s3` extra). Private objects:
+    # downloads still go through the checked view, never a presigned or public URL.
+    STORAGES["childsafe_files"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["CHILDSAFE_FILES_S3_BUCKET"],
+            "endpoint_url": os.environ.get("CHILDSAFE_FILES_S3_ENDPOINT") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+if os.environ.get("CHILDSAFE_REPLAY_DATABASE"):
+    # A replay's files go beside its throwaway database, not into the force's store.
+    STORAGES["childsafe_files"]["OPTIONS"] = {
+        "location": str(Path(os.environ["CHILDSAFE_REPLAY_DATABASE"]).parent / "files"),
+        "base_url": None,
+    }
+# The largest document or photograph taken, and the largest image (a bigger one is refused before decoding).
+CHILDSAFE_FILES_MAX_BYTES = int(os.environ.get("CHILDSAFE_FILES_MAX_BYTES", str(25 * 1024 * 1024)))
+CHILDSAFE_FILES_MAX_IMAGE_SIDE = 12_000
+CHILDSAFE_FILES_MAX_IMAGE_PIXELS = 50_000_000
 WHITENOISE_USE_FINDERS = True
 
 # Email (Operation Encompass, local authority notices...) goes through the outbox and this SMTP server.
@@ -179,6 +215,12 @@ CHILDSAFE_TRANSPORTS = {"email": "childsafe.core.transports.SmtpEmailTransport"}
 
 # Viewing a child's record outside one's own area or involvement asks for a reason (DPA 2018 s62).
 CHILDSAFE_REQUIRE_JUSTIFICATION_OUTSIDE_AREA = True
+# A second factor at sign-in (ADR 0026): on in production; off by default so the demo can be looked round.
+CHILDSAFE_REQUIRE_2FA = os.environ.get("CHILDSAFE_REQUIRE_2FA", "0") == "1"
+OTP_TOTP_ISSUER = "Childsafe"
+# django-otp's own delay doubles without end (a stranger could shut a user out); ours caps it (twofactor.flow).
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
 
 LOGGING = {
     "version": 1,

@@ -17,3 +17,5 @@ SECURE_SSL_REDIRECT = os.environ.get("CHILDSAFE_SSL_REDIRECT", "1") == "1"
 SECURE_HSTS_SECONDS = 31536000
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Every account signs in with a second factor in production (ADR 0026); the demo may leave it off.
+CHILDSAFE_REQUIRE_2FA = os.environ.get("CHILDSAFE_REQUIRE_2FA", "1") == "1"

@@ -13,3 +13,8 @@ SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 ALLOWED_HOSTS = ["*"]
 CHILDSAFE_LOGIN_MAX_FAILURES = 5
+# Documents and photographs kept by tests and replays go to a throwaway directory, not var/files.
+STORAGES["childsafe_files"] = {  # noqa: F405
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"location": __import__("tempfile").mkdtemp(prefix="childsafe-files-"), "base_url": None},
+}
