@@ -1,14 +1,20 @@
 from __future__ import annotations
 
+import contextlib
+from datetime import date
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
 from childsafe.core import access
 from childsafe.core.errors import InvalidInput
 from childsafe.core.roles import Capability
 from childsafe.core.web import access_checked, apply_errors
+from childsafe.people import picker as pickers
 from childsafe.people import search as person_search
 from childsafe.people import selectors, services
 from childsafe.people.access import Decision, decide, people_visible_to, person_for_user
@@ -45,10 +51,47 @@ def search(request: HttpRequest) -> HttpResponse:
 
 
 @access_checked
+def pick(request: HttpRequest) -> HttpResponse:
+    """The picker's matches alone, for its script (the same as the picker's "Search" button)."""
+    access.require(request.user, Capability.PERSON_VIEW)
+    name = request.GET.get("name", "")
+    if not name.isidentifier():
+        raise Http404("No such picker.")
+    picker = pickers.person_picker(
+        request.GET, request.user, name=name, label="", multiple=bool(request.GET.get("multiple")),
+        return_to=_safe_next(request, request.GET.get("next", "")),
+    )
+    picker.chosen = []  # the form the picker sits in already shows who is chosen
+    return render(request, "people/_picker_results.html", {"picker": picker})
+
+
+def _safe_next(request: HttpRequest, url: str) -> str:
+    ok = url.startswith("/") and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()})
+    return url if ok else ""
+
+
+def _back_to_form(request: HttpRequest, person: Person) -> str | None:
+    """After "Record a new person" from a picker: back to the form, with the new person chosen."""
+    url = _safe_next(request, request.GET.get("next", ""))
+    name = request.GET.get("pick", "")
+    if not url or not name.isidentifier():
+        return None
+    return f"{url}{'&' if '?' in url else '?'}{urlencode({name: person.pk})}"
+
+
+def _initial_from_picker(request: HttpRequest) -> dict[str, object]:
+    """What was typed in the picker, so the new person's form starts with it."""
+    initial: dict[str, object] = {k: request.GET[k][:120] for k in ("forenames", "surname") if request.GET.get(k)}
+    with contextlib.suppress(ValueError):
+        initial["date_of_birth"] = date.fromisoformat(request.GET.get("dob", ""))
+    return initial
+
+
+@access_checked
 @require_http_methods(["GET", "POST"])
 def create(request: HttpRequest) -> HttpResponse:
     access.require(request.user, Capability.PERSON_CREATE)
-    form = PersonForm(request.POST or None)
+    form = PersonForm(request.POST or None, initial=_initial_from_picker(request))
     duplicates = []
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -80,10 +123,13 @@ def create(request: HttpRequest) -> HttpResponse:
                 apply_errors(form, exc)
             else:
                 messages.success(request, f"{created.person.full_name} has been recorded.")
-                return redirect("people:detail", pk=created.person.pk)
+                back = _back_to_form(request, created.person)
+                return redirect(back) if back else redirect("people:detail", pk=created.person.pk)
         else:
             form.data = form.data.copy()
             form.data["duplicates_reviewed"] = "on"
+    # From a picker, a possible match can be chosen for the form straight away, instead of a new record.
+    duplicates = [(person, match, _back_to_form(request, person)) for person, match in duplicates]
     return render(request, "people/create.html", {"form": form, "duplicates": duplicates})
 
 

@@ -27,18 +27,11 @@ def _text(label: str, hint: str = "") -> forms.CharField:
 
 
 class ChildrenForm(forms.Form):
-    """Step one without an incident: which children the PPN is about, by reference number."""
+    """Step one without an incident: which children the PPN is about, picked by name (people/picker.py).
 
-    children = forms.CharField(
-        label="Children's reference numbers",
-        help_text="Separate them with commas, for example 1234, 1235",
-        max_length=300,
-        error_messages={"required": "Enter the reference number of at least one child"},
-    )
+    The picker posts each chosen child as `child`; this form only carries its error to the summary."""
 
-    def references(self) -> list[int]:
-        raw = self.data.get("children", "") if self.is_bound else ""
-        return [int(p) for p in str(raw).replace(" ", "").split(",") if p.isdigit()]
+    child = forms.CharField(label="Which children is the PPN about?", required=False)
 
 
 class PpnForm(forms.Form):

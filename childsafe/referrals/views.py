@@ -25,6 +25,7 @@ from childsafe.core.roles import Capability, Role
 from childsafe.core.web import access_checked, apply_errors, keep_prompts, posted, take_prompts
 from childsafe.incidents import selectors as incident_selectors
 from childsafe.missing import selectors as person_selectors
+from childsafe.people.picker import person_picker, searching
 from childsafe.people.web import reason_checked, reasons
 from childsafe.referrals import forms, rules, selectors, services
 from childsafe.referrals.forms import ChildrenForm, PpnForm, TriageForm
@@ -59,27 +60,35 @@ def submit(request: HttpRequest) -> HttpResponse:
     # RF-7: the PPN a record showing a child at risk asked for (a suspect's access to children...); it meets
     # that record's requirement whichever children it names.
     requirement = selectors.open_requirement(_int(request.GET.get("requirement")))
-    finder = ChildrenForm(request.GET if "children" in request.GET else None)
+    # The children arrive picked by name (`child`, from the picker or the child's page) or, from links
+    # elsewhere in Childsafe, as `children=12,13`; nobody types a reference number.
+    linked = [int(p) for p in str(request.GET.get("children", "")).replace(" ", "").split(",") if p.isdigit()]
+    picker = person_picker(
+        request.GET,
+        request.user,
+        name="child",
+        multiple=True,
+        label="Which children is the PPN about?",
+        hint="Search by name, tick each child, then continue. Search again to add another child.",
+        initial=linked,
+        return_to=request.get_full_path(),
+    )
+    finder = ChildrenForm(request.GET if "continue" in request.GET else None)
     people: list[Any] = []
     if incident_id:
         incident = incident_selectors.incident_for_user(request.user, incident_id, reasons=reasons(request))
         people = [c.person for c in incident.children]
+    elif picker.chosen and not searching(request.GET, "child"):
+        people = [
+            person_selectors.person_for_page(request.user, pk, reasons=reasons(request), event_type="ppn.submit")
+            for pk in picker.chosen_ids
+        ]
     elif finder.is_bound and finder.is_valid():
-        refs = finder.references()
-        found = selectors.people_by_reference(refs)
-        unknown = [str(r) for r in refs if r not in found]
-        if not refs:
-            finder.add_error("children", "Enter the reference numbers as numbers, for example 1234, 1235")
-        elif unknown:
-            finder.add_error("children", f"There is no person with the reference {', '.join(unknown)}.")
-        else:
-            people = [
-                person_selectors.person_for_page(request.user, r, reasons=reasons(request), event_type="ppn.submit")
-                for r in dict.fromkeys(refs)
-            ]
+        finder.add_error("child", "Choose at least one child: search by name and tick them")
     if not people:
         context = {
             "finder": finder,
+            "picker": picker,
             "incident": incident,
             "requirement": requirement,
             "form": None,

@@ -71,12 +71,21 @@ def test_the_incident_page_links_to_the_form(client, team, incident):
     assert f"{reverse('referrals:submit')}?incident={incident.pk}" in page
 
 
-def test_children_by_reference(client, team, ella):
+def test_children_picked_by_name_without_javascript(client, team, ella):
     client.force_login(team["officer"])
-    response = client.get(reverse("referrals:submit"), {"children": str(ella.pk)})
-    assert "Ella Hughes" in response.content.decode()
-    unknown = client.get(reverse("referrals:submit"), {"children": "999999"})
-    assert "There is no person with the reference 999999" in unknown.content.decode()
+    url = reverse("referrals:submit")
+    found = client.get(url, {"child_q": "Ela Hughes", "child_search": "1"}).content.decode()
+    assert "Ella Hughes" in found and f'name="child" type="checkbox" value="{ella.pk}"' in found
+    assert "Concern" not in found  # still choosing: the PPN form comes once a child is ticked
+    chosen = client.get(url, {"child": str(ella.pk), "continue": "1"}).content.decode()
+    assert f'data-testid="child-{ella.pk}"' in chosen
+    # A link from elsewhere in Childsafe (the child's page, a delay) still names the child for the user.
+    assert f'data-testid="child-{ella.pk}"' in client.get(url, {"children": str(ella.pk)}).content.decode()
+    nobody = client.get(url, {"continue": "1"})
+    assert "Choose at least one child: search by name and tick them" in nobody.content.decode()
+    assert "<title>Error: " in nobody.content.decode()
+    unknown = client.get(url, {"child": "999999", "continue": "1"}).content.decode()
+    assert "Choose at least one child" in unknown
 
 
 def test_rf1_and_rf2_refusals_name_the_child(client, team, incident, ella):
