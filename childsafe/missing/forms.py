@@ -44,12 +44,12 @@ def _line(label: str, *, hint: str = "", max_length: int = 300, required: bool =
 
 
 class ReportForm(forms.Form):
-    child = forms.IntegerField(
-        label="Child's reference number",
+    child = forms.IntegerField(  # posted by the person picker (people/picker.py): picked by name
+        label="Which child is missing?",
         min_value=1,
         error_messages={
-            "required": "Enter the child's reference number",
-            "invalid": "Enter the child's reference number as a number, like 1234",
+            "required": "Choose the missing child: search by name and choose them",
+            "invalid": "Choose the missing child: search by name and choose them",
         },
     )
     reported_by = _line("Reported by", hint="Who called: for example 'Oak House staff' or 'mother'.", max_length=200)

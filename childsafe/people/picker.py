@@ -218,3 +218,12 @@ def require_chosen(picker: Picker, message: str) -> None:
     """Mark the picker as in error when nobody is chosen (the view adds the same message to its form)."""
     if not picker.chosen and not picker.error:
         picker.error = message
+
+
+def hold(form: Any) -> Any:
+    """Show a bound form as typed without judging it: pressing a picker's "Search" is not submitting it."""
+    from django.forms.utils import ErrorDict
+
+    form._errors = ErrorDict()
+    form.cleaned_data = {}
+    return form
