@@ -25,6 +25,7 @@ from childsafe.core.roles import Capability
 from childsafe.core.web import access_checked, apply_errors, keep_prompts, posted, take_prompts
 from childsafe.incidents import selectors, services
 from childsafe.incidents.forms import (
+    CHILD_ROWS,
     AllocateForm,
     CallReviewForm,
     CloseForm,
@@ -34,6 +35,7 @@ from childsafe.incidents.forms import (
     ThriveForm,
 )
 from childsafe.incidents.models import Incident, IncidentType
+from childsafe.people.picker import hold, person_picker, searching
 from childsafe.people.web import reason_checked, reasons
 
 FORM_CLASSES: dict[str, type[forms.Form]] = {
@@ -117,7 +119,22 @@ def incident_list(request: HttpRequest) -> HttpResponse:
 def create(request: HttpRequest) -> HttpResponse:
     access.require(request.user, Capability.INCIDENT_RECORD)
     form = IncidentForm(posted(request))
-    if request.method == "POST":
+    rows = [f"child_{n}" for n in range(1, CHILD_ROWS + 1)]
+    pickers = [
+        person_picker(
+            posted(request),
+            request.user,
+            name=name,
+            label=f"Child {n}" + (" (optional)" if n > 1 else ""),
+            hint="Search by name, then choose the child from the list." if n == 1 else "",
+            initial=[int(request.GET["child"])] if n == 1 and request.GET.get("child", "").isdigit() else [],
+            return_to=request.get_full_path(),
+        )
+        for n, name in enumerate(rows, start=1)
+    ]
+    if request.method == "POST" and searching(request.POST, *rows):
+        hold(form)
+    elif request.method == "POST":
         form.is_valid()
         # The children are looked up even when other fields have errors, so every error shows at once.
         rows = form.children(selectors.people_by_reference(request.user, form.references()))
@@ -145,7 +162,11 @@ def create(request: HttpRequest) -> HttpResponse:
                     recorded.prompts,
                     "intelligence-check",
                 )
-    return render(request, "incidents/create.html", {"form": form})
+    children = [
+        (picker, form[f"{picker.name}"], form[f"present_{n}"], form[f"resident_{n}"])
+        for n, picker in enumerate(pickers, start=1)
+    ]
+    return render(request, "incidents/create.html", {"form": form, "children": children})
 
 
 @access_checked

@@ -58,7 +58,11 @@ def pick(request: HttpRequest) -> HttpResponse:
     if not name.isidentifier():
         raise Http404("No such picker.")
     picker = pickers.person_picker(
-        request.GET, request.user, name=name, label="", multiple=bool(request.GET.get("multiple")),
+        request.GET,
+        request.user,
+        name=name,
+        label="",
+        multiple=bool(request.GET.get("multiple")),
         return_to=_safe_next(request, request.GET.get("next", "")),
     )
     picker.chosen = []  # the form the picker sits in already shows who is chosen
