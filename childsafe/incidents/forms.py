@@ -14,6 +14,7 @@ from django import forms
 
 from childsafe.core.forms import GovukDateField, combine, require_text, time_field
 from childsafe.incidents.models import Grade, IncidentType
+from childsafe.people.picker import officer_choices
 
 CHILD_ROWS = 3
 TEXT_MAX = 10_000
@@ -136,7 +137,12 @@ class RegradeForm(forms.Form):
 class AllocateForm(forms.Form):
     team = forms.ChoiceField(label="Team", required=False)
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    user = _username("Or an officer's username")
+    user = forms.ChoiceField(
+        label="Or an officer",
+        required=False,
+        choices=lambda: officer_choices("No officer: allocate to the team"),
+        error_messages={"invalid_choice": "Choose an officer from the list"},
+    )
 
     def __init__(self, *args: Any, teams: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -227,3 +227,22 @@ def hold(form: Any) -> Any:
     form._errors = ErrorDict()
     form.cleaned_data = {}
     return form
+
+
+def officer_choices(empty: str = "Choose an officer") -> list[tuple[str, str]]:
+    """Serving police users by name, for a select: an officer or owner is picked, never typed.
+
+    The value stays the username the services already take; the user sees a name, role and area.
+    """
+    from childsafe.core.roles import PARTNER_ROLES
+
+    users = (
+        User.objects.filter(is_active=True)
+        .exclude(role__in=list(PARTNER_ROLES))
+        .select_related("area")
+        .order_by("last_name", "first_name", "username")
+    )
+    return [("", empty)] + [
+        (u.username, f"{u.display_name} ({u.get_role_display()}{', ' + u.area.name if u.area_id else ''})")
+        for u in users
+    ]

@@ -279,7 +279,9 @@ def test_grading_medium_records_the_notes_and_goes_to_the_cii(client, staff, epi
 def test_assign_and_lines_of_enquiry(client, staff, episode):
     client = signed_in(client, staff["cii"])
     response = client.post(reverse("missing:assign", args=[episode.pk]), {"to": "nobody_here"})
-    assert "There is no active user with the username" in text(response)
+    page = text(response)
+    assert "Choose the officer in the case" in page
+    assert f'<option value="pc_city">{staff["officer"].display_name} (' in page  # picked by name, never typed
     response = client.post(reverse("missing:assign", args=[episode.pk]), {"to": "pc_city"})
     assert response.status_code == 302
     episode.refresh_from_db()
