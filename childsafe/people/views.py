@@ -15,6 +15,7 @@ from childsafe.core.errors import InvalidInput
 from childsafe.core.roles import Capability
 from childsafe.core.web import access_checked, apply_errors
 from childsafe.people import picker as pickers
+from childsafe.people.actions import actions_for
 from childsafe.people import search as person_search
 from childsafe.people import selectors, services
 from childsafe.people.access import Decision, decide, people_visible_to, person_for_user
@@ -160,6 +161,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_manage_markers": access.can(request.user, Capability.MARKER_MANAGE),
             "can_link": access.can(request.user, Capability.IDENTITY_LINK),
             "high_harm_types": HIGH_HARM_MARKERS,
+            "actions": actions_for(request.user, person, page.age),
         },
     )
 
