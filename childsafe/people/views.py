@@ -15,10 +15,10 @@ from childsafe.core.errors import InvalidInput
 from childsafe.core.roles import Capability
 from childsafe.core.web import access_checked, apply_errors
 from childsafe.people import picker as pickers
-from childsafe.people.actions import actions_for
 from childsafe.people import search as person_search
 from childsafe.people import selectors, services
 from childsafe.people.access import Decision, decide, people_visible_to, person_for_user
+from childsafe.people.actions import actions_for
 from childsafe.people.forms import (
     EndMarkerForm,
     LinkForm,
