@@ -116,7 +116,7 @@ def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpR
     user = request.user
     role = getattr(user, "role", "")
     # What the role can do instead, in words, and where its own work starts.
-    can_do = [str(cap.label) for cap, roles in CAPABILITIES.items() if role in roles]
+    can_do = [str(Capability(cap).label) for cap, roles in CAPABILITIES.items() if role in roles]
     context = {
         "message": message,
         "role_label": getattr(user, "get_role_display", lambda: "")() if user.is_authenticated else "",
