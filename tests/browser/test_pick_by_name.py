@@ -15,7 +15,7 @@ AWARE = {
     "Appearance": "In pyjamas, barefoot",
     "Words": "Said she was scared",
     "Activity": "Hiding upstairs",
-    "Relationships": "Close to her mother",
+    "Relationships and dynamics": "Close to her mother",
     "Environment": "Broken glass in the kitchen",
 }
 
