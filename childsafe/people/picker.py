@@ -175,6 +175,8 @@ def person_picker(
     hint: str = "",
     initial: Iterable[int] = (),
     return_to: str = "",
+    suggested: Iterable[Person] = (),
+    exclude: Iterable[int] = (),
 ) -> Picker:
     """Read the picker's part of a submitted form (or `initial` ids), and search if a name was typed.
 
@@ -186,7 +188,7 @@ def person_picker(
     wanted_ids = _ids(_values(data, name)) or _ids(initial)
     if not multiple:
         wanted_ids = wanted_ids[:1]
-    visible = people_visible_to(user)
+    visible = people_visible_to(user).exclude(pk__in=list(exclude))
     found = visible.in_bulk(wanted_ids) if wanted_ids else {}
     picker = Picker(name=name, label=label, multiple=multiple, hint=hint, query=query, born=born)
     picker.chosen = _choices([found[i] for i in wanted_ids if i in found])
@@ -200,6 +202,12 @@ def person_picker(
             picker.results = _choices([h.person for h in hits], {h.person.pk: h.match.reasons for h in hits})
             picker.possible_duplicates = _look_alike(picker.chosen + picker.results)
         picker.create_url = _create_url(user, query, born, return_to, name)
+    else:
+        # Before any search: the people the page already suggests (a child's possible duplicates).
+        offered = [p for p in suggested if p.pk not in found]
+        if offered:
+            picker.results = _choices(offered)
+            picker.possible_duplicates = _look_alike(picker.chosen + picker.results)
     return picker
 
 

@@ -215,11 +215,27 @@ def marker_end(request: HttpRequest, pk: int, marker_pk: int) -> HttpResponse:
 def link(request: HttpRequest, pk: int) -> HttpResponse:
     access.require(request.user, Capability.IDENTITY_LINK)
     person = _person_in_reach(request, pk)
-    form = LinkForm(request.POST or None, initial={"other": request.GET.get("other")})
-    if request.method == "POST" and form.is_valid():
-        other = Person.objects.filter(pk=form.cleaned_data["other"]).first()
+    data = request.POST if request.method == "POST" else None  # an empty submission is still one
+    form = LinkForm(data)
+    candidates = person_search.possible_duplicates(
+        forenames=person.forenames, surname=person.surname, date_of_birth=person.date_of_birth, exclude=[person.pk]
+    )
+    picker = pickers.person_picker(
+        data,
+        request.user,
+        name="other",
+        label="Which record is the same person?",
+        hint="Possible duplicates are listed first. Search by name for another record.",
+        initial=[int(request.GET["other"])] if request.GET.get("other", "").isdigit() else [],
+        suggested=[p for p, _ in candidates],
+        exclude=[person.pk],
+    )
+    if request.method == "POST" and pickers.searching(request.POST, "other"):
+        pickers.hold(form)
+    elif request.method == "POST" and form.is_valid():
+        other = people_visible_to(request.user).exclude(pk=person.pk).filter(pk=form.cleaned_data["other"]).first()
         if other is None:
-            form.add_error("other", "There is no record with that reference. Check the number on the record.")
+            form.add_error("other", "Choose the other record: search by name and choose it")
         else:
             try:
                 services.identity_link(
@@ -228,12 +244,11 @@ def link(request: HttpRequest, pk: int) -> HttpResponse:
             except InvalidInput as exc:
                 apply_errors(form, exc)
             else:
-                messages.success(request, f"Linked with record {other.pk}: its markers now count for this child.")
+                messages.success(
+                    request, f"Linked with {other.full_name}'s record: its markers now count for this child."
+                )
                 return redirect("people:detail", pk=pk)
-    candidates = person_search.possible_duplicates(
-        forenames=person.forenames, surname=person.surname, date_of_birth=person.date_of_birth, exclude=[person.pk]
-    )
-    return render(request, "people/link.html", {"form": form, "person": person, "candidates": candidates})
+    return render(request, "people/link.html", {"form": form, "person": person, "picker": picker})
 
 
 @access_checked

@@ -12,6 +12,7 @@ from childsafe.core import clock
 from childsafe.people import services
 from childsafe.people.models import Person
 from childsafe.people.picker import born_fields, person_picker
+from childsafe.people.selectors import identity_cluster
 
 
 def _text(response) -> str:
@@ -103,3 +104,20 @@ def test_the_childs_page_offers_what_the_role_can_do_with_the_child_filled_in(cl
     handler = _text(client.get(reverse("people:detail", args=[ella.pk])))
     assert 'data-testid="action-incident"' in handler
     assert 'data-testid="action-investigation"' not in handler  # a call handler doesn't open investigations
+
+
+def test_a_duplicate_is_linked_by_choosing_it_from_the_suggestions(client, personas, ella):
+    twin = services.person_create(
+        actor=None, forenames="Ela", surname="Hughes", date_of_birth=ella.date_of_birth, duplicates_reviewed=True
+    ).person
+    client.force_login(personas["supervisor"])
+    url = reverse("people:link", args=[ella.pk])
+    page = _text(client.get(url))
+    assert f'name="other" type="radio" value="{twin.pk}"' in page  # offered before any search
+    assert f'name="other" type="radio" value="{ella.pk}"' not in page  # never the child herself
+    empty = _text(client.post(url, {}))
+    assert "Choose the other record: search by name and choose it" in empty
+    assert "Enter why these records are the same person" in empty
+    response = client.post(url, {"other": twin.pk, "rationale": "Same school and address; name misspelt."})
+    assert response.status_code == 302
+    assert twin.pk in identity_cluster(ella.pk)
