@@ -117,6 +117,18 @@ def draft_initial(draft: Any, children: list[Any]) -> dict[str, str]:
     return data
 
 
+def known_initial(people: list[Any], check: Any = None) -> dict[str, str]:
+    """What Childsafe already knows, so the officer doesn't type it twice (issue 16): each child's recorded
+    self-defined ethnicity, and from a safe and well check its AWARE and the child's voice."""
+    data = {PpnForm.name(p, "ethnicity"): p.ethnicity_self_defined for p in people if p.ethnicity_self_defined}
+    if check is not None:
+        child = check.episode.person
+        for key, _label, _hint in AWARE_SECTIONS:
+            data[PpnForm.name(child, key)] = (check.aware or {}).get(key, "")
+        data[PpnForm.name(child, "voice")] = check.voice
+    return data
+
+
 class MonthForm(forms.Form):
     """Which month a PPN sample (RF-5) is for, as 2022-10."""
 

@@ -75,7 +75,14 @@ def submit(request: HttpRequest) -> HttpResponse:
     )
     finder = ChildrenForm(request.GET if "continue" in request.GET else None)
     people: list[Any] = []
-    if incident_id:
+    check = selectors.check_for_ppn(_int(request.GET.get("check")))
+    if check is not None:  # from a safe and well check: its child, AWARE and voice come with it
+        people = [
+            person_selectors.person_for_page(
+                request.user, check.episode.person_id, reasons=reasons(request), event_type="ppn.submit"
+            )
+        ]
+    elif incident_id:
         incident = incident_selectors.incident_for_user(request.user, incident_id, reasons=reasons(request))
         people = [c.person for c in incident.children]
     elif picker.chosen and not searching(request.GET, "child"):
@@ -95,7 +102,7 @@ def submit(request: HttpRequest) -> HttpResponse:
             "has_drafts": bool(selectors.my_drafts(request.user)),
         }
         return render(request, "referrals/submit.html", context)
-    return _ppn_form(request, people, incident, requirement=requirement)
+    return _ppn_form(request, people, incident, requirement=requirement, check=check)
 
 
 def _ppn_form(
@@ -104,9 +111,13 @@ def _ppn_form(
     incident: Any,
     draft: PpnDraft | None = None,
     requirement: PpnRequirement | None = None,
+    check: Any = None,
 ) -> HttpResponse:
     """The PPN form, new or from a draft: "Save as draft" keeps it (no guards yet); "Submit" runs them all."""
-    initial = forms.draft_initial(draft, selectors.draft_children(draft)) if draft else None
+    if draft:
+        initial = forms.draft_initial(draft, selectors.draft_children(draft))
+    else:
+        initial = forms.known_initial(people, check)
     form = PpnForm(posted(request), children=people, initial=initial)
     if form.is_bound and form.is_valid():
         entries = [services.PpnChildInput(p, **form.child_entry(p)) for p in people]
@@ -146,7 +157,14 @@ def _ppn_form(
             messages.success(request, f"{submitted.ppn} submitted. VAT will triage it.")
             keep_prompts(request, submitted.prompts)
             return redirect("referrals:detail", pk=submitted.ppn.pk)
-    context = {"form": form, "incident": incident, "draft": draft, "finder": None, "requirement": requirement}
+    context = {
+        "form": form,
+        "incident": incident,
+        "draft": draft,
+        "finder": None,
+        "requirement": requirement,
+        "check": check,
+    }
     return render(request, "referrals/submit.html", context)
 
 
@@ -256,8 +274,16 @@ def triage(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, f"{ppn} triaged.")
                 return redirect(reverse("referrals:detail", args=[ppn.pk]))
-    chosen = {str(v) for v in (form.data.getlist("partners") if form.is_bound else [])}
-    context = {"ppn": ppn, "children": children, "form": form, "shareable": shareable, "chosen": chosen}
+    suggested = selectors.suggested_partners([c.person_id for c in children])
+    chosen = {str(v) for v in (form.data.getlist("partners") if form.is_bound else suggested)}
+    context = {
+        "ppn": ppn,
+        "children": children,
+        "form": form,
+        "shareable": shareable,
+        "chosen": chosen,
+        "suggested": suggested,
+    }
     return render(request, "referrals/triage.html", context)
 
 

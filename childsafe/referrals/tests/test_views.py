@@ -187,6 +187,21 @@ def test_triage_shares_once_and_refuses_twice(client, team, ella, york):
     assert "has already been triaged" in again.content.decode()
 
 
+def test_triage_pre_ticks_the_childs_local_authority_and_school(client, team, ella, york, hill_primary):
+    from childsafe.people import services as people
+
+    other = people.organisation_create(actor=None, type="local_authority", name="Leeds", email="front@leeds.test")
+    ppn = make_ppn(team, ella)
+    client.force_login(team["vat"])
+    page = client.get(reverse("referrals:triage", args=[ppn.pk])).content.decode()
+    assert f'value="{york.pk}" checked' in page and f'value="{hill_primary.pk}" checked' in page
+    assert f'value="{other.pk}" checked' not in page and f'value="{other.pk}"' in page
+    assert f'data-testid="suggested-{hill_primary.pk}"' in page
+    # Once VAT has unticked them, a form sent back with an error keeps VAT's choice, not the suggestion.
+    back = client.post(reverse("referrals:triage", args=[ppn.pk]), {"decision": ""}).content.decode()
+    assert f'value="{york.pk}" checked' not in back
+
+
 def test_a_share_to_a_childrens_home_is_refused(client, team, ella):
     from childsafe.people import services as people
 
