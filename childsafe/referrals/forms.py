@@ -10,6 +10,7 @@ from django import forms
 
 from childsafe.core.forms import GovukDateField, require_text
 from childsafe.missing.forms import AWARE_SECTIONS
+from childsafe.people.picker import officer_choices
 from childsafe.people.vocabulary import SelfDefinedEthnicity
 from childsafe.referrals.models import ReviewQuality
 
@@ -221,8 +222,11 @@ class StrategyMeetingForm(forms.Form):
         super().__init__(*args, **kwargs)
         for n in range(1, self.ACTIONS + 1):
             self.fields[f"actions.{n}"] = forms.CharField(label=f"Action {n}", required=False, max_length=500)
-            self.fields[f"owner_{n}"] = forms.CharField(
-                label=f"Action {n} owner", help_text="Their username", required=False, max_length=150
+            self.fields[f"owner_{n}"] = forms.ChoiceField(  # a police owner, chosen by name (ADR 0030)
+                label=f"Action {n} owner",
+                required=False,
+                choices=officer_choices,
+                error_messages={"invalid_choice": f"Action {n} needs a named police owner: choose them from the list"},
             )
             self.fields[f"due_{n}"] = GovukDateField(
                 label=f"Action {n} due by", label_for_errors=f"action {n} due date", required=False
