@@ -144,9 +144,23 @@ def test_thrive_assessments_are_all_kept_newest_first(client, personas, incident
             for k in ("threat", "harm", "risk", "investigation", "vulnerability", "engagement")
         }
         assert client.post(url, data).status_code == 302
-    page = text(client.get(reverse("incidents:detail", args=[incident.pk])))
+    page = text(client.get(reverse("incidents:detail", args=[incident.pk]), {"section": "thrive"}))
     assert incident.thrives.count() == 2
     assert page.index("Second assessment threat") < page.index("First assessment threat")
+
+
+def test_the_incident_page_is_a_summary_and_one_part_at_a_time(client, personas, incident):
+    client = signed_in(client, personas["handler"])
+    url = reverse("incidents:detail", args=[incident.pk])
+    first = text(client.get(url))
+    assert 'data-testid="incident-subnav"' in first and 'data-testid="incident-summary"' in first
+    assert 'id="intelligence-heading"' in first and 'id="close-heading"' not in first
+    closing = text(client.get(url, {"section": "close"}))
+    assert 'id="close-heading"' in closing and 'id="intelligence-heading"' not in closing
+    assert 'href="?section=close" aria-current="page"' in closing
+    # A form sent back with errors opens on its own part, whatever was asked.
+    failed = client.post(reverse("incidents:close", args=[incident.pk]), {"outcome": ""})
+    assert 'id="close-heading"' in text(failed)
 
 
 def test_new_information_prompts_a_re_thrive(client, personas, incident):
