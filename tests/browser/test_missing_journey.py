@@ -216,6 +216,8 @@ def test_concern_for_safety_becomes_a_missing_episode_and_mhet_sees_it(ui, phone
     expect(page.get_by_test_id("intelligence-check").get_by_test_id("high-harm")).to_contain_text("Firearms")
     ui.check("incident page")
 
+    page.get_by_test_id("incident-subnav").get_by_role("link", name="Close", exact=True).click()
+    ui.check("incident page, closing")
     page.get_by_label("Outcome").fill("Ella came home at 23:30; words of advice.")
     page.get_by_role("button", name="Close the incident").click()
     expect(page.locator(".govuk-error-summary")).to_contain_text("(MP-7)")
@@ -232,6 +234,7 @@ def test_concern_for_safety_becomes_a_missing_episode_and_mhet_sees_it(ui, phone
 
     # Now the incident closes: Ella's missing episode is on record.
     page.get_by_role("link", name=incident.reference).first.click()
+    page.get_by_test_id("incident-subnav").get_by_role("link", name="Close", exact=True).click()
     page.get_by_label("Outcome").fill("Ella came home at 23:30; missing episode recorded.")
     page.get_by_role("button", name="Close the incident").click()
     expect(page.get_by_test_id("incident-summary")).to_contain_text("Closed")
