@@ -251,6 +251,5 @@ def officer_choices(empty: str = "Choose an officer") -> list[tuple[str, str]]:
         .order_by("last_name", "first_name", "username")
     )
     return [("", empty)] + [
-        (u.username, f"{u.display_name} ({u.get_role_display()}{', ' + u.area.name if u.area_id else ''})")
-        for u in users
+        (u.username, f"{u.display_name} ({u.get_role_display()}{', ' + u.area.name if u.area else ''})") for u in users
     ]
