@@ -7,12 +7,13 @@ from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from childsafe.core import access, services
 from childsafe.core.errors import InvalidInput
-from childsafe.core.roles import Capability
+from childsafe.core.roles import CAPABILITIES, Capability, Role
 from childsafe.core.web import apply_errors
 
 
@@ -106,10 +107,37 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     return redirect("login")
 
 
+# Each role starts at its work (ADR 0032); a role not named here starts at person search.
+_HOMES: dict[str, str] = {
+    Role.VAT: "referrals:queue",
+    Role.SUPERVISOR: "oversight:approvals",
+    Role.OMU: "offenders:caseload",
+    Role.DFU: "investigations:dfu_queue",
+}
+_OVERSIGHT_ROLES = {Role.SENIOR_LEADER, Role.PFCC_SCRUTINY}
+
+
+def _dashboard_url() -> str | None:
+    """The oversight dashboard where it is installed (another issue adds it)."""
+    try:
+        resolve("/dashboard/")
+    except Resolver404:
+        return None
+    return "/dashboard/"
+
+
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     if getattr(user, "is_partner", False):
         return redirect("partners:home")
+    role = getattr(user, "role", "")
+    if role in _OVERSIGHT_ROLES:
+        return redirect(_dashboard_url() or reverse("oversight:my_alerts"))
+    if role in _HOMES:
+        try:
+            return redirect(_HOMES[role])
+        except NoReverseMatch:
+            pass
     if access.can(user, Capability.PERSON_VIEW):
         return redirect("people:search")
     return redirect("oversight:my_alerts")
@@ -133,7 +161,16 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     message = (str(exception) if exception and str(exception) else "") or "You do not have access to this page."
-    return render(request, "core/403.html", {"message": message}, status=403)
+    user = request.user
+    role = getattr(user, "role", "")
+    # What the role can do instead, in words, and where its own work starts.
+    can_do = [str(Capability(cap).label) for cap, roles in CAPABILITIES.items() if role in roles]
+    context = {
+        "message": message,
+        "role_label": getattr(user, "get_role_display", lambda: "")() if user.is_authenticated else "",
+        "can_do": can_do,
+    }
+    return render(request, "core/403.html", context, status=403)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

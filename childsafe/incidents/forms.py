@@ -14,6 +14,7 @@ from django import forms
 
 from childsafe.core.forms import GovukDateField, combine, require_text, time_field
 from childsafe.incidents.models import Grade, IncidentType
+from childsafe.people.picker import officer_choices
 
 CHILD_ROWS = 3
 TEXT_MAX = 10_000
@@ -64,11 +65,11 @@ class IncidentForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for n in range(1, CHILD_ROWS + 1):
-            self.fields[f"child_{n}"] = forms.IntegerField(
-                label=f"Child {n}: reference number",
+            self.fields[f"child_{n}"] = forms.IntegerField(  # posted by the person picker: picked by name
+                label=f"Child {n}",
                 required=False,
                 min_value=1,
-                error_messages={"invalid": "Enter the child's reference number as a number, like 1234"},
+                error_messages={"invalid": f"Choose child {n} again: search by name and choose them"},
             )
             self.fields[f"present_{n}"] = forms.BooleanField(label="Present at the incident", required=False)
             self.fields[f"resident_{n}"] = forms.BooleanField(label="Normally lives at the address", required=False)
@@ -77,7 +78,7 @@ class IncidentForm(forms.Form):
         return [(self[f"child_{n}"], self[f"present_{n}"], self[f"resident_{n}"]) for n in range(1, CHILD_ROWS + 1)]
 
     def references(self) -> list[int]:
-        """The reference numbers typed, for the view to look up (before `is_valid` finishes)."""
+        """The ids of the children picked, for the view to look up (before `is_valid` finishes)."""
         refs = []
         for n in range(1, CHILD_ROWS + 1):
             raw = str(self.data.get(self.add_prefix(f"child_{n}"), "")).strip()
@@ -86,7 +87,7 @@ class IncidentForm(forms.Form):
         return refs
 
     def children(self, people: dict[int, Any]) -> list[tuple[Any, bool, bool]]:
-        """(person, present, resident) for each row filled in; an unknown reference is a field error."""
+        """(person, present, resident) for each row filled in; an unknown id is a field error."""
         rows = []
         for n in range(1, CHILD_ROWS + 1):
             ref = self.cleaned_data.get(f"child_{n}")
@@ -94,9 +95,7 @@ class IncidentForm(forms.Form):
                 continue
             person = people.get(ref)
             if person is None:
-                self.add_error(
-                    f"child_{n}", f"There is no person with reference {ref}. Check the number on their record."
-                )
+                self.add_error(f"child_{n}", f"Choose child {n} again: search by name and choose them")
                 continue
             rows.append((person, self.cleaned_data[f"present_{n}"], self.cleaned_data[f"resident_{n}"]))
         return rows
@@ -138,7 +137,12 @@ class RegradeForm(forms.Form):
 class AllocateForm(forms.Form):
     team = forms.ChoiceField(label="Team", required=False)
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    user = _username("Or an officer's username")
+    user = forms.ChoiceField(
+        label="Or an officer",
+        required=False,
+        choices=lambda: officer_choices("No officer: allocate to the team"),
+        error_messages={"invalid_choice": "Choose an officer from the list"},
+    )
 
     def __init__(self, *args: Any, teams: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

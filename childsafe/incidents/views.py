@@ -25,6 +25,7 @@ from childsafe.core.roles import Capability
 from childsafe.core.web import access_checked, apply_errors, keep_prompts, posted, take_prompts
 from childsafe.incidents import selectors, services
 from childsafe.incidents.forms import (
+    CHILD_ROWS,
     AllocateForm,
     CallReviewForm,
     CloseForm,
@@ -34,6 +35,7 @@ from childsafe.incidents.forms import (
     ThriveForm,
 )
 from childsafe.incidents.models import Incident, IncidentType
+from childsafe.people.picker import hold, person_picker, searching
 from childsafe.people.web import reason_checked, reasons
 
 FORM_CLASSES: dict[str, type[forms.Form]] = {
@@ -43,6 +45,26 @@ FORM_CLASSES: dict[str, type[forms.Form]] = {
     "allocate": AllocateForm,
     "close": CloseForm,
     "review": CallReviewForm,
+}
+
+
+# The incident page's parts, in the order of the work (issue 16).
+SECTIONS = [
+    ("intelligence-check", "Intelligence check"),
+    ("thrive", "THRIVE and updates"),
+    ("grade", "Grade"),
+    ("allocation", "Allocation"),
+    ("close", "Close"),
+    ("call-review", "Call monitoring"),
+]
+_CLOSED_ONLY_OPEN = {"allocation", "close"}  # parts with nothing to show once the incident is closed
+SECTION_OF_FORM = {
+    "thrive": "thrive",
+    "info": "thrive",
+    "regrade": "grade",
+    "allocate": "allocation",
+    "close": "close",
+    "review": "call-review",
 }
 
 
@@ -66,7 +88,27 @@ def _page(request: HttpRequest, incident: Incident, **extra: Any) -> HttpRespons
         if name not in bound and "version" in form.fields:
             form.initial["version"] = incident.version
     failed = next((f for f in bound.values() if f.errors), None)
+    failed_name = next((name for name, f in bound.items() if f.errors), None)
+    # The page is a short summary and one part at a time (issue 16): the part asked for, else the part
+    # whose form has the errors, else the intelligence check.
+    can_review = access.can(request.user, Capability.INCIDENT_SUPERVISE) and incident.created_by_id not in (
+        None,
+        request.user.pk,
+    )
+    call_reviews = incident.call_reviews.select_related("reviewer", "handler")
+    sections = [(k, label) for k, label in SECTIONS if k not in _CLOSED_ONLY_OPEN or incident.is_open]
+    if not (can_review or call_reviews):
+        sections = [(k, label) for k, label in sections if k != "call-review"]
+    asked = request.GET.get("section", "")
+    section = (
+        SECTION_OF_FORM.get(failed_name or "")
+        or (asked if asked in dict(sections) else "")
+        or extra.pop("section", "")
+        or "intelligence-check"
+    )
     context = {
+        "sections": sections,
+        "section": section,
         "incident": incident,
         "is_online_abuse": incident.type == IncidentType.ONLINE_ABUSE,
         "checks": selectors.shown_checks("incidents.incident", incident.pk),
@@ -75,9 +117,8 @@ def _page(request: HttpRequest, incident: Incident, **extra: Any) -> HttpRespons
         "grade_changes": incident.grade_changes.select_related("by", "approved_by").order_by("-at", "-id"),
         "forms": page_forms,
         "waiting_approvals": approvals.waiting_on(incident),
-        "call_reviews": incident.call_reviews.select_related("reviewer", "handler"),
-        "can_review": access.can(request.user, Capability.INCIDENT_SUPERVISE)
-        and incident.created_by_id not in (None, request.user.pk),
+        "call_reviews": call_reviews,
+        "can_review": can_review,
         "failed_form": failed,
         "prompts": take_prompts(request) if request.method == "GET" else [],
         **extra,
@@ -88,7 +129,7 @@ def _page(request: HttpRequest, incident: Incident, **extra: Any) -> HttpRespons
 def _done(request: HttpRequest, incident: Incident, message: str, prompts: list[Prompt], anchor: str) -> HttpResponse:
     messages.success(request, message)
     keep_prompts(request, prompts)
-    return redirect(f"{reverse('incidents:detail', args=[incident.pk])}#{anchor}")
+    return redirect(f"{reverse('incidents:detail', args=[incident.pk])}?section={anchor}#{anchor}")
 
 
 def _user_or_error(form: forms.Form, field: str) -> Any:
@@ -117,7 +158,22 @@ def incident_list(request: HttpRequest) -> HttpResponse:
 def create(request: HttpRequest) -> HttpResponse:
     access.require(request.user, Capability.INCIDENT_RECORD)
     form = IncidentForm(posted(request))
-    if request.method == "POST":
+    rows = [f"child_{n}" for n in range(1, CHILD_ROWS + 1)]
+    pickers = [
+        person_picker(
+            posted(request),
+            request.user,
+            name=name,
+            label=f"Child {n}" + (" (optional)" if n > 1 else ""),
+            hint="Search by name, then choose the child from the list." if n == 1 else "",
+            initial=[int(request.GET["child"])] if n == 1 and request.GET.get("child", "").isdigit() else [],
+            return_to=request.get_full_path(),
+        )
+        for n, name in enumerate(rows, start=1)
+    ]
+    if request.method == "POST" and searching(request.POST, *rows):
+        hold(form)
+    elif request.method == "POST":
         form.is_valid()
         # The children are looked up even when other fields have errors, so every error shows at once.
         rows = form.children(selectors.people_by_reference(request.user, form.references()))
@@ -145,7 +201,11 @@ def create(request: HttpRequest) -> HttpResponse:
                     recorded.prompts,
                     "intelligence-check",
                 )
-    return render(request, "incidents/create.html", {"form": form})
+    children = [
+        (picker, form[f"{picker.name}"], form[f"present_{n}"], form[f"resident_{n}"])
+        for n, picker in enumerate(pickers, start=1)
+    ]
+    return render(request, "incidents/create.html", {"form": form, "children": children})
 
 
 @access_checked

@@ -43,7 +43,7 @@ class AllocateForm(forms.Form):
 
     def __init__(self, *args: Any, candidates: list, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["officer"].choices = [(str(c.officer.pk), c.officer.username) for c in candidates]
+        self.fields["officer"].choices = [(str(c.officer.pk), c.officer.display_name) for c in candidates]
 
 
 class SuperviseForm(forms.Form):

@@ -16,6 +16,7 @@ from django import forms
 from childsafe.core.forms import GovukDateField, combine, require_text
 from childsafe.core.forms import time_field as _time_field
 from childsafe.missing.models import RiskGrade
+from childsafe.people.picker import officer_choices
 
 TEXT_MAX = 10_000
 # MP-1: only these are offered. Anything else posted still reaches the service, which refuses it.
@@ -43,13 +44,23 @@ def _line(label: str, *, hint: str = "", max_length: int = 300, required: bool =
     )
 
 
+def _officer(label: str, required_message: str, hint: str = "") -> forms.ChoiceField:
+    # Picked by name from serving police users (ADR 0030); the value is the username the services take.
+    return forms.ChoiceField(
+        label=label,
+        help_text=hint,
+        choices=officer_choices,
+        error_messages={"required": required_message, "invalid_choice": required_message},
+    )
+
+
 class ReportForm(forms.Form):
-    child = forms.IntegerField(
-        label="Child's reference number",
+    child = forms.IntegerField(  # posted by the person picker (people/picker.py): picked by name
+        label="Which child is missing?",
         min_value=1,
         error_messages={
-            "required": "Enter the child's reference number",
-            "invalid": "Enter the child's reference number as a number, like 1234",
+            "required": "Choose the missing child: search by name and choose them",
+            "invalid": "Choose the missing child: search by name and choose them",
         },
     )
     reported_by = _line("Reported by", hint="Who called: for example 'Oak House staff' or 'mother'.", max_length=200)
@@ -179,14 +190,14 @@ class GradeForm(forms.Form):
 
 
 class AssignForm(forms.Form):
-    to = _line("Officer's username", hint="The officer in the case.", max_length=150, required=True)
+    to = _officer("Officer in the case", "Choose the officer in the case")
 
 
 class ActionForm(forms.Form):
     action = _line(
         "Line of enquiry", hint="For example: search the child's bedroom; check their phone.", max_length=500
     )
-    owner = _line("Owner's username", max_length=150, required=True)
+    owner = _officer("Owner", "Choose who owns this action")
     due_at = GovukDateField(
         label="Due date", required=False, label_for_errors="due date", help_text="Leave blank for today."
     )
@@ -324,7 +335,7 @@ class RhiForm(forms.Form):
 
 
 class LocationPlanForm(forms.Form):
-    owner = _line(
-        "Owner's username", hint="The named officer who owns the plan (MP-12).", max_length=150, required=True
+    owner = _officer(
+        "Owner", "Choose the named officer who owns the plan", hint="The named officer who owns the plan (MP-12)."
     )
     plan = _text("Problem-solving plan", hint="What will be done about this place, by whom, and by when.")

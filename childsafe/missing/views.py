@@ -39,6 +39,7 @@ from childsafe.missing.forms import (
     TriggerPlanForm,
 )
 from childsafe.missing.models import MissingEpisode
+from childsafe.people.picker import hold, person_picker, searching
 from childsafe.people.web import reason_checked, reasons
 
 GET_POST = require_http_methods(["GET", "POST"])
@@ -111,7 +112,17 @@ def report(request: HttpRequest) -> HttpResponse:
     form = ReportForm(posted(request), initial=initial)
     incident_id = _int(form.data.get("incident")) if form.is_bound else initial["incident"]
     incident = incident_selectors.incident_get(incident_id)
-    if form.is_bound:
+    picker = person_picker(
+        posted(request),
+        request.user,
+        name="child",
+        label="Which child is missing?",
+        initial=[initial["child"]] if initial["child"] else [],
+        return_to=request.get_full_path(),
+    )
+    if form.is_bound and searching(request.POST, "child"):
+        hold(form)
+    elif form.is_bound:
         form.is_valid()
         # Every check runs even when another field has an error, so every error shows at once.
         if incident_id and incident is None:
@@ -119,7 +130,7 @@ def report(request: HttpRequest) -> HttpResponse:
         ref = form.cleaned_data.get("child")
         child = selectors.people_by_reference([ref]).get(ref) if ref else None
         if ref and child is None:
-            form.add_error("child", "There is no person with that reference. Check the number on their record.")
+            form.add_error("child", "Choose the missing child: search by name and choose them")
         if not form.errors and child is not None:
             child = selectors.person_for_page(
                 request.user, child.pk, reasons=reasons(request), event_type="missing.report"
@@ -146,13 +157,10 @@ def report(request: HttpRequest) -> HttpResponse:
                     reported.prompts,
                     "intelligence-check",
                 )
-    preview = None
-    if not form.is_bound and initial["child"]:
-        preview = selectors.people_by_reference([initial["child"]]).get(initial["child"])
     return render(
         request,
         "missing/report.html",
-        {"form": form, "incident": incident, "incident_id": incident_id, "preview": preview},
+        {"form": form, "incident": incident, "incident_id": incident_id, "picker": picker},
     )
 
 

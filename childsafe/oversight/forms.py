@@ -5,14 +5,27 @@ from django import forms
 from childsafe.core.forms import GovukDateField
 
 
+def _every_user() -> list[tuple[str, str]]:
+    """Every account by name, partners and leavers too: the log is asked about anyone who used it."""
+    from childsafe.core.models import User
+
+    users = User.objects.order_by("last_name", "first_name", "username")
+    return [("", "Choose a user")] + [(u.username, f"{u.display_name} ({u.get_role_display()})") for u in users]
+
+
 class AuditQueryForm(forms.Form):
-    person = forms.IntegerField(
-        label="Person reference",
+    person = forms.IntegerField(  # posted by the person picker: picked by name
+        label="Person",
         required=False,
         min_value=1,
-        error_messages={"invalid": "Enter the person reference as a number, like 1234"},
+        error_messages={"invalid": "Choose the person: search by name and choose them"},
     )
-    username = forms.CharField(label="Username", required=False, max_length=150)
+    username = forms.ChoiceField(
+        label="Or a user",
+        required=False,
+        choices=_every_user,
+        error_messages={"invalid_choice": "Choose the user from the list"},
+    )
     reason = forms.CharField(
         label="Why are you checking?",
         max_length=500,
@@ -23,7 +36,7 @@ class AuditQueryForm(forms.Form):
     def clean(self):
         data = super().clean()
         if not self.errors and not data.get("person") and not data.get("username"):
-            raise forms.ValidationError("Enter a person reference or a username.")
+            raise forms.ValidationError("Choose a person or a user.")
         return data
 
 

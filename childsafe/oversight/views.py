@@ -27,6 +27,7 @@ from childsafe.oversight.forms import (
     UserForm,
 )
 from childsafe.people.models import Organisation
+from childsafe.people.picker import hold, person_picker, searching
 from childsafe.people.selectors import identity_cluster
 
 
@@ -68,9 +69,12 @@ def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
 def audit(request: HttpRequest) -> HttpResponse:
     access.require(request.user, Capability.AUDIT_VIEW)
     form = AuditQueryForm(request.GET or None)
+    picker = person_picker(request.GET, request.user, name="person", label="Person", hint="Search by name.")
     events = None
     subject = ""
-    if request.GET and form.is_valid():
+    if request.GET and searching(request.GET, "person"):
+        hold(form)
+    elif request.GET and form.is_valid():
         data = form.cleaned_data
         if data.get("person"):
             cluster = identity_cluster(data["person"])
@@ -88,14 +92,16 @@ def audit(request: HttpRequest) -> HttpResponse:
         else:
             target = User.objects.filter(username__iexact=data["username"]).first()
             if target is None:
-                form.add_error("username", "There is no user with that username. Check the spelling.")
+                form.add_error("username", "Choose the user from the list")
             else:
                 events = selectors.audit_for_user(target)[:500]
                 subject = f"user {target.username}"
                 audit_log.access(
                     actor=request.user, event_type="audit.view_user", subject=target, justification=data["reason"]
                 )
-    return render(request, "oversight/audit.html", {"form": form, "events": events, "subject": subject})
+    return render(
+        request, "oversight/audit.html", {"form": form, "events": events, "subject": subject, "picker": picker}
+    )
 
 
 @access_checked

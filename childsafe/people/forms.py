@@ -116,12 +116,12 @@ class EndMarkerForm(forms.Form):
 
 
 class LinkForm(forms.Form):
-    other = forms.IntegerField(
-        label="Reference of the other record",
+    other = forms.IntegerField(  # posted by the person picker: the other record is picked by name
+        label="Which record is the same person?",
         min_value=1,
         error_messages={
-            "required": "Enter the reference of the other record",
-            "invalid": "Enter the record reference as a number, like 1234",
+            "required": "Choose the other record: search by name and choose it",
+            "invalid": "Choose the other record: search by name and choose it",
         },
     )
     rationale = forms.CharField(

@@ -6,6 +6,7 @@ app_name = "people"
 urlpatterns = [
     path("", views.search, name="search"),
     path("new/", views.create, name="create"),
+    path("pick/", views.pick, name="pick"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/reason/", web.reason, name="reason"),
     path("<int:pk>/markers/new/", views.marker_add, name="marker_add"),

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import contextlib
+from datetime import date
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -7,15 +9,18 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
 from childsafe.core import access, audit
 from childsafe.core.errors import InvalidInput, JustificationRequired
 from childsafe.core.roles import Capability
 from childsafe.core.web import access_checked, apply_errors
+from childsafe.people import picker as pickers
 from childsafe.people import search as person_search
 from childsafe.people import selectors, services
 from childsafe.people.access import people_visible_to, person_for_user, reach_for_write
+from childsafe.people.actions import actions_for
 from childsafe.people.forms import (
     EndMarkerForm,
     LinkForm,
@@ -49,10 +54,51 @@ def search(request: HttpRequest) -> HttpResponse:
 
 
 @access_checked
+def pick(request: HttpRequest) -> HttpResponse:
+    """The picker's matches alone, for its script (the same as the picker's "Search" button)."""
+    access.require(request.user, Capability.PERSON_VIEW)
+    name = request.GET.get("name", "")
+    if not name.isidentifier():
+        raise Http404("No such picker.")
+    picker = pickers.person_picker(
+        request.GET,
+        request.user,
+        name=name,
+        label="",
+        multiple=bool(request.GET.get("multiple")),
+        return_to=_safe_next(request, request.GET.get("next", "")),
+    )
+    picker.chosen = []  # the form the picker sits in already shows who is chosen
+    return render(request, "people/_picker_results.html", {"picker": picker})
+
+
+def _safe_next(request: HttpRequest, url: str) -> str:
+    ok = url.startswith("/") and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()})
+    return url if ok else ""
+
+
+def _back_to_form(request: HttpRequest, person: Person) -> str | None:
+    """After "Record a new person" from a picker: back to the form, with the new person chosen."""
+    url = _safe_next(request, request.GET.get("next", ""))
+    name = request.GET.get("pick", "")
+    if not url or not name.isidentifier():
+        return None
+    return f"{url}{'&' if '?' in url else '?'}{urlencode({name: person.pk})}"
+
+
+def _initial_from_picker(request: HttpRequest) -> dict[str, object]:
+    """What was typed in the picker, so the new person's form starts with it."""
+    initial: dict[str, object] = {k: request.GET[k][:120] for k in ("forenames", "surname") if request.GET.get(k)}
+    with contextlib.suppress(ValueError):
+        initial["date_of_birth"] = date.fromisoformat(request.GET.get("dob", ""))
+    return initial
+
+
+@access_checked
 @require_http_methods(["GET", "POST"])
 def create(request: HttpRequest) -> HttpResponse:
     access.require(request.user, Capability.PERSON_CREATE)
-    form = PersonForm(request.POST or None)
+    form = PersonForm(request.POST or None, initial=_initial_from_picker(request))
     duplicates = []
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -84,10 +130,13 @@ def create(request: HttpRequest) -> HttpResponse:
                 apply_errors(form, exc)
             else:
                 messages.success(request, f"{created.person.full_name} has been recorded.")
-                return redirect("people:detail", pk=created.person.pk)
+                back = _back_to_form(request, created.person)
+                return redirect(back) if back else redirect("people:detail", pk=created.person.pk)
         else:
             form.data = form.data.copy()
             form.data["duplicates_reviewed"] = "on"
+    # From a picker, a possible match can be chosen for the form straight away, instead of a new record.
+    duplicates = [(person, match, _back_to_form(request, person)) for person, match in duplicates]
     return render(request, "people/create.html", {"form": form, "duplicates": duplicates})
 
 
@@ -114,6 +163,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_manage_markers": access.can(request.user, Capability.MARKER_MANAGE),
             "can_link": access.can(request.user, Capability.IDENTITY_LINK),
             "high_harm_types": HIGH_HARM_MARKERS,
+            "actions": actions_for(request.user, person, page.age),
         },
     )
 
@@ -173,11 +223,28 @@ def marker_end(request: HttpRequest, pk: int, marker_pk: int) -> HttpResponse:
 def link(request: HttpRequest, pk: int) -> HttpResponse:
     access.require(request.user, Capability.IDENTITY_LINK)
     person = _person_in_reach(request, pk, "identity.link")
-    form = LinkForm(request.POST or None, initial={"other": request.GET.get("other")})
-    if request.method == "POST" and form.is_valid():
-        other = Person.objects.filter(pk=form.cleaned_data["other"]).first()
+    data = request.POST if request.method == "POST" else None  # an empty submission is still one
+    form = LinkForm(data)
+    candidates = person_search.possible_duplicates(
+        forenames=person.forenames, surname=person.surname, date_of_birth=person.date_of_birth, exclude=[person.pk]
+    )
+    picker = pickers.person_picker(
+        data,
+        request.user,
+        name="other",
+        label="Which record is the same person?",
+        hint="Possible duplicates are listed first. Search by name for another record.",
+        initial=[int(request.GET["other"])] if request.GET.get("other", "").isdigit() else [],
+        suggested=[p for p, _ in candidates],
+        exclude=[person.pk],
+    )
+    if request.method == "POST" and pickers.searching(request.POST, "other"):
+        pickers.hold(form)
+    elif request.method == "POST" and form.is_valid():
+        # Reach to the other record is the service's to check (a reason first where a read would ask one).
+        other = Person.objects.exclude(pk=person.pk).filter(pk=form.cleaned_data["other"]).first()
         if other is None:
-            form.add_error("other", "There is no record with that reference. Check the number on the record.")
+            form.add_error("other", "Choose the other record: search by name and choose it")
         else:
             try:
                 services.identity_link(
@@ -194,12 +261,11 @@ def link(request: HttpRequest, pk: int) -> HttpResponse:
             except InvalidInput as exc:
                 apply_errors(form, exc)
             else:
-                messages.success(request, f"Linked with record {other.pk}: its markers now count for this child.")
+                messages.success(
+                    request, f"Linked with {other.full_name}'s record: its markers now count for this child."
+                )
                 return redirect("people:detail", pk=pk)
-    candidates = person_search.possible_duplicates(
-        forenames=person.forenames, surname=person.surname, date_of_birth=person.date_of_birth, exclude=[person.pk]
-    )
-    return render(request, "people/link.html", {"form": form, "person": person, "candidates": candidates})
+    return render(request, "people/link.html", {"form": form, "person": person, "picker": picker})
 
 
 @access_checked

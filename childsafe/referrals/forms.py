@@ -10,6 +10,7 @@ from django import forms
 
 from childsafe.core.forms import GovukDateField, require_text
 from childsafe.missing.forms import AWARE_SECTIONS
+from childsafe.people.picker import officer_choices
 from childsafe.people.vocabulary import SelfDefinedEthnicity
 from childsafe.referrals.models import ReviewQuality
 
@@ -27,18 +28,11 @@ def _text(label: str, hint: str = "") -> forms.CharField:
 
 
 class ChildrenForm(forms.Form):
-    """Step one without an incident: which children the PPN is about, by reference number."""
+    """Step one without an incident: which children the PPN is about, picked by name (people/picker.py).
 
-    children = forms.CharField(
-        label="Children's reference numbers",
-        help_text="Separate them with commas, for example 1234, 1235",
-        max_length=300,
-        error_messages={"required": "Enter the reference number of at least one child"},
-    )
+    The picker posts each chosen child as `child`; this form only carries its error to the summary."""
 
-    def references(self) -> list[int]:
-        raw = self.data.get("children", "") if self.is_bound else ""
-        return [int(p) for p in str(raw).replace(" ", "").split(",") if p.isdigit()]
+    child = forms.CharField(label="Which children is the PPN about?", required=False)
 
 
 class PpnForm(forms.Form):
@@ -121,6 +115,18 @@ def draft_initial(draft: Any, children: list[Any]) -> dict[str, str]:
             data[PpnForm.name(child.person, key)] = child.aware.get(key, "")
         data[PpnForm.name(child.person, "voice")] = child.voice
         data[PpnForm.name(child.person, "ethnicity")] = child.ethnicity
+    return data
+
+
+def known_initial(people: list[Any], check: Any = None) -> dict[str, str]:
+    """What Childsafe already knows, so the officer doesn't type it twice (issue 16): each child's recorded
+    self-defined ethnicity, and from a safe and well check its AWARE and the child's voice."""
+    data = {PpnForm.name(p, "ethnicity"): p.ethnicity_self_defined for p in people if p.ethnicity_self_defined}
+    if check is not None:
+        child = check.episode.person
+        for key, _label, _hint in AWARE_SECTIONS:
+            data[PpnForm.name(child, key)] = (check.aware or {}).get(key, "")
+        data[PpnForm.name(child, "voice")] = check.voice
     return data
 
 
@@ -216,8 +222,11 @@ class StrategyMeetingForm(forms.Form):
         super().__init__(*args, **kwargs)
         for n in range(1, self.ACTIONS + 1):
             self.fields[f"actions.{n}"] = forms.CharField(label=f"Action {n}", required=False, max_length=500)
-            self.fields[f"owner_{n}"] = forms.CharField(
-                label=f"Action {n} owner", help_text="Their username", required=False, max_length=150
+            self.fields[f"owner_{n}"] = forms.ChoiceField(  # a police owner, chosen by name (ADR 0030)
+                label=f"Action {n} owner",
+                required=False,
+                choices=officer_choices,
+                error_messages={"invalid_choice": f"Action {n} needs a named police owner: choose them from the list"},
             )
             self.fields[f"due_{n}"] = GovukDateField(
                 label=f"Action {n} due by", label_for_errors=f"action {n} due date", required=False

@@ -227,6 +227,26 @@ def people_by_reference(references: list[int]) -> dict[int, Person]:
     return Person.objects.in_bulk(references)
 
 
+def check_for_ppn(pk: int | None) -> SafeAndWellCheck | None:
+    """A safe and well check with new concerns, to start its PPN from (None for no such check)."""
+    if not pk:
+        return None
+    return SafeAndWellCheck.objects.select_related("episode__person").filter(pk=pk, new_concerns=True).first()
+
+
+def suggested_partners(person_ids: list[int]) -> set[int]:
+    """Issue 16: the children's local authorities and current schools, pre-ticked at triage (VAT decides)."""
+    from childsafe.people.models import SchoolEnrolment
+
+    authorities = Person.objects.filter(pk__in=person_ids, local_authority__isnull=False).values_list(
+        "local_authority_id", flat=True
+    )
+    schools = SchoolEnrolment.objects.filter(person_id__in=person_ids, valid_to__isnull=True).values_list(
+        "school_id", flat=True
+    )
+    return set(authorities) | set(schools)
+
+
 def organisations(ids: list[int]) -> list[Organisation]:
     return list(Organisation.objects.filter(pk__in=ids).order_by("name"))
 

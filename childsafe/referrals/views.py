@@ -25,6 +25,7 @@ from childsafe.core.roles import Capability, Role
 from childsafe.core.web import access_checked, apply_errors, keep_prompts, posted, take_prompts
 from childsafe.incidents import selectors as incident_selectors
 from childsafe.missing import selectors as person_selectors
+from childsafe.people.picker import person_picker, searching
 from childsafe.people.web import reason_checked, reasons
 from childsafe.referrals import forms, rules, selectors, services
 from childsafe.referrals.forms import ChildrenForm, PpnForm, TriageForm
@@ -59,34 +60,49 @@ def submit(request: HttpRequest) -> HttpResponse:
     # RF-7: the PPN a record showing a child at risk asked for (a suspect's access to children...); it meets
     # that record's requirement whichever children it names.
     requirement = selectors.open_requirement(_int(request.GET.get("requirement")))
-    finder = ChildrenForm(request.GET if "children" in request.GET else None)
+    # The children arrive picked by name (`child`, from the picker or the child's page) or, from links
+    # elsewhere in Childsafe, as `children=12,13`; nobody types a reference number.
+    linked = [int(p) for p in str(request.GET.get("children", "")).replace(" ", "").split(",") if p.isdigit()]
+    picker = person_picker(
+        request.GET,
+        request.user,
+        name="child",
+        multiple=True,
+        label="Which children is the PPN about?",
+        hint="Search by name, tick each child, then continue. Search again to add another child.",
+        initial=linked,
+        return_to=request.get_full_path(),
+    )
+    finder = ChildrenForm(request.GET if "continue" in request.GET else None)
     people: list[Any] = []
-    if incident_id:
+    check = selectors.check_for_ppn(_int(request.GET.get("check")))
+    if check is not None:  # from a safe and well check: its child, AWARE and voice come with it
+        people = [
+            person_selectors.person_for_page(
+                request.user, check.episode.person_id, reasons=reasons(request), event_type="ppn.submit"
+            )
+        ]
+    elif incident_id:
         incident = incident_selectors.incident_for_user(request.user, incident_id, reasons=reasons(request))
         people = [c.person for c in incident.children]
+    elif picker.chosen and not searching(request.GET, "child"):
+        people = [
+            person_selectors.person_for_page(request.user, pk, reasons=reasons(request), event_type="ppn.submit")
+            for pk in picker.chosen_ids
+        ]
     elif finder.is_bound and finder.is_valid():
-        refs = finder.references()
-        found = selectors.people_by_reference(refs)
-        unknown = [str(r) for r in refs if r not in found]
-        if not refs:
-            finder.add_error("children", "Enter the reference numbers as numbers, for example 1234, 1235")
-        elif unknown:
-            finder.add_error("children", f"There is no person with the reference {', '.join(unknown)}.")
-        else:
-            people = [
-                person_selectors.person_for_page(request.user, r, reasons=reasons(request), event_type="ppn.submit")
-                for r in dict.fromkeys(refs)
-            ]
+        finder.add_error("child", "Choose at least one child: search by name and tick them")
     if not people:
         context = {
             "finder": finder,
+            "picker": picker,
             "incident": incident,
             "requirement": requirement,
             "form": None,
             "has_drafts": bool(selectors.my_drafts(request.user)),
         }
         return render(request, "referrals/submit.html", context)
-    return _ppn_form(request, people, incident, requirement=requirement)
+    return _ppn_form(request, people, incident, requirement=requirement, check=check)
 
 
 def _ppn_form(
@@ -95,9 +111,13 @@ def _ppn_form(
     incident: Any,
     draft: PpnDraft | None = None,
     requirement: PpnRequirement | None = None,
+    check: Any = None,
 ) -> HttpResponse:
     """The PPN form, new or from a draft: "Save as draft" keeps it (no guards yet); "Submit" runs them all."""
-    initial = forms.draft_initial(draft, selectors.draft_children(draft)) if draft else None
+    if draft:
+        initial = forms.draft_initial(draft, selectors.draft_children(draft))
+    else:
+        initial = forms.known_initial(people, check)
     form = PpnForm(posted(request), children=people, initial=initial)
     if form.is_bound and form.is_valid():
         entries = [services.PpnChildInput(p, **form.child_entry(p)) for p in people]
@@ -137,7 +157,14 @@ def _ppn_form(
             messages.success(request, f"{submitted.ppn} submitted. VAT will triage it.")
             keep_prompts(request, submitted.prompts)
             return redirect("referrals:detail", pk=submitted.ppn.pk)
-    context = {"form": form, "incident": incident, "draft": draft, "finder": None, "requirement": requirement}
+    context = {
+        "form": form,
+        "incident": incident,
+        "draft": draft,
+        "finder": None,
+        "requirement": requirement,
+        "check": check,
+    }
     return render(request, "referrals/submit.html", context)
 
 
@@ -247,8 +274,16 @@ def triage(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, f"{ppn} triaged.")
                 return redirect(reverse("referrals:detail", args=[ppn.pk]))
-    chosen = {str(v) for v in (form.data.getlist("partners") if form.is_bound else [])}
-    context = {"ppn": ppn, "children": children, "form": form, "shareable": shareable, "chosen": chosen}
+    suggested = selectors.suggested_partners([c.person_id for c in children])
+    chosen = {str(v) for v in (form.data.getlist("partners") if form.is_bound else suggested)}
+    context = {
+        "ppn": ppn,
+        "children": children,
+        "form": form,
+        "shareable": shareable,
+        "chosen": chosen,
+        "suggested": suggested,
+    }
     return render(request, "referrals/triage.html", context)
 
 

@@ -61,7 +61,9 @@ def test_ppn_from_incident_to_partners(ui, team, ella, incident, york):
     for label, text in AWARE.items():
         page.get_by_label(f"{label} (Ella Hughes)").fill(text)
     page.get_by_label("Voice of the child (Ella Hughes)").fill("She said 'I want Mum to be safe'.")
-    # RF-2 first: no ethnicity, refused on the form naming Ella.
+    # Her recorded ethnicity comes filled in (issue 16); RF-2 first: cleared, refused on the form naming Ella.
+    expect(page.get_by_label("Self-defined ethnicity (Ella Hughes)")).to_have_value("W1")
+    page.get_by_label("Self-defined ethnicity (Ella Hughes)").select_option("")
     page.get_by_role("button", name="Submit the PPN").click()
     expect(page.locator(".govuk-error-summary")).to_contain_text("Ella Hughes")
     expect(page.locator(".govuk-error-summary")).to_contain_text("RF-2")

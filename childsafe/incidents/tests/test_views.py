@@ -95,14 +95,29 @@ def test_recording_errors_are_shown_on_their_fields(client, personas):
     response = client.post(reverse("incidents:create"), {"type": "", "child_1": "abc"})
     page = text(response)
     assert "Choose the type of incident" in page and "Choose a response grade from 1 to 4" in page
-    assert "Enter the child's reference number as a number" in page
+    assert "Choose child 1 again: search by name and choose them" in page
     response = client.post(reverse("incidents:create"), {"type": "other", "grade": "3", "child_1": 999999})
     page = text(response)
-    assert "There is no person with reference 999999" in page
+    assert "Choose child 1 again" in page
     response = client.post(reverse("incidents:create"), {"type": "other", "grade": "3", "location": "York"})
     assert "Enter the summary of what was reported." in text(response)
     assert 'id="id_summary-error"' in text(response)
     assert not Incident.objects.exists()
+
+
+def test_a_call_handler_picks_the_child_by_name_without_javascript(client, personas, ella):
+    client = signed_in(client, personas["handler"])
+    url = reverse("incidents:create")
+    typed = {"type": "other", "grade": "3", "location": "12 Mill Street, York", "summary": "Shouting heard"}
+    page = text(client.post(url, {**typed, "child_1_q": "Ella Hughes", "child_1_search": "1"}))
+    assert f'name="child_1" type="radio" value="{ella.pk}"' in page and "There is a problem" not in page
+    assert 'value="12 Mill Street, York"' in page  # what was typed is kept
+    assert not Incident.objects.exists()
+    response = client.post(url, {**typed, "child_1": ella.pk, "present_1": "on"})
+    assert response.status_code == 302
+    assert Incident.objects.get().people.filter(person=ella).exists()
+    # From the child's page the child comes chosen.
+    assert f'value="{ella.pk}" checked' in text(client.get(url, {"child": ella.pk}))
 
 
 def test_online_abuse_prompts_for_evidence_advice(client, personas, ella):
@@ -129,9 +144,23 @@ def test_thrive_assessments_are_all_kept_newest_first(client, personas, incident
             for k in ("threat", "harm", "risk", "investigation", "vulnerability", "engagement")
         }
         assert client.post(url, data).status_code == 302
-    page = text(client.get(reverse("incidents:detail", args=[incident.pk])))
+    page = text(client.get(reverse("incidents:detail", args=[incident.pk]), {"section": "thrive"}))
     assert incident.thrives.count() == 2
     assert page.index("Second assessment threat") < page.index("First assessment threat")
+
+
+def test_the_incident_page_is_a_summary_and_one_part_at_a_time(client, personas, incident):
+    client = signed_in(client, personas["handler"])
+    url = reverse("incidents:detail", args=[incident.pk])
+    first = text(client.get(url))
+    assert 'data-testid="incident-subnav"' in first and 'data-testid="incident-summary"' in first
+    assert 'id="intelligence-heading"' in first and 'id="close-heading"' not in first
+    closing = text(client.get(url, {"section": "close"}))
+    assert 'id="close-heading"' in closing and 'id="intelligence-heading"' not in closing
+    assert 'href="?section=close" aria-current="page"' in closing
+    # A form sent back with errors opens on its own part, whatever was asked.
+    failed = client.post(reverse("incidents:close", args=[incident.pk]), {"outcome": ""})
+    assert 'id="close-heading"' in text(failed)
 
 
 def test_new_information_prompts_a_re_thrive(client, personas, incident):

@@ -155,11 +155,27 @@ def test_report_then_the_episode_page_shows_the_markers(client, staff, ella):
 def test_report_errors_are_shown_on_their_fields(client, staff, ella):
     client = signed_in(client, staff["handler"])
     response = client.post(reverse("missing:report"), {"child": 999999, "reported_by": ""})
-    assert "There is no person with that reference" in text(response)
+    assert "Choose the missing child: search by name and choose them" in text(response)
     response = client.post(reverse("missing:report"), {"child": ella.pk, "reported_by": ""})
     assert "Enter who reported the child missing." in text(response)
     assert 'id="id_reported_by-error"' in text(response)
     assert not MissingEpisode.objects.exists()
+
+
+def test_the_child_is_picked_by_name_and_what_was_typed_is_kept(client, staff, ella):
+    """Without JavaScript: "Search" lists the matches and keeps the rest of the form, unjudged."""
+    client = signed_in(client, staff["handler"])
+    url = reverse("missing:report")
+    page = text(
+        client.post(url, {"child_q": "Ella Hughs", "child_born": "", "child_search": "1", "reported_by": "Mother"})
+    )
+    assert f'name="child" type="radio" value="{ella.pk}"' in page
+    assert 'value="Mother"' in page and "There is a problem" not in page
+    assert not MissingEpisode.objects.exists()
+    bad_age = text(client.post(url, {"child_q": "Ella", "child_born": "yesterday", "child_search": "1"}))
+    assert "approximate age (14)" in bad_age
+    # From the child's page: the child is already chosen.
+    assert f'value="{ella.pk}" checked' in text(client.get(url, {"child": ella.pk}))
 
 
 def test_a_trigger_plan_is_shown_first(client, staff, ella):
@@ -263,7 +279,9 @@ def test_grading_medium_records_the_notes_and_goes_to_the_cii(client, staff, epi
 def test_assign_and_lines_of_enquiry(client, staff, episode):
     client = signed_in(client, staff["cii"])
     response = client.post(reverse("missing:assign", args=[episode.pk]), {"to": "nobody_here"})
-    assert "There is no active user with the username" in text(response)
+    page = text(response)
+    assert "Choose the officer in the case" in page
+    assert f'<option value="pc_city">{staff["officer"].display_name} (' in page  # picked by name, never typed
     response = client.post(reverse("missing:assign", args=[episode.pk]), {"to": "pc_city"})
     assert response.status_code == 302
     episode.refresh_from_db()

@@ -62,7 +62,12 @@ def test_what_did_this_user_look_at(personas, ella):
     missing = client_for(personas["information_manager"]).get(
         "/oversight/audit/", {"username": "nobody", "reason": "x"}
     )
-    assert "There is no user with that username" in missing.content.decode()
+    assert "Choose the user from the list" in missing.content.decode()  # users are chosen by name
+    found = client_for(personas["information_manager"]).get(
+        "/oversight/audit/", {"person_q": "Ella Hughes", "person_search": "1"}
+    )
+    assert f'name="person" type="radio" value="{ella.pk}"' in found.content.decode()
+    assert "Enter why you are checking the log" not in found.content.decode()  # a search is not the query
     bare = client_for(personas["information_manager"]).get("/oversight/audit/", {"person": ella.pk})
     assert "Enter why you are checking the log" in bare.content.decode()
 

@@ -77,7 +77,7 @@ def test_the_rf7_alert_and_the_episode_lead_to_the_page(client, team, ella, chec
     episode_page = client.get(reverse("missing:detail", args=[check.episode_id])).content.decode()
     assert url in episode_page
     page = client.get(url).content.decode()
-    assert "No PPN yet" in page and f"{reverse('referrals:submit')}?children={ella.pk}" in page
+    assert "No PPN yet" in page and f"{reverse('referrals:submit')}?check={check.pk}" in page
     assert "Approve the delay" not in page and "an inspector approves the delay on this page" in page
     assert AuditEvent.objects.filter(event_type="ppn.delay_view", person_id=ella.pk).exists()
     services.ppn_submit(
@@ -90,6 +90,21 @@ def test_the_rf7_alert_and_the_episode_lead_to_the_page(client, team, ella, chec
 
 
 @pytest.mark.django_db
+@pytest.mark.django_db
+def test_a_ppn_from_the_check_carries_its_aware_voice_and_the_recorded_ethnicity(client, team, ella, check):
+    ella.ethnicity_self_defined = "W1"
+    ella.save(update_fields=["ethnicity_self_defined"])
+    client.force_login(team["officer"])
+    episode_page = client.get(reverse("missing:detail", args=[check.episode_id])).content.decode()
+    assert f"{reverse('referrals:submit')}?check={check.pk}" in episode_page
+    form = client.get(reverse("referrals:submit"), {"check": check.pk}).context["form"]
+    assert form.initial[f"c{ella.pk}_voice"] == "I owe them"
+    assert all(form.initial[f"c{ella.pk}_{key}"] == text for key, text in AWARE.items())
+    assert form.initial[f"c{ella.pk}_ethnicity"] == "W1"
+    page = client.get(reverse("referrals:submit"), {"check": check.pk}).content.decode()
+    assert 'data-testid="from-check"' in page and "I owe them" in page
+
+
 def test_an_officer_may_not_approve_a_delay(client, team, check):
     client.force_login(team["officer"])
     response = client.post(reverse("referrals:delay", args=[check.pk]), delay_post(T0 + timedelta(hours=30)))

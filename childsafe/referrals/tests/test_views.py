@@ -71,12 +71,21 @@ def test_the_incident_page_links_to_the_form(client, team, incident):
     assert f"{reverse('referrals:submit')}?incident={incident.pk}" in page
 
 
-def test_children_by_reference(client, team, ella):
+def test_children_picked_by_name_without_javascript(client, team, ella):
     client.force_login(team["officer"])
-    response = client.get(reverse("referrals:submit"), {"children": str(ella.pk)})
-    assert "Ella Hughes" in response.content.decode()
-    unknown = client.get(reverse("referrals:submit"), {"children": "999999"})
-    assert "There is no person with the reference 999999" in unknown.content.decode()
+    url = reverse("referrals:submit")
+    found = client.get(url, {"child_q": "Ela Hughes", "child_search": "1"}).content.decode()
+    assert "Ella Hughes" in found and f'name="child" type="checkbox" value="{ella.pk}"' in found
+    assert "Concern" not in found  # still choosing: the PPN form comes once a child is ticked
+    chosen = client.get(url, {"child": str(ella.pk), "continue": "1"}).content.decode()
+    assert f'data-testid="child-{ella.pk}"' in chosen
+    # A link from elsewhere in Childsafe (the child's page, a delay) still names the child for the user.
+    assert f'data-testid="child-{ella.pk}"' in client.get(url, {"children": str(ella.pk)}).content.decode()
+    nobody = client.get(url, {"continue": "1"})
+    assert "Choose at least one child: search by name and tick them" in nobody.content.decode()
+    assert "<title>Error: " in nobody.content.decode()
+    unknown = client.get(url, {"child": "999999", "continue": "1"}).content.decode()
+    assert "Choose at least one child" in unknown
 
 
 def test_rf1_and_rf2_refusals_name_the_child(client, team, incident, ella):
@@ -176,6 +185,21 @@ def test_triage_shares_once_and_refuses_twice(client, team, ella, york):
     again = client.post(url, {"decision": "no_further_action", "reason": "Changed my mind"})
     assert again.status_code == 200
     assert "has already been triaged" in again.content.decode()
+
+
+def test_triage_pre_ticks_the_childs_local_authority_and_school(client, team, ella, york, hill_primary):
+    from childsafe.people import services as people
+
+    other = people.organisation_create(actor=None, type="local_authority", name="Leeds", email="front@leeds.test")
+    ppn = make_ppn(team, ella)
+    client.force_login(team["vat"])
+    page = client.get(reverse("referrals:triage", args=[ppn.pk])).content.decode()
+    assert f'value="{york.pk}" checked' in page and f'value="{hill_primary.pk}" checked' in page
+    assert f'value="{other.pk}" checked' not in page and f'value="{other.pk}"' in page
+    assert f'data-testid="suggested-{hill_primary.pk}"' in page
+    # Once VAT has unticked them, a form sent back with an error keeps VAT's choice, not the suggestion.
+    back = client.post(reverse("referrals:triage", args=[ppn.pk]), {"decision": ""}).content.decode()
+    assert f'value="{york.pk}" checked' not in back
 
 
 def test_a_share_to_a_childrens_home_is_refused(client, team, ella):

@@ -12,7 +12,9 @@
 // (Static imports are evaluated before this module's body; that is fine, as
 // the import only defines functions.)
 import { initAll } from './govuk-frontend.min.js'
+import { initPickers } from './picker.js'
 
 document.body.classList.add('js-enabled', 'govuk-frontend-supported')
 
 initAll()
+initPickers()
