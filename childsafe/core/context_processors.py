@@ -20,6 +20,7 @@ NAVIGATION: list[tuple[str, str, str | None, bool]] = [
     ("Offenders", "offenders:caseload", Capability.OFFENDER_MANAGE, False),
     ("RSO briefing", "offenders:briefing", Capability.OFFENDER_VIEW, False),
     ("Exploitation", "exploitation:index", Capability.EXPLOITATION_VIEW, False),
+    ("Performance", "oversight:dashboard", Capability.DASHBOARD_VIEW, False),
     ("PPN sampling", "referrals:sampling", Capability.STATISTICS_VIEW, False),
     ("My alerts", "oversight:my_alerts", None, False),
     ("Team alerts", "oversight:team_alerts", Capability.ALERTS_TEAM, False),

@@ -106,6 +106,8 @@ class Capability(models.TextChoices):
     CRIME_RECORD = "crime.record", "Record a crime"
     MACE_MANAGE = "mace.manage", "Hold MACE meetings and record their actions"
     PROFILE_PUBLISH = "profile.publish", "Publish the CSE and CCE profiles"
+    DASHBOARD_VIEW = "dashboard.view", "See the performance dashboard (force-wide or for one's own area)"
+    DASHBOARD_RECORDS = "dashboard.records", "Follow a dashboard figure to the records behind it"
 
 
 _POLICE_RECORD_ROLES = FORCE_WIDE_ROLES | AREA_ROLES | REASON_ROLES
@@ -192,6 +194,12 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     ),
     Capability.MACE_MANAGE: frozenset({Role.MHET, Role.SUPERVISOR, Role.CII, Role.SENIOR_LEADER, Role.VAT}),
     Capability.PROFILE_PUBLISH: frozenset({Role.ANALYST}),
+    # QG-3: leaders, analysts and the PFCC see the force; supervisors and CIIs their own area.
+    Capability.DASHBOARD_VIEW: frozenset(
+        {Role.SENIOR_LEADER, Role.ANALYST, Role.PFCC_SCRUTINY, Role.SUPERVISOR, Role.CII}
+    ),
+    # The records behind a figure name children: never the PFCC's scrutiny team (no personal data).
+    Capability.DASHBOARD_RECORDS: frozenset({Role.SENIOR_LEADER, Role.ANALYST, Role.SUPERVISOR, Role.CII}),
 }
 
 # Roles that may approve as a supervisor (CR-1 downgrade, MP-7 closure reason).

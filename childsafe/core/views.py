@@ -64,6 +64,8 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("partners:home")
     if access.can(user, Capability.PERSON_VIEW):
         return redirect("people:search")
+    if access.can(user, Capability.DASHBOARD_VIEW):  # the PFCC's scrutiny team starts on the figures (QG-4)
+        return redirect("oversight:dashboard")
     return redirect("oversight:my_alerts")
 
 

@@ -108,3 +108,26 @@ class ApprovalDecisionForm(forms.Form):
         error_messages={"required": "Enter the reason for your decision"},
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class PeriodForm(forms.Form):
+    """QG-3: the period the dashboard covers; both days are included."""
+
+    start = GovukDateField(
+        label="From", label_for_errors="start date", error_messages={"required": "Enter the first day of the period"}
+    )
+    end = GovukDateField(
+        label="To", label_for_errors="end date", error_messages={"required": "Enter the last day of the period"}
+    )
+    area = forms.ChoiceField(label="Command area", required=False)
+
+    def __init__(self, *args, areas, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["area"].choices = [("", "The whole force")] + areas
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end and end < start:
+            self.add_error("end", "The last day of the period must be the same as or after the first day")
+        return data

@@ -1,9 +1,11 @@
 from django.urls import path
 
-from childsafe.oversight import views
+from childsafe.oversight import dashboard_views, views
 
 app_name = "oversight"
 urlpatterns = [
+    path("dashboard/", dashboard_views.dashboard_page, name="dashboard"),
+    path("dashboard/alerts/", dashboard_views.dashboard_alerts, name="dashboard_alerts"),
     path("alerts/", views.my_alerts, name="my_alerts"),
     path("alerts/team/", views.team_alerts, name="team_alerts"),
     path("alerts/<int:pk>/acknowledge/", views.acknowledge, name="acknowledge"),
