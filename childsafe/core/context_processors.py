@@ -21,6 +21,8 @@ NAVIGATION: list[tuple[str, str, str | None, bool]] = [
     ("RSO briefing", "offenders:briefing", Capability.OFFENDER_VIEW, False),
     ("Exploitation", "exploitation:index", Capability.EXPLOITATION_VIEW, False),
     ("Performance", "oversight:dashboard", Capability.DASHBOARD_VIEW, False),
+    ("Action plan", "oversight:action_plan", Capability.ACTION_PLAN_VIEW, False),
+    ("Case audits", "oversight:case_audits", Capability.CASE_AUDIT, False),
     ("PPN sampling", "referrals:sampling", Capability.STATISTICS_VIEW, False),
     ("My alerts", "oversight:my_alerts", None, False),
     ("Team alerts", "oversight:team_alerts", Capability.ALERTS_TEAM, False),

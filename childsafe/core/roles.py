@@ -108,6 +108,9 @@ class Capability(models.TextChoices):
     PROFILE_PUBLISH = "profile.publish", "Publish the CSE and CCE profiles"
     DASHBOARD_VIEW = "dashboard.view", "See the performance dashboard (force-wide or for one's own area)"
     DASHBOARD_RECORDS = "dashboard.records", "Follow a dashboard figure to the records behind it"
+    CASE_AUDIT = "case.audit", "Grade sampled cases in the case audit programme"
+    ACTION_PLAN_VIEW = "action_plan.view", "See the action plan and its evidence"
+    ACTION_PLAN_MANAGE = "action_plan.manage", "Add actions to the action plan and name their owners"
 
 
 _POLICE_RECORD_ROLES = FORCE_WIDE_ROLES | AREA_ROLES | REASON_ROLES
@@ -200,6 +203,11 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     ),
     # The records behind a figure name children: never the PFCC's scrutiny team (no personal data).
     Capability.DASHBOARD_RECORDS: frozenset({Role.SENIOR_LEADER, Role.ANALYST, Role.SUPERVISOR, Role.CII}),
+    Capability.CASE_AUDIT: frozenset({Role.SENIOR_LEADER, Role.SUPERVISOR, Role.CII}),
+    Capability.ACTION_PLAN_MANAGE: frozenset({Role.SENIOR_LEADER}),
+    Capability.ACTION_PLAN_VIEW: frozenset(
+        {Role.SENIOR_LEADER, Role.ANALYST, Role.PFCC_SCRUTINY, Role.SUPERVISOR, Role.CII, Role.INFORMATION_MANAGER}
+    ),
 }
 
 # Roles that may approve as a supervisor (CR-1 downgrade, MP-7 closure reason).

@@ -219,7 +219,9 @@ def demand(period: Period, *, area_id: int | None = None) -> list[Figure]:
         Figure("incidents", "Incidents concerning children", incidents.count(), "incidents:list", "incident.record"),
         Figure("missing", "Missing episodes", missing.count(), "missing:worklist", "missing.work"),
         Figure("ppns", "PPNs submitted", ppns.count(), "referrals:queue", "incident.record"),
-        Figure("encompass", "Operation Encompass notifications", encompass.count(), "oversight:encompass", "alerts.team"),
+        Figure(
+            "encompass", "Operation Encompass notifications", encompass.count(), "oversight:encompass", "alerts.team"
+        ),
         Figure(
             "investigations",
             "Investigations opened",
@@ -321,12 +323,14 @@ def language_flags(period: Period) -> list[tuple[str, int]]:
     return [(r["phrase__phrase"], r["n"]) for r in rows]
 
 
-def skills_coverage(*, skill: str = "aware_voc", role: str = Role.RESPONSE_OFFICER, area_id: int | None = None) -> Coverage:
+def skills_coverage(
+    *, skill: str = "aware_voc", role: str = Role.RESPONSE_OFFICER, area_id: int | None = None
+) -> Coverage:
     """QG-6: the share of active officers in a role holding a current award of a skill today."""
     today = clock.today_london()
-    current = UserSkill.objects.filter(
-        user=OuterRef("pk"), skill__code=skill, awarded_on__lte=today
-    ).filter(Q(expires_on__isnull=True) | Q(expires_on__gte=today))
+    current = UserSkill.objects.filter(user=OuterRef("pk"), skill__code=skill, awarded_on__lte=today).filter(
+        Q(expires_on__isnull=True) | Q(expires_on__gte=today)
+    )
     qs = User.objects.filter(role=role, is_active=True)
     if area_id is not None:
         qs = qs.filter(area_id=area_id)
@@ -341,7 +345,11 @@ def workload(*, area_id: int | None = None) -> list[dict]:
 
     areas = list(Area.objects.all()) if area_id is None else list(Area.objects.filter(pk=area_id))
     alerts = dict(
-        Alert.objects.open().values_list("owner_area_id").annotate(n=Count("id")).order_by().values_list("owner_area_id", "n")
+        Alert.objects.open()
+        .values_list("owner_area_id")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("owner_area_id", "n")
     )
     investigations = dict(
         Investigation.objects.filter(closed_at__isnull=True)
@@ -387,3 +395,27 @@ def monthly_breaches(period: Period, *, area_id: int | None = None) -> list[tupl
         .order_by("m")
     )
     return [(r["m"].strftime("%b %Y"), r["raised"], r["raised"] - r["met"]) for r in rows]
+
+
+def audit_grades(period: Period, *, area_id: int | None = None) -> list[tuple[str, int, int, int]]:
+    """QG-2's grades for the months the period touches, by type of case: good, requires improvement,
+    inadequate."""
+    from childsafe.oversight.models import CaseAudit, CaseType, Grade
+
+    qs = CaseAudit.objects.filter(
+        month__gte=period.start.replace(day=1), month__lte=period.end, graded_at__isnull=False
+    )
+    if area_id is not None:
+        qs = qs.filter(area_id=area_id)
+    counts = {
+        (r["case_type"], r["grade"]): r["n"] for r in qs.values("case_type", "grade").annotate(n=Count("id")).order_by()
+    }
+    return [
+        (
+            label,
+            counts.get((value, Grade.GOOD), 0),
+            counts.get((value, Grade.REQUIRES_IMPROVEMENT), 0),
+            counts.get((value, Grade.INADEQUATE), 0),
+        )
+        for value, label in CaseType.choices
+    ]

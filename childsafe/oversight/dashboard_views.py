@@ -19,7 +19,11 @@ from childsafe.oversight import dashboard
 from childsafe.oversight.forms import PeriodForm
 
 DEFAULT_DAYS = 365
-WHICH = {"raised": "raised in the period", "late": "not cleared before their due time", "overdue": "open and overdue now"}
+WHICH = {
+    "raised": "raised in the period",
+    "late": "not cleared before their due time",
+    "overdue": "open and overdue now",
+}
 
 
 def _scope(request: HttpRequest) -> tuple[PeriodForm, dashboard.Period, Area | None, bool]:
@@ -139,6 +143,7 @@ def tables(period: dashboard.Period, area: Area | None, user: Any) -> dict[str, 
     language = dashboard.language_flags(period)
     trend = dashboard.monthly_breaches(period, area_id=area_id)
     workload = dashboard.workload(area_id=area_id)
+    grades = dashboard.audit_grades(period, area_id=area_id)
 
     def simple(rows: list[tuple[str, int]]) -> list[dict[str, Any]]:
         return [{"cells": [k, v], "links": {}} for k, v in rows]
@@ -160,7 +165,9 @@ def tables(period: dashboard.Period, area: Area | None, user: Any) -> dict[str, 
                 "Open and overdue now",
             ],
             "rows": timeliness_rows,
-            "chart": _chart("timeliness", "Breaches by clock in the period", [(ln.rule_id, ln.total.breaches) for ln in lines]),
+            "chart": _chart(
+                "timeliness", "Breaches by clock in the period", [(ln.rule_id, ln.total.breaches) for ln in lines]
+            ),
         },
         "by_area": {
             "title": "Alerts cleared before due, by command area",
@@ -205,7 +212,12 @@ def tables(period: dashboard.Period, area: Area | None, user: Any) -> dict[str, 
                     "links": {},
                 },
                 {
-                    "cells": ["Response officers with current AWARE and voice of the child training", aware.total, aware.on_time, pct(aware)],
+                    "cells": [
+                        "Response officers with current AWARE and voice of the child training",
+                        aware.total,
+                        aware.on_time,
+                        pct(aware),
+                    ],
                     "links": {},
                 },
             ],
@@ -216,11 +228,18 @@ def tables(period: dashboard.Period, area: Area | None, user: Any) -> dict[str, 
             "rows": simple(language),
             "chart": _chart("language", "Phrases flagged in the period", language[:10]),
         },
+        "audits": {
+            "title": "Case audit grades",
+            "headers": ["Type of case", "Good", "Requires improvement", "Inadequate"],
+            "rows": [{"cells": list(g), "links": {}} for g in grades],
+            "chart": _chart("audits", "Cases graded inadequate", [(g[0], g[3]) for g in grades]),
+        },
         "workload": {
             "title": "Open work by command area now",
             "headers": ["Area", "Open alerts", "Open investigations", "Open missing episodes"],
             "rows": [
-                {"cells": [w["area"].name, w["alerts"], w["investigations"], w["missing"]], "links": {}} for w in workload
+                {"cells": [w["area"].name, w["alerts"], w["investigations"], w["missing"]], "links": {}}
+                for w in workload
             ],
         },
     }
@@ -255,7 +274,9 @@ def neutralise(value: Any) -> Any:
     return value
 
 
-def _csv(request: HttpRequest, data: dict[str, dict[str, Any]], period: dashboard.Period, area: Area | None) -> HttpResponse:
+def _csv(
+    request: HttpRequest, data: dict[str, dict[str, Any]], period: dashboard.Period, area: Area | None
+) -> HttpResponse:
     name = request.GET.get("table", "")
     if name not in data:
         raise PermissionDenied("There is no table of that name on the dashboard.")
@@ -289,7 +310,9 @@ def dashboard_alerts(request: HttpRequest) -> HttpResponse:
     which = request.GET.get("which", "raised")
     if rule_id not in {r.id for r in dashboard.clock_rules()} or which not in WHICH:
         raise PermissionDenied("That figure is not on the dashboard.")
-    alerts = list(dashboard.alerts_behind(rule_id=rule_id, period=period, area_id=area.pk if area else None, which=which)[:500])
+    alerts = list(
+        dashboard.alerts_behind(rule_id=rule_id, period=period, area_id=area.pk if area else None, which=which)[:500]
+    )
     audit.access(
         actor=request.user,
         event_type="dashboard.records",

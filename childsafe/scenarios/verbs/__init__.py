@@ -47,6 +47,7 @@ VERB_MODULES = [
     "childsafe.scenarios.verbs.investigations",
     "childsafe.scenarios.verbs.offenders",
     "childsafe.scenarios.verbs.exploitation",
+    "childsafe.scenarios.verbs.oversight",
 ]
 
 
