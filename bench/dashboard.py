@@ -39,7 +39,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--repeats", type=int, help="Timed renders of each page (default 20).")
     parser.add_argument("--small", action="store_true", help="Scale 1 and 10 repeats: a quick look.")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--profile", action="store_true", help="Also print where one force-wide render spends its time.")
+    parser.add_argument(
+        "--profile", action="store_true", help="Also print where one force-wide render spends its time."
+    )
     parser.add_argument("--database-url", help="PostgreSQL admin URL; default: a temporary SQLite file.")
     parser.add_argument("--database-name", default=BENCH_DATABASE)
     args = parser.parse_args(argv)

@@ -54,7 +54,9 @@ def qg2_findings(now: datetime) -> Iterator[Finding]:
                 continue
             yield Finding(
                 subject_type="oversight.caseaudit",
-                subject_id=f"{a.pk}:{who}",
+                # The officer's task is the audit's own subject (a replay's `on:` finds it); the
+                # supervisor's, the same audit with a suffix (one open alert per rule and subject).
+                subject_id=str(a.pk) if who == "officer" else f"{a.pk}:supervisor",
                 subject_label=a.subject_label,
                 owner_user_id=user_id,
                 owner_area_id=a.area_id,

@@ -29,7 +29,7 @@ class CaseSource:
     model: str  # app_label.ModelName
     started: str  # the field that puts a case in a month
     area: str
-    officer: str
+    officer: str  # fields to try in turn, separated by |: the officer in the case, else who opened it
     supervisor: str = ""  # else the officer's line manager
     url_name: str = ""
 
@@ -42,7 +42,12 @@ CASE_SOURCES: dict[str, CaseSource] = {
         "referrals.Ppn", "submitted_at", "incident__area_id", "submitted_by_id", "", "referrals:detail"
     ),
     CaseType.INVESTIGATION: CaseSource(
-        "investigations.Investigation", "opened_at", "area_id", "officer_id", "supervisor_id", "investigations:detail"
+        "investigations.Investigation",
+        "opened_at",
+        "area_id",
+        "officer_id|opened_by_id",
+        "supervisor_id",
+        "investigations:detail",
     ),
     CaseType.PROTECTION: CaseSource(
         "protection.PoliceProtection",
@@ -80,7 +85,7 @@ def _audit_row(record: models.Model, case_type: str, month: date, now: datetime)
     for part in source.area.split("__"):
         holder = getattr(holder, part, None) if holder is not None else None
     area_id = holder
-    officer_id = getattr(record, source.officer, None)
+    officer_id = next((v for f in source.officer.split("|") if (v := getattr(record, f, None))), None)
     supervisor_id = getattr(record, source.supervisor, None) if source.supervisor else None
     if supervisor_id is None and officer_id:
         supervisor_id = User.objects.filter(pk=officer_id).values_list("line_manager_id", flat=True).first()
