@@ -419,3 +419,14 @@ def audit_grades(period: Period, *, area_id: int | None = None) -> list[tuple[st
         )
         for value, label in CaseType.choices
     ]
+
+
+def ppn_quality(period: Period, *, area_id: int | None = None) -> list[tuple[str, int]]:
+    """RF-5: the line managers' findings on sampled PPNs reviewed in the period, by quality."""
+    from childsafe.referrals.models import PpnReview, ReviewQuality
+
+    qs = PpnReview.objects.filter(reviewed_at__gte=period.since, reviewed_at__lt=period.until)
+    if area_id is not None:
+        qs = qs.filter(ppn__incident__area_id=area_id)
+    counts = dict(qs.values_list("quality").annotate(n=Count("id")).order_by().values_list("quality", "n"))
+    return [(label, counts.get(value, 0)) for value, label in ReviewQuality.choices]

@@ -144,6 +144,7 @@ def tables(period: dashboard.Period, area: Area | None, user: Any) -> dict[str, 
     trend = dashboard.monthly_breaches(period, area_id=area_id)
     workload = dashboard.workload(area_id=area_id)
     grades = dashboard.audit_grades(period, area_id=area_id)
+    quality = dashboard.ppn_quality(period, area_id=area_id)
 
     def simple(rows: list[tuple[str, int]]) -> list[dict[str, Any]]:
         return [{"cells": [k, v], "links": {}} for k, v in rows]
@@ -227,6 +228,12 @@ def tables(period: dashboard.Period, area: Area | None, user: Any) -> dict[str, 
             "headers": ["Phrase", "Times flagged"],
             "rows": simple(language),
             "chart": _chart("language", "Phrases flagged in the period", language[:10]),
+        },
+        "ppn_quality": {
+            "title": "PPN quality: line managers' reviews of sampled PPNs",
+            "headers": ["Finding", "PPNs reviewed"],
+            "rows": simple(quality),
+            "chart": _chart("ppn-quality", "PPN quality in line managers' reviews", quality),
         },
         "audits": {
             "title": "Case audit grades",

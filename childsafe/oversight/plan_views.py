@@ -59,6 +59,8 @@ def case_audit(request: HttpRequest, pk: int) -> HttpResponse:
     is_party = user.pk in (row.officer_id, row.supervisor_id)
     if not is_party:
         access.require(user, Capability.CASE_AUDIT)
+        if not services.in_reach(user, row):
+            raise Http404("No audit of yours with that reference.")
     criteria = AuditCriterion.objects.filter(case_type=row.case_type, active=True)
     form = CaseAuditForm(
         posted(request) if "grade" in request.POST or "version" in request.POST else None,

@@ -149,6 +149,13 @@ def case_audit_sample(
     return made
 
 
+def in_reach(user: User, row: CaseAudit) -> bool:
+    """Leaders see every area's audits; an area supervisor or CII their own area's (and their own cases)."""
+    if access.can(user, Capability.STATISTICS_VIEW) or not user.area_id or row.area_id is None:
+        return True
+    return row.area_id == user.area_id or user.pk in (row.officer_id, row.supervisor_id)
+
+
 def case_audit_record(
     *,
     actor: User,
@@ -184,6 +191,8 @@ def case_audit_record(
                 defaults={f.name: getattr(row, f.name) for f in CaseAudit._meta.concrete_fields if f.name != "id"},
             )
         locked = CaseAudit.objects.select_for_update().get(pk=case_audit.pk)
+        if not in_reach(actor, locked):
+            raise AccessDenied("This case is in another command area: its own area's auditors grade it.")
         if version is not None and version != locked.version:
             raise RuleRefusal("QG-2", "Someone changed this audit a moment ago. Reload the page and check it.")
         before = {"grade": locked.grade, "findings": locked.findings}

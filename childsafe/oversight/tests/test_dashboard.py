@@ -104,6 +104,8 @@ def test_a_leader_sees_the_dashboard_and_follows_a_figure_to_the_records(leader,
     assert page.status_code == 200
     assert 'data-testid="chart-timeliness"' in text and "<svg" in text and 'data-testid="rule-RF-9"' in text
     assert "An alert that was not cleared before its due time is a breach" in text
+    for table in ("timeliness", "by_area", "trend", "demand", "vat", "dfu", "coverage", "ppn_quality", "audits"):
+        assert f'data-testid="table-{table}"' in text
     assert 'href="/oversight/dashboard/alerts/?' in text
 
     today = clock.today_london()

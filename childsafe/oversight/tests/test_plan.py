@@ -174,3 +174,23 @@ def test_a_silver_owner_attaches_evidence_and_completes_through_the_page(people,
     )
     done = client.post(f"/oversight/action-plan/{action.pk}/complete/", {"version": action.version}, follow=True)
     assert 'data-testid="status">Complete' in done.content.decode()
+
+
+@pytest.mark.django_db
+def test_an_area_auditor_cannot_grade_another_areas_case(people, investigation, make_user):
+    graded = services.case_audit_record(actor=people["leader"], subject=investigation, grade="good", findings="")
+    east = make_user("insp_east", "supervisor", "east")
+    with pytest.raises(AccessDenied):
+        services.case_audit_record(actor=east, case_audit=graded, grade="inadequate", findings="x")
+    assert client_for(east).get(f"/oversight/case-audits/{graded.pk}/").status_code == 404
+    assert CaseAudit.objects.get().grade == "good"
+
+
+@pytest.mark.django_db
+def test_an_empty_action_lists_every_problem_at_once(people):
+    page = client_for(people["leader"]).post("/oversight/action-plan/R1/new/", {})
+    text = page.content.decode()
+    assert "<title>Error: " in text
+    for message in ("Enter what will be done", "Enter the date the action is due", "Choose the gold owner"):
+        assert message in text
+    assert "Choose the silver owner" in text
