@@ -413,16 +413,30 @@ def monthly_breaches(period: Period, *, area_id: int | None = None) -> list[tupl
     )
     if area_id is not None:
         qs = qs.filter(owner_area_id=area_id)
-    rows = (
-        qs.annotate(m=TruncMonth("raised_at", tzinfo=clock.LONDON))
-        .values("m")
-        .annotate(
-            raised=Count("id"),
-            met=Count("id", filter=Q(cleared_at__isnull=False, due_by__isnull=False, cleared_at__lte=F("due_by"))),
+    met = Q(cleared_at__isnull=False, due_by__isnull=False, cleared_at__lte=F("due_by"))
+    if connection.vendor != "sqlite":
+        rows = (
+            qs.annotate(m=TruncMonth("raised_at", tzinfo=clock.LONDON))
+            .values("m")
+            .annotate(raised=Count("id"), met=Count("id", filter=met))
+            .order_by("m")
         )
-        .order_by("m")
-    )
-    return [(r["m"].strftime("%b %Y"), r["raised"], r["raised"] - r["met"]) for r in rows]
+        return [(r["m"].strftime("%b %Y"), r["raised"], r["raised"] - r["met"]) for r in rows]
+    # SQLite truncates dates in a Python function called for every row; group by the stored UTC hour
+    # (plain text, native), then put each hour in its London month here: exact across clock changes.
+    hour = RawSQL(f"substr({connection.ops.quote_name(Alert._meta.db_table)}.raised_at, 1, 13)", [])  # noqa: S611
+    months: dict[date, list[int]] = {}
+    for key, raised, met_count in (
+        qs.annotate(h=hour)
+        .values("h")
+        .annotate(raised=Count("id"), met=Count("id", filter=met))
+        .values_list("h", "raised", "met")
+    ):
+        at = datetime.strptime(key, "%Y-%m-%d %H").replace(tzinfo=UTC).astimezone(clock.LONDON)
+        counts = months.setdefault(at.date().replace(day=1), [0, 0])
+        counts[0] += raised
+        counts[1] += met_count
+    return [(m.strftime("%b %Y"), r, r - mt) for m, (r, mt) in sorted(months.items())]
 
 
 def audit_grades(period: Period, *, area_id: int | None = None) -> list[tuple[str, int, int, int]]:

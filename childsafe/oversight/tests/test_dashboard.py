@@ -166,3 +166,15 @@ def test_a_csv_export_is_logged_as_disclosure_and_neutralises_formulae(leader, m
         actor=leader, event_type="dashboard.export", category=AuditCategory.DISCLOSURE
     ).exists()
     assert [neutralise(v) for v in ("+1", "-2", "@x", "ok", 3)] == ["'+1", "'-2", "'@x", "ok", 3]
+
+
+@pytest.mark.django_db
+def test_the_monthly_trend_puts_each_alert_in_its_london_month():
+    from datetime import UTC, date, datetime
+
+    late = datetime(2026, 7, 31, 23, 30, tzinfo=UTC)  # 00:30 on 1 August in London (BST)
+    alert("RF-9", raised=late, due=late + timedelta(hours=1), cleared=late + timedelta(hours=3), n=1)
+    on_time = datetime(2026, 7, 15, 9, 0, tzinfo=UTC)
+    alert("RF-9", raised=on_time, due=on_time + timedelta(hours=4), cleared=on_time + timedelta(hours=1), n=2)
+    trend = dashboard.monthly_breaches(dashboard.Period(date(2026, 7, 1), date(2026, 8, 31)))
+    assert trend == [("Jul 2026", 1, 0), ("Aug 2026", 1, 1)]
