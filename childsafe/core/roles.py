@@ -108,6 +108,11 @@ class Capability(models.TextChoices):
     PROFILE_PUBLISH = "profile.publish", "Publish the CSE and CCE profiles"
     FILE_ATTACH = "file.attach", "Attach documents and photographs to records"
     FILE_WITHDRAW = "file.withdraw", "Withdraw a document or photograph someone else attached"
+    DASHBOARD_VIEW = "dashboard.view", "See the performance dashboard (force-wide or for one's own area)"
+    DASHBOARD_RECORDS = "dashboard.records", "Follow a dashboard figure to the records behind it"
+    CASE_AUDIT = "case.audit", "Grade sampled cases in the case audit programme"
+    ACTION_PLAN_VIEW = "action_plan.view", "See the action plan and its evidence"
+    ACTION_PLAN_MANAGE = "action_plan.manage", "Add actions to the action plan and name their owners"
 
 
 _POLICE_RECORD_ROLES = FORCE_WIDE_ROLES | AREA_ROLES | REASON_ROLES
@@ -197,6 +202,17 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     # Files (ADR 0025): whoever records on a child attaches; reading a file is reading the child's record.
     Capability.FILE_ATTACH: frozenset(_CREATORS),
     Capability.FILE_WITHDRAW: frozenset(_SUPERVISING | {Role.INFORMATION_MANAGER}),
+    # QG-3: leaders, analysts and the PFCC see the force; supervisors and CIIs their own area.
+    Capability.DASHBOARD_VIEW: frozenset(
+        {Role.SENIOR_LEADER, Role.ANALYST, Role.PFCC_SCRUTINY, Role.SUPERVISOR, Role.CII}
+    ),
+    # The records behind a figure name children: never the PFCC's scrutiny team (no personal data).
+    Capability.DASHBOARD_RECORDS: frozenset({Role.SENIOR_LEADER, Role.ANALYST, Role.SUPERVISOR, Role.CII}),
+    Capability.CASE_AUDIT: frozenset({Role.SENIOR_LEADER, Role.SUPERVISOR, Role.CII}),
+    Capability.ACTION_PLAN_MANAGE: frozenset({Role.SENIOR_LEADER}),
+    Capability.ACTION_PLAN_VIEW: frozenset(
+        {Role.SENIOR_LEADER, Role.ANALYST, Role.PFCC_SCRUTINY, Role.SUPERVISOR, Role.CII, Role.INFORMATION_MANAGER}
+    ),
 }
 
 # Roles that may approve as a supervisor (CR-1 downgrade, MP-7 closure reason).

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, Resolver404, resolve, reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -118,12 +118,11 @@ _OVERSIGHT_ROLES = {Role.SENIOR_LEADER, Role.PFCC_SCRUTINY}
 
 
 def _dashboard_url() -> str | None:
-    """The oversight dashboard where it is installed (another issue adds it)."""
+    """The oversight dashboard (QG-3)."""
     try:
-        resolve("/dashboard/")
-    except Resolver404:
+        return reverse("oversight:dashboard")
+    except NoReverseMatch:
         return None
-    return "/dashboard/"
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -140,6 +139,8 @@ def home(request: HttpRequest) -> HttpResponse:
             pass
     if access.can(user, Capability.PERSON_VIEW):
         return redirect("people:search")
+    if access.can(user, Capability.DASHBOARD_VIEW):  # the PFCC's scrutiny team starts on the figures (QG-4)
+        return redirect("oversight:dashboard")
     return redirect("oversight:my_alerts")
 
 

@@ -121,3 +121,97 @@ class ApprovalDecisionForm(forms.Form):
         error_messages={"required": "Enter the reason for your decision"},
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class PeriodForm(forms.Form):
+    """QG-3: the period the dashboard covers; both days are included."""
+
+    start = GovukDateField(
+        label="From", label_for_errors="start date", error_messages={"required": "Enter the first day of the period"}
+    )
+    end = GovukDateField(
+        label="To", label_for_errors="end date", error_messages={"required": "Enter the last day of the period"}
+    )
+    area = forms.ChoiceField(label="Command area", required=False)
+
+    def __init__(self, *args, areas, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["area"].choices = [("", "The whole force")] + areas
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end and end < start:
+            self.add_error("end", "The last day of the period must be the same as or after the first day")
+        return data
+
+
+class CaseAuditForm(forms.Form):
+    grade = forms.ChoiceField(
+        label="Grade",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose good, requires improvement or inadequate"},
+    )
+    findings = forms.CharField(
+        label="Findings for the officer and supervisor",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, grades, criteria, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["grade"].choices = grades
+        self.criteria = list(criteria)
+        for c in self.criteria:
+            self.fields[f"q{c.pk}"] = forms.ChoiceField(
+                label=c.question,
+                required=False,
+                choices=[("yes", "Yes"), ("partly", "Partly"), ("no", "No")],
+                widget=forms.RadioSelect,
+            )
+
+
+class AuditResponseForm(forms.Form):
+    response = forms.CharField(
+        label="What was done about the findings",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Enter what was done about the findings"},
+    )
+
+
+class ActionForm(forms.Form):
+    description = forms.CharField(
+        label="What will be done",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Enter what will be done"},
+    )
+    due_on = GovukDateField(
+        label="Due on", label_for_errors="due date", error_messages={"required": "Enter the date the action is due"}
+    )
+    gold = forms.ChoiceField(label="Gold owner", error_messages={"required": "Choose the gold owner"})
+    silver = forms.ChoiceField(label="Silver owner", error_messages={"required": "Choose the silver owner"})
+    bronze = forms.ChoiceField(label="Bronze owner (optional)", required=False)
+
+    def __init__(self, *args, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("gold", "silver", "bronze"):
+            self.fields[name].choices = [("", "Choose a person")] + people
+
+
+class EvidenceForm(forms.Form):
+    description = forms.CharField(
+        label="What the evidence shows", max_length=300, error_messages={"required": "Enter what the evidence shows"}
+    )
+    upload = forms.FileField(
+        label="A file (PDF, PNG or JPEG image, CSV or Excel spreadsheet; up to 10 MB)", required=False
+    )
+    dashboard_link = forms.CharField(
+        label="Or a link to a dashboard figure at a date",
+        required=False,
+        max_length=500,
+        help_text="Copy the address of the dashboard page showing the figure for the period.",
+    )

@@ -1,9 +1,18 @@
 from django.urls import path
 
-from childsafe.oversight import views
+from childsafe.oversight import dashboard_views, plan_views, views
 
 app_name = "oversight"
 urlpatterns = [
+    path("dashboard/", dashboard_views.dashboard_page, name="dashboard"),
+    path("dashboard/alerts/", dashboard_views.dashboard_alerts, name="dashboard_alerts"),
+    path("case-audits/", plan_views.case_audits, name="case_audits"),
+    path("case-audits/<int:pk>/", plan_views.case_audit, name="case_audit"),
+    path("action-plan/", plan_views.action_plan, name="action_plan"),
+    path("action-plan/<str:reference>/new/", plan_views.action_new, name="action_new"),
+    path("action-plan/<int:pk>/", plan_views.action_detail, name="action_detail"),
+    path("action-plan/<int:pk>/complete/", plan_views.action_complete, name="action_complete"),
+    path("evidence/<int:pk>/", plan_views.evidence_download, name="evidence_download"),
     path("alerts/", views.my_alerts, name="my_alerts"),
     path("alerts/team/", views.team_alerts, name="team_alerts"),
     path("alerts/<int:pk>/acknowledge/", views.acknowledge, name="acknowledge"),

@@ -48,6 +48,7 @@ VERB_MODULES = [
     "childsafe.scenarios.verbs.offenders",
     "childsafe.scenarios.verbs.exploitation",
     "childsafe.scenarios.verbs.files",
+    "childsafe.scenarios.verbs.oversight",
 ]
 
 

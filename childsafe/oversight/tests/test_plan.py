@@ -1,0 +1,196 @@
+"""QG-2 case audits and QG-4 the action plan with its evidence, through services and pages."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from childsafe.core import clock, engine
+from childsafe.core.errors import AccessDenied, InvalidInput, RuleRefusal
+from childsafe.core.models import Alert, AuditCategory, AuditEvent
+from childsafe.investigations import services as inv_services
+from childsafe.oversight import services
+from childsafe.oversight.models import Action, CaseAudit, Recommendation
+from conftest import PASSWORD
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def client_for(user) -> Client:
+    client = Client()
+    assert client.login(username=user.username, password=PASSWORD)
+    return client
+
+
+@pytest.fixture
+def people(make_user, personas):
+    return {
+        **personas,
+        "leader": make_user("supt_lead", "senior_leader"),
+        "gold": make_user("acc_gold", "senior_leader", first_name="Alex", last_name="Gold"),
+        "silver": make_user("ci_silver", "senior_leader", first_name="Sam", last_name="Silver"),
+        "investigator": make_user("dc_city", "investigator", "city"),
+    }
+
+
+@pytest.fixture
+def evidence_dir(settings, tmp_path):
+    settings.EVIDENCE_DIR = tmp_path / "evidence"
+    return settings.EVIDENCE_DIR
+
+
+@pytest.fixture
+def investigation(people, ella):
+    opened = inv_services.investigation_open(
+        actor=people["investigator"], type="neglect", victims=[ella], suspects=[], summary="Neglect at home"
+    )
+    inv = opened.record
+    type(inv).objects.filter(pk=inv.pk).update(officer=people["investigator"], supervisor=people["supervisor"])
+    inv.refresh_from_db()
+    return inv
+
+
+@pytest.mark.django_db
+def test_the_monthly_sample_is_picked_by_the_system_per_area_and_type_once(people, investigation):
+    month = clock.today_london().replace(day=1)
+    made = services.case_audit_sample(actor=people["leader"], month=month)
+    assert [(m.case_type, m.subject_id, m.area_id) for m in made] == [
+        ("investigation", str(investigation.pk), investigation.area_id)
+    ]
+    assert services.case_audit_sample(actor=people["leader"], month=month) == []  # the same sample, nothing added
+    with pytest.raises(AccessDenied):
+        services.case_audit_sample(actor=people["officer"], month=month)
+
+
+@pytest.mark.django_db
+def test_an_inadequate_grade_goes_back_to_the_officer_and_supervisor_until_they_respond(people, investigation):
+    with pytest.raises(InvalidInput) as refused:
+        services.case_audit_record(actor=people["leader"], subject=investigation, grade="awful", findings="")
+    assert set(refused.value.errors) == {"grade"}
+    with pytest.raises(InvalidInput) as refused:
+        services.case_audit_record(actor=people["leader"], subject=investigation, grade="inadequate", findings=" ")
+    assert set(refused.value.errors) == {"findings"}
+    assert not CaseAudit.objects.exists()
+
+    graded = services.case_audit_record(
+        actor=people["leader"], subject=investigation, grade="inadequate", findings="No supervision for 40 days."
+    )
+    engine.sweep(use_lease=False)
+    owners = set(Alert.objects.open().filter(rule_id="QG-2").values_list("owner_user__username", flat=True))
+    assert owners == {"dc_city", "sgt_city"}
+
+    with pytest.raises(AccessDenied):
+        services.case_audit_respond(actor=people["officer"], case_audit=graded, response="Not mine")
+    services.case_audit_respond(actor=people["investigator"], case_audit=graded, response="Reviewed with the DS.")
+    engine.sweep(use_lease=False)
+    assert not Alert.objects.open().filter(rule_id="QG-2").exists()
+
+    page = client_for(people["leader"]).get("/oversight/dashboard/")
+    assert 'data-testid="table-audits"' in page.content.decode()
+
+
+@pytest.fixture
+def action(people):
+    return services.action_create(
+        actor=people["leader"],
+        recommendation=Recommendation.objects.get(reference="R6"),
+        description="Audit 20 investigations a month",
+        due_on=clock.today_london() + timedelta(days=30),
+        gold=people["gold"],
+        silver=people["silver"],
+    )
+
+
+@pytest.mark.django_db
+def test_the_recommendations_are_preloaded():
+    assert Recommendation.objects.count() == 10
+
+
+@pytest.mark.django_db
+def test_an_action_is_complete_only_with_evidence_of_an_allowed_type_and_size(people, action, evidence_dir):
+    silver = people["silver"]
+    with pytest.raises(RuleRefusal) as refused:
+        services.action_complete(actor=silver, action=action, version=action.version)
+    assert refused.value.rule_id == "QG-4"
+    fake = SimpleUploadedFile("plan.pdf", b"MZ\x90\x00 not a pdf", content_type="application/pdf")
+    with pytest.raises(InvalidInput) as refused:
+        services.evidence_add(actor=silver, action=action, description="Plan", upload=fake)
+    assert "PDF" in refused.value.errors["upload"]
+    big = SimpleUploadedFile("big.pdf", PDF + b"0" * services.MAX_EVIDENCE_BYTES, content_type="application/pdf")
+    with pytest.raises(InvalidInput) as refused:
+        services.evidence_add(actor=silver, action=action, description="Plan", upload=big)
+    assert "10 MB" in refused.value.errors["upload"]
+    with pytest.raises(AccessDenied):
+        services.evidence_add(
+            actor=people["leader"], action=action, description="x", dashboard_link="/oversight/dashboard/"
+        )
+    assert not action.evidence.exists() and not any(evidence_dir.glob("*")) if evidence_dir.exists() else True
+
+    evidence = services.evidence_add(
+        actor=silver, action=action, description="Audit results", upload=SimpleUploadedFile("audit.pdf", PDF)
+    )
+    assert (evidence_dir / evidence.file_path).read_bytes() == PDF and evidence.content_type == "application/pdf"
+    done = services.action_complete(actor=silver, action=action, version=action.version)
+    assert done.status == "complete"
+
+    download = client_for(people["pfcc"]).get(f"/oversight/evidence/{evidence.pk}/")
+    assert download["Content-Disposition"].startswith("attachment;")
+    assert download["X-Content-Type-Options"] == "nosniff"
+    assert b"".join(download.streaming_content) == PDF
+    assert AuditEvent.objects.filter(
+        actor=people["pfcc"], event_type="action_plan.evidence_download", category=AuditCategory.DISCLOSURE
+    ).exists()
+    assert client_for(people["officer"]).get(f"/oversight/evidence/{evidence.pk}/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_the_pfcc_reads_the_plan_but_cannot_change_it(people, action, evidence_dir):
+    client = client_for(people["pfcc"])
+    page = client.get(f"/oversight/action-plan/{action.pk}/")
+    assert page.status_code == 200 and 'data-testid="complete"' not in page.content.decode()
+    assert client.post(f"/oversight/action-plan/{action.pk}/", {"description": "x"}).status_code == 403
+    assert "read only" in client.get("/oversight/action-plan/").content.decode()
+
+
+@pytest.mark.django_db
+def test_an_overdue_action_alerts_its_silver_owner(people, action):
+    Action.objects.filter(pk=action.pk).update(due_on=clock.today_london() - timedelta(days=1))
+    engine.sweep(use_lease=False)
+    alert = Alert.objects.open().get(rule_id="QG-4")
+    assert alert.owner_user == people["silver"]
+
+
+@pytest.mark.django_db
+def test_a_silver_owner_attaches_evidence_and_completes_through_the_page(people, action, evidence_dir):
+    client = client_for(people["silver"])
+    refused = client.post(f"/oversight/action-plan/{action.pk}/complete/", {"version": action.version}, follow=True)
+    assert "Attach evidence before you mark the action complete" in refused.content.decode()
+    client.post(
+        f"/oversight/action-plan/{action.pk}/",
+        {"description": "Figure at a date", "dashboard_link": "/oversight/dashboard/?start_0=1"},
+    )
+    done = client.post(f"/oversight/action-plan/{action.pk}/complete/", {"version": action.version}, follow=True)
+    assert 'data-testid="status">Complete' in done.content.decode()
+
+
+@pytest.mark.django_db
+def test_an_area_auditor_cannot_grade_another_areas_case(people, investigation, make_user):
+    graded = services.case_audit_record(actor=people["leader"], subject=investigation, grade="good", findings="")
+    east = make_user("insp_east", "supervisor", "east")
+    with pytest.raises(AccessDenied):
+        services.case_audit_record(actor=east, case_audit=graded, grade="inadequate", findings="x")
+    assert client_for(east).get(f"/oversight/case-audits/{graded.pk}/").status_code == 404
+    assert CaseAudit.objects.get().grade == "good"
+
+
+@pytest.mark.django_db
+def test_an_empty_action_lists_every_problem_at_once(people):
+    page = client_for(people["leader"]).post("/oversight/action-plan/R1/new/", {})
+    text = page.content.decode()
+    assert "<title>Error: " in text
+    for message in ("Enter what will be done", "Enter the date the action is due", "Choose the gold owner"):
+        assert message in text
+    assert "Choose the silver owner" in text
