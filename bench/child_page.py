@@ -9,7 +9,9 @@ gives them 50 chronology entries (`childsafe.demo.history.plant_chronology`: inc
 with their checks, PPNs, Encompass notices, strategy meetings, markers) and times the child's page as
 the server renders it: `GET /people/<id>/` through Django's test Client (the whole middleware stack,
 the access check and its audit event, the view, the template), logged in as MHET (a force-wide role).
-Then gives the same child about 450 more entries (about 500 in all) and times again. `queries` is the
+Then gives the same child about 450 more entries (about 500 in all) and times again, then about 5,000
+(a child known to services for years), then the page filtered to missing episodes and the next step of
+earlier entries (the chronology shows the latest 30, the rest on demand). `queries` is the
 number of SQL statements one request makes, counted on a separate, untimed request.
 
 Builds its own throwaway database, like bench/intelligence_check.py:
@@ -29,6 +31,7 @@ One line per figure:
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import sys
@@ -38,7 +41,7 @@ from lib.throwaway import bench_database
 
 BENCH_DATABASE = "childsafe_bench_page"
 WARM_UP = 5
-SIZES = (50, 500)
+SIZES = (50, 500, 5000)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -141,9 +144,33 @@ def run(args: argparse.Namespace) -> None:
         print(
             f"child_page.items{size} {vendor} scale={args.scale:g} planted={planted} entries={entries} "
             f"n={len(samples)} p50={cuts[49] * 1000:.1f}ms p95={cuts[94] * 1000:.1f}ms p99={cuts[98] * 1000:.1f}ms "
-            f"max={max(samples) * 1000:.1f}ms queries={queries} bytes={len(response.content)}",
+            f"max={max(samples) * 1000:.1f}ms queries={queries} bytes={len(response.content)} load={_load()}",
             flush=True,
         )
+    # On demand, at the largest size: one kind, and the next step of earlier entries.
+    for label, query in (("kind_missing", "?kind=missing"), ("earlier", "?show=230")):
+        response = client.get(url + query)
+        if response.status_code != 200:
+            sys.exit(f"GET {url + query} answered {response.status_code}, not 200: nothing to time.")
+        connection.queries_log.clear()
+        with CaptureQueriesContext(connection) as captured:
+            client.get(url + query)
+        queries = len(captured)
+        samples = []
+        for _ in range(max(args.requests // 2, 10)):
+            t0 = time.perf_counter()
+            client.get(url + query)
+            samples.append(time.perf_counter() - t0)
+        cuts = statistics.quantiles(samples, n=100, method="inclusive")
+        print(
+            f"child_page.{label} {vendor} scale={args.scale:g} planted={planted} entries={entries} n={len(samples)} "
+            f"p50={cuts[49] * 1000:.1f}ms p95={cuts[94] * 1000:.1f}ms queries={queries} load={_load()}",
+            flush=True,
+        )
+
+
+def _load() -> str:
+    return f"{os.getloadavg()[0]:.2f}"
 
 
 def main(argv: list[str] | None = None) -> None:
