@@ -71,6 +71,8 @@ def run(args: argparse.Namespace) -> None:
     django.setup()
     from django.core.management import call_command
     from django.db import connection, transaction
+    from django.db.models import F, Value
+    from django.db.models.functions import Concat
     from django.test.utils import CaptureQueriesContext
 
     from childsafe.core import clock, engine
@@ -79,6 +81,7 @@ def run(args: argparse.Namespace) -> None:
     from childsafe.demo.history import generate_history
     from childsafe.people.models import Person
     from childsafe.protection.demo import generate_protections
+    from childsafe.protection.models import PoliceProtection
 
     vendor = connection.vendor
     call_command("migrate", verbosity=0)
@@ -124,6 +127,10 @@ def run(args: argparse.Namespace) -> None:
                 )
                 # The new capabilities' closed history grows too: their rules must not scan it.
                 for copy in range(target - level):
+                    # The demo numbers its references by day and position: set the earlier ones apart first.
+                    PoliceProtection.objects.filter(reference__startswith="PP-DEMO-").update(
+                        reference=Concat(Value("PP-OLD-"), F("id"))
+                    )
                     generate_protections(scale=args.scale, seed=args.seed + target * 100 + copy, open_caseload=False)
             analyse()
             rows += more.rows
