@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from django.db.models import Case, Q, When
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Greatest
 
 from childsafe.core import clock
 from childsafe.missing.models import MissingEpisode, ReturnHomeInterview, SafeAndWellCheck, TriggerPlan
@@ -100,9 +100,11 @@ def _latest(qs, limit: int | None):
 def missing_chronology(person_ids: list[int], user, limit: int | None = None) -> Iterable[Entry]:
     # The JSON fields (questionnaire, markers acknowledged) are never shown here: not read, not decoded.
     # An episode's latest entry: imported history shows only its report and grading (ADR 0036).
+    # Greatest of non-null values on both databases (SQLite's max() is null if any argument is).
+    graded = Coalesce("graded_at", "reported_at")
     latest = Case(
-        When(imported=True, then=Coalesce("graded_at", "reported_at")),
-        default=Coalesce("closed_at", "found_at", "graded_at", "reported_at"),
+        When(imported=True, then=graded),
+        default=Greatest(Coalesce("closed_at", "reported_at"), Coalesce("found_at", "reported_at"), graded),
     )
     episodes = (
         MissingEpisode.objects.filter(person_id__in=person_ids)

@@ -157,3 +157,24 @@ def test_the_childs_page_makes_the_same_queries_for_5_and_50_mixed_items(db, cli
     for view, (short, long) in counts.items():
         assert short == long, (view, counts)
     assert counts["missing"][0] < counts["first"][0]  # one provider's queries, not every one's
+
+
+def test_a_limited_chronology_is_the_latest_entries_of_the_whole(db):
+    """PL-1 (ADR 0036): each provider asked for its latest `limit` entries returns at least those, so the
+    child's page's first screen is exactly the head of the whole chronology, for every kind."""
+    from childsafe.demo.history import plant_chronology
+    from childsafe.people.chronology import FILTERS, chronology
+    from childsafe.people.models import Person
+
+    generate(**SMALL)
+    child = Person.objects.filter(date_of_birth__lt=clock.today_london() - timedelta(days=12 * 365)).first()
+    plant_chronology(child.pk, 80, seed=3)
+    whole = chronology([child.pk])
+    assert len(whole) > 80
+    for kind in (None, *FILTERS):
+        full = chronology([child.pk], kind=kind)
+        for limit in (1, 7, 31):
+            head = chronology([child.pk], limit=limit, kind=kind)
+            assert [e.at for e in head] == [e.at for e in full[:limit]], (kind, limit)
+            assert set(head) <= set(full), (kind, limit)
+    assert chronology([child.pk], kind="no such kind") == []
