@@ -9,7 +9,9 @@ gives them 50 chronology entries (`childsafe.demo.history.plant_chronology`: inc
 with their checks, PPNs, Encompass notices, strategy meetings, markers) and times the child's page as
 the server renders it: `GET /people/<id>/` through Django's test Client (the whole middleware stack,
 the access check and its audit event, the view, the template), logged in as MHET (a force-wide role).
-Then gives the same child about 450 more entries (about 500 in all) and times again. `queries` is the
+Then gives the same child about 450 more entries (about 500 in all) and times again, then about 5,000
+(a child known to services for years), then the page filtered to missing episodes and the next step of
+earlier entries (the chronology shows the latest 30, the rest on demand). `queries` is the
 number of SQL statements one request makes, counted on a separate, untimed request.
 
 Builds its own throwaway database, like bench/intelligence_check.py:
@@ -18,7 +20,8 @@ Builds its own throwaway database, like bench/intelligence_check.py:
   --database-name (default childsafe_bench_page) is created there, dropped first if a crashed run left
   it, and dropped at the end.
 
-One line per figure:
+One line per figure (`cpu_p50` is this process's CPU time per request, on SQLite the database's too:
+less sensitive than the wall time to other processes on a shared machine):
 
     child_page.items50 sqlite scale=200 entries=57 n=200 p50=...ms p95=...ms p99=...ms queries=...
 
@@ -29,6 +32,7 @@ One line per figure:
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import sys
@@ -38,7 +42,7 @@ from lib.throwaway import bench_database
 
 BENCH_DATABASE = "childsafe_bench_page"
 WARM_UP = 5
-SIZES = (50, 500)
+SIZES = (50, 500, 5000)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -132,18 +136,44 @@ def run(args: argparse.Namespace) -> None:
         with CaptureQueriesContext(connection) as captured:
             client.get(url)
         queries = len(captured)  # now: the next request empties the log the capture reads
-        samples = []
+        samples, cpu = [], []
         for _ in range(args.requests):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             client.get(url)
             samples.append(time.perf_counter() - t0)
+            cpu.append(time.process_time() - c0)
         cuts = statistics.quantiles(samples, n=100, method="inclusive")
         print(
             f"child_page.items{size} {vendor} scale={args.scale:g} planted={planted} entries={entries} "
             f"n={len(samples)} p50={cuts[49] * 1000:.1f}ms p95={cuts[94] * 1000:.1f}ms p99={cuts[98] * 1000:.1f}ms "
-            f"max={max(samples) * 1000:.1f}ms queries={queries} bytes={len(response.content)}",
+            f"max={max(samples) * 1000:.1f}ms cpu_p50={statistics.median(cpu) * 1000:.1f}ms queries={queries} "
+            f"bytes={len(response.content)} load={_load()}",
             flush=True,
         )
+    # On demand, at the largest size: one kind, and the next step of earlier entries.
+    for label, query in (("kind_missing", "?kind=missing"), ("earlier", "?show=230")):
+        response = client.get(url + query)
+        if response.status_code != 200:
+            sys.exit(f"GET {url + query} answered {response.status_code}, not 200: nothing to time.")
+        connection.queries_log.clear()
+        with CaptureQueriesContext(connection) as captured:
+            client.get(url + query)
+        queries = len(captured)
+        samples = []
+        for _ in range(max(args.requests // 2, 10)):
+            t0 = time.perf_counter()
+            client.get(url + query)
+            samples.append(time.perf_counter() - t0)
+        cuts = statistics.quantiles(samples, n=100, method="inclusive")
+        print(
+            f"child_page.{label} {vendor} scale={args.scale:g} planted={planted} entries={entries} n={len(samples)} "
+            f"p50={cuts[49] * 1000:.1f}ms p95={cuts[94] * 1000:.1f}ms queries={queries} load={_load()}",
+            flush=True,
+        )
+
+
+def _load() -> str:
+    return f"{os.getloadavg()[0]:.2f}"
 
 
 def main(argv: list[str] | None = None) -> None:

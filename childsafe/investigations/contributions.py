@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 
 from childsafe.core.models import User
 from childsafe.investigations.models import Bail, InvestigationPerson, InvestigationStatus, SuspectAccess
@@ -30,9 +31,17 @@ def on_the_investigation(user, person) -> bool:
 
 
 @chronology_provider("investigations")
-def investigations_chronology(person_ids: list[int], user: User | None) -> Iterable[Entry]:
-    roles = InvestigationPerson.objects.filter(person_id__in=person_ids).select_related("investigation")
-    for ip in roles:
+def investigations_chronology(person_ids: list[int], user: User | None, limit: int | None = None) -> Iterable[Entry]:
+    def latest(qs, *order):
+        qs = qs.order_by(*order)
+        return qs[:limit] if limit is not None else qs
+
+    roles = (
+        InvestigationPerson.objects.filter(person_id__in=person_ids)
+        .select_related("investigation")
+        .annotate(latest=Coalesce("investigation__closed_at", "investigation__opened_at"))
+    )
+    for ip in latest(roles, "-latest", "-id"):
         inv = ip.investigation
         url = f"/investigations/{inv.pk}/"
         yield Entry(
@@ -56,7 +65,7 @@ def investigations_chronology(person_ids: list[int], user: User | None) -> Itera
             )
     accesses = SuspectAccess.objects.filter(Q(suspect_id__in=person_ids) | Q(children__in=person_ids)).distinct()
     wanted = set(person_ids)
-    for access in accesses.select_related("suspect").prefetch_related("children"):
+    for access in latest(accesses.select_related("suspect"), "-at", "-id").prefetch_related("children"):
         # On the suspect's record, or on the child's whose access it records.
         on = (
             access.suspect_id
@@ -72,7 +81,8 @@ def investigations_chronology(person_ids: list[int], user: User | None) -> Itera
             source="investigations",
             person_id=on,
         )
-    for bail in Bail.objects.filter(suspect_id__in=person_ids).select_related("investigation"):
+    bails = Bail.objects.filter(suspect_id__in=person_ids).select_related("investigation")
+    for bail in latest(bails, "-set_at", "-id"):
         yield Entry(
             bail.set_at,
             "bail",

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import timedelta
 
-from django.db.models import Q
+from django.db.models import Case, Q, When
+from django.db.models.functions import Coalesce, Greatest
 
 from childsafe.core import clock
 from childsafe.missing.models import MissingEpisode, ReturnHomeInterview, SafeAndWellCheck, TriggerPlan
@@ -91,15 +92,28 @@ def missing_history_section(cluster: list[int]) -> Section | None:
     )
 
 
+def _latest(qs, limit: int | None):
+    return qs[:limit] if limit is not None else qs
+
+
 @chronology_provider("missing")
-def missing_chronology(person_ids: list[int], user) -> Iterable[Entry]:
+def missing_chronology(person_ids: list[int], user, limit: int | None = None) -> Iterable[Entry]:
     # The JSON fields (questionnaire, markers acknowledged) are never shown here: not read, not decoded.
+    # An episode's latest entry: imported history shows only its report and grading (ADR 0036).
+    # Greatest of non-null values on both databases (SQLite's max() is null if any argument is).
+    graded = Coalesce("graded_at", "reported_at")
+    latest = Case(
+        When(imported=True, then=graded),
+        default=Greatest(Coalesce("closed_at", "reported_at"), Coalesce("found_at", "reported_at"), graded),
+    )
     episodes = (
         MissingEpisode.objects.filter(person_id__in=person_ids)
         .select_related("found_location")
         .defer("questionnaire", "markers_acknowledged")
+        .annotate(latest=latest)
+        .order_by("-latest", "-id")
     )
-    for e in episodes:
+    for e in _latest(episodes, limit):
         url = "" if e.imported else f"/missing/{e.pk}/"
         yield Entry(
             e.reported_at,
@@ -137,8 +151,9 @@ def missing_chronology(person_ids: list[int], user) -> Iterable[Entry]:
         SafeAndWellCheck.objects.filter(episode__person_id__in=person_ids)
         .select_related("episode")
         .defer("aware", "episode__questionnaire", "episode__markers_acknowledged")
+        .order_by("-at", "-id")
     )
-    for check in checks:
+    for check in _latest(checks, limit):
         yield Entry(
             check.at,
             "safe_and_well",
@@ -148,7 +163,13 @@ def missing_chronology(person_ids: list[int], user) -> Iterable[Entry]:
             source="missing",
             person_id=check.episode.person_id,
         )
-    for rhi in ReturnHomeInterview.objects.filter(episode__person_id__in=person_ids).select_related("episode"):
+    rhis = (
+        ReturnHomeInterview.objects.filter(episode__person_id__in=person_ids)
+        .select_related("episode")
+        .defer("episode__questionnaire", "episode__markers_acknowledged")
+        .order_by("-received_at", "-id")
+    )
+    for rhi in _latest(rhis, limit):
         yield Entry(
             rhi.received_at,
             "rhi",
@@ -158,7 +179,7 @@ def missing_chronology(person_ids: list[int], user) -> Iterable[Entry]:
             source="missing",
             person_id=rhi.episode.person_id,
         )
-    for plan in TriggerPlan.objects.filter(person_id__in=person_ids):
+    for plan in _latest(TriggerPlan.objects.filter(person_id__in=person_ids).order_by("-created_at", "-id"), limit):
         yield Entry(
             plan.created_at,
             "trigger_plan",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.db.models.functions import Coalesce
+
 from childsafe.core import access, clock
 from childsafe.core.roles import Capability
 from childsafe.offenders import rules
@@ -144,7 +146,7 @@ def offender_page_section(person_ids: list[int], user) -> PageSection | None:
 
 
 @chronology_provider("offenders")
-def offender_chronology(person_ids: list[int], user) -> Iterable[Entry]:
+def offender_chronology(person_ids: list[int], user, limit: int | None = None) -> Iterable[Entry]:
     if user is not None and not access.can(user, Capability.OFFENDER_VIEW):
         return
     for offender in Offender.objects.filter(person_id__in=person_ids).prefetch_related(
@@ -198,7 +200,14 @@ def offender_chronology(person_ids: list[int], user) -> Iterable[Entry]:
             )
 
     # The child's side: an offender's contact with them, on the child's own chronology.
-    for child in ContactChild.objects.filter(person_id__in=person_ids).select_related("contact__offender__person"):
+    # An offender's own record is one per person, read whole; a child's contacts come latest first.
+    children = (
+        ContactChild.objects.filter(person_id__in=person_ids)
+        .select_related("contact__offender__person")
+        .annotate(latest=Coalesce("welfare_checked_at", "contact__at"))
+        .order_by("-latest", "-id")
+    )
+    for child in children[:limit] if limit is not None else children:
         contact = child.contact
         yield Entry(
             contact.at,

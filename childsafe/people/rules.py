@@ -35,12 +35,14 @@ engine.register(
 
 
 @provider("people")
-def people_chronology(person_ids: list[int], user) -> Iterable[Entry]:
+def people_chronology(person_ids: list[int], user, limit: int | None = None) -> Iterable[Entry]:
     from childsafe.people.models import Person
 
     for p in Person.objects.filter(pk__in=person_ids).only("pk", "created_at", "forenames", "surname"):
         yield Entry(p.created_at, "person", f"Record created: {p.full_name}", source="people", person_id=p.pk)
-    for m in WarningMarker.objects.filter(person_id__in=person_ids):
+    # Markers, added and ended over years, are the long list here; the rest are a handful.
+    markers = WarningMarker.objects.filter(person_id__in=person_ids).order_by("-created_at", "-id")
+    for m in markers[:limit] if limit is not None else markers:
         yield Entry(
             m.created_at,
             "marker",

@@ -75,12 +75,17 @@ class PersonPage:
     relationships: list[RelationshipView]
     alerts: list[Alert]
     chronology: list[Entry] = field(default_factory=list)
+    chronology_more: bool = False  # earlier entries than those shown exist (asked for with a limit)
+    chronology_kind: str | None = None  # the filter shown (a key of people.chronology.FILTERS), or all
     age: int | None = None
     sections: list[PageSection] = field(default_factory=list)  # what the work apps add (people/sections.py)
 
 
-def person_page(person: Person, user: User | None) -> PersonPage:
-    """Everything the child's page shows, in a fixed number of queries."""
+def person_page(
+    person: Person, user: User | None, *, chronology_limit: int | None = None, chronology_kind: str | None = None
+) -> PersonPage:
+    """Everything the child's page shows, in a fixed number of queries: the whole chronology, or its
+    latest `chronology_limit` entries (of one kind), whose cost does not grow with the child's years."""
     cluster = identity_cluster(person.pk)
     others = [pid for pid in cluster if pid != person.pk]
     markers = list(active_markers(cluster).select_related("person"))
@@ -95,6 +100,11 @@ def person_page(person: Person, user: User | None) -> PersonPage:
             "from_person"
         )
     ]
+    # One more than shown says whether there are earlier entries, in the same queries.
+    entries = chronology(
+        cluster, user, limit=None if chronology_limit is None else chronology_limit + 1, kind=chronology_kind
+    )
+    more = chronology_limit is not None and len(entries) > chronology_limit
     return PersonPage(
         person=person,
         cluster=cluster,
@@ -110,7 +120,9 @@ def person_page(person: Person, user: User | None) -> PersonPage:
         enrolments=list(SchoolEnrolment.objects.filter(person_id__in=cluster).select_related("school")),
         relationships=relationships,
         alerts=list(Alert.objects.open().filter(Alert.about_q(cluster)).order_by("due_by")),
-        chronology=chronology(cluster, user),
+        chronology=entries[:chronology_limit] if more else entries,
+        chronology_more=more,
+        chronology_kind=chronology_kind,
         age=person.age_on(clock.today_london()),
         sections=sections(cluster, user),
     )

@@ -21,6 +21,7 @@ from childsafe.people import search as person_search
 from childsafe.people import selectors, services
 from childsafe.people.access import people_visible_to, person_for_user, reach_for_write
 from childsafe.people.actions import actions_for
+from childsafe.people.chronology import FILTERS
 from childsafe.people.forms import (
     EndMarkerForm,
     LinkForm,
@@ -32,6 +33,11 @@ from childsafe.people.forms import (
 from childsafe.people.models import IdentityLink, Person, WarningMarker
 from childsafe.people.vocabulary import HIGH_HARM_MARKERS
 from childsafe.people.web import reason_checked, reasons
+
+# The child's page shows the latest entries; earlier ones on demand, a step at a time or all (ADR 0036).
+CHRONOLOGY_PAGE = 30
+CHRONOLOGY_STEP = 200
+CHRONOLOGY_MAX = 20_000
 
 
 @access_checked
@@ -153,13 +159,22 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
                 "can_return_strategy_outcome": access.can(request.user, Capability.STRATEGY_OUTCOME_RETURN),
             },
         )
-    page = selectors.person_page(person, request.user)
+    kind = request.GET.get("kind") or None
+    if kind not in FILTERS:
+        kind = None
+    try:
+        shown = min(max(int(request.GET.get("show", CHRONOLOGY_PAGE)), CHRONOLOGY_PAGE), CHRONOLOGY_MAX)
+    except ValueError:
+        shown = CHRONOLOGY_PAGE
+    page = selectors.person_page(person, request.user, chronology_limit=shown, chronology_kind=kind)
     return render(
         request,
         "people/detail.html",
         {
             "page": page,
             "person": person,
+            "chronology_filters": FILTERS.items(),
+            "chronology_next": shown + CHRONOLOGY_STEP,
             "can_manage_markers": access.can(request.user, Capability.MARKER_MANAGE),
             "can_link": access.can(request.user, Capability.IDENTITY_LINK),
             "high_harm_types": HIGH_HARM_MARKERS,

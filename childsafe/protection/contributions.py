@@ -111,14 +111,15 @@ _TITLES = {
 
 
 @chronology_provider("protection")
-def protection_chronology(person_ids: list[int], user) -> Iterable[Entry]:
+def protection_chronology(person_ids: list[int], user, limit: int | None = None) -> Iterable[Entry]:
     # One query: a protection's events, once for each of the child's records in it.
     rows = (
         ProtectionEvent.objects.filter(protection__children__person_id__in=person_ids)
         .select_related("protection", "officer")
         .annotate(child_id=F("protection__children__person_id"))
+        .order_by("-at", "-id")
     )
-    for e in rows:
+    for e in rows[:limit] if limit is not None else rows:
         title = _TITLES.get(e.kind, e.get_kind_display())
         if e.officer is not None:
             title += f": {rank_and_name(e.officer)}"

@@ -11,6 +11,8 @@ from childsafe.core.roles import SUPERVISING_ROLES
 from childsafe.people.sections import PageSection, provider
 from childsafe.referrals.models import StrategyAction, StrategyMeeting
 
+MEETINGS_SHOWN = 5
+
 
 @dataclass(frozen=True)
 class OpenAction:
@@ -30,13 +32,17 @@ def may_mark_done(user: User | None, action: StrategyAction) -> bool:
 def strategy_meetings_section(person_ids: list[int], user: User | None) -> PageSection | None:
     if user is not None and user.is_partner:
         return None  # partners see their own returns in the portal, not the police record
+    # The latest meetings in full (one more says there are earlier ones, which the chronology lists):
+    # a child known for years can have hundreds, and every open action shows whatever its meeting's age.
     meetings = list(
         StrategyMeeting.objects.filter(person_id__in=person_ids)
         .select_related("recorded_by", "organisation")
-        .order_by("-held_at", "-id")
+        .order_by("-held_at", "-id")[: MEETINGS_SHOWN + 1]
     )
     if not meetings:
         return None
+    earlier = len(meetings) > MEETINGS_SHOWN
+    meetings = meetings[:MEETINGS_SHOWN]
     now = clock.now()
     actions = [
         OpenAction(a, a.due_at < now, may_mark_done(user, a))
@@ -48,6 +54,6 @@ def strategy_meetings_section(person_ids: list[int], user: User | None) -> PageS
         "strategy_meetings",
         "Strategy meetings",
         "referrals/_strategy_section.html",
-        data={"meetings": meetings, "actions": actions},
+        data={"meetings": meetings, "actions": actions, "earlier": earlier},
         order=40,
     )

@@ -126,25 +126,55 @@ def test_plant_chronology_gives_one_child_a_long_mixed_record(db):
 
 def test_the_childs_page_makes_the_same_queries_for_5_and_50_mixed_items(db, client, make_user):
     """PL-1: every chronology provider reads a child's records in a fixed number of queries, whatever
-    their kinds and count, so the page for a long record costs the same queries as a short one."""
+    their kinds and count, so the page for a long record costs the same queries as a short one: the first
+    screen (the latest entries), the whole chronology on demand, and one kind of entry."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     from childsafe.demo.history import plant_chronology
     from childsafe.people.models import Person
+    from childsafe.people.views import CHRONOLOGY_PAGE
 
     generate(**SMALL)
     child = Person.objects.filter(date_of_birth__lt=clock.today_london() - timedelta(days=12 * 365)).first()
     client.force_login(make_user("mhet_reader", "mhet"))
     url = f"/people/{child.pk}/"
-    counts, sizes = [], []
+    counts: dict[str, list[int]] = {"first": [], "whole": [], "missing": []}
+    entries: dict[str, list[int]] = {"first": [], "whole": [], "missing": []}
     for items in (5, 45):
         plant_chronology(child.pk, items, seed=items)
-        client.get(url)  # first view of a record may set up session state: count the steady one
-        with CaptureQueriesContext(connection) as captured:
-            response = client.get(url)
-        assert response.status_code == 200
-        counts.append(len(captured))
-        sizes.append(response.content.decode().count("<li") + response.content.decode().count("<tr"))
-    assert sizes[1] > sizes[0] + 40  # the 45 more entries are on the page
-    assert counts[0] == counts[1], counts
+        for view, query in (("first", ""), ("whole", "?show=20000"), ("missing", "?kind=missing")):
+            client.get(url + query)  # first view of a record may set up session state: count the steady one
+            with CaptureQueriesContext(connection) as captured:
+                response = client.get(url + query)
+            assert response.status_code == 200
+            counts[view].append(len(captured))
+            listed = response.content.decode().split('id="chronology-heading"')[1].split("</section>")[0]
+            entries[view].append(listed.count("<li"))
+    assert entries["whole"][1] > entries["whole"][0] + 40  # the 45 more entries are there on demand
+    assert entries["first"] == [min(entries["whole"][0], CHRONOLOGY_PAGE), CHRONOLOGY_PAGE]
+    assert entries["missing"][0] < entries["missing"][1] < entries["whole"][1]
+    for view, (short, long) in counts.items():
+        assert short == long, (view, counts)
+    assert counts["missing"][0] < counts["first"][0]  # one provider's queries, not every one's
+
+
+def test_a_limited_chronology_is_the_latest_entries_of_the_whole(db):
+    """PL-1 (ADR 0036): each provider asked for its latest `limit` entries returns at least those, so the
+    child's page's first screen is exactly the head of the whole chronology, for every kind."""
+    from childsafe.demo.history import plant_chronology
+    from childsafe.people.chronology import FILTERS, chronology
+    from childsafe.people.models import Person
+
+    generate(**SMALL)
+    child = Person.objects.filter(date_of_birth__lt=clock.today_london() - timedelta(days=12 * 365)).first()
+    plant_chronology(child.pk, 80, seed=3)
+    whole = chronology([child.pk])
+    assert len(whole) > 80
+    for kind in (None, *FILTERS):
+        full = chronology([child.pk], kind=kind)
+        for limit in (1, 7, 31):
+            head = chronology([child.pk], limit=limit, kind=kind)
+            assert [e.at for e in head] == [e.at for e in full[:limit]], (kind, limit)
+            assert set(head) <= set(full), (kind, limit)
+    assert chronology([child.pk], kind="no such kind") == []
