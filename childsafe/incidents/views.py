@@ -115,13 +115,28 @@ def incident_list(request: HttpRequest) -> HttpResponse:
 @access_checked
 @require_http_methods(["GET", "POST"])
 def create(request: HttpRequest) -> HttpResponse:
+    """Record an incident in two steps (CR-4): the children first, then, with what is held on them in front
+    of the handler, the grade. Changing the children after the check shows the check again."""
     access.require(request.user, Capability.INCIDENT_RECORD)
     form = IncidentForm(posted(request))
+    checks: list[Any] = []
+    checked = False
     if request.method == "POST":
         form.is_valid()
         # The children are looked up even when other fields have errors, so every error shows at once.
         rows = form.children(selectors.people_by_reference(request.user, form.references()))
-        if not form.errors:
+        refs = sorted({p.pk for p, _pr, _re in rows})
+        checked = request.POST.get("action") != "check" and form.checked_references() == refs
+        if not form.errors and not checked:
+            checks = selectors.check_before_grading(request.user, [p for p, _pr, _re in rows])
+            copied = request.POST.copy()
+            copied["checked"] = ",".join(map(str, refs))
+            form = IncidentForm(copied)
+            form.is_valid()  # no errors: it was valid a moment ago, and the grade is not required yet
+            checked = True
+        elif not form.errors and form.cleaned_data.get("grade") is None:
+            form.add_error("grade", "Choose a response grade from 1 to 4")
+        elif not form.errors:
             data = form.cleaned_data
             online = data["type"] == IncidentType.ONLINE_ABUSE
             try:
@@ -145,7 +160,10 @@ def create(request: HttpRequest) -> HttpResponse:
                     recorded.prompts,
                     "intelligence-check",
                 )
-    return render(request, "incidents/create.html", {"form": form})
+        if checked and form.errors:
+            # An error on the grading step: the check is shown (and its view logged) again.
+            checks = selectors.check_before_grading(request.user, [p for p, _pr, _re in rows])
+    return render(request, "incidents/create.html", {"form": form, "checks": checks, "checked": checked})
 
 
 @access_checked

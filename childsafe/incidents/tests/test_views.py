@@ -74,6 +74,8 @@ def test_record_an_incident_then_see_the_intelligence_check(client, personas, el
             "summary": "Caller worried about Ella, who is alone at home.",
             "child_1": ella.pk,
             "resident_1": "on",
+            "checked": str(ella.pk),  # the check was shown for Ella (CR-4)
+            "action": "record",
         },
     )
     incident = Incident.objects.get()
@@ -94,7 +96,7 @@ def test_recording_errors_are_shown_on_their_fields(client, personas):
     client = signed_in(client, personas["handler"])
     response = client.post(reverse("incidents:create"), {"type": "", "child_1": "abc"})
     page = text(response)
-    assert "Choose the type of incident" in page and "Choose a response grade from 1 to 4" in page
+    assert "Choose the type of incident" in page
     assert "Enter the child's reference number as a number" in page
     response = client.post(reverse("incidents:create"), {"type": "other", "grade": "3", "child_1": 999999})
     page = text(response)
@@ -109,7 +111,14 @@ def test_online_abuse_prompts_for_evidence_advice(client, personas, ella):
     client = signed_in(client, personas["handler"])
     response = client.post(
         reverse("incidents:create"),
-        {"type": "online_abuse", "grade": "2", "location": "Online", "summary": "Images shared.", "child_1": ella.pk},
+        {
+            "type": "online_abuse",
+            "grade": "2",
+            "location": "Online",
+            "summary": "Images shared.",
+            "child_1": ella.pk,
+            "checked": str(ella.pk),
+        },
     )
     page = text(client.get(response.url))
     assert 'data-rule="CR-5"' in page
