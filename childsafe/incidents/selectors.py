@@ -62,6 +62,7 @@ def incident_for_user(user: User, pk: int, *, reasons: dict[str, str], channel: 
             justification=reasons.get(str(child.person_id), ""),
             channel=channel,
             event_type="incident.view",
+            purpose=f"control room: incident {incident.reference}",
         )
     return incident
 

@@ -45,11 +45,21 @@ def _int(value: Any) -> int | None:
     return int(value) if value.isdigit() else None
 
 
+PPN_PURPOSES = {
+    "ppn.view": "{ppn}",
+    "ppn.triage": "VAT triage of {ppn}",
+    "ppn.review_view": "RF-5 sample review of {ppn}",
+}
+
+
 def _open_children(request: HttpRequest, ppn: Ppn, event_type: str) -> list[Any]:
-    """The PPN's children, each opened through need to know (each view logged)."""
+    """The PPN's children, each opened through need to know (each view logged, with its purpose)."""
     children = selectors.ppn_children(ppn)
+    purpose = PPN_PURPOSES.get(event_type, "{ppn}").format(ppn=ppn)
     for child in children:
-        person_selectors.person_for_page(request.user, child.person_id, reasons=reasons(request), event_type=event_type)
+        person_selectors.person_for_page(
+            request.user, child.person_id, reasons=reasons(request), event_type=event_type, purpose=purpose
+        )
     return children
 
 
