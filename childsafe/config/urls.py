@@ -9,6 +9,7 @@ urlpatterns = [
     path("logout/", core_views.logout_view, name="logout"),
     path("healthz", core_views.healthz, name="healthz"),
     path("accessibility/", core_views.accessibility, name="accessibility"),
+    path("language/check", core_views.language_check, name="language_check"),
     path("people/", include("childsafe.people.urls")),
     path("incidents/", include("childsafe.incidents.urls")),
     path("missing/", include("childsafe.missing.urls")),

@@ -667,6 +667,10 @@ def rhi_receive(
             channel,
             new={"summary": summary, "received_from": rhi.received_from},
         )
+        # QG-1 on the local authority's (or MHET's) words too; the page shows the better wording.
+        language.check(
+            texts={"summary": summary}, user=actor, subject_type="missing.returnhomeinterview", subject_id=rhi.pk
+        )
     return rhi
 
 

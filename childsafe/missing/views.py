@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods
 from childsafe.core import access
 from childsafe.core.errors import AccessDenied, InvalidInput, Prompt, RuleRefusal
 from childsafe.core.roles import Capability
-from childsafe.core.web import access_checked, apply_errors, keep_prompts, posted, take_prompts
+from childsafe.core.web import access_checked, apply_errors, keep_prompts, language_messages, posted, take_prompts
 from childsafe.incidents import selectors as incident_selectors
 from childsafe.missing import selectors, services
 from childsafe.missing.forms import (
@@ -421,6 +421,7 @@ def rhi(request: HttpRequest, pk: int) -> HttpResponse:
         except (InvalidInput, RuleRefusal) as exc:
             apply_errors(form, exc)
         else:
+            language_messages(request, {"summary": form.cleaned_data["summary"]})
             if request.user.is_partner:
                 messages.success(request, "Thank you: the return home interview has been sent to the police.")
                 return redirect("partners:home")

@@ -773,6 +773,10 @@ def strategy_outcome_return(
                 "organisation": organisation.name if organisation else None,
             },
         )
+        # QG-1 on what the local authority wrote too: counted as any other use (the page shows the wording).
+        language.check(
+            texts={"decisions": decisions}, user=actor, subject_type="referrals.strategymeeting", subject_id=meeting.pk
+        )
     return meeting
 
 

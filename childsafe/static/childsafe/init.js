@@ -12,6 +12,7 @@
 // (Static imports are evaluated before this module's body; that is fine, as
 // the import only defines functions.)
 import { initAll } from './govuk-frontend.min.js'
+import './language.js' // QG-1 as the user types
 
 document.body.classList.add('js-enabled', 'govuk-frontend-supported')
 
