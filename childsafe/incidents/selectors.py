@@ -16,7 +16,7 @@ from childsafe.core import access, audit, clock
 from childsafe.core.models import Team, User
 from childsafe.core.roles import Capability
 from childsafe.incidents.models import Incident, IncidentPerson, PersonRole
-from childsafe.people.access import people_visible_to, person_for_user
+from childsafe.people.access import person_for_user
 from childsafe.people.intelligence import picture
 from childsafe.people.models import IntelligenceCheck, Person
 from childsafe.people.vocabulary import MarkerType
@@ -158,11 +158,6 @@ def check_before_grading(user: User, people: list[Person]) -> list[ShownCheck]:
         )
         checks.append(_shown_check(picture(person).as_json(), clock.now(), user, person.pk))
     return checks
-
-
-def people_by_reference(user: User, references: list[int]) -> dict[int, Person]:
-    """The people with these reference numbers that the user may name on a record."""
-    return {p.pk: p for p in people_visible_to(user, Person.objects.filter(pk__in=references))}
 
 
 def user_by_username(username: str) -> User | None:

@@ -34,6 +34,7 @@ from childsafe.incidents.forms import (
     ThriveForm,
 )
 from childsafe.incidents.models import Incident, IncidentType
+from childsafe.people.selectors import people_by_reference
 from childsafe.people.web import reason_checked, reasons
 
 FORM_CLASSES: dict[str, type[forms.Form]] = {
@@ -124,7 +125,7 @@ def create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form.is_valid()
         # The children are looked up even when other fields have errors, so every error shows at once.
-        rows = form.children(selectors.people_by_reference(request.user, form.references()))
+        rows = form.children(people_by_reference(form.references(), request.user))
         refs = sorted({p.pk for p, _pr, _re in rows})
         checked = request.POST.get("action") != "check" and form.checked_references() == refs
         if not form.errors and not checked:

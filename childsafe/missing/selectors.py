@@ -81,10 +81,6 @@ def person_for_page(
     return person
 
 
-def people_by_reference(references: list[int]) -> dict[int, Person]:
-    return Person.objects.in_bulk(references)
-
-
 def user_by_username(username: str) -> User | None:
     username = (username or "").strip()
     if not username:

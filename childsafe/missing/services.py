@@ -6,7 +6,6 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -16,6 +15,7 @@ from childsafe.core import access, audit, clock, language, outbox
 from childsafe.core.errors import InvalidInput, Prompt
 from childsafe.core.models import AuditCategory, User
 from childsafe.core.roles import Capability, Role
+from childsafe.core.text import check_text
 from childsafe.incidents.models import Incident, IncidentType
 from childsafe.incidents.services import ChildOnIncident, incident_record
 from childsafe.missing import rules
@@ -41,15 +41,7 @@ TEMPLATED_SIMILARITY = 0.9
 TRIGGER_PLAN_REVIEW_DAYS = 90
 
 
-def _text(
-    errors: dict[str, str], name: str, value: Any, label: str, *, required: bool = True, max_length: int = 10_000
-) -> str:
-    value = str(value or "").strip()
-    if required and not value:
-        errors[name] = f"Enter {label}."
-    elif len(value) > max_length:
-        errors[name] = f"{label[0].upper()}{label[1:]} must be {max_length:,} characters or fewer."
-    return value
+_text = check_text
 
 
 def _audit(

@@ -39,6 +39,7 @@ from childsafe.missing.forms import (
     TriggerPlanForm,
 )
 from childsafe.missing.models import MissingEpisode
+from childsafe.people.selectors import people_by_reference
 from childsafe.people.web import reason_checked, reasons
 
 GET_POST = require_http_methods(["GET", "POST"])
@@ -117,7 +118,7 @@ def report(request: HttpRequest) -> HttpResponse:
         if incident_id and incident is None:
             form.add_error(None, f"Incident {incident_id} is closed or does not exist: report without it.")
         ref = form.cleaned_data.get("child")
-        child = selectors.people_by_reference([ref]).get(ref) if ref else None
+        child = people_by_reference([ref], request.user).get(ref) if ref else None
         if ref and child is None:
             form.add_error("child", "There is no person with that reference. Check the number on their record.")
         if not form.errors and child is not None:
@@ -148,7 +149,7 @@ def report(request: HttpRequest) -> HttpResponse:
                 )
     preview = None
     if not form.is_bound and initial["child"]:
-        preview = selectors.people_by_reference([initial["child"]]).get(initial["child"])
+        preview = people_by_reference([initial["child"]], request.user).get(initial["child"])
     return render(
         request,
         "missing/report.html",

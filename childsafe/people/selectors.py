@@ -146,3 +146,15 @@ def household_children(person_ids: list[int], on: date | None = None) -> list[Ho
         why.pop(pid, None)
     people = Person.objects.filter(pk__in=why).order_by("surname", "forenames", "pk")
     return [HouseholdChild(p, why[p.pk]) for p in people if p.is_child_on(day)]
+
+
+def people_by_reference(references: list[int], user: User | None = None) -> dict[int, Person]:
+    """The people with these reference numbers, by number; with `user`, only those the user may name on a
+    record (a partner: their organisation's children). A name in a list is not the record: opening it is
+    checked and logged (people.access)."""
+    from childsafe.people.access import people_visible_to
+
+    found = Person.objects.filter(pk__in=references)
+    if user is not None:
+        found = people_visible_to(user, found)
+    return {p.pk: p for p in found}

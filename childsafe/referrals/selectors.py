@@ -233,10 +233,6 @@ def shareable_organisations() -> list[Organisation]:
     return list(Organisation.objects.filter(type__in=SHAREABLE).order_by("type", "name"))
 
 
-def people_by_reference(references: list[int]) -> dict[int, Person]:
-    return Person.objects.in_bulk(references)
-
-
 def organisations(ids: list[int]) -> list[Organisation]:
     return list(Organisation.objects.filter(pk__in=ids).order_by("name"))
 

@@ -26,7 +26,7 @@ from childsafe.core.web import access_checked, apply_errors, keep_prompts, poste
 from childsafe.incidents import selectors as incident_selectors
 from childsafe.missing import selectors as person_selectors
 from childsafe.people.access import people_visible_to
-from childsafe.people.selectors import household_children
+from childsafe.people.selectors import household_children, people_by_reference
 from childsafe.people.web import reason_checked, reasons
 from childsafe.referrals import forms, rules, selectors, services
 from childsafe.referrals.forms import ChildrenForm, PpnForm, TriageForm
@@ -78,7 +78,7 @@ def submit(request: HttpRequest) -> HttpResponse:
         people = [c.person for c in incident.children]
     elif finder.is_bound and finder.is_valid():
         refs = finder.references()
-        found = selectors.people_by_reference(refs)
+        found = people_by_reference(refs, request.user)
         unknown = [str(r) for r in refs if r not in found]
         if not refs:
             finder.add_error("children", "Enter the reference numbers as numbers, for example 1234, 1235")
