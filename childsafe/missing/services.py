@@ -768,8 +768,20 @@ def history_import(
     found_at: datetime | None,
     found_place: str = "",
     source: str = "Imported history",
+    notes: str = "",
+    last_seen_at: datetime | None = None,
+    last_seen_place: str = "",
 ) -> MissingEpisode:
-    """An earlier, closed episode brought in from old records (system action, audited)."""
+    """An earlier, closed episode brought in from old records (system action, audited). The log's notes are
+    kept as the episode's circumstances, with when and where the child was last seen."""
+    errors: dict[str, str] = {}
+    notes = _text(errors, "notes", notes, "the notes", required=False)
+    last_seen_place = _text(errors, "last_seen_place", last_seen_place, "where the child was last seen",
+                            required=False, max_length=300)  # fmt: skip
+    if last_seen_at is not None and last_seen_at > reported_at:
+        errors["last_seen_at"] = "The time last seen must be before the time the child was reported missing."
+    if errors:
+        raise InvalidInput(errors)
     with transaction.atomic():
         location = location_for(name=found_place) if found_place else None
         episode = MissingEpisode.objects.create(
@@ -778,6 +790,9 @@ def history_import(
             reported_by=source,
             found_at=found_at,
             found_location=location,
+            last_seen_at=last_seen_at,
+            last_seen_place=last_seen_place,
+            circumstances=notes,
             imported=True,
             closed_at=found_at or reported_at,
             self_returned=None,
@@ -790,6 +805,12 @@ def history_import(
             "missing.import",
             episode,
             "cli",
-            new={"reported_at": reported_at.isoformat(), "found_place": found_place},
+            new={
+                "reported_at": reported_at.isoformat(),
+                "found_place": found_place,
+                "last_seen_at": last_seen_at.isoformat() if last_seen_at else None,
+                "last_seen_place": last_seen_place,
+                "notes": notes,
+            },
         )
     return episode
