@@ -172,8 +172,8 @@ def prepare(people: pd.DataFrame) -> pd.DataFrame:
         return sep + sep.join(forms) + sep if forms else ""
 
     no_names = pd.Series(None, index=people.index, dtype=object)
-    alias_forenames = people["alias_forenames"] if "alias_forenames" in people else no_names
-    alias_surnames = people["alias_surnames"] if "alias_surnames" in people else no_names
+    alias_forenames = people.get("alias_forenames", no_names)
+    alias_surnames = people.get("alias_surnames", no_names)
     frame["alias_forenames"] = alias_forenames.map(lambda v: joined(v, identity.canonical_forename, " "))
     frame["alias_surnames"] = alias_surnames.map(
         lambda v: joined(v, lambda s: " ".join(identity.normalise(s).split()), "|")
