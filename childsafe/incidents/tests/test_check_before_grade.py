@@ -72,3 +72,21 @@ def test_the_check_shows_the_childs_ppns_and_their_state(personas, ella):
     )
     section = next(s for s in picture(ella).sections if s.key == "referrals")
     assert "waiting for vat" in section.items[0].lower() and "Left alone overnight" in section.items[0]
+
+
+def test_every_part_of_cr4_has_its_section_in_the_check():
+    from childsafe.people.intelligence import _providers
+
+    # CR-4's list: markers, trigger plan, missing history, exploitation risk, a perpetrator or RSO with
+    # access (or at the address), open referrals, police protection; with open investigations and bail.
+    assert {
+        "markers",
+        "possible_duplicates",
+        "trigger_plan",
+        "missing_history",
+        "exploitation",
+        "registered_sex_offender",
+        "referrals",
+        "police_protection",
+        "investigations",
+    } <= set(_providers)
