@@ -555,7 +555,11 @@ def score_pairs(
     if backend == LinkageRun.Backend.SPARK:
         session = spark or spark_session()
         db_api = _spark_api(session)
-        table: Any = session.createDataFrame(frame.astype(object).where(frame.notna(), None))
+        # The schema is given, not inferred: a column with no value on any record (no one has another
+        # name) has no type Spark could infer.
+        numeric = {"unique_id", "birth_year", "address_id", "school_id"}
+        schema = ", ".join(f"{c} {'bigint' if c in numeric else 'string'}" for c in frame.columns)
+        table: Any = session.createDataFrame(frame.astype(object).where(frame.notna(), None), schema=schema)
     else:
         db_api = _duckdb_api()
         table = frame
