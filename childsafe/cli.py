@@ -7,6 +7,8 @@ childsafe replay FILE...  replay assurance scenarios on a fresh, throwaway datab
 childsafe rules           list every rule (--markdown rewrites docs/rules.md)
 childsafe generate        build a synthetic force (--scale for benchmarks)
 childsafe token USER NAME issue an API token
+childsafe audit verify    check the audit log's hash chain; names the first broken event
+childsafe backup FILE     back up the database; childsafe restore FILE --yes puts one back
 childsafe migrate, createuser, check, ...   every other Django management command
 """
 

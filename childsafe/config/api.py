@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
+from ninja.openapi.schema import OpenAPISchema
 from ninja.security import HttpBearer
 
-from childsafe.core import services
+from childsafe.core import audit, services
 from childsafe.core.api import problem
 from childsafe.core.errors import AccessDenied, InvalidInput, JustificationRequired, RuleRefusal
+from childsafe.core.web import log_refusal
 
 
 class TokenAuth(HttpBearer):
@@ -20,7 +24,47 @@ class TokenAuth(HttpBearer):
         return user
 
 
-api = NinjaAPI(
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "description": "RFC 9457 problem details.",
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "errors": {"type": "object", "additionalProperties": {"type": "string"}},
+        "rule_id": {"type": "string"},
+    },
+    "required": ["type", "title", "status", "detail"],
+}
+PROBLEM_RESPONSES = {
+    "401": "No valid API token.",
+    "403": "Not allowed: the role can't do this, or a reason ('justification') is needed for this record.",
+    "404": "No such record, or not one this account may see.",
+    "409": "Refused by a safeguarding rule (rule_id names it).",
+    "413": "The body is too large.",
+    "422": "The request has mistakes: 'errors' names each field (including rules between fields).",
+}
+
+
+class ChildsafeApi(NinjaAPI):
+    """The schema says every error answer the API can give, each a problem document (issue 10, item 5)."""
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+        problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                for status, description in PROBLEM_RESPONSES.items():
+                    responses.setdefault(status, {"description": description, "content": problem})
+        return schema
+
+
+api = ChildsafeApi(
     title="Childsafe API",
     version="1",
     description="System integrations for Childsafe. Authenticate with `Authorization: Bearer <token>`; "
@@ -67,11 +111,23 @@ def _refused(request: HttpRequest, exc: RuleRefusal) -> HttpResponse:
 
 @api.exception_handler(AccessDenied)
 def _denied(request: HttpRequest, exc: AccessDenied) -> HttpResponse:
+    log_refusal(request, exc.message, channel="api")
     return problem(403, "Not allowed", exc.message)
 
 
 @api.exception_handler(JustificationRequired)
 def _needs_reason(request: HttpRequest, exc: JustificationRequired) -> HttpResponse:
+    user = getattr(request, "user", None)
+    if exc.person_id is not None and user is not None and user.is_authenticated:
+        audit.refusal(
+            actor=user,
+            event_type="person.api",
+            why="no reason given for a record outside this user's area or current work.",
+            subject_type="people.person",
+            subject_id=exc.person_id,
+            person_id=exc.person_id,
+            channel="api",
+        )
     return problem(
         403,
         "A reason is needed",

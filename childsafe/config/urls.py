@@ -7,6 +7,7 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("login/", core_views.login_view, name="login"),
     path("logout/", core_views.logout_view, name="logout"),
+    path("account/password/", core_views.password_change_view, name="password_change"),
     path("healthz", core_views.healthz, name="healthz"),
     path("accessibility/", core_views.accessibility, name="accessibility"),
     path("language/check", core_views.language_check, name="language_check"),

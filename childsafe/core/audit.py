@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import models
+from django.db import models, transaction
 
-from childsafe.core import clock
-from childsafe.core.models import AuditCategory, AuditEvent, User
+from childsafe.core import audit_chain, clock
+from childsafe.core.models import AuditCategory, AuditChainTail, AuditEvent, User
 from childsafe.core.roles import PARTNER_ROLES
 
 CHANGE_CATEGORIES = {
@@ -54,11 +54,14 @@ def record(
     old: dict[str, Any] | None = None,
     new: dict[str, Any] | None = None,
     channel: str = "web",
+    justification: str = "",
 ) -> AuditEvent:
-    """Log a change: collection, alteration, combination (e.g. a merge) or erasure."""
+    """Log a change: collection, alteration, combination (e.g. a merge) or erasure.
+
+    `justification` is the reason the actor gave for touching a record outside their area (PL-3)."""
     if category not in CHANGE_CATEGORIES:
         raise ValueError(f"{category!r} is not a change category; use audit.access for views.")
-    return AuditEvent.objects.create(
+    return _append(
         at=clock.now(),
         category=category,
         event_type=event_type,
@@ -66,6 +69,7 @@ def record(
         old_values=_jsonable(old),
         new_values=_jsonable(new),
         channel=channel,
+        justification=justification,
         **_actor_fields(actor),
         **_subject_fields(subject, subject_type, subject_id),
     )
@@ -106,7 +110,7 @@ def access(
     subject_fields = _subject_fields(subject, subject_type, subject_id)
     if not justification.strip():
         justification = purpose_of(actor, event_type, subject_fields.get("subject_label", ""))
-    return AuditEvent.objects.create(
+    return _append(
         at=clock.now(),
         category=category,
         event_type=event_type,
@@ -116,6 +120,65 @@ def access(
         channel=channel,
         **_actor_fields(actor),
         **subject_fields,
+    )
+
+
+def refusal(
+    *,
+    actor: User | None,
+    event_type: str,
+    why: str,
+    subject: models.Model | None = None,
+    subject_type: str | None = None,
+    subject_id: str | int | None = None,
+    person_id: int | None = None,
+    channel: str = "web",
+) -> AuditEvent:
+    """Log a refused attempt on a record (a hidden record, an out-of-reach write, a 403).
+
+    Nothing was processed, so it is filed as an attempted consultation, in the shape hidden-record 404s
+    have always had: the event type ends in ".refused" and the justification says why."""
+    if not event_type.endswith(".refused"):
+        event_type = f"{event_type}.refused"
+    return access(
+        actor=actor,
+        event_type=event_type,
+        subject=subject,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        person_id=person_id,
+        category=AuditCategory.CONSULTATION,
+        justification=f"Refused: {why}",
+        channel=channel,
+    )
+
+
+def _append(**values: Any) -> AuditEvent:
+    """Write one event at the end of the chain.
+
+    The tail row is locked until the caller's transaction commits, so events are chained in the order
+    they commit and two writers never both follow the same event. The lock is one row and one update
+    per event; on SQLite the IMMEDIATE transaction already holds the database's write lock."""
+    with transaction.atomic():
+        tail = AuditChainTail.objects.select_for_update().filter(pk=1).first()
+        if tail is None:  # a database emptied by a test's flush; migrations create the row
+            tail = AuditChainTail.objects.create(pk=1, last_hash=audit_chain.GENESIS)
+        event = AuditEvent(**values)
+        event.prev_hash = tail.last_hash
+        event.hash = audit_chain.digest(event, tail.last_hash)
+        event.save()
+        AuditChainTail.objects.filter(pk=1).update(last_event_id=event.pk, last_hash=event.hash, length=tail.length + 1)
+    return event
+
+
+def verify() -> audit_chain.Verdict:
+    """Check the whole chain, oldest first; the verdict names the first broken event."""
+    tail = AuditChainTail.objects.filter(pk=1).first()
+    events = AuditEvent.objects.order_by("id").iterator(chunk_size=5_000)
+    return audit_chain.check(
+        events,
+        tail_event_id=tail.last_event_id if tail else None,
+        tail_hash=tail.last_hash if tail else None,
     )
 
 

@@ -308,7 +308,7 @@ def setting_value(setting: Any, raw: Any) -> str:
         return ", ".join(words(item) for item in str(raw).split(",") if item.strip())
     if unit == "percent":
         return f"{raw}%"
-    if unit == "count":
+    if unit in ("count", "time"):
         return str(raw)
     return f"{raw} {unit}"
 

@@ -51,6 +51,8 @@ class User(AbstractUser):
     )
     line_manager = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports")
     collar_number = models.CharField(max_length=20, blank=True, default="")
+    # A password an administrator set is temporary: its holder must choose their own at first sign-in.
+    must_change_password = models.BooleanField(default=False)
 
     class Meta:
         constraints = [
@@ -115,6 +117,8 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField()
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # A token stops working on its own after this: a forgotten integration's key doesn't live for ever.
+    expires_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"API token {self.prefix}… ({self.name})"
@@ -164,6 +168,10 @@ class AuditEvent(models.Model):
     recipient = models.CharField(max_length=300, blank=True, default="")
     old_values = models.JSONField(null=True, blank=True)
     new_values = models.JSONField(null=True, blank=True)
+    # The chain (PL-4): each event's hash covers its own values and the previous event's hash, so an
+    # altered, removed or inserted event breaks every hash after it (`childsafe audit verify`).
+    prev_hash = models.CharField(max_length=64, default="", editable=False)
+    hash = models.CharField(max_length=64, default="", editable=False)
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -180,6 +188,16 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("Audit events are never deleted.")
+
+
+class AuditChainTail(models.Model):
+    """The one row that says where the audit chain ends. Every new event locks it (select_for_update)
+    until its transaction commits, so concurrent writers append one after another, never forking the
+    chain; and a removed last event shows, because the tail still names it."""
+
+    last_event_id = models.BigIntegerField(null=True, blank=True)
+    last_hash = models.CharField(max_length=64)
+    length = models.BigIntegerField(default=0)
 
 
 class SettingValue(models.Model):

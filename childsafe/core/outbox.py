@@ -26,8 +26,12 @@ log = logging.getLogger(__name__)
 # The environment may shorten it: the crash-recovery tests run real workers on the real clock.
 LEASE = timedelta(seconds=int(os.environ.get("CHILDSAFE_OUTBOX_LEASE_SECONDS", "120")))
 BACKOFF_BASE_SECONDS = 30
-# Never more than 15 minutes between tries: an Encompass notice must land before the school day starts.
-BACKOFF_CAP = timedelta(minutes=15)
+# Never more than a minute between tries, so delivery resumes within a minute of the mail server coming
+# back (issue 10): an Encompass notice must land before the school day starts. Only a permanent refusal
+# ends the retries, so a short cap costs a failed connection a minute per message during an outage.
+BACKOFF_CAP = timedelta(minutes=1)
+# The worker claims this many at a time: a worker killed mid-send strands only the message in hand.
+WORKER_CLAIM = 1
 # A message still not delivered this long after it was queued raises SYS-1 (the outage is seen).
 STUCK_AFTER = timedelta(hours=1)
 
@@ -73,7 +77,7 @@ def enqueue(
 
 
 def backoff(attempts: int) -> timedelta:
-    """30 s, 1 min, 2 min, 4 min ... capped at 15 minutes."""
+    """30 s, then every minute."""
     # The exponent is capped too: attempts also count claims lost to crashed workers, so it can grow
     # without limit, and 30 * 2**n seconds overflows timedelta from n = 42.
     doublings = min(max(attempts - 1, 0), 20)

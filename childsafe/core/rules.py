@@ -68,3 +68,11 @@ engine.register(
     "recorded 'not out of character for this child to go missing' and 'she appears to engage in risky "
     "business'.",
 )
+
+engine.register(
+    "SYS-2",
+    kind="alert",
+    title="A burst of failed sign-ins (someone guessing passwords) is raised to the administrators",
+    source="ASVS 5.0 V6: sign-in is slowed, never locked out (ADR 0016); a burst must still be seen.",
+    owner="Administrator",
+)

@@ -19,7 +19,6 @@ from childsafe.core.models import (
     Area,
     AuditCategory,
     LanguagePhrase,
-    LoginAttempt,
     OutboxMessage,
     OutboxStatus,
     SettingValue,
@@ -62,7 +61,10 @@ def user_create(
         errors["username"] = f"The username {username!r} is already taken. Choose another."
     if password and check_password:
         try:
-            validate_password(password)
+            # With the account's details, so a password like the username or name is refused too.
+            validate_password(
+                password, User(username=username, first_name=first_name, last_name=last_name, email=email)
+            )
         except ValidationError as exc:
             errors["password"] = " ".join(exc.messages)
     if errors:
@@ -79,6 +81,8 @@ def user_create(
             organisation_id=organisation_id,
             line_manager=line_manager,
             rank=rank,
+            # A password an administrator typed is known to them: its holder replaces it at first sign-in.
+            must_change_password=bool(password) and actor is not None,
         )
         if password:
             user.set_password(password)
@@ -100,6 +104,78 @@ def user_create(
             },
             channel=channel,
         )
+    return user
+
+
+def password_change(*, actor: User, current: str, new: str, repeat: str, channel: str = "web") -> User:
+    """The signed-in user replaces their own password (and a temporary one must be replaced)."""
+    errors: dict[str, str] = {}
+    if not actor.check_password(current or ""):
+        errors["current"] = "Your current password is not right. Enter the password you signed in with."
+    if not new:
+        errors["new"] = "Enter a new password."
+    elif new != repeat:
+        errors["repeat"] = "The two new passwords are not the same. Enter the new password twice."
+    elif new == current:
+        errors["new"] = "Choose a new password, not the one you have now."
+    else:
+        try:
+            validate_password(new, actor)
+        except ValidationError as exc:
+            errors["new"] = " ".join(exc.messages)
+    if errors:
+        raise InvalidInput(errors)
+    with transaction.atomic():
+        actor.set_password(new)
+        actor.must_change_password = False
+        actor.save(update_fields=["password", "must_change_password"])
+        audit.record(
+            actor=actor,
+            category=AuditCategory.ALTERATION,
+            event_type="user.password_change",
+            subject=actor,
+            new={"password": "changed"},
+            channel=channel,
+        )
+    return actor
+
+
+def user_deactivate(*, actor: User, user: User, reason: str, channel: str = "web") -> User:
+    """End an account now: it can't sign in, its open sessions end, and its API tokens are revoked."""
+    from django.contrib.sessions.models import Session
+
+    access.require(actor, Capability.USERS_MANAGE)
+    errors: dict[str, str] = {}
+    reason = (reason or "").strip()
+    if not reason:
+        errors["reason"] = "Enter why the account is being closed (for example, left the force)."
+    if user.pk == actor.pk:
+        errors["user"] = "You can't close your own account. Ask another administrator."
+    elif not user.is_active:
+        errors["user"] = "This account is already closed."
+    if errors:
+        raise InvalidInput(errors)
+    now = clock.now()
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(is_active=False)
+        revoked = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=now)
+        # Sessions are stored signed, not indexed by user: read the live ones to find this account's.
+        ended = [
+            s.session_key
+            for s in Session.objects.filter(expire_date__gt=now)
+            if str(s.get_decoded().get("_auth_user_id")) == str(user.pk)
+        ]
+        Session.objects.filter(session_key__in=ended).delete()
+        audit.record(
+            actor=actor,
+            category=AuditCategory.ALTERATION,
+            event_type="user.deactivate",
+            subject=user,
+            old={"is_active": True},
+            new={"is_active": False, "reason": reason, "tokens_revoked": revoked, "sessions_ended": len(ended)},
+            channel=channel,
+        )
+    user.refresh_from_db()
     return user
 
 
@@ -146,24 +222,56 @@ def user_skill_award(*, actor: User | None, user: User, skill: Skill, awarded_on
     return award
 
 
-def api_token_create(*, actor: User, user: User, name: str) -> tuple[ApiToken, str]:
-    """Issue a token for a system integration. The plain token is returned once and never stored."""
+TOKEN_LIFETIME = timedelta(days=365)
+
+
+def api_token_create(
+    *, actor: User, user: User, name: str, lifetime: timedelta | None = TOKEN_LIFETIME
+) -> tuple[ApiToken, str]:
+    """Issue a token for a system integration. The plain token is returned once and never stored.
+
+    It expires after `lifetime` (a year unless told otherwise); an administrator can revoke it sooner."""
     access.require(actor, Capability.USERS_MANAGE)
     if not name.strip():
         raise InvalidInput({"name": "Give the token a name that says which system uses it."})
     raw = "cs_" + secrets.token_urlsafe(32)
+    now = clock.now()
     with transaction.atomic():
         token = ApiToken.objects.create(
-            user=user, name=name.strip(), prefix=raw[:10], key_hash=hash_token(raw), created_at=clock.now()
+            user=user,
+            name=name.strip(),
+            prefix=raw[:10],
+            key_hash=hash_token(raw),
+            created_at=now,
+            expires_at=now + lifetime if lifetime else None,
         )
         audit.record(
             actor=actor,
             category=AuditCategory.COLLECTION,
             event_type="api_token.create",
             subject=token,
-            new={"user": user.username, "name": token.name, "prefix": token.prefix},
+            new={"user": user.username, "name": token.name, "prefix": token.prefix, "expires_at": token.expires_at},
         )
     return token, raw
+
+
+def api_token_revoke(*, actor: User, token: ApiToken, channel: str = "web") -> ApiToken:
+    """Stop a token working now (a leaked key, a retired integration)."""
+    access.require(actor, Capability.USERS_MANAGE)
+    with transaction.atomic():
+        if not ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=clock.now()):
+            raise InvalidInput({"token": "This token has already been revoked."})
+        audit.record(
+            actor=actor,
+            category=AuditCategory.ALTERATION,
+            event_type="api_token.revoke",
+            subject=token,
+            old={"revoked": False},
+            new={"revoked": True, "user": token.user.username, "name": token.name},
+            channel=channel,
+        )
+    token.refresh_from_db()
+    return token
 
 
 def hash_token(raw: str) -> str:
@@ -180,10 +288,10 @@ def api_token_user(raw: str) -> User | None:
         .filter(key_hash=hash_token(raw), revoked_at__isnull=True, user__is_active=True)
         .first()
     )
-    if token is None:
+    now = clock.now()
+    if token is None or (token.expires_at is not None and token.expires_at <= now):
         return None
     # "Last used" to the minute: one write a minute per busy integration, not a commit on every request.
-    now = clock.now()
     if token.last_used_at is None or token.last_used_at <= now - TOKEN_USE_RESOLUTION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
@@ -259,31 +367,17 @@ def outbox_retry(*, actor: User, message: OutboxMessage) -> OutboxMessage:
     return message
 
 
-def login_allowed(*, username: str, ip_address: str) -> bool:
-    """Throttle: too many recent failures for this username or from this address locks the door."""
-    from django.conf import settings
+def login_wait(*, username: str, ip_address: str) -> int:
+    """Seconds before this sign-in attempt may be checked (0: now). Slows guessing, never locks out."""
+    from childsafe.core import login_throttle
 
-    since = clock.now() - _window()
-    failures = LoginAttempt.objects.filter(at__gte=since, succeeded=False)
-    limit = settings.CHILDSAFE_LOGIN_MAX_FAILURES
-    return (
-        failures.filter(username__iexact=username).count() < limit
-        and failures.filter(ip_address=ip_address).count() < limit * 4
-    )
+    return login_throttle.seconds_to_wait(username=username, address=ip_address)
 
 
 def login_attempt_record(*, username: str, ip_address: str, succeeded: bool) -> None:
-    LoginAttempt.objects.create(
-        username=username[:150], ip_address=ip_address[:64], at=clock.now(), succeeded=succeeded
-    )
+    from childsafe.core import login_throttle
 
-
-def _window():
-    from datetime import timedelta
-
-    from django.conf import settings
-
-    return timedelta(seconds=settings.CHILDSAFE_LOGIN_WINDOW_SECONDS)
+    login_throttle.record(username=username, address=ip_address, succeeded=succeeded)
 
 
 def language_phrase_save(*, actor: User, phrase: str, suggestion: str, active: bool = True) -> LanguagePhrase:

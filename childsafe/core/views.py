@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib.auth import authenticate, login, logout
+from django.contrib import messages
+from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from childsafe.core import access, services
+from childsafe.core.errors import InvalidInput
 from childsafe.core.roles import Capability
+from childsafe.core.web import apply_errors
 
 
 class LoginForm(forms.Form):
@@ -21,7 +24,9 @@ class LoginForm(forms.Form):
 
 
 def _client_ip(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "")
+    from childsafe.core.login_throttle import client_address
+
+    return client_address(request)
 
 
 @require_http_methods(["GET", "POST"])
@@ -31,11 +36,13 @@ def login_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         username = form.cleaned_data["username"]
         ip = _client_ip(request)
-        if not services.login_allowed(username=username, ip_address=ip):
+        wait = services.login_wait(username=username, ip_address=ip)
+        if wait:
             form.add_error(
                 None,
-                "There have been too many failed attempts to sign in. Wait 15 minutes and try "
-                "again, or ask the service desk to reset your password.",
+                "There have been several failed attempts to sign in to this account. Wait "
+                f"{wait} second{'s' if wait != 1 else ''} and try again. If you have forgotten your "
+                "password, ask the service desk to reset it.",
             )
         else:
             user = authenticate(request, username=username, password=form.cleaned_data["password"])
@@ -50,6 +57,47 @@ def login_view(request: HttpRequest) -> HttpResponse:
                     return redirect(next_url)
                 return redirect("home")
     return render(request, "core/login.html", {"form": form, "next": next_url})
+
+
+class PasswordChangeForm(forms.Form):
+    current = forms.CharField(
+        label="Your current password",
+        widget=forms.PasswordInput,
+        max_length=200,
+        error_messages={"required": "Enter your current password"},
+    )
+    new = forms.CharField(
+        label="New password",
+        widget=forms.PasswordInput,
+        max_length=200,
+        help_text="At least 12 characters. A phrase of several unrelated words is strong and easy to remember.",
+        error_messages={"required": "Enter a new password"},
+    )
+    repeat = forms.CharField(
+        label="New password again",
+        widget=forms.PasswordInput,
+        max_length=200,
+        error_messages={"required": "Enter the new password again"},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def password_change_view(request: HttpRequest) -> HttpResponse:
+    form = PasswordChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.password_change(actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+        except InvalidInput as exc:
+            apply_errors(form, exc)
+        else:
+            update_session_auth_hash(request, user)  # this session stays signed in; others end
+            messages.success(request, "Your password has been changed.")
+            return redirect("home")
+    return render(
+        request,
+        "core/password_change.html",
+        {"form": form, "temporary": getattr(request.user, "must_change_password", False)},
+    )
 
 
 @require_POST

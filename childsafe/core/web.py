@@ -35,9 +35,42 @@ def access_checked(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
         try:
             return view(request, *args, **kwargs)
         except AccessDenied as exc:
+            log_refusal(request, exc.message, person_id=kwargs.get("person_id"))
             raise PermissionDenied(exc.message) from exc
 
     return wrapper
+
+
+def log_refusal(request: HttpRequest, why: str, *, person_id: Any = None, channel: str = "web") -> None:
+    """A refused attempt (403) goes in the audit log, like a hidden record's 404 (PL-4)."""
+    from childsafe.core import audit
+
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return
+    match = getattr(request, "resolver_match", None)
+    if person_id is None and match is not None:
+        person_id = match.kwargs.get("person_id") or (match.kwargs.get("pk") if match.namespace == "people" else None)
+    audit.refusal(
+        actor=user,
+        event_type=f"{match.view_name if match else 'page'}",
+        why=why,
+        subject_type="page",
+        subject_id=request.path[:64],
+        person_id=int(person_id) if person_id is not None else None,
+        channel=channel,
+    )
+
+
+def safe_next(request: HttpRequest, fallback: str) -> str:
+    """Where a `next` field may send the browser: a page on this site, or else `fallback` (a URL name)."""
+    from django.urls import reverse
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+        return target
+    return reverse(fallback)
 
 
 def keep_prompts(request: HttpRequest, prompts: list[Prompt]) -> None:

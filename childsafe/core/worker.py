@@ -15,11 +15,16 @@ import threading
 import time
 from dataclasses import dataclass
 
-from django.db import close_old_connections
+from django.db import InterfaceError, OperationalError, close_old_connections, connection
 
 from childsafe.core import clock, engine, outbox, policy
 
 log = logging.getLogger("childsafe.worker")
+
+# However long the database is away, the worker looks again at least this often once it is back.
+MAX_BACKOFF_SECONDS = 30.0
+# At most this many messages in one round before the sweep's turn.
+ROUND_MESSAGES = 200
 
 
 @dataclass
@@ -28,6 +33,7 @@ class WorkerStats:
     retried: int = 0
     dead: int = 0
     sweeps: int = 0
+    database_errors: int = 0
 
 
 class Worker:
@@ -51,9 +57,32 @@ class Worker:
 
     def run(self, *, once: bool = False) -> WorkerStats:
         log.info("Worker %s started", self.name)
+        failures = 0
         while not self.stop_event.is_set():
             close_old_connections()
-            busy = self.tick()
+            try:
+                busy = self.tick()
+            except (OperationalError, InterfaceError) as exc:
+                # A database that is locked, restarting or unreachable is a bad minute, not the end of
+                # the worker: log it, drop the connection, wait longer each time (to a cap), try again.
+                failures += 1
+                self.stats.database_errors += 1
+                delay = min(2.0 ** (failures - 1), MAX_BACKOFF_SECONDS)
+                log.warning(
+                    "Worker %s: database error (%s); trying again in %.0f s (failure %d in a row)",
+                    self.name,
+                    str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__,
+                    delay,
+                    failures,
+                )
+                connection.close()
+                if once:
+                    break
+                self.stop_event.wait(delay)
+                continue
+            if failures:
+                log.info("Worker %s: the database is back after %d failure(s)", self.name, failures)
+                failures = 0
             if once:
                 break
             if not busy:
@@ -63,10 +92,17 @@ class Worker:
 
     def tick(self) -> bool:
         """One round: deliver what is due, sweep if it is time. True when there was mail to send."""
-        result = outbox.deliver_due(self.name)
-        self.stats.delivered += result.delivered
-        self.stats.retried += result.retried
-        self.stats.dead += result.dead
+        # Claimed one at a time (a killed worker strands only the message in hand), up to a round's worth
+        # so the sweep still gets its turn, and never past a stop request.
+        sent = retried = dead = 0
+        for _ in range(ROUND_MESSAGES):
+            result = outbox.deliver_due(self.name, limit=outbox.WORKER_CLAIM)
+            sent, retried, dead = sent + result.delivered, retried + result.retried, dead + result.dead
+            if not (result.delivered or result.retried or result.dead or result.lost) or self.stop_event.is_set():
+                break
+        self.stats.delivered += sent
+        self.stats.retried += retried
+        self.stats.dead += dead
         interval = self.sweep_interval_seconds or int(policy.get(policy.SWEEP_INTERVAL.key))
         if time.monotonic() - self._last_sweep >= interval:
             swept = engine.sweep(holder=self.name)
@@ -75,4 +111,4 @@ class Worker:
                 self.stats.sweeps += 1
                 if swept.raised or swept.cleared or swept.escalated:
                     log.info("Sweep at %s: %s", clock.now().isoformat(), swept)
-        return bool(result.delivered or result.retried or result.dead)
+        return bool(sent or retried or dead)

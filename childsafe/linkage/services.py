@@ -777,7 +777,9 @@ def _decidable(actor: User, suggestion: LinkSuggestion) -> None:
         )
 
 
-def suggestion_confirm(*, actor: User, suggestion: LinkSuggestion, channel: str = "web") -> IdentityLink:
+def suggestion_confirm(
+    *, actor: User, suggestion: LinkSuggestion, channel: str = "web", reasons: dict[str, str] | None = None
+) -> IdentityLink:
     """The analyst says the two records are one child: link them (reversible, audited, PL-2)."""
     _decidable(actor, suggestion)
     with transaction.atomic():
@@ -793,6 +795,7 @@ def suggestion_confirm(*, actor: User, suggestion: LinkSuggestion, channel: str 
             rationale=f"Confirmed from a duplicate suggestion ({locked.why}; match probability "
             f"{locked.match_probability:.3f}, linkage run {locked.run_id}).",
             channel=channel,
+            reasons=reasons,
         )
         locked.status = SuggestionStatus.CONFIRMED
         locked.decided_at = clock.now()

@@ -52,7 +52,7 @@ def confirm(request: HttpRequest, pk: int) -> HttpResponse:
     suggestion = _suggestion(request, pk)
     selectors.side_by_side(request.user, suggestion, reasons(request))  # the same need to know as the page
     try:
-        services.suggestion_confirm(actor=request.user, suggestion=suggestion)
+        services.suggestion_confirm(actor=request.user, suggestion=suggestion, reasons=reasons(request))
     except InvalidInput as exc:
         suggestion.refresh_from_db()
         return _review(request, suggestion, RejectForm(), status=400, problem=" ".join(exc.errors.values()))

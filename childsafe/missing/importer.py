@@ -365,7 +365,15 @@ def _read_rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError:
-            text = raw.decode("cp1252", errors="replace")  # Excel on Windows saves "CSV" in Windows-1252
+            try:
+                text = raw.decode("cp1252")  # Excel on Windows saves "CSV" in Windows-1252
+            except UnicodeDecodeError as exc:
+                # Said, not replaced: a name silently changed to "?" is a wrong name on a child's record.
+                line = raw[: exc.start].count(b"\n") + 1
+                raise ImportFileError(
+                    f"{path.name} has characters that can't be read on line {line} (byte "
+                    f"{raw[exc.start]:#04x}). Open it in Excel and save it as 'CSV UTF-8', then import it again."
+                ) from None
         # The separator is whichever of , ; or tab the first lines use most (csv.Sniffer is thrown by
         # semicolons or commas inside the notes).
         head = [line for line in text.splitlines() if line.strip()][:5]
@@ -582,6 +590,10 @@ def _describe(person: Person) -> str:
     return f"record {person.pk} ({person.full_name}, born {_born(person)})"
 
 
+def _local_date(when: datetime) -> date:
+    return when.astimezone(LONDON).date()
+
+
 def match_child(forenames: str, surname: str, dob: date) -> Matched:
     """The one child this row is about, or why not. Exact name and date of birth first, then one strong match."""
     candidates = search.possible_duplicates(forenames=forenames, surname=surname, date_of_birth=dob)
@@ -789,6 +801,11 @@ class _FileImporter:
             errors.append("The found time is in the future.")
         if reported and found and found < reported:
             errors.append("The found time is before the reported time: check both dates (dd/mm/yyyy).")
+        if reported and dob and _local_date(reported) < dob:
+            errors.append(
+                "The reported date is before the child's date of birth: check both dates (dd/mm/yyyy); "
+                "a 2-digit year may have been read in the wrong century."
+            )
         if len(place) > 200:
             errors.append("The place found is longer than 200 characters: shorten it to the place's name.")
         if last_seen and reported and last_seen > reported:

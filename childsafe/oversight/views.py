@@ -3,6 +3,7 @@ from __future__ import annotations
 import csv
 from datetime import timedelta
 
+from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,9 +12,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from childsafe.core import access, approvals, clock, policy, services
 from childsafe.core import audit as audit_log
 from childsafe.core.errors import AccessDenied, InvalidInput, RuleRefusal
-from childsafe.core.models import Area, OutboxMessage, Skill, Team, User
+from childsafe.core.models import ApiToken, Area, OutboxMessage, Skill, Team, User
 from childsafe.core.roles import Capability, Role
-from childsafe.core.web import access_checked, apply_errors
+from childsafe.core.text import csv_safe
+from childsafe.core.web import access_checked, apply_errors, safe_next
 from childsafe.oversight import selectors
 from childsafe.oversight.forms import (
     AcknowledgeForm,
@@ -60,7 +62,7 @@ def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, f"Alert {alert.rule_id} acknowledged. It stays open until it is dealt with.")
         except InvalidInput as exc:
             messages.error(request, " ".join(exc.errors.values()))
-    return redirect(request.POST.get("next") or "oversight:my_alerts")
+    return redirect(safe_next(request, "oversight:my_alerts"))
 
 
 @access_checked
@@ -200,6 +202,53 @@ def account_create(request: HttpRequest) -> HttpResponse:
 
 
 @access_checked
+def tokens(request: HttpRequest) -> HttpResponse:
+    access.require(request.user, Capability.USERS_MANAGE)
+    rows = ApiToken.objects.select_related("user").order_by("revoked_at", "-created_at")
+    return render(request, "oversight/tokens.html", {"tokens": rows, "now": clock.now()})
+
+
+@access_checked
+@require_POST
+def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    access.require(request.user, Capability.USERS_MANAGE)
+    token = get_object_or_404(ApiToken.objects.select_related("user"), pk=pk)
+    try:
+        services.api_token_revoke(actor=request.user, token=token)
+    except InvalidInput as exc:
+        messages.error(request, " ".join(exc.errors.values()))
+    else:
+        messages.success(request, f"Token {token.prefix}… ({token.name}) revoked: it stopped working at once.")
+    return redirect("oversight:tokens")
+
+
+class AccountCloseForm(forms.Form):
+    reason = forms.CharField(
+        label="Why is this account being closed?",
+        max_length=500,
+        help_text="For example: left the force, moved to a role without access, or suspected misuse.",
+        error_messages={"required": "Enter why the account is being closed"},
+    )
+
+
+@access_checked
+@require_http_methods(["GET", "POST"])
+def account_close(request: HttpRequest, pk: int) -> HttpResponse:
+    access.require(request.user, Capability.USERS_MANAGE)
+    account = get_object_or_404(User, pk=pk)
+    form = AccountCloseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.user_deactivate(actor=request.user, user=account, reason=form.cleaned_data["reason"])
+        except InvalidInput as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, f"Account {account.username} closed: signed out everywhere, API tokens revoked.")
+            return redirect("oversight:accounts")
+    return render(request, "oversight/account_close.html", {"form": form, "account": account})
+
+
+@access_checked
 @require_http_methods(["GET", "POST"])
 def skill_award(request: HttpRequest) -> HttpResponse:
     access.require(request.user, Capability.USERS_MANAGE)
@@ -282,16 +331,19 @@ def encompass_reconciliation(request: HttpRequest) -> HttpResponse:
         for row in rows:
             note = row.notification
             writer.writerow(
-                [
-                    row.incident.reference,
-                    row.incident.created_at.isoformat(),
-                    row.person.pk,
-                    (note.organisation.name if note and note.organisation else ""),
-                    (note.due_by.isoformat() if note and note.due_by else ""),
-                    row.state,
-                    row.incident.occurred_at.isoformat(),
-                    (f"{row.late_by.total_seconds() / 3600:.1f}" if row.late_by else ""),
-                ]
+                map(
+                    csv_safe,
+                    [
+                        row.incident.reference,
+                        row.incident.created_at.isoformat(),
+                        row.person.pk,
+                        (note.organisation.name if note and note.organisation else ""),
+                        (note.due_by.isoformat() if note and note.due_by else ""),
+                        row.state,
+                        row.incident.occurred_at.isoformat(),
+                        (f"{row.late_by.total_seconds() / 3600:.1f}" if row.late_by else ""),
+                    ],
+                )
             )
         return response
     return render(request, "oversight/encompass.html", {"rows": rows, "counts": counts, "days": days})

@@ -9,7 +9,7 @@ Views and API handlers fetch people only through these functions. Each decision 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 
@@ -18,7 +18,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from childsafe.core import access, audit, clock
-from childsafe.core.errors import JustificationRequired
+from childsafe.core.errors import InvalidInput, JustificationRequired
 from childsafe.core.models import Alert, User
 from childsafe.core.roles import AREA_ROLES, FORCE_WIDE_ROLES, REASON_ROLES, Capability, Role
 from childsafe.people.models import Person
@@ -87,6 +87,18 @@ def decide(user: User, person: Person) -> PersonAccess:
     return PersonAccess(Decision.HIDDEN)
 
 
+REASON_TOO_THIN = (
+    "Say in a few words why you need this record, for example 'Attending a call at her address' or "
+    "'Strategy meeting for her brother'. The reason is recorded and may be checked."
+)
+
+
+def reason_says_something(reason: str) -> bool:
+    """A reason for an out-of-area look must say something: "x", "." or "checking" don't (PL-3)."""
+    words = [w for w in reason.split() if sum(c.isalpha() for c in w) >= 2]
+    return len(words) >= 2 and sum(c.isalpha() for c in reason) >= 10
+
+
 def person_for_user(
     user: User,
     person_id: int,
@@ -121,6 +133,8 @@ def person_for_user(
         raise Http404("No person with that reference.")
     if decision.decision is Decision.REASON and not justification.strip():
         raise JustificationRequired(person.pk)
+    if decision.decision is Decision.REASON and not reason_says_something(justification):
+        raise InvalidInput({"justification": REASON_TOO_THIN})
     audit.access(
         actor=user,
         event_type=event_type,
@@ -130,6 +144,40 @@ def person_for_user(
         channel=channel,
     )
     return person, decision
+
+
+def reach_for_write(
+    user: User | None,
+    person: Person,
+    *,
+    reasons: Mapping[str, str] | None = None,
+    channel: str = "web",
+    event_type: str,
+) -> str:
+    """May this user change (or combine) this person's record now? Every write asks, for EVERY record it
+    touches (PL-3), so a link or a relationship can't reach a record its author couldn't open.
+
+    Returns the reason the user gave (to be logged with the change against this record); raises
+    JustificationRequired where a read would ask for one, and Http404 (logged as a refusal) where the
+    record is hidden from them. `user=None` is the system itself (set-up, imports, the replay's setup).
+    """
+    if user is None:
+        return ""
+    verdict = decide(user, person).decision
+    if verdict is Decision.HIDDEN:
+        audit.refusal(
+            actor=user,
+            event_type=event_type,
+            why="not within this user's need to know.",
+            subject=person,
+            person_id=person.pk,
+            channel=channel,
+        )
+        raise Http404("No person with that reference.")
+    given = ((reasons or {}).get(str(person.pk)) or "").strip()
+    if verdict is Decision.REASON and not given:
+        raise JustificationRequired(person.pk)
+    return given
 
 
 def people_visible_to(user: User, queryset: QuerySet[Person] | None = None) -> QuerySet[Person]:

@@ -9,6 +9,7 @@ from ninja import Field, Router, Schema, Status
 
 from childsafe.core import access
 from childsafe.core.roles import Capability
+from childsafe.core.text import ApiText
 from childsafe.people import search as person_search
 from childsafe.people import selectors, services
 from childsafe.people.access import people_visible_to, person_for_user
@@ -49,22 +50,22 @@ class SearchHit(Schema):
 
 
 class AddressIn(Schema):
-    line1: str
-    town: str
-    postcode: str = ""
+    line1: ApiText(200, min_length=1)  # type: ignore[valid-type]
+    town: ApiText(100, min_length=1)  # type: ignore[valid-type]
+    postcode: ApiText(10) = ""  # type: ignore[valid-type]
 
 
 class PersonIn(Schema):
-    forenames: str = Field(max_length=120)
-    surname: str = Field(max_length=120)
+    forenames: ApiText(120, min_length=1)  # type: ignore[valid-type]
+    surname: ApiText(120, min_length=1)  # type: ignore[valid-type]
     date_of_birth: date | None = None
     dob_is_approximate: bool = False
-    sex: str = "unknown"
-    ethnicity_self_defined: str = ""
-    ethnicity_observed: str = ""
+    sex: ApiText(16) = "unknown"  # type: ignore[valid-type]
+    ethnicity_self_defined: ApiText(3) = ""  # type: ignore[valid-type]
+    ethnicity_observed: ApiText(3) = ""  # type: ignore[valid-type]
     address: AddressIn | None = None
     looked_after: bool = False
-    notes: str = Field("", max_length=10000)
+    notes: ApiText(10_000) = ""  # type: ignore[valid-type]
 
 
 class DuplicateOut(Schema):
@@ -85,11 +86,11 @@ class PersonCreatedOut(Schema):
 
 
 class MarkerIn(Schema):
-    type: str
-    source: str = Field(max_length=200)
+    type: ApiText(20, min_length=1)  # type: ignore[valid-type]
+    source: ApiText(200, min_length=1)  # type: ignore[valid-type]
     start_date: date | None = None
     review_date: date | None = None
-    notes: str = Field("", max_length=10000)
+    notes: ApiText(10_000) = ""  # type: ignore[valid-type]
 
 
 def _person_out(person: Person) -> PersonOut:
@@ -199,7 +200,13 @@ def add_marker(request: HttpRequest, person_id: int, payload: MarkerIn, justific
         channel="api",  # type: ignore[arg-type]
         event_type="person.api_read",
     )
-    marker = services.marker_add(actor=request.user, person=person, channel="api", **payload.dict())  # type: ignore[arg-type]
+    marker = services.marker_add(
+        actor=request.user,  # type: ignore[arg-type]
+        person=person,
+        channel="api",
+        reasons={str(person.pk): justification},
+        **payload.dict(),
+    )
     return Status(
         201,
         MarkerOut(

@@ -79,6 +79,14 @@ class JustificationForm(forms.Form):
         error_messages={"required": "Enter why you need to open this record"},
     )
 
+    def clean_reason(self) -> str:
+        from childsafe.people.access import REASON_TOO_THIN, reason_says_something
+
+        reason = self.cleaned_data["reason"]
+        if not reason_says_something(reason):
+            raise forms.ValidationError(REASON_TOO_THIN)
+        return reason
+
 
 class MarkerForm(forms.Form):
     type = forms.ChoiceField(label="Warning marker", choices=MarkerType.choices)

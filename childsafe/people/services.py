@@ -6,6 +6,7 @@ put it right), writes in one transaction with its audit event, and returns any p
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -20,6 +21,7 @@ from childsafe.core.models import Area, AuditCategory, User
 from childsafe.core.roles import Capability
 from childsafe.core.text import check_text
 from childsafe.people import calendars, identity, places, search, search_index
+from childsafe.people.access import reach_for_write
 from childsafe.people.models import (
     IdentityLink,
     LocalAuthorityCover,
@@ -173,7 +175,14 @@ def person_create(
     )
     notes = _check_text(errors, "notes", notes, label="notes")
     if address is not None:
-        if not address.line1.strip() or not address.town.strip():
+        # The lengths are the address columns' (a longer line was stored whole on SQLite, a 500 on PostgreSQL).
+        line_problems: dict[str, str] = {}
+        _check_text(line_problems, "address", address.line1, label="first line of the address", max_length=200)
+        _check_text(line_problems, "address", address.town, label="town", max_length=100)
+        _check_text(line_problems, "address", address.postcode, label="postcode", max_length=10)
+        if line_problems:
+            errors.update(line_problems)
+        elif not address.line1.strip() or not address.town.strip():
             errors["address"] = "Enter the first line of the address and the town, or leave the address out."
         elif address.postcode and not places.is_valid_postcode(address.postcode):
             errors["address"] = f"{address.postcode!r} is not a UK postcode. Enter it like YO1 7AA."
@@ -347,8 +356,10 @@ def marker_add(
     review_date: date | str | None = None,
     notes: str = "",
     channel: str = "web",
+    reasons: Mapping[str, str] | None = None,
 ) -> WarningMarker:
     _require(actor, Capability.MARKER_MANAGE)
+    why = reach_for_write(actor, person, reasons=reasons, channel=channel, event_type="marker.add")
     errors: dict[str, str] = {}
     if type not in MarkerType.values:
         errors["type"] = f"{type!r} is not a warning marker. Use one of: {', '.join(MarkerType.values)}."
@@ -362,6 +373,9 @@ def marker_add(
     )
     notes = _check_text(errors, "notes", notes, label="notes")
     start = _parse_date(errors, "start_date", start_date, "start date") or clock.today_london()
+    if start > clock.today_london() + timedelta(days=1):
+        # A marker is what is known now; a date days ahead is a typing slip (2062 for 2026).
+        errors["start_date"] = "The start date can't be more than a day in the future. Enter the date it applies from."
     review = _parse_date(errors, "review_date", review_date, "review date")
     if review is None and "review_date" not in errors:
         review = start + timedelta(days=365)
@@ -389,15 +403,23 @@ def marker_add(
             subject=marker,
             person_id=person.pk,
             channel=channel,
+            justification=why,
             new={"type": type, "start_date": str(start), "review_date": str(review), "source": source},
         )
     return marker
 
 
 def marker_end(
-    *, actor: User, marker: WarningMarker, reason: str, end_date: date | None = None, channel: str = "web"
+    *,
+    actor: User,
+    marker: WarningMarker,
+    reason: str,
+    end_date: date | None = None,
+    channel: str = "web",
+    reasons: Mapping[str, str] | None = None,
 ) -> WarningMarker:
     _require(actor, Capability.MARKER_MANAGE)
+    why = reach_for_write(actor, marker.person, reasons=reasons, channel=channel, event_type="marker.end")
     errors: dict[str, str] = {}
     reason = _check_text(errors, "reason", reason, label="reason the marker no longer applies", required=True)
     end = end_date or clock.today_london()
@@ -419,6 +441,7 @@ def marker_end(
             old={"end_date": None},
             new={"end_date": str(end), "reason": reason},
             channel=channel,
+            justification=why,
         )
     return marker
 
@@ -432,8 +455,14 @@ def relationship_add(
     source: str = "",
     valid_from: date | None = None,
     channel: str = "web",
+    reasons: Mapping[str, str] | None = None,
 ) -> Relationship:
     _require(actor, Capability.PERSON_EDIT)
+    # Both people: a relationship shows each on the other's page.
+    why = {
+        p.pk: reach_for_write(actor, p, reasons=reasons, channel=channel, event_type="relationship.add")
+        for p in (from_person, to_person)
+    }
     errors: dict[str, str] = {}
     if type not in RelationshipType.values:
         errors["type"] = f"{type!r} is not a relationship type. Use one of: {', '.join(RelationshipType.values)}."
@@ -458,6 +487,7 @@ def relationship_add(
                 subject=rel,
                 person_id=pid,
                 channel=channel,
+                justification=why[pid],
                 new={"from": from_person.pk, "to": to_person.pk, "type": type},
             )
     return rel
@@ -650,9 +680,24 @@ def local_authority_for_postcode(postcode: str) -> Organisation | None:
     return None
 
 
-def identity_link(*, actor: User, person: Person, other: Person, rationale: str, channel: str = "web") -> IdentityLink:
-    """Record that two records are the same person (PL-2). Markers on either then count on both."""
+def identity_link(
+    *,
+    actor: User,
+    person: Person,
+    other: Person,
+    rationale: str,
+    channel: str = "web",
+    reasons: Mapping[str, str] | None = None,
+) -> IdentityLink:
+    """Record that two records are the same person (PL-2). Markers on either then count on both.
+
+    The actor must reach both records (PL-3): a link shows each record's markers to everyone who can
+    see the other, so a link to a record the actor could not open would leak it."""
     _require(actor, Capability.IDENTITY_LINK)
+    why = {
+        p.pk: reach_for_write(actor, p, reasons=reasons, channel=channel, event_type="identity.link")
+        for p in (person, other)
+    }
     errors: dict[str, str] = {}
     rationale = _check_text(errors, "rationale", rationale, label="reason these are the same person", required=True)
     if person.pk == other.pk:
@@ -675,12 +720,24 @@ def identity_link(*, actor: User, person: Person, other: Person, rationale: str,
                 person_id=pid,
                 new={"person_a": a, "person_b": b, "rationale": rationale},
                 channel=channel,
+                justification=why[pid],
             )
     return link
 
 
-def identity_unlink(*, actor: User, link: IdentityLink, rationale: str, channel: str = "web") -> IdentityLink:
+def identity_unlink(
+    *,
+    actor: User,
+    link: IdentityLink,
+    rationale: str,
+    channel: str = "web",
+    reasons: Mapping[str, str] | None = None,
+) -> IdentityLink:
     _require(actor, Capability.IDENTITY_LINK)
+    why = {
+        p.pk: reach_for_write(actor, p, reasons=reasons, channel=channel, event_type="identity.unlink")
+        for p in (link.person_a, link.person_b)
+    }
     errors: dict[str, str] = {}
     rationale = _check_text(errors, "rationale", rationale, label="reason these are different people", required=True)
     if link.unlinked_at is not None:
@@ -703,6 +760,7 @@ def identity_unlink(*, actor: User, link: IdentityLink, rationale: str, channel:
                 old={"linked": True},
                 new={"linked": False, "rationale": rationale},
                 channel=channel,
+                justification=why[pid],
             )
     link.refresh_from_db()
     return link

@@ -1,17 +1,21 @@
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from childsafe.core import access
-from childsafe.core.errors import InvalidInput
+from childsafe.core import access, audit
+from childsafe.core.errors import InvalidInput, JustificationRequired
 from childsafe.core.roles import Capability
 from childsafe.core.web import access_checked, apply_errors
 from childsafe.people import search as person_search
 from childsafe.people import selectors, services
-from childsafe.people.access import Decision, decide, people_visible_to, person_for_user
+from childsafe.people.access import people_visible_to, person_for_user, reach_for_write
 from childsafe.people.forms import (
     EndMarkerForm,
     LinkForm,
@@ -116,24 +120,26 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _person_in_reach(request: HttpRequest, pk: int) -> Person:
-    """For changes: the user must be able to open the record now (no reason pending)."""
+def _person_in_reach(request: HttpRequest, pk: int, event_type: str) -> Person:
+    """For changes: the user must be able to open the record now. A hidden record is a 404 logged as a
+    refusal; one that needs a reason sends them to the reason page first (`reason_checked`)."""
     person = get_object_or_404(Person, pk=pk)
-    verdict = decide(request.user, person).decision
-    if verdict is Decision.HIDDEN or (verdict is Decision.REASON and str(pk) not in reasons(request)):
-        raise Http404("No person with that reference.")
+    reach_for_write(request.user, person, reasons=reasons(request), event_type=event_type)
     return person
 
 
 @access_checked
+@reason_checked
 @require_http_methods(["GET", "POST"])
 def marker_add(request: HttpRequest, pk: int) -> HttpResponse:
     access.require(request.user, Capability.MARKER_MANAGE)
-    person = _person_in_reach(request, pk)
+    person = _person_in_reach(request, pk, "marker.add")
     form = MarkerForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            marker = services.marker_add(actor=request.user, person=person, **form.cleaned_data)
+            marker = services.marker_add(
+                actor=request.user, person=person, reasons=reasons(request), **form.cleaned_data
+            )
         except InvalidInput as exc:
             apply_errors(form, exc)
         else:
@@ -143,15 +149,18 @@ def marker_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @access_checked
+@reason_checked
 @require_http_methods(["GET", "POST"])
 def marker_end(request: HttpRequest, pk: int, marker_pk: int) -> HttpResponse:
     access.require(request.user, Capability.MARKER_MANAGE)
-    person = _person_in_reach(request, pk)
+    person = _person_in_reach(request, pk, "marker.end")
     marker = get_object_or_404(WarningMarker, pk=marker_pk, person=person)
     form = EndMarkerForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.marker_end(actor=request.user, marker=marker, reason=form.cleaned_data["reason"])
+            services.marker_end(
+                actor=request.user, marker=marker, reason=form.cleaned_data["reason"], reasons=reasons(request)
+            )
         except InvalidInput as exc:
             apply_errors(form, exc)
         else:
@@ -161,10 +170,11 @@ def marker_end(request: HttpRequest, pk: int, marker_pk: int) -> HttpResponse:
 
 
 @access_checked
+@reason_checked
 @require_http_methods(["GET", "POST"])
 def link(request: HttpRequest, pk: int) -> HttpResponse:
     access.require(request.user, Capability.IDENTITY_LINK)
-    person = _person_in_reach(request, pk)
+    person = _person_in_reach(request, pk, "identity.link")
     form = LinkForm(request.POST or None, initial={"other": request.GET.get("other")})
     if request.method == "POST" and form.is_valid():
         other = Person.objects.filter(pk=form.cleaned_data["other"]).first()
@@ -173,8 +183,16 @@ def link(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             try:
                 services.identity_link(
-                    actor=request.user, person=person, other=other, rationale=form.cleaned_data["rationale"]
+                    actor=request.user,
+                    person=person,
+                    other=other,
+                    rationale=form.cleaned_data["rationale"],
+                    reasons=reasons(request),
                 )
+            except JustificationRequired as exc:
+                # The other record is outside their reach until they say why: back here, with it chosen.
+                back = f"{reverse('people:link', args=[pk])}?{urlencode({'other': other.pk})}"
+                return redirect(f"{reverse('people:reason', args=[exc.person_id])}?{urlencode({'next': back})}")
             except InvalidInput as exc:
                 apply_errors(form, exc)
             else:
@@ -187,15 +205,33 @@ def link(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @access_checked
+@reason_checked
 @require_http_methods(["GET", "POST"])
 def unlink(request: HttpRequest, pk: int, link_pk: int) -> HttpResponse:
     access.require(request.user, Capability.IDENTITY_LINK)
-    person = _person_in_reach(request, pk)
-    link_row = get_object_or_404(IdentityLink, pk=link_pk, unlinked_at__isnull=True)
+    person = _person_in_reach(request, pk, "identity.unlink")
+    # Only a link of this page's person: the link's own id must not reach two other records.
+    link_row = (
+        IdentityLink.objects.select_related("person_a", "person_b")
+        .filter(Q(person_a=person) | Q(person_b=person), pk=link_pk, unlinked_at__isnull=True)
+        .first()
+    )
+    if link_row is None:
+        audit.refusal(
+            actor=request.user,
+            event_type="identity.unlink",
+            why=f"link {link_pk} is not an open link of this record.",
+            subject_type="people.identitylink",
+            subject_id=link_pk,
+            person_id=person.pk,
+        )
+        raise Http404("No link with that reference on this record.")
     form = UnlinkForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.identity_unlink(actor=request.user, link=link_row, rationale=form.cleaned_data["rationale"])
+            services.identity_unlink(
+                actor=request.user, link=link_row, rationale=form.cleaned_data["rationale"], reasons=reasons(request)
+            )
         except InvalidInput as exc:
             apply_errors(form, exc)
         else:

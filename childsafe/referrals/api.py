@@ -9,6 +9,7 @@ from childsafe.core import access
 from childsafe.core.errors import InvalidInput
 from childsafe.core.roles import Capability
 from childsafe.incidents import selectors as incident_selectors
+from childsafe.incidents.models import IncidentPerson
 from childsafe.people.access import person_for_user
 from childsafe.referrals import selectors, services
 
@@ -37,7 +38,7 @@ class OtherChildIn(Schema):
 
 class PpnIn(Schema):
     concern: str = Field(max_length=20000)
-    children: list[PpnChildIn]
+    children: list[PpnChildIn] = Field(min_length=1, max_length=services.MAX_CHILDREN)
     incident_id: int | None = None
     other_people: list[OtherChildIn] = Field(
         [], description="Other children of the household on police records not referred, each with why not (RF-8)."
@@ -67,7 +68,9 @@ def submit(request: HttpRequest, payload: PpnIn, justification: str = ""):
     access.require(request.user, Capability.INCIDENT_RECORD)
     incident = None
     if payload.incident_id is not None:
-        reasons = {str(payload.incident_id): justification} if justification else {}
+        # The reason is for the children on the incident, which is how the incident's need to know is judged.
+        on_incident = IncidentPerson.objects.filter(incident_id=payload.incident_id).values_list("person_id", flat=True)
+        reasons = {str(pid): justification for pid in on_incident} if justification else {}
         incident = incident_selectors.incident_for_user(
             request.user,  # type: ignore[arg-type]
             payload.incident_id,

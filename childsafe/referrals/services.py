@@ -3,6 +3,7 @@ and Operation Encompass (RF-9), registered to run when a domestic abuse incident
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
@@ -20,7 +21,7 @@ from childsafe.incidents.models import Incident, IncidentType
 from childsafe.incidents.services import recorded_hook
 from childsafe.missing.models import SafeAndWellCheck
 from childsafe.people import calendars
-from childsafe.people.access import partner_people
+from childsafe.people.access import partner_people, reach_for_write
 from childsafe.people.models import Organisation, Person, SchoolEnrolment
 from childsafe.people.selectors import household_children
 from childsafe.people.vocabulary import OrganisationType, SelfDefinedEthnicity
@@ -98,6 +99,11 @@ def _other_errors(
     return errors
 
 
+# A household or sibling group fits easily; beyond this a PPN is unreadable for the MASH and a batch
+# of thousands is a mistake or an attack, not a referral.
+MAX_CHILDREN = 20
+
+
 def _structure_errors(
     children: list[PpnChildInput], incident: Incident | None, *, check_codes: bool = False
 ) -> dict[str, str]:
@@ -107,6 +113,11 @@ def _structure_errors(
     errors: dict[str, str] = {}
     if not children:
         errors["children"] = "Add the child or children the PPN is about."
+    elif len(children) > MAX_CHILDREN:
+        errors["children"] = (
+            f"A PPN can name up to {MAX_CHILDREN} children (this one names {len(children)}). For a larger "
+            "group, such as a whole household or class, submit one PPN for each family and say so in each."
+        )
     if len({c.person.pk for c in children}) != len(children):
         errors["children"] = "A child is named twice on this PPN."
     if incident is not None:
@@ -647,9 +658,11 @@ def strategy_meeting_record(
     decisions: str,
     actions: list[ActionInput],
     channel: str = "web",
+    reasons: Mapping[str, str] | None = None,
 ) -> StrategyMeeting:
     """Record a strategy meeting's attendees, decisions and actions on the child's record (RF-10)."""
     access.require(actor, Capability.INCIDENT_RECORD)
+    why = reach_for_write(actor, child, reasons=reasons, channel=channel, event_type="strategy_meeting.record")
     errors: dict[str, str] = {}
     attendees, decisions = _meeting_text(errors, held_at, attendees, decisions)
     for n, item in enumerate(actions, start=1):
@@ -681,6 +694,7 @@ def strategy_meeting_record(
             subject=meeting,
             person_id=child.pk,
             channel=channel,
+            justification=why,
             new={
                 "held_at": held_at.isoformat(),
                 "attendees": attendees,
@@ -780,10 +794,15 @@ def strategy_outcome_return(
     return meeting
 
 
-def strategy_action_done(*, actor: User, action: StrategyAction, channel: str = "web") -> StrategyAction:
+def strategy_action_done(
+    *, actor: User, action: StrategyAction, channel: str = "web", reasons: Mapping[str, str] | None = None
+) -> StrategyAction:
     """The action's owner, or a supervisor, marks a strategy meeting action done (RF-10): its clock stops."""
     if actor.is_partner:
         raise AccessDenied("Strategy meeting actions are marked done by the police officer who owns them.")
+    why = reach_for_write(
+        actor, action.meeting.person, reasons=reasons, channel=channel, event_type="strategy_action.done"
+    )
     if not may_mark_done(actor, action):
         raise RuleRefusal(
             "RF-10",
@@ -805,6 +824,7 @@ def strategy_action_done(*, actor: User, action: StrategyAction, channel: str = 
             person_id=action.meeting.person_id,
             new={"action": action.action},
             channel=channel,
+            justification=why,
         )
     action.refresh_from_db()
     return action

@@ -75,6 +75,7 @@ def strategy_meeting(request: HttpRequest, person_id: int) -> HttpResponse:
                     attendees=form.cleaned_data["attendees"],
                     decisions=form.cleaned_data["decisions"],
                     actions=actions,
+                    reasons=reasons(request),
                 )
             except InvalidInput as exc:
                 if "held_at" in exc.errors:
@@ -101,7 +102,7 @@ def strategy_action_done(request: HttpRequest, pk: int) -> HttpResponse:
         event_type="strategy_action.done",
     )
     try:
-        services.strategy_action_done(actor=request.user, action=action)
+        services.strategy_action_done(actor=request.user, action=action, reasons=reasons(request))
     except InvalidInput as exc:
         messages.error(request, " ".join(exc.errors.values()))
     except RuleRefusal as exc:

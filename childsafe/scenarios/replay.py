@@ -30,7 +30,7 @@ TICK = timedelta(minutes=5)
 DEFAULT_TAIL = timedelta(days=7)
 
 # Every rule ID RULES.md documents, by family and highest number, plus the platform's own (SYS).
-DOCUMENTED_RULES = {"CR": 6, "MP": 13, "RF": 10, "INV": 8, "EX": 6, "PP": 4, "RSO": 8, "QG": 6, "PL": 4, "SYS": 1}
+DOCUMENTED_RULES = {"CR": 6, "MP": 13, "RF": 10, "INV": 8, "EX": 6, "PP": 4, "RSO": 8, "QG": 6, "PL": 4, "SYS": 2}
 _RULE_ID = re.compile(r"^([A-Z]+)-(\d+)$")
 
 TOP_FIELDS = {"id", "title", "start", "setup", "steps", "expect"}

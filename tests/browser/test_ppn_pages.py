@@ -18,8 +18,8 @@ def team(personas, make_user):
     return {
         **personas,
         "vat": make_user("vat1", "vat"),
-        "inspector": make_user("insp", "cii", "city"),
-        "leader": make_user("supt", "senior_leader"),
+        "inspector": make_user("insp", "cii", "city", rank="inspector"),
+        "leader": make_user("supt", "senior_leader", rank="superintendent"),
     }
 
 

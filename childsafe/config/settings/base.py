@@ -45,10 +45,12 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "childsafe.core.middleware.ContentSecurityPolicyMiddleware",
+    "childsafe.core.middleware.ApiInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "childsafe.core.middleware.NoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "childsafe.core.middleware.LoginRequiredMiddleware",
@@ -115,6 +117,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "childsafe.core.passwords.CommonWordWithDecorationValidator"},
 ]
 
 # Sessions end after 8 hours (a shift) or when the browser closes.
@@ -129,10 +132,19 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
-# Login throttling: this many failures for one username, or from one address, within the window
-# locks further attempts until the window has passed.
+# Sign-in throttling slows guessing down, never locks out (core/login_throttle.py, ADR 0016): past a
+# threshold within the window, each further attempt on that key waits 1, 2, 4... seconds, at most
+# CHILDSAFE_LOGIN_MAX_WAIT_SECONDS. Thresholds: a username from one address, a username from anywhere,
+# and one address for usernames already failing from it. A burst raises an alert for administrators.
 CHILDSAFE_LOGIN_MAX_FAILURES = 5
+CHILDSAFE_LOGIN_USER_FAILURES = 10
+CHILDSAFE_LOGIN_ADDRESS_FAILURES = 20
+CHILDSAFE_LOGIN_MAX_WAIT_SECONDS = 60
 CHILDSAFE_LOGIN_WINDOW_SECONDS = 15 * 60
+# The client address comes from this header only when the request arrives from one of these proxies
+# (addresses or networks, comma-separated in CHILDSAFE_TRUSTED_PROXIES, e.g. "10.0.0.5,10.1.0.0/16").
+CHILDSAFE_TRUSTED_PROXIES = [p for p in os.environ.get("CHILDSAFE_TRUSTED_PROXIES", "").split(",") if p.strip()]
+CHILDSAFE_CLIENT_ADDRESS_HEADER = "HTTP_X_FORWARDED_FOR"
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"

@@ -154,3 +154,48 @@ def test_two_workers_on_postgresql_deliver_1000_messages_with_no_duplicate(smtp_
     by_worker = dict(OutboxMessage.objects.values_list("claimed_by").annotate(n=Count("id")))
     assert set(by_worker) <= {"worker-1", "worker-2"}
     assert sum(by_worker.values()) == 1000
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_whose_database_connection_dies_logs_backs_off_and_carries_on(smtp_server, caplog):
+    if connection.vendor != "postgresql":
+        pytest.skip("Killing one server-side connection is a PostgreSQL fault; SQLite has none to kill.")
+    import threading
+
+    from django.db import connections
+
+    from childsafe.core.worker import Worker
+
+    worker = Worker(name="worker-t", poll_seconds=0.05, sweep_interval_seconds=3600)
+    thread = threading.Thread(target=lambda: (worker.run(), connections.close_all()), daemon=True)
+    first = queue("return:episode/41")
+    thread.start()
+    try:
+        wait_until(lambda: status_of(first) == OutboxStatus.DELIVERED, timeout=20, what="the first message")
+        # What a database restart does to a worker: its connection is cut from the server side.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        wait_until(lambda: worker.stats.database_errors >= 1, timeout=20, what="the worker to notice")
+        second = queue("return:episode/42")
+        wait_until(lambda: status_of(second) == OutboxStatus.DELIVERED, timeout=30, what="delivery after the fault")
+        assert thread.is_alive()
+        assert any("database error" in r.getMessage() for r in caplog.records)
+    finally:
+        worker.stop_event.set()
+        thread.join(timeout=30)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_mid_send_strands_only_the_message_in_hand(smtp_server, spawn_worker):
+    smtp_server.stall(60, at="MAIL")
+    messages = [queue(f"return:episode/{n}") for n in range(50, 55)]
+    worker = spawn_worker("worker-a")
+    assert smtp_server.stalled.wait(30), worker.output()
+    worker.signal(signal.SIGKILL)
+    assert worker.wait(timeout=10) == -signal.SIGKILL
+    # One message was being sent; the other four were never claimed, so any worker can take them now.
+    states = sorted(status_of(m) for m in messages)
+    assert states == [OutboxStatus.PENDING] * 4 + [OutboxStatus.SENDING]

@@ -394,6 +394,20 @@ def test_matching_a_misspelt_name_a_near_miss_and_a_linked_pair(children):
 
 
 @pytest.mark.django_db
+def test_a_missing_episode_before_the_child_was_born_is_refused(children, tmp_path):
+    path = write_csv(
+        tmp_path / "missing.csv",
+        [
+            ["Child's Name", "D.O.B", "Date/Time Reported", "Found"],
+            ["Ella Hughes", "20/05/2014", "12/03/2013 21:30", "13/03/2013 02:15"],  # a year before her birth
+        ],
+    )
+    row = importer.import_mhet(files={"missing": path}).file("missing").rows[0]
+    assert row.outcome == "invalid" and "before the child's date of birth" in row.reason
+    assert not MissingEpisode.objects.exists()
+
+
+@pytest.mark.django_db
 def test_the_missing_log_keeps_when_and_where_the_child_was_last_seen(children, tmp_path):
     path = write_csv(
         tmp_path / "last seen.csv",

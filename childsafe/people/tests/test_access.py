@@ -54,7 +54,9 @@ def test_colleague_in_another_area_gives_a_reason_first_and_the_reason_is_logged
 @pytest.mark.django_db
 def test_the_reason_page_never_sends_anyone_off_site(personas, ella):
     client = client_for(personas["colleague_elsewhere"])
-    response = client.post(f"/people/{ella.pk}/reason/?next=https://evil.example/", {"reason": "Checking"})
+    response = client.post(
+        f"/people/{ella.pk}/reason/?next=https://evil.example/", {"reason": "Checking a sighting in Whitby"}
+    )
     assert response["Location"] == f"/people/{ella.pk}/"
 
 
@@ -132,3 +134,14 @@ def test_signed_out_users_are_sent_to_sign_in(ella):
 )
 def test_oversight_pages_by_role(personas, who, path, status):
     assert client_for(personas[who]).get(path).status_code == status
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("thin", ["x", ".", "checking", "a b c"])
+def test_a_reason_that_says_nothing_is_refused(personas, ella, thin):
+    user = personas["colleague_elsewhere"]
+    client = client_for(user)
+    refused = client.post(f"/people/{ella.pk}/reason/", {"reason": thin})
+    assert refused.status_code == 200 and b"Say in a few words why you need this record" in refused.content
+    assert client.get(f"/people/{ella.pk}/").status_code == 302  # still asked for a reason
+    assert not views_of(ella, user).exists()

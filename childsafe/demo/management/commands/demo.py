@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import sys
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from childsafe.core.supervisor import Supervisor
 from childsafe.demo.exploitation import seed_exploitation
 from childsafe.demo.generator import generate
 from childsafe.demo.logins import DEMO_PASSWORD, NotADemoDatabase, ensure_demo_users, logins_table
@@ -86,28 +86,25 @@ class Command(BaseCommand):
                 self._stop_worker(worker)
         self.stdout.write("Childsafe demo stopped.")
 
-    def _start_worker(self) -> subprocess.Popen:
+    def _start_worker(self) -> Supervisor:
         command = [sys.executable, "-m", "childsafe.cli", "worker"]
+        # Supervised: a worker that dies (a crash, a killed process) is started again.
+        supervisor = Supervisor(command, env=os.environ.copy(), say=self.stderr.write)
         try:
-            # Our own interpreter and a fixed argument list: no shell, no user input.
-            worker = subprocess.Popen(command, env=os.environ.copy())  # noqa: S603
+            worker = supervisor.start()
         except OSError as exc:
             raise CommandError(
                 f"The worker could not be started ({exc}). Run with --no-worker to serve without it."
             ) from exc
-        self.stdout.write(f"Worker started (process {worker.pid}): it delivers messages and runs the rules sweep.")
-        return worker
+        self.stdout.write(
+            f"Worker started (process {worker.pid}): it delivers messages and runs the rules sweep, "
+            "and is started again if it stops."
+        )
+        return supervisor
 
-    def _stop_worker(self, worker: subprocess.Popen) -> None:
-        if worker.poll() is None:
-            worker.terminate()  # the worker finishes the message in hand and exits on SIGTERM
-            try:
-                worker.wait(timeout=WORKER_STOP_SECONDS)
-            except subprocess.TimeoutExpired:
-                self.stderr.write(f"The worker did not stop within {WORKER_STOP_SECONDS} s; killing it.")
-                worker.kill()
-                worker.wait()
-        self.stdout.write(f"Worker stopped (exit code {worker.returncode}).")
+    def _stop_worker(self, supervisor: Supervisor) -> None:
+        code = supervisor.stop(timeout=WORKER_STOP_SECONDS)
+        self.stdout.write(f"Worker stopped (exit code {code}).")
 
 
 def _interrupt(signum, frame):

@@ -1,0 +1,127 @@
+"""Accounts have a life cycle (issue 10, item 4): strong passwords, a temporary password replaced at first
+sign-in, the user changing their own, and closing an account ending its sessions and tokens at once."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.sessions.models import Session
+from django.test import Client
+
+from childsafe.core import services
+from childsafe.core.errors import InvalidInput
+from childsafe.core.models import AuditEvent, User
+from conftest import PASSWORD
+
+NEW_PASSWORD = "lantern orchard velvet compass"
+
+
+def signed_in(username: str, password: str = PASSWORD) -> Client:
+    client = Client()
+    assert client.login(username=username, password=password)
+    return client
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("weak", ["Password123!", "Welcome2026!!", "123456789012", "sgt.hughes.york"])
+def test_weak_passwords_are_refused_with_a_reason(personas, weak):
+    with pytest.raises(InvalidInput) as refused:
+        services.user_create(
+            actor=personas["administrator"],
+            username="sgt.hughes.york",
+            role="supervisor",
+            password=weak,
+            first_name="Sam",
+            last_name="Hughes",
+        )
+    assert refused.value.errors["password"]
+    assert not User.objects.filter(username="sgt.hughes.york").exists()
+
+
+@pytest.mark.django_db
+def test_a_temporary_password_opens_only_the_page_that_replaces_it(personas, areas):
+    services.user_create(
+        actor=personas["administrator"],
+        username="pc_new",
+        role="response_officer",
+        password="temporary harbour kettle",
+        area=areas["city"],
+    )
+    client = signed_in("pc_new", "temporary harbour kettle")
+    assert client.get("/people/")["Location"] == "/account/password/"
+    refused = client.post(
+        "/account/password/", {"current": "temporary harbour kettle", "new": "Password123!", "repeat": "Password123!"}
+    )
+    assert refused.status_code == 200 and b"common word with numbers" in refused.content
+    done = client.post(
+        "/account/password/", {"current": "temporary harbour kettle", "new": NEW_PASSWORD, "repeat": NEW_PASSWORD}
+    )
+    assert done.status_code == 302
+    assert client.get("/people/").status_code == 200  # still signed in, and free to go on
+    user = User.objects.get(username="pc_new")
+    assert not user.must_change_password and user.check_password(NEW_PASSWORD)
+    assert AuditEvent.objects.filter(event_type="user.password_change", actor=user).exists()
+
+
+@pytest.mark.django_db
+def test_a_user_changes_their_own_password_with_the_current_one(personas):
+    client = signed_in(personas["officer"].username)
+    wrong = client.post("/account/password/", {"current": "guess", "new": NEW_PASSWORD, "repeat": NEW_PASSWORD})
+    assert b"current password is not right" in wrong.content
+    client.post("/account/password/", {"current": PASSWORD, "new": NEW_PASSWORD, "repeat": NEW_PASSWORD})
+    assert Client().login(username=personas["officer"].username, password=NEW_PASSWORD)
+
+
+@pytest.mark.django_db
+def test_closing_an_account_ends_its_sessions_and_tokens_at_once(personas):
+    officer = personas["handler"]
+    session = signed_in(officer.username)
+    _, token = services.api_token_create(actor=personas["administrator"], user=officer, name="custody")
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert api.get("/api/v1/alerts/mine").status_code == 200
+
+    admin = signed_in(personas["administrator"].username)
+    assert b"Close<span" in admin.get("/oversight/accounts/").content
+    closed = admin.post(f"/oversight/accounts/{officer.pk}/close/", {"reason": "Left the force"})
+    assert closed.status_code == 302
+
+    assert session.get("/people/").status_code == 302  # signed out
+    assert api.get("/api/v1/alerts/mine").status_code == 401
+    assert not Client().login(username=officer.username, password=PASSWORD)
+    assert not [s for s in Session.objects.all() if s.get_decoded().get("_auth_user_id") == str(officer.pk)]
+    event = AuditEvent.objects.get(event_type="user.deactivate")
+    assert event.new_values["tokens_revoked"] == 1 and event.new_values["sessions_ended"] == 1
+
+
+@pytest.mark.django_db
+def test_an_administrator_cannot_close_their_own_account(personas):
+    with pytest.raises(InvalidInput):
+        services.user_deactivate(actor=personas["administrator"], user=personas["administrator"], reason="Testing")
+
+
+@pytest.mark.django_db
+def test_tokens_expire_and_an_administrator_lists_and_revokes_them(personas):
+    from datetime import timedelta
+
+    from childsafe.core import clock
+
+    officer = personas["handler"]
+    token, raw = services.api_token_create(actor=personas["administrator"], user=officer, name="custody system")
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert api.get("/api/v1/alerts/mine").status_code == 200
+    assert token.expires_at == token.created_at + timedelta(days=365)
+
+    admin = signed_in(personas["administrator"].username)
+    listed = admin.get("/oversight/tokens/")
+    assert b"custody system" in listed.content and token.prefix.encode() in listed.content
+    assert admin.post(f"/oversight/tokens/{token.pk}/revoke/").status_code == 302
+    assert api.get("/api/v1/alerts/mine").status_code == 401
+    assert AuditEvent.objects.filter(event_type="api_token.revoke", actor=personas["administrator"]).exists()
+
+    _, short = services.api_token_create(
+        actor=personas["administrator"], user=officer, name="pilot", lifetime=timedelta(days=1)
+    )
+    clock.set_now(clock.now() + timedelta(days=2))
+    try:
+        assert Client(HTTP_AUTHORIZATION=f"Bearer {short}").get("/api/v1/alerts/mine").status_code == 401
+    finally:
+        clock.set_now(None)
