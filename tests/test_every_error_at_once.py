@@ -49,7 +49,7 @@ def forms(ella, episode, returned):
             "handler",
             reverse("incidents:create"),
             {},
-            ["type", "grade", "location", "summary"],
+            ["type", "location", "summary"],  # the grade is chosen after the check (CR-4)
         ),
         "missing report": ("handler", reverse("missing:report"), {}, ["child", "reported_by"]),
         "grading": (

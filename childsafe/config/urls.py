@@ -10,6 +10,7 @@ urlpatterns = [
     path("account/password/", core_views.password_change_view, name="password_change"),
     path("healthz", core_views.healthz, name="healthz"),
     path("accessibility/", core_views.accessibility, name="accessibility"),
+    path("language/check", core_views.language_check, name="language_check"),
     path("people/", include("childsafe.people.urls")),
     path("incidents/", include("childsafe.incidents.urls")),
     path("missing/", include("childsafe.missing.urls")),

@@ -75,6 +75,14 @@ def record(
     )
 
 
+def purpose_of(actor: User | None, event_type: str, subject_label: str = "") -> str:
+    """The purpose the role and the route give to a read that came with no reason and no purpose of its own,
+    e.g. "Call handler: incident view (Incident NYP-...)": an s62 consultation is never logged without why."""
+    who = actor.get_role_display() if actor is not None else "Childsafe (system)"
+    what = event_type.replace(".", " ").replace("_", " ").strip() or "read"
+    return f"{who}: {what}" + (f" ({subject_label})" if subject_label else "")
+
+
 def access(
     *,
     actor: User | None,
@@ -99,6 +107,9 @@ def access(
             recipient = str(actor.organisation)
     if category not in ACCESS_CATEGORIES:
         raise ValueError(f"{category!r} is not an access category; use audit.record for changes.")
+    subject_fields = _subject_fields(subject, subject_type, subject_id)
+    if not justification.strip():
+        justification = purpose_of(actor, event_type, subject_fields.get("subject_label", ""))
     return _append(
         at=clock.now(),
         category=category,
@@ -108,7 +119,7 @@ def access(
         recipient=recipient[:300],
         channel=channel,
         **_actor_fields(actor),
-        **_subject_fields(subject, subject_type, subject_id),
+        **subject_fields,
     )
 
 

@@ -73,3 +73,30 @@ def csv_safe(value: Any) -> Any:
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return value
+
+
+TEXT_MAX = 10_000
+
+
+def check_text(
+    errors: dict[str, str],
+    name: str,
+    value: Any,
+    label: str,
+    *,
+    required: bool = True,
+    max_length: int = TEXT_MAX,
+) -> str:
+    """The one validator for the free text a service takes: trimmed, required or not, storable (`problem`),
+    not too long. A problem goes into `errors[name]` (plain words naming the field: "Enter the summary.")
+    so a service lists every problem at once."""
+    value = str(value or "").strip()
+    if required and not value:
+        errors[name] = f"Enter {label}."
+    elif has_bad_characters(value):
+        errors[name] = f"{label[0].upper()}{label[1:]} {MESSAGE}"
+    elif len(value) > max_length:
+        errors[name] = (
+            f"{label[0].upper()}{label[1:]} must be {max_length:,} characters or fewer (it is {len(value):,})."
+        )
+    return value

@@ -176,3 +176,17 @@ def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 def server_error(request: HttpRequest) -> HttpResponse:
     return render(request, "core/500.html", status=500)
+
+
+LANGUAGE_TEXT_MAX = 20_000
+
+
+@require_POST
+def language_check(request: HttpRequest) -> JsonResponse:
+    """QG-1 as the user types (static/childsafe/language.js): the same check a save runs, on one field's text,
+    counting nothing (only a saved entry counts). Signed-in users only (the login middleware), CSRF-checked."""
+    from childsafe.core import language
+
+    text = str(request.POST.get("text", ""))[:LANGUAGE_TEXT_MAX]
+    found = language.find(text)
+    return JsonResponse({"suggestions": [{"phrase": f.phrase, "suggestion": f.suggestion} for f in found]})

@@ -85,3 +85,14 @@ def take_prompts(request: HttpRequest) -> list[dict[str, str]]:
 def posted(request: HttpRequest) -> Any:
     """The posted data on a POST (even an empty one: a form with nothing to type is still submitted)."""
     return request.POST if request.method == "POST" else None
+
+
+def language_messages(request: HttpRequest, texts: dict[str, str]) -> None:
+    """QG-1 after a save whose page has no prompts panel (a partner's return): the better wording as a
+    message on the next page. The service already counted the use."""
+    from django.contrib import messages
+
+    from childsafe.core import language
+
+    for prompt in language.check(texts=texts, user=None, record=False):  # counts nothing, so no user
+        messages.warning(request, f"Language check: {prompt.message}")

@@ -40,13 +40,17 @@ class IncidentForm(forms.Form):
         choices=[("", "Choose a type")] + list(IncidentType.choices),
         error_messages={"required": "Choose the type of incident"},
     )
+    # CR-4: chosen only after the intelligence check is shown (the view asks for it on the second step).
     grade = forms.TypedChoiceField(
         label="Response grade",
         choices=Grade.choices,
         coerce=int,
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose a response grade from 1 to 4"},
+        required=False,
+        empty_value=None,
     )
+    # The reference numbers whose check was shown, so that a changed list is checked again before grading.
+    checked = forms.CharField(required=False, widget=forms.HiddenInput, max_length=300)
     location = forms.CharField(label="Location", required=False, max_length=300)
     summary = _text("Summary of what was reported")
     occurred_at = GovukDateField(label="Date it happened", required=False, label_for_errors="date it happened")
@@ -76,6 +80,10 @@ class IncidentForm(forms.Form):
 
     def child_rows(self) -> list[tuple[forms.BoundField, forms.BoundField, forms.BoundField]]:
         return [(self[f"child_{n}"], self[f"present_{n}"], self[f"resident_{n}"]) for n in range(1, CHILD_ROWS + 1)]
+
+    def checked_references(self) -> list[int]:
+        raw = str(self.data.get(self.add_prefix("checked"), "")) if self.is_bound else ""
+        return sorted(int(p) for p in raw.split(",") if p.strip().isdigit())
 
     def references(self) -> list[int]:
         """The ids of the children picked, for the view to look up (before `is_valid` finishes)."""

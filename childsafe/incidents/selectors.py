@@ -12,11 +12,12 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
-from childsafe.core import access
+from childsafe.core import access, audit, clock
 from childsafe.core.models import Team, User
 from childsafe.core.roles import Capability
 from childsafe.incidents.models import Incident, IncidentPerson, PersonRole
-from childsafe.people.access import people_visible_to, person_for_user
+from childsafe.people.access import person_for_user
+from childsafe.people.intelligence import picture
 from childsafe.people.models import IntelligenceCheck, Person
 from childsafe.people.vocabulary import MarkerType
 
@@ -61,6 +62,7 @@ def incident_for_user(user: User, pk: int, *, reasons: dict[str, str], channel: 
             justification=reasons.get(str(child.person_id), ""),
             channel=channel,
             event_type="incident.view",
+            purpose=f"control room: incident {incident.reference}",
         )
     return incident
 
@@ -110,42 +112,52 @@ def shown_checks(context_type: str, context_id: int | str) -> list[ShownCheck]:
         .select_related("by")
         .order_by("at", "id")
     )
-    checks = []
-    for row in rows:
-        shown = row.shown or {}
-        sections = sorted(
-            (
-                ShownSection(
-                    key=str(s.get("key", "")),
-                    title=str(s.get("title", "")),
-                    items=[str(i) for i in s.get("items", [])],
-                    warning=str(s.get("warning", "")),
-                    priority=int(s.get("priority", 50)),
-                )
-                for s in shown.get("sections", [])
-            ),
-            key=lambda s: (s.priority, s.key),
-        )
-        cluster = [int(pid) for pid in shown.get("cluster", [])]
-        checks.append(
-            ShownCheck(
-                person_id=int(shown.get("person_id", row.person_id)),
-                person_name=str(shown.get("person_name", "")),
-                at=row.at,
-                by=row.by,
-                markers=list(shown.get("markers", [])),
-                high_harm=list(shown.get("high_harm", [])),
-                high_harm_labels=[_label(m) for m in shown.get("high_harm", [])],
-                sections=sections,
-                linked_records=[pid for pid in cluster if pid != row.person_id],
+    return [_shown_check(row.shown or {}, row.at, row.by, row.person_id) for row in rows]
+
+
+def _shown_check(shown: dict[str, Any], at: Any, by: User | None, person_id: int) -> ShownCheck:
+    sections = sorted(
+        (
+            ShownSection(
+                key=str(s.get("key", "")),
+                title=str(s.get("title", "")),
+                items=[str(i) for i in s.get("items", [])],
+                warning=str(s.get("warning", "")),
+                priority=int(s.get("priority", 50)),
             )
+            for s in shown.get("sections", [])
+        ),
+        key=lambda s: (s.priority, s.key),
+    )
+    cluster = [int(pid) for pid in shown.get("cluster", [])]
+    return ShownCheck(
+        person_id=int(shown.get("person_id", person_id)),
+        person_name=str(shown.get("person_name", "")),
+        at=at,
+        by=by,
+        markers=list(shown.get("markers", [])),
+        high_harm=list(shown.get("high_harm", [])),
+        high_harm_labels=[_label(m) for m in shown.get("high_harm", [])],
+        sections=sections,
+        linked_records=[pid for pid in cluster if pid != person_id],
+    )
+
+
+def check_before_grading(user: User, people: list[Person]) -> list[ShownCheck]:
+    """CR-4: the intelligence check on each child named, shown to the handler before they choose the grade.
+    Each child's record is consulted, so each view is logged with its purpose; what is stored with the
+    incident is the check run when it is recorded."""
+    checks = []
+    for person in people:
+        audit.access(
+            actor=user,
+            event_type="incident.intelligence_check",
+            subject=person,
+            person_id=person.pk,
+            justification="control room: intelligence check before grading a new incident",
         )
+        checks.append(_shown_check(picture(person).as_json(), clock.now(), user, person.pk))
     return checks
-
-
-def people_by_reference(user: User, references: list[int]) -> dict[int, Person]:
-    """The people with these reference numbers that the user may name on a record."""
-    return {p.pk: p for p in people_visible_to(user, Person.objects.filter(pk__in=references))}
 
 
 def user_by_username(username: str) -> User | None:

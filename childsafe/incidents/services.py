@@ -20,6 +20,7 @@ from childsafe.core.errors import InvalidInput, Prompt, RuleRefusal
 from childsafe.core.ids import next_daily_reference
 from childsafe.core.models import Approval, AuditCategory, Team, User
 from childsafe.core.roles import SUPERVISING_ROLES, Capability
+from childsafe.core.text import check_text
 from childsafe.incidents.models import (
     CHILD_WELFARE_TYPES,
     CallReview,
@@ -82,12 +83,7 @@ class IncidentRecorded:
 def _text(
     errors: dict[str, str], name: str, value: Any, label: str, *, required: bool = True, max_length: int = 10_000
 ) -> str:
-    value = str(value or "").strip()
-    if required and not value:
-        errors[name] = f"Enter the {label}."
-    elif len(value) > max_length:
-        errors[name] = f"The {label} must be {max_length:,} characters or fewer."
-    return value
+    return check_text(errors, name, value, f"the {label}", required=required, max_length=max_length)
 
 
 def concerns_children(incident: Incident) -> bool:

@@ -36,6 +36,7 @@ from childsafe.incidents.forms import (
 )
 from childsafe.incidents.models import Incident, IncidentType
 from childsafe.people.picker import hold, person_picker, searching
+from childsafe.people.selectors import people_by_reference
 from childsafe.people.web import reason_checked, reasons
 
 FORM_CLASSES: dict[str, type[forms.Form]] = {
@@ -156,9 +157,11 @@ def incident_list(request: HttpRequest) -> HttpResponse:
 @access_checked
 @require_http_methods(["GET", "POST"])
 def create(request: HttpRequest) -> HttpResponse:
+    """Record an incident in two steps (CR-4): the children first (picked by name), then, with what is held
+    on them in front of the handler, the grade. Changing the children after the check shows it again."""
     access.require(request.user, Capability.INCIDENT_RECORD)
     form = IncidentForm(posted(request))
-    rows = [f"child_{n}" for n in range(1, CHILD_ROWS + 1)]
+    names = [f"child_{n}" for n in range(1, CHILD_ROWS + 1)]
     pickers = [
         person_picker(
             posted(request),
@@ -169,15 +172,28 @@ def create(request: HttpRequest) -> HttpResponse:
             initial=[int(request.GET["child"])] if n == 1 and request.GET.get("child", "").isdigit() else [],
             return_to=request.get_full_path(),
         )
-        for n, name in enumerate(rows, start=1)
+        for n, name in enumerate(names, start=1)
     ]
-    if request.method == "POST" and searching(request.POST, *rows):
+    checks: list[Any] = []
+    checked = False
+    if request.method == "POST" and searching(request.POST, *names):
         hold(form)
     elif request.method == "POST":
         form.is_valid()
         # The children are looked up even when other fields have errors, so every error shows at once.
-        rows = form.children(selectors.people_by_reference(request.user, form.references()))
-        if not form.errors:
+        rows = form.children(people_by_reference(form.references(), request.user))
+        refs = sorted({p.pk for p, _pr, _re in rows})
+        checked = request.POST.get("action") != "check" and form.checked_references() == refs
+        if not form.errors and not checked:
+            checks = selectors.check_before_grading(request.user, [p for p, _pr, _re in rows])
+            copied = request.POST.copy()
+            copied["checked"] = ",".join(map(str, refs))
+            form = IncidentForm(copied)
+            form.is_valid()  # no errors: it was valid a moment ago, and the grade is not required yet
+            checked = True
+        elif not form.errors and form.cleaned_data.get("grade") is None:
+            form.add_error("grade", "Choose a response grade from 1 to 4")
+        elif not form.errors:
             data = form.cleaned_data
             online = data["type"] == IncidentType.ONLINE_ABUSE
             try:
@@ -201,11 +217,15 @@ def create(request: HttpRequest) -> HttpResponse:
                     recorded.prompts,
                     "intelligence-check",
                 )
+        if checked and form.errors:
+            # An error on the grading step: the check is shown (and its view logged) again.
+            checks = selectors.check_before_grading(request.user, [p for p, _pr, _re in rows])
     children = [
         (picker, form[f"{picker.name}"], form[f"present_{n}"], form[f"resident_{n}"])
         for n, picker in enumerate(pickers, start=1)
     ]
-    return render(request, "incidents/create.html", {"form": form, "children": children})
+    context = {"form": form, "children": children, "checks": checks, "checked": checked}
+    return render(request, "incidents/create.html", context)
 
 
 @access_checked

@@ -16,6 +16,7 @@ from childsafe.core.errors import AccessDenied, InvalidInput, Prompt, RuleRefusa
 from childsafe.core.ids import next_daily_reference
 from childsafe.core.models import AuditCategory, User
 from childsafe.core.roles import AREA_ROLES, FORCE_WIDE_ROLES, Capability, Role
+from childsafe.core.text import check_text
 from childsafe.incidents.models import Incident
 from childsafe.investigations import rules
 from childsafe.investigations.models import (
@@ -55,12 +56,7 @@ class Saved:
 
 
 def _text(errors: dict[str, str], name: str, value: Any, label: str, *, required: bool = True) -> str:
-    value = str(value or "").strip()
-    if required and not value:
-        errors[name] = f"Enter {label}."
-    elif len(value) > MAX_TEXT:
-        errors[name] = f"{label[0].upper()}{label[1:]} must be {MAX_TEXT:,} characters or fewer."
-    return value
+    return check_text(errors, name, value, label, required=required, max_length=MAX_TEXT)
 
 
 def _create(model: type[M], **fields: Any) -> M:

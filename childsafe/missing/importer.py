@@ -161,6 +161,15 @@ KIND_COLUMNS = {
             "found at", "where found", "place found", "found location", "location found", "found place",
             "found at (place)", "returned to", "located at",
         ),
+        "last_seen": _variants(
+            "last seen", "date last seen", "last seen on", "last seen date", "last seen (date/time)",
+            "date/time last seen", "last seen date/time",
+        ),
+        "last_seen_time": _variants("time last seen", "last seen time"),
+        "last_seen_place": _variants(
+            "last seen at", "where last seen", "place last seen", "last seen place", "last seen location",
+            "location last seen",
+        ),
     },
     EXPLOITATION: {
         "risk": _variants("risk", "risk type", "exploitation", "exploitation type", "exploitation risk", "type",
@@ -184,6 +193,9 @@ FIELD_LABELS = {
     "found": "Found",
     "found_time": "Time found",
     "found_place": "Found at",
+    "last_seen": "Last seen",
+    "last_seen_time": "Time last seen",
+    "last_seen_place": "Last seen at",
     "risk": "Risk",
     "level": "Level",
     "concern": "Concern",
@@ -778,6 +790,8 @@ class _FileImporter:
         found = self._datetime(row, "found", "found_time", errors)
         place = self._text(row, "found_place")
         notes = self._text(row, "notes")
+        last_seen = self._datetime(row, "last_seen", "last_seen_time", errors)
+        last_seen_place = self._text(row, "last_seen_place")
         now = clock.now()
         if reported is None and _blank(row.cells.get("reported")):
             errors.append("The time the child was reported missing is blank.")
@@ -794,6 +808,10 @@ class _FileImporter:
             )
         if len(place) > 200:
             errors.append("The place found is longer than 200 characters: shorten it to the place's name.")
+        if last_seen and reported and last_seen > reported:
+            errors.append("The last-seen time is after the reported time: check both dates (dd/mm/yyyy).")
+        if len(last_seen_place) > 300:
+            errors.append("The place last seen is longer than 300 characters: shorten it to the place's name.")
         if errors:
             self.result(row, INVALID, " ".join(errors))
             return
@@ -828,6 +846,9 @@ class _FileImporter:
             found_at=found,
             found_place=place,
             source=SOURCES[MISSING].format(row=row.number),
+            notes=notes,
+            last_seen_at=last_seen,
+            last_seen_place=last_seen_place,
         )
         warnings = []
         if found is None:
@@ -835,9 +856,6 @@ class _FileImporter:
                 "No found time: imported as closed history. If this child is still missing, report them missing "
                 "in Childsafe now."
             )
-        if notes:
-            # history_import has no field for free text yet: the notes stay in this report, not lost silently.
-            warnings.append("The notes were not copied: imported missing episodes have no field for them yet.")
         self.result(
             row,
             IMPORTED,

@@ -67,19 +67,18 @@ def episode_for_user(
         justification=reasons.get(str(episode.person_id), ""),
         channel=channel,
         event_type=event_type,
+        purpose=f"missing episode {episode.pk}",
     )
     return episode
 
 
-def person_for_page(user: User, pk: int, *, reasons: dict[str, str], event_type: str, channel: str = "web") -> Person:
+def person_for_page(
+    user: User, pk: int, *, reasons: dict[str, str], event_type: str, channel: str = "web", purpose: str = ""
+) -> Person:
     person, _ = person_for_user(
-        user, pk, justification=reasons.get(str(pk), ""), channel=channel, event_type=event_type
+        user, pk, justification=reasons.get(str(pk), ""), channel=channel, event_type=event_type, purpose=purpose
     )
     return person
-
-
-def people_by_reference(references: list[int]) -> dict[int, Person]:
-    return Person.objects.in_bulk(references)
 
 
 def user_by_username(username: str) -> User | None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -16,6 +15,7 @@ from childsafe.core import access, audit, clock, language, outbox
 from childsafe.core.errors import InvalidInput, Prompt
 from childsafe.core.models import AuditCategory, User
 from childsafe.core.roles import Capability, Role
+from childsafe.core.text import check_text
 from childsafe.incidents.models import Incident, IncidentType
 from childsafe.incidents.services import ChildOnIncident, incident_record
 from childsafe.missing import rules
@@ -41,15 +41,7 @@ TEMPLATED_SIMILARITY = 0.9
 TRIGGER_PLAN_REVIEW_DAYS = 90
 
 
-def _text(
-    errors: dict[str, str], name: str, value: Any, label: str, *, required: bool = True, max_length: int = 10_000
-) -> str:
-    value = str(value or "").strip()
-    if required and not value:
-        errors[name] = f"Enter {label}."
-    elif len(value) > max_length:
-        errors[name] = f"{label[0].upper()}{label[1:]} must be {max_length:,} characters or fewer."
-    return value
+_text = check_text
 
 
 def _audit(
@@ -667,6 +659,10 @@ def rhi_receive(
             channel,
             new={"summary": summary, "received_from": rhi.received_from},
         )
+        # QG-1 on the local authority's (or MHET's) words too; the page shows the better wording.
+        language.check(
+            texts={"summary": summary}, user=actor, subject_type="missing.returnhomeinterview", subject_id=rhi.pk
+        )
     return rhi
 
 
@@ -772,8 +768,20 @@ def history_import(
     found_at: datetime | None,
     found_place: str = "",
     source: str = "Imported history",
+    notes: str = "",
+    last_seen_at: datetime | None = None,
+    last_seen_place: str = "",
 ) -> MissingEpisode:
-    """An earlier, closed episode brought in from old records (system action, audited)."""
+    """An earlier, closed episode brought in from old records (system action, audited). The log's notes are
+    kept as the episode's circumstances, with when and where the child was last seen."""
+    errors: dict[str, str] = {}
+    notes = _text(errors, "notes", notes, "the notes", required=False)
+    last_seen_place = _text(errors, "last_seen_place", last_seen_place, "where the child was last seen",
+                            required=False, max_length=300)  # fmt: skip
+    if last_seen_at is not None and last_seen_at > reported_at:
+        errors["last_seen_at"] = "The time last seen must be before the time the child was reported missing."
+    if errors:
+        raise InvalidInput(errors)
     with transaction.atomic():
         location = location_for(name=found_place) if found_place else None
         episode = MissingEpisode.objects.create(
@@ -782,6 +790,9 @@ def history_import(
             reported_by=source,
             found_at=found_at,
             found_location=location,
+            last_seen_at=last_seen_at,
+            last_seen_place=last_seen_place,
+            circumstances=notes,
             imported=True,
             closed_at=found_at or reported_at,
             self_returned=None,
@@ -794,6 +805,12 @@ def history_import(
             "missing.import",
             episode,
             "cli",
-            new={"reported_at": reported_at.isoformat(), "found_place": found_place},
+            new={
+                "reported_at": reported_at.isoformat(),
+                "found_place": found_place,
+                "last_seen_at": last_seen_at.isoformat() if last_seen_at else None,
+                "last_seen_place": last_seen_place,
+                "notes": notes,
+            },
         )
     return episode

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods
 from childsafe.core import access
 from childsafe.core.errors import AccessDenied, InvalidInput, Prompt, RuleRefusal
 from childsafe.core.roles import Capability
-from childsafe.core.web import access_checked, apply_errors, keep_prompts, posted, take_prompts
+from childsafe.core.web import access_checked, apply_errors, keep_prompts, language_messages, posted, take_prompts
 from childsafe.incidents import selectors as incident_selectors
 from childsafe.missing import selectors, services
 from childsafe.missing.forms import (
@@ -40,6 +40,7 @@ from childsafe.missing.forms import (
 )
 from childsafe.missing.models import MissingEpisode
 from childsafe.people.picker import hold, person_picker, searching
+from childsafe.people.selectors import people_by_reference
 from childsafe.people.web import reason_checked, reasons
 
 GET_POST = require_http_methods(["GET", "POST"])
@@ -128,7 +129,7 @@ def report(request: HttpRequest) -> HttpResponse:
         if incident_id and incident is None:
             form.add_error(None, f"Incident {incident_id} is closed or does not exist: report without it.")
         ref = form.cleaned_data.get("child")
-        child = selectors.people_by_reference([ref]).get(ref) if ref else None
+        child = people_by_reference([ref], request.user).get(ref) if ref else None
         if ref and child is None:
             form.add_error("child", "Choose the missing child: search by name and choose them")
         if not form.errors and child is not None:
@@ -429,6 +430,7 @@ def rhi(request: HttpRequest, pk: int) -> HttpResponse:
         except (InvalidInput, RuleRefusal) as exc:
             apply_errors(form, exc)
         else:
+            language_messages(request, {"summary": form.cleaned_data["summary"]})
             if request.user.is_partner:
                 messages.success(request, "Thank you: the return home interview has been sent to the police.")
                 return redirect("partners:home")

@@ -14,6 +14,7 @@ from childsafe.core import access, audit, clock
 from childsafe.core.errors import AccessDenied, InvalidInput, Prompt
 from childsafe.core.models import AuditCategory, User
 from childsafe.core.roles import Capability, Role
+from childsafe.core.text import check_text
 from childsafe.offenders import rules
 from childsafe.offenders.models import (
     Breach,
@@ -45,12 +46,7 @@ STALE = "Someone changed this a moment ago. Check the latest details, then make 
 
 
 def _text(errors: dict[str, str], name: str, value: Any, label: str, *, max_length: int = 10_000) -> str:
-    value = str(value or "").strip()
-    if not value:
-        errors[name] = f"Enter {label}."
-    elif len(value) > max_length:
-        errors[name] = f"{label[0].upper()}{label[1:]} must be {max_length:,} characters or fewer."
-    return value
+    return check_text(errors, name, value, label, max_length=max_length)
 
 
 def _choice(errors: dict[str, str], name: str, value: Any, choices: Any, what: str) -> str:

@@ -26,6 +26,7 @@ from childsafe.oversight.forms import (
     SkillAwardForm,
     UserForm,
 )
+from childsafe.people import calendars
 from childsafe.people.models import Organisation
 from childsafe.people.picker import hold, person_picker, searching
 from childsafe.people.selectors import identity_cluster
@@ -132,7 +133,8 @@ def settings_list(request: HttpRequest) -> HttpResponse:
     access.require(request.user, Capability.SETTINGS_CHANGE)
     values = policy.current_values()
     rows = [(s, values[s.key]) for s in policy.all_settings()]
-    return render(request, "oversight/settings.html", {"rows": rows})
+    warning = calendars.default_term_dates_warning(clock.today_london())
+    return render(request, "oversight/settings.html", {"rows": rows, "term_dates_warning": warning})
 
 
 @access_checked

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from childsafe.core import access
 from childsafe.core.errors import InvalidInput
 from childsafe.core.roles import Capability
-from childsafe.core.web import access_checked, apply_errors, posted
+from childsafe.core.web import access_checked, apply_errors, language_messages, posted
 from childsafe.partners import selectors, services
 from childsafe.partners.forms import PortalFilterForm, StrategyOutcomeForm
 from childsafe.protection import selectors as protection_selectors
@@ -89,6 +89,7 @@ def strategy_outcome(request: HttpRequest, person_id: int) -> HttpResponse:
             apply_errors(form, exc)
         else:
             messages.success(request, f"Thank you: the strategy meeting outcome for {child.full_name} has been sent.")
+            language_messages(request, {"decisions": form.cleaned_data["decisions"]})
             return redirect("partners:home")
     return render(request, "partners/strategy_outcome.html", {"form": form, "person": child})
 

@@ -100,9 +100,19 @@ def reason_says_something(reason: str) -> bool:
 
 
 def person_for_user(
-    user: User, person_id: int, *, justification: str = "", channel: str = "web", event_type: str = "person.view"
+    user: User,
+    person_id: int,
+    *,
+    justification: str = "",
+    channel: str = "web",
+    event_type: str = "person.view",
+    purpose: str = "",
 ) -> tuple[Person, PersonAccess]:
     """Fetch a person's record for this user, logging the view (DPA 2018 s62 consultation).
+
+    The log says why: the reason the user typed (`justification`) where one is demanded or given, else the
+    purpose of the page that opened the record (`purpose`, e.g. "control room: incident NYP-..."), else
+    the role's and the route's (core.audit.purpose_of). Only a typed reason meets a demand for one.
 
     Raises Http404 when the record is hidden from them (logged as a refused view), and
     JustificationRequired when they must give a reason first.
@@ -130,7 +140,7 @@ def person_for_user(
         event_type=event_type,
         subject=person,
         person_id=person.pk,
-        justification=justification.strip(),
+        justification=justification.strip() or purpose.strip(),
         channel=channel,
     )
     return person, decision

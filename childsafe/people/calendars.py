@@ -136,7 +136,7 @@ def england_bank_holidays(year: int) -> dict[date, str]:
 
 
 # ---------------------------------------------------------------------------------------------
-# Typical English term holidays, school years 2021/22 to 2027/28
+# Typical English term holidays, school years 2021/22 to 2032/33
 # ---------------------------------------------------------------------------------------------
 
 
@@ -200,9 +200,57 @@ ENGLAND_TERM_HOLIDAYS: tuple[ClosedPeriod, ...] = (
     _p("2028-05-27", "2028-06-04", "May half term"),
     _p("2028-07-22", "2028-08-31", "Summer holiday"),
 )
+
+
+def _saturday_between(first: date, last: date) -> date:
+    return next(
+        first + timedelta(days=n) for n in range((last - first).days + 1) if (first + timedelta(days=n)).weekday() == 5
+    )
+
+
+def typical_year(autumn: int) -> tuple[ClosedPeriod, ...]:
+    """The typical English term holidays of the school year starting in September of `autumn`, by the same
+    pattern as the years listed above (half terms the week of the last Monday in October, the Monday of
+    12-18 February and the spring bank holiday; Easter the week before and after Easter Sunday)."""
+    spring = autumn + 1
+    october = _last_monday(autumn, 10)
+    february = next(date(spring, 2, d) for d in range(12, 19) if date(spring, 2, d).weekday() == 0)
+    christmas_end = next(date(spring, 1, d) for d in range(2, 9) if date(spring, 1, d).weekday() == 6)
+    easter = easter_sunday(spring)
+    may = _last_monday(spring, 5)
+    return (
+        ClosedPeriod(october - timedelta(days=2), october + timedelta(days=6), "October half term"),
+        ClosedPeriod(_saturday_between(date(autumn, 12, 15), date(autumn, 12, 21)), christmas_end, "Christmas holiday"),
+        ClosedPeriod(february - timedelta(days=2), february + timedelta(days=6), "February half term"),
+        ClosedPeriod(easter - timedelta(days=8), easter + timedelta(days=7), "Easter holiday"),
+        ClosedPeriod(may - timedelta(days=2), may + timedelta(days=6), "May half term"),
+        ClosedPeriod(
+            _saturday_between(date(spring, 7, 19), date(spring, 7, 25)), date(spring, 8, 31), "Summer holiday"
+        ),
+    )
+
+
+# School years 2028/29 to 2032/33 by the pattern; a school's own calendar overrides any of it.
+ENGLAND_TERM_HOLIDAYS += tuple(p for autumn in range(2028, 2033) for p in typical_year(autumn))
+
 # The school years the term holidays cover. Outside them england_default closes weekends and bank
-# holidays only, so a deadline there comes earlier, never later.
-ENGLAND_DEFAULT_COVERS = (date(2021, 9, 1), date(2028, 8, 31))
+# holidays only, so a deadline there comes earlier, never later: the settings page warns a year ahead.
+ENGLAND_DEFAULT_COVERS = (date(2021, 9, 1), date(2033, 8, 31))
+RUNS_OUT_WARNING = timedelta(days=365)
+
+
+def default_term_dates_warning(today: date) -> str | None:
+    """A notice for administrators from a year before the default term dates run out (None before then)."""
+    end = ENGLAND_DEFAULT_COVERS[1]
+    if today < end - RUNS_OUT_WARNING:
+        return None
+    when = "ran out" if today > end else "run out"
+    return (
+        f"The default school term dates {when} on {end:%-d %B %Y}. After that, schools without their own "
+        "calendar close only at weekends and on bank holidays, so Operation Encompass deadlines come earlier. "
+        "Add the next school years' term dates (people/calendars.py), or load each school's own calendar."
+    )
+
 
 ENGLAND_DEFAULT: tuple[ClosedPeriod, ...] = tuple(
     sorted(

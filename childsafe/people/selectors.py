@@ -126,3 +126,47 @@ def person_page(
         age=person.age_on(clock.today_london()),
         sections=sections(cluster, user),
     )
+
+
+@dataclass(frozen=True)
+class HouseholdChild:
+    """A child who may share the home of a child being referred (RF-8), and why they are proposed."""
+
+    person: Person
+    why: str
+
+
+def household_children(person_ids: list[int], on: date | None = None) -> list[HouseholdChild]:
+    """The other children (under 18 on `on`) who live at the current address of any of these people, or who are
+    recorded as their siblings or members of their household, nearest first by name. The people themselves
+    are not included."""
+    day = on or clock.today_london()
+    current = (Q(valid_from__isnull=True) | Q(valid_from__lte=day)) & (Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+    why: dict[int, str] = {}
+    homes = PersonAddress.objects.filter(current, person_id__in=person_ids).values("location_id")
+    for pid in PersonAddress.objects.filter(current, location_id__in=homes).values_list("person_id", flat=True):
+        why.setdefault(pid, "lives at the same address")
+    kinds = [RelationshipType.SIBLING, RelationshipType.HOUSEHOLD]
+    relationships = Relationship.objects.filter(current, type__in=kinds).filter(
+        Q(from_person_id__in=person_ids) | Q(to_person_id__in=person_ids)
+    )
+    for from_id, to_id, kind in relationships.values_list("from_person_id", "to_person_id", "type"):
+        label = "sibling" if kind == RelationshipType.SIBLING else "in the same household"
+        for pid in (from_id, to_id):
+            why.setdefault(pid, label)
+    for pid in person_ids:
+        why.pop(pid, None)
+    people = Person.objects.filter(pk__in=why).order_by("surname", "forenames", "pk")
+    return [HouseholdChild(p, why[p.pk]) for p in people if p.is_child_on(day)]
+
+
+def people_by_reference(references: list[int], user: User | None = None) -> dict[int, Person]:
+    """The people with these reference numbers, by number; with `user`, only those the user may name on a
+    record (a partner: their organisation's children). A name in a list is not the record: opening it is
+    checked and logged (people.access)."""
+    from childsafe.people.access import people_visible_to
+
+    found = Person.objects.filter(pk__in=references)
+    if user is not None:
+        found = people_visible_to(user, found)
+    return {p.pk: p for p in found}

@@ -15,10 +15,11 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 
-from childsafe.core import access, audit, clock, text
+from childsafe.core import access, audit, clock
 from childsafe.core.errors import AccessDenied, InvalidInput, Prompt
 from childsafe.core.models import Area, AuditCategory, User
 from childsafe.core.roles import Capability
+from childsafe.core.text import check_text
 from childsafe.people import calendars, identity, places, search, search_index
 from childsafe.people.access import reach_for_write
 from childsafe.people.models import (
@@ -57,14 +58,7 @@ def _require(actor: User | None, capability: Capability) -> None:
 def _check_text(
     errors: dict[str, str], name: str, value: str, *, label: str, required: bool = False, max_length: int = MAX_TEXT
 ) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        errors[name] = f"Enter the {label}."
-    elif bad := text.problem(value, label):
-        errors[name] = bad
-    elif len(value) > max_length:
-        errors[name] = f"The {label} must be {max_length:,} characters or fewer (it is {len(value):,})."
-    return value
+    return check_text(errors, name, value, f"the {label}", required=required, max_length=max_length)
 
 
 def validate_date_of_birth(errors: dict[str, str], dob: Any, field_name: str = "date_of_birth") -> date | None:

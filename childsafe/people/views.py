@@ -149,7 +149,9 @@ def create(request: HttpRequest) -> HttpResponse:
 @access_checked
 @reason_checked
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    person, decision = person_for_user(request.user, pk, justification=reasons(request).get(str(pk), ""))
+    person, decision = person_for_user(
+        request.user, pk, justification=reasons(request).get(str(pk), ""), purpose="the child's record page"
+    )
     if decision.partner_view:
         return render(
             request,

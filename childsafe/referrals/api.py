@@ -31,11 +31,21 @@ class PpnChildIn(Schema):
     ethnicity: str = Field(max_length=2, description="Self-defined 18+1 code, or NS for not stated (RF-2).")
 
 
+class OtherChildIn(Schema):
+    person_id: int
+    reason: str = Field("", max_length=10000, description="Why this child is not referred on the PPN (RF-8).")
+
+
 class PpnIn(Schema):
     concern: str = Field(max_length=20000)
     children: list[PpnChildIn] = Field(min_length=1, max_length=services.MAX_CHILDREN)
     incident_id: int | None = None
-    other_children: str = Field("", max_length=10000, description="Others in the household, with access... (RF-8).")
+    other_people: list[OtherChildIn] = Field(
+        [], description="Other children of the household on police records not referred, each with why not (RF-8)."
+    )
+    other_children: str = Field(
+        "", max_length=10000, description="Other children not known to police: household, access, friends (RF-8)."
+    )
     requirement_id: int | None = Field(
         None, description="The RF-7 requirement this PPN answers (a record that showed a child at risk), if any."
     )
@@ -80,6 +90,17 @@ def submit(request: HttpRequest, payload: PpnIn, justification: str = ""):
         children.append(
             services.PpnChildInput(person, aware=child.aware.dict(), voice=child.voice, ethnicity=child.ethnicity)
         )
+    others = []
+    for other in payload.other_people:
+        # Named on the PPN, so opened through need to know like a referred child.
+        person, _ = person_for_user(
+            request.user,
+            other.person_id,
+            justification=justification,  # type: ignore[arg-type]
+            channel="api",
+            event_type="ppn.submit",
+        )
+        others.append(services.OtherChildInput(person, reason=other.reason))
     requirement = None
     if payload.requirement_id is not None:
         requirement = selectors.open_requirement(payload.requirement_id)
@@ -91,6 +112,7 @@ def submit(request: HttpRequest, payload: PpnIn, justification: str = ""):
         children=children,
         incident=incident,
         other_children=payload.other_children,
+        other_people=others,
         channel="api",
         requirement=requirement,
     )

@@ -1,17 +1,73 @@
-"""What referrals adds to the child's chronology (PL-1): PPNs, Encompass notices, strategy meetings (RF-10)."""
+"""What referrals adds to the child's chronology (PL-1): PPNs, Encompass notices, strategy meetings (RF-10);
+and to the intelligence check (CR-4): the child's recent PPNs and their state, and PPNs still due (RF-7)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import timedelta
 
+from childsafe.core import clock
+from childsafe.core.templatetags.govuk import london
 from childsafe.people.chronology import Entry, provider
-from childsafe.referrals.models import EncompassNotification, PpnChild, PpnStatus, StrategyMeeting
+from childsafe.people.intelligence import Section
+from childsafe.people.intelligence import provider as intelligence_provider
+from childsafe.referrals.models import (
+    EncompassNotification,
+    PpnChild,
+    PpnOtherChild,
+    PpnRequirement,
+    PpnStatus,
+    StrategyMeeting,
+)
 
 _STATUSES = dict(PpnStatus.choices)
 
 
 def _latest(qs, limit: int | None):
     return qs[:limit] if limit is not None else qs
+
+
+# A PPN older than this is history (the chronology has it); a newer one, or one still waiting, is current work.
+RECENT_PPNS = timedelta(days=90)
+
+
+@intelligence_provider("referrals")
+def referrals_intelligence(cluster: list[int]) -> Section | None:
+    """CR-4 "open referrals": the child's PPNs waiting for VAT or recent, with their state; PPNs due about
+    them and not yet submitted (RF-7); and recent PPNs on which they were named but not referred (RF-8)."""
+    since = clock.now() - RECENT_PPNS
+    entries = list(
+        PpnChild.objects.filter(person_id__in=cluster)
+        .filter(ppn__submitted_at__gte=since)
+        .select_related("ppn")
+        .defer("aware")
+        .order_by("-ppn__submitted_at")[:10]
+    )
+    waiting = list(
+        PpnChild.objects.filter(person_id__in=cluster, ppn__status=PpnStatus.SUBMITTED, ppn__submitted_at__lt=since)
+        .select_related("ppn")
+        .defer("aware")[:10]
+    )
+    due = list(PpnRequirement.objects.filter(children__id__in=cluster, satisfied_at__isnull=True).distinct()[:10])
+    not_referred = list(
+        PpnOtherChild.objects.filter(person_id__in=cluster, ppn__submitted_at__gte=since).select_related("ppn")[:10]
+    )
+    if not (entries or waiting or due or not_referred):
+        return None
+    items = [
+        f"{e.ppn}: {e.ppn.get_status_display().lower()}, submitted {london(e.ppn.submitted_at)}. {e.ppn.concern[:200]}"
+        for e in [*waiting, *entries]
+    ]
+    items += [f"PPN due, not yet submitted: {r}. {r.reason[:200]}" for r in due]
+    items += [f"Named on {o.ppn} but not referred: {o.reason[:200]}" for o in not_referred]
+    return Section(
+        "referrals",
+        "Referrals (PPNs)",
+        items,
+        priority=30,
+        warning="A PPN about this child is still due." if due else "",
+        data={"ppns": [e.ppn_id for e in [*waiting, *entries]], "requirements": [r.pk for r in due]},
+    )
 
 
 @provider("referrals")

@@ -38,14 +38,29 @@ class ChildrenForm(forms.Form):
 class PpnForm(forms.Form):
     concern = _text("What is the concern?", "What happened and why you are worried for the child or children.")
     other_children = _text(
-        "Other children (RF-8)",
-        "Other children in the household, with access to the suspect, or linked friends: refer each one or "
-        "record why not.",
+        "Other children not known to police (RF-8)",
+        "Children not on police records: others in the household, with access to the suspect, or linked "
+        "friends. Refer each one or record why not.",
     )
 
-    def __init__(self, *args: Any, children: list[Any] = (), **kwargs: Any) -> None:
+    def __init__(self, *args: Any, children: list[Any] = (), proposed: list[Any] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.children = list(children)
+        # RF-8: the household's children on police records (people.selectors.HouseholdChild), each to be added
+        # to this PPN or given the reason they are not referred.
+        self.proposed = list(proposed)
+        for h in self.proposed:
+            name = h.person.full_name
+            self.fields[self.name(h.person, "choice")] = forms.ChoiceField(
+                label=f"{name} ({h.why})",
+                choices=[("add", "Add to this PPN"), ("not", "Not referred on this PPN")],
+                widget=forms.RadioSelect,
+                required=False,
+                error_messages={"invalid_choice": f"Choose whether to add {name} to this PPN or not"},
+            )
+            self.fields[self.other_name(h.person)] = _text(
+                f"Why {name} is not referred", "For example: already referred today on another PPN."
+            )
         for person in self.children:
             for key, label, hint in AWARE_SECTIONS:
                 self.fields[self.name(person, key)] = _text(f"{label} ({person.full_name})", hint)
@@ -66,7 +81,36 @@ class PpnForm(forms.Form):
 
     @staticmethod
     def name(person: Any, key: str) -> str:
-        return f"c{person.pk}_{key}"
+        return f"c{person.pk}_{key}" if key != "choice" else f"o{person.pk}_choice"
+
+    @staticmethod
+    def other_name(person: Any) -> str:
+        """The reason's field: the name the service gives its refusal (referrals.services.other_child_field)."""
+        return f"o{person.pk}_reason"
+
+    def to_add(self) -> list[Any]:
+        """The proposed children the officer chose to add to this PPN (read from what was posted)."""
+        return [h.person for h in self.proposed if self.data.get(self.name(h.person, "choice")) == "add"]
+
+    def other_rows(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "person": h.person,
+                "why": h.why,
+                "choice": self[self.name(h.person, "choice")],
+                "reason": self[self.other_name(h.person)],
+            }
+            for h in self.proposed
+        ]
+
+    def other_entries(self) -> list[dict[str, Any]]:
+        """The proposed children marked "not referred", with the reason as typed (the service refuses a blank one)."""
+        data = self.cleaned_data
+        return [
+            {"person": h.person, "reason": data.get(self.other_name(h.person), "")}
+            for h in self.proposed
+            if data.get(self.name(h.person, "choice")) == "not"
+        ]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -107,9 +151,12 @@ class PpnForm(forms.Form):
         }
 
 
-def draft_initial(draft: Any, children: list[Any]) -> dict[str, str]:
+def draft_initial(draft: Any, children: list[Any], others: list[Any] = ()) -> dict[str, str]:
     """A saved draft's values, to fill the PPN form in again."""
     data = {"concern": draft.concern, "other_children": draft.other_children}
+    for other in others:
+        data[PpnForm.name(other.person, "choice")] = "not"
+        data[PpnForm.other_name(other.person)] = other.reason
     for child in children:
         for key, _label, _hint in AWARE_SECTIONS:
             data[PpnForm.name(child.person, key)] = child.aware.get(key, "")

@@ -22,7 +22,9 @@ class Ppn(models.Model):
     reference = models.CharField(max_length=30, unique=True)
     concern = models.TextField()
     incident = models.ForeignKey(Incident, null=True, blank=True, on_delete=models.SET_NULL, related_name="ppns")
-    other_children = models.TextField(blank=True, default="")  # RF-8: others in the household, with access...
+    # RF-8: others not known to police (friends, children with access to the suspect...), in words; the
+    # household's children on police records are PpnChild (referred) or PpnOtherChild (why not).
+    other_children = models.TextField(blank=True, default="")
     submitted_at = models.DateTimeField()
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="ppns")
     status = models.CharField(max_length=20, choices=PpnStatus.choices, default=PpnStatus.SUBMITTED)
@@ -50,6 +52,18 @@ class PpnChild(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["ppn", "person"], name="child_once_per_ppn")]
+
+
+class PpnOtherChild(models.Model):
+    """RF-8: a child of the household (same address, sibling, household member) who is not referred on this PPN,
+    and why not. A child who is referred is a PpnChild instead; never both."""
+
+    ppn = models.ForeignKey(Ppn, on_delete=models.CASCADE, related_name="other_people")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="ppns_not_referred")
+    reason = models.TextField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["ppn", "person"], name="other_child_once_per_ppn")]
 
 
 class PpnShare(models.Model):
@@ -226,6 +240,17 @@ class PpnDraftChild(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["draft", "person"], name="child_once_per_draft")]
+
+
+class PpnDraftOtherChild(models.Model):
+    """RF-8 in a draft: another child of the household and the reason so far (it may still be blank)."""
+
+    draft = models.ForeignKey(PpnDraft, on_delete=models.CASCADE, related_name="other_people")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(blank=True, default="")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["draft", "person"], name="other_child_once_per_draft")]
 
 
 class ReviewQuality(models.TextChoices):

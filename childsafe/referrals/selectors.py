@@ -145,6 +145,16 @@ def draft_children(draft: PpnDraft) -> list[PpnDraftChild]:
     return list(draft.children.select_related("person").order_by("id"))
 
 
+def draft_others(draft: PpnDraft) -> list[Any]:
+    """RF-8: the household's children the draft says are not referred, and the reasons so far."""
+    return list(draft.other_people.select_related("person").order_by("id"))
+
+
+def ppn_others(ppn: Ppn) -> list[Any]:
+    """RF-8: the household's children not referred on this PPN, and why not."""
+    return list(ppn.other_people.select_related("person").order_by("id"))
+
+
 RETURNS_PAGE_SIZE = 25
 
 
@@ -221,10 +231,6 @@ def ppn_shares(ppn: Ppn) -> list[Any]:
 
 def shareable_organisations() -> list[Organisation]:
     return list(Organisation.objects.filter(type__in=SHAREABLE).order_by("type", "name"))
-
-
-def people_by_reference(references: list[int]) -> dict[int, Person]:
-    return Person.objects.in_bulk(references)
 
 
 def check_for_ppn(pk: int | None) -> SafeAndWellCheck | None:

@@ -23,6 +23,7 @@ from childsafe.missing.models import SafeAndWellCheck
 from childsafe.people import calendars
 from childsafe.people.access import partner_people, reach_for_write
 from childsafe.people.models import Organisation, Person, SchoolEnrolment
+from childsafe.people.selectors import household_children
 from childsafe.people.vocabulary import OrganisationType, SelfDefinedEthnicity
 from childsafe.referrals import encompass, rules
 from childsafe.referrals.models import (
@@ -32,6 +33,8 @@ from childsafe.referrals.models import (
     PpnDelay,
     PpnDraft,
     PpnDraftChild,
+    PpnDraftOtherChild,
+    PpnOtherChild,
     PpnRequirement,
     PpnReview,
     PpnShare,
@@ -54,9 +57,46 @@ class PpnChildInput:
 
 
 @dataclass
+class OtherChildInput:
+    """RF-8: another child of the household, not referred on this PPN, and why not."""
+
+    person: Person
+    reason: str = ""
+
+
+@dataclass
 class PpnSubmitted:
     ppn: Ppn
     prompts: list[Prompt] = field(default_factory=list)
+
+
+def other_child_field(person: Person) -> str:
+    """The name a refusal about another child (RF-8) is given: the PPN form's field for their reason."""
+    return f"o{person.pk}_reason"
+
+
+def _other_errors(
+    children: list[PpnChildInput], others: list[OtherChildInput], *, need_reasons: bool
+) -> dict[str, str]:
+    """RF-8: another child is either referred on the PPN or not, once, and (`need_reasons`: on submission)
+    someone not referred has the reason why not."""
+    errors: dict[str, str] = {}
+    referred = {c.person.pk for c in children}
+    seen: set[int] = set()
+    for other in others:
+        name = other.person.full_name
+        if other.person.pk in seen:
+            errors[other_child_field(other.person)] = f"{name} is listed twice as another child."
+        elif other.person.pk in referred:
+            errors[other_child_field(other.person)] = (
+                f"{name} is referred on this PPN and also listed as not referred. Choose one."
+            )
+        elif need_reasons and not (other.reason or "").strip():
+            errors[other_child_field(other.person)] = (
+                f"Give the reason {name} is not referred on this PPN, or add them to it."
+            )
+        seen.add(other.person.pk)
+    return errors
 
 
 # A household or sibling group fits easily; beyond this a PPN is unreadable for the MASH and a batch
@@ -68,8 +108,8 @@ def _structure_errors(
     children: list[PpnChildInput], incident: Incident | None, *, check_codes: bool = False
 ) -> dict[str, str]:
     """What makes a PPN (or a draft) impossible whatever stage it is at: no children, a child twice, a child
-    not on the linked incident, an AWARE section or (`check_codes`, for a draft: a submission's RF-2 guard
-    says it) an ethnicity code that doesn't exist."""
+    not on the linked incident (nor of the household of one who is: RF-8), an AWARE section or
+    (`check_codes`, for a draft: a submission's RF-2 guard says it) an ethnicity code that doesn't exist."""
     errors: dict[str, str] = {}
     if not children:
         errors["children"] = "Add the child or children the PPN is about."
@@ -82,7 +122,11 @@ def _structure_errors(
         errors["children"] = "A child is named twice on this PPN."
     if incident is not None:
         on_incident = set(incident.people.values_list("person_id", flat=True))
-        strangers = [c.person.full_name for c in children if c.person.pk not in on_incident]
+        outside = [c for c in children if c.person.pk not in on_incident]
+        if outside:
+            household = {h.person.pk for h in household_children(sorted(on_incident))}
+            outside = [c for c in outside if c.person.pk not in household]
+        strangers = [c.person.full_name for c in outside]
         if strangers:
             errors["children"] = (
                 f"{', '.join(strangers)} is not on incident {incident.reference}. Add them to the "
@@ -107,6 +151,7 @@ def ppn_submit(
     children: list[PpnChildInput],
     incident: Incident | None = None,
     other_children: str = "",
+    other_people: list[OtherChildInput] | None = None,
     channel: str = "web",
     requirement: PpnRequirement | None = None,
 ) -> PpnSubmitted:
@@ -114,9 +159,15 @@ def ppn_submit(
 
     `requirement`: the RF-7 requirement the PPN was started from (the form opened from the record that
     showed the risk); it is met by this PPN whoever the children are. Any other open requirement is met
-    once every child it names has a PPN since it started."""
+    once every child it names has a PPN since it started.
+
+    `other_people` (RF-8): the household's other children on police records who are not referred, each with
+    the reason; `other_children`, in words, others not known to police. The RF-8 prompt names the
+    household's children (same address, siblings, household) neither referred nor given a reason."""
     access.require(actor, Capability.INCIDENT_RECORD)
+    others = list(other_people or [])
     errors = _structure_errors(children, incident)
+    errors.update(_other_errors(children, others, need_reasons=True))
     concern = (concern or "").strip()
     if not concern:
         errors["concern"] = "Enter what the concern is."
@@ -157,25 +208,56 @@ def ppn_submit(
                 channel=channel,
                 new={"concern": concern, "ethnicity": child.ethnicity, "incident": incident.pk if incident else None},
             )
+        for other in others:
+            PpnOtherChild.objects.create(ppn=ppn, person=other.person, reason=other.reason.strip())
+            audit.record(
+                actor=actor,
+                category=AuditCategory.COLLECTION,
+                event_type="ppn.other_child",
+                subject=ppn,
+                person_id=other.person.pk,
+                channel=channel,
+                new={"not_referred_because": other.reason.strip()},
+            )
         texts = {
             "concern": concern,
             "other_children": other_children,
             **{f"voice.{c.person.pk}": c.voice for c in children},
+            **{other_child_field(o.person): o.reason for o in others},
         }
         for c in children:
             texts.update({f"aware.{c.person.pk}.{k}": str(v) for k, v in c.aware.items()})
         prompts = language.check(texts=texts, user=actor, subject_type="referrals.ppn", subject_id=ppn.pk)
         _requirements_met(ppn, [c.person.pk for c in children], requirement, actor, channel)
-    if not other_children.strip():
-        prompts.append(
-            Prompt(
-                "RF-8",
-                "Are there other children in the household, with access to the suspect, or "
-                "linked friends? Refer each one or record why not.",
-                field="other_children",
-            )
-        )
+    rf8 = other_children_prompt(children, others, other_children)
+    if rf8 is not None:
+        prompts.append(rf8)
     return PpnSubmitted(ppn, prompts)
+
+
+def other_children_prompt(
+    children: list[PpnChildInput], others: list[OtherChildInput], other_children: str
+) -> Prompt | None:
+    """RF-8: name the household's children who are neither referred nor given a reason; with none known to
+    police, ask about others if nothing was said about them."""
+    addressed = {c.person.pk for c in children} | {o.person.pk for o in others}
+    left = [h for h in household_children([c.person.pk for c in children]) if h.person.pk not in addressed]
+    if left:
+        names = "; ".join(f"{h.person.full_name} ({h.why})" for h in left)
+        return Prompt(
+            "RF-8",
+            f"Other children of the household are not on this PPN and have no reason recorded: {names}. "
+            "Refer each one on a PPN or record why not.",
+            field="other_children",
+        )
+    if not other_children.strip() and not others:
+        return Prompt(
+            "RF-8",
+            "Are there other children in the household, with access to the suspect, or "
+            "linked friends? Refer each one or record why not.",
+            field="other_children",
+        )
+    return None
 
 
 # -- Drafts ---------------------------------------------------------------------------------------------
@@ -215,6 +297,7 @@ def ppn_draft_save(
     children: list[PpnChildInput],
     incident: Incident | None = None,
     other_children: str = "",
+    other_people: list[OtherChildInput] | None = None,
     draft: PpnDraft | None = None,
     channel: str = "web",
 ) -> PpnDraft:
@@ -227,7 +310,9 @@ def ppn_draft_save(
         if draft is not None:
             draft = _own_draft(actor, draft)
             incident = draft.incident
+        others = list(other_people or [])
         errors = _structure_errors(children, incident, check_codes=True)
+        errors.update(_other_errors(children, others, need_reasons=False))
         if errors:
             raise InvalidInput(errors)
         concern, other_children = (concern or "").strip(), (other_children or "").strip()
@@ -243,6 +328,9 @@ def ppn_draft_save(
         else:
             PpnDraft.objects.filter(pk=draft.pk).update(concern=concern, other_children=other_children, updated_at=now)
             draft.children.all().delete()
+            draft.other_people.all().delete()
+        for other in others:
+            PpnDraftOtherChild.objects.create(draft=draft, person=other.person, reason=(other.reason or "").strip())
         for child in children:
             PpnDraftChild.objects.create(
                 draft=draft,
@@ -270,6 +358,7 @@ def ppn_draft_submit(
     concern: str,
     children: list[PpnChildInput],
     other_children: str = "",
+    other_people: list[OtherChildInput] | None = None,
     channel: str = "web",
 ) -> PpnSubmitted:
     """Submit a draft as it now reads, through `ppn_submit` (every guard and the QG-1 check, as for a new PPN).
@@ -282,12 +371,14 @@ def ppn_draft_submit(
             children=children,
             incident=draft.incident,
             other_children=other_children,
+            other_people=other_people,
             channel=channel,
         )
         _draft_audit(
             actor, draft, "ppn.draft_submit", AuditCategory.ALTERATION, {"ppn": submitted.ppn.reference}, channel
         )
         draft.children.all().delete()
+        draft.other_people.all().delete()
         PpnDraft.objects.filter(pk=draft.pk).update(
             submitted_ppn=submitted.ppn, concern="", other_children="", updated_at=clock.now()
         )
@@ -695,6 +786,10 @@ def strategy_outcome_return(
                 "decisions": decisions,
                 "organisation": organisation.name if organisation else None,
             },
+        )
+        # QG-1 on what the local authority wrote too: counted as any other use (the page shows the wording).
+        language.check(
+            texts={"decisions": decisions}, user=actor, subject_type="referrals.strategymeeting", subject_id=meeting.pk
         )
     return meeting
 

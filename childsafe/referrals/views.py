@@ -25,7 +25,9 @@ from childsafe.core.roles import Capability, Role
 from childsafe.core.web import access_checked, apply_errors, keep_prompts, posted, take_prompts
 from childsafe.incidents import selectors as incident_selectors
 from childsafe.missing import selectors as person_selectors
+from childsafe.people.access import people_visible_to
 from childsafe.people.picker import person_picker, searching
+from childsafe.people.selectors import household_children
 from childsafe.people.web import reason_checked, reasons
 from childsafe.referrals import forms, rules, selectors, services
 from childsafe.referrals.forms import ChildrenForm, PpnForm, TriageForm
@@ -44,11 +46,21 @@ def _int(value: Any) -> int | None:
     return int(value) if value.isdigit() else None
 
 
+PPN_PURPOSES = {
+    "ppn.view": "{ppn}",
+    "ppn.triage": "VAT triage of {ppn}",
+    "ppn.review_view": "RF-5 sample review of {ppn}",
+}
+
+
 def _open_children(request: HttpRequest, ppn: Ppn, event_type: str) -> list[Any]:
-    """The PPN's children, each opened through need to know (each view logged)."""
+    """The PPN's children, each opened through need to know (each view logged, with its purpose)."""
     children = selectors.ppn_children(ppn)
+    purpose = PPN_PURPOSES.get(event_type, "{ppn}").format(ppn=ppn)
     for child in children:
-        person_selectors.person_for_page(request.user, child.person_id, reasons=reasons(request), event_type=event_type)
+        person_selectors.person_for_page(
+            request.user, child.person_id, reasons=reasons(request), event_type=event_type, purpose=purpose
+        )
     return children
 
 
@@ -105,6 +117,13 @@ def submit(request: HttpRequest) -> HttpResponse:
     return _ppn_form(request, people, incident, requirement=requirement, check=check)
 
 
+def _household(user: Any, people: list[Any]) -> list[Any]:
+    """RF-8: the children of these children's household this user may see named in a list."""
+    proposals = household_children([p.pk for p in people])
+    visible = set(people_visible_to(user).filter(pk__in=[h.person.pk for h in proposals]).values_list("pk", flat=True))
+    return [h for h in proposals if h.person.pk in visible]
+
+
 def _ppn_form(
     request: HttpRequest,
     people: list[Any],
@@ -113,14 +132,36 @@ def _ppn_form(
     requirement: PpnRequirement | None = None,
     check: Any = None,
 ) -> HttpResponse:
-    """The PPN form, new or from a draft: "Save as draft" keeps it (no guards yet); "Submit" runs them all."""
+    """The PPN form, new or from a draft: "Save as draft" keeps it (no guards yet); "Submit" runs them all.
+
+    RF-8: the form proposes the children of the household; one the officer chooses to add comes back on the
+    form with its own AWARE, voice and ethnicity to fill in (kept in hidden `also` fields, no script needed)."""
     if draft:
-        initial = forms.draft_initial(draft, selectors.draft_children(draft))
+        initial = forms.draft_initial(draft, selectors.draft_children(draft), selectors.draft_others(draft))
     else:
         initial = forms.known_initial(people, check)
-    form = PpnForm(posted(request), children=people, initial=initial)
-    if form.is_bound and form.is_valid():
+    data = posted(request)
+    proposals = _household(request.user, people)
+    by_id = {h.person.pk: h.person for h in proposals}
+    if data is not None:
+        also = [_int(v) for v in data.getlist("also")]
+        people = people + [by_id[pk] for pk in dict.fromkeys(also) if pk in by_id]
+    chosen = {p.pk for p in people}
+    proposed = [h for h in proposals if h.person.pk not in chosen]
+    form = PpnForm(data, children=people, proposed=proposed, initial=initial)
+    adding = form.to_add() if form.is_bound else []
+    added_now: list[Any] = []
+    if adding and request.POST.get("action") != "draft":
+        # Added just now: show the form again with their sections to fill in, keeping what was typed.
+        people = people + adding
+        proposed = [h for h in proposed if h.person not in adding]
+        kept = {k: v for k, v in request.POST.items() if k not in {"csrfmiddlewaretoken", "action", "also"}}
+        form = PpnForm(None, children=people, proposed=proposed, initial=kept)
+        added_now = adding
+    elif form.is_bound and form.is_valid():
         entries = [services.PpnChildInput(p, **form.child_entry(p)) for p in people]
+        entries += [services.PpnChildInput(p) for p in adding]  # a draft keeps them, still blank
+        others = [services.OtherChildInput(**o) for o in form.other_entries()]
         try:
             if request.POST.get("action") == "draft":
                 services.ppn_draft_save(
@@ -129,6 +170,7 @@ def _ppn_form(
                     children=entries,
                     incident=incident,
                     other_children=form.cleaned_data["other_children"],
+                    other_people=others,
                     draft=draft,
                 )
             elif draft is not None:
@@ -138,6 +180,7 @@ def _ppn_form(
                     concern=form.cleaned_data["concern"],
                     children=entries,
                     other_children=form.cleaned_data["other_children"],
+                    other_people=others,
                 )
             else:
                 submitted = services.ppn_submit(
@@ -146,6 +189,7 @@ def _ppn_form(
                     children=entries,
                     incident=incident,
                     other_children=form.cleaned_data["other_children"],
+                    other_people=others,
                     requirement=requirement,
                 )
         except (InvalidInput, RuleRefusal) as exc:
@@ -164,6 +208,7 @@ def _ppn_form(
         "finder": None,
         "requirement": requirement,
         "check": check,
+        "added_now": added_now,
     }
     return render(request, "referrals/submit.html", context)
 
@@ -238,6 +283,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "ppn": ppn,
         "children": children,
+        "others": selectors.ppn_others(ppn),
         "shares": selectors.ppn_shares(ppn),
         "prompts": take_prompts(request),
         "can_triage": request.user.role == Role.VAT and ppn.status == "submitted",
@@ -333,7 +379,7 @@ def sample_review(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, f"Your findings on {ppn} are recorded.")
             return redirect(f"{reverse('referrals:sample')}?month={month:%Y-%m}")
-    context = {"ppn": ppn, "children": children, "form": form, "month": month}
+    context = {"ppn": ppn, "children": children, "others": selectors.ppn_others(ppn), "form": form, "month": month}
     return render(request, "referrals/sample_review.html", context)
 
 

@@ -17,8 +17,8 @@ from childsafe.core.logfilters import QuietForbidden
         ("supervisor", "oversight:approvals"),
         ("omu", "offenders:caseload"),
         ("dfu", "investigations:dfu_queue"),
-        ("senior_leader", "oversight:my_alerts"),
-        ("pfcc_scrutiny", "oversight:my_alerts"),
+        ("senior_leader", "oversight:dashboard"),
+        ("pfcc_scrutiny", "oversight:dashboard"),
         ("response_officer", "people:search"),
     ],
 )

@@ -64,6 +64,7 @@ def _form(ella, **extra):
         "summary": "Caller worried about Ella.",
         "child_1": ella.pk,
         "resident_1": "on",
+        "checked": str(ella.pk),  # graded after the intelligence check (CR-4)
         **extra,
     }
 

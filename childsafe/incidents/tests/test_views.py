@@ -74,6 +74,8 @@ def test_record_an_incident_then_see_the_intelligence_check(client, personas, el
             "summary": "Caller worried about Ella, who is alone at home.",
             "child_1": ella.pk,
             "resident_1": "on",
+            "checked": str(ella.pk),  # the check was shown for Ella (CR-4)
+            "action": "record",
         },
     )
     incident = Incident.objects.get()
@@ -94,7 +96,7 @@ def test_recording_errors_are_shown_on_their_fields(client, personas):
     client = signed_in(client, personas["handler"])
     response = client.post(reverse("incidents:create"), {"type": "", "child_1": "abc"})
     page = text(response)
-    assert "Choose the type of incident" in page and "Choose a response grade from 1 to 4" in page
+    assert "Choose the type of incident" in page
     assert "Choose child 1 again: search by name and choose them" in page
     response = client.post(reverse("incidents:create"), {"type": "other", "grade": "3", "child_1": 999999})
     page = text(response)
@@ -113,7 +115,11 @@ def test_a_call_handler_picks_the_child_by_name_without_javascript(client, perso
     assert f'name="child_1" type="radio" value="{ella.pk}"' in page and "There is a problem" not in page
     assert 'value="12 Mill Street, York"' in page  # what was typed is kept
     assert not Incident.objects.exists()
-    response = client.post(url, {**typed, "child_1": ella.pk, "present_1": "on"})
+    # The child chosen, the check comes first (CR-4); the grade is chosen with it in front of the handler.
+    checked = client.post(url, {**typed, "child_1": ella.pk, "present_1": "on"})
+    assert checked.status_code == 200 and 'data-testid="check-before-grade"' in text(checked)
+    assert not Incident.objects.exists()
+    response = client.post(url, {**typed, "child_1": ella.pk, "present_1": "on", "checked": str(ella.pk)})
     assert response.status_code == 302
     assert Incident.objects.get().people.filter(person=ella).exists()
     # From the child's page the child comes chosen.
@@ -124,7 +130,14 @@ def test_online_abuse_prompts_for_evidence_advice(client, personas, ella):
     client = signed_in(client, personas["handler"])
     response = client.post(
         reverse("incidents:create"),
-        {"type": "online_abuse", "grade": "2", "location": "Online", "summary": "Images shared.", "child_1": ella.pk},
+        {
+            "type": "online_abuse",
+            "grade": "2",
+            "location": "Online",
+            "summary": "Images shared.",
+            "child_1": ella.pk,
+            "checked": str(ella.pk),
+        },
     )
     page = text(client.get(response.url))
     assert 'data-rule="CR-5"' in page

@@ -162,9 +162,9 @@ def test_missing_log_every_row_accounted_for(children, missing_csv):
     # The row's own values travel with it, under MHET's headings.
     assert rows[11].values["D.O.B"] == "31/02/2020" and rows[11].values["Child's Name"] == "Jayden Smith"
     assert log.ignored_columns == ["Officer"]
-    # Imported rows needing a check say so: no found time (still missing?) and notes with nowhere to go.
+    # Imported rows needing a check say so (no found time: still missing?); the notes are kept on the episode.
     assert "still missing" in rows[7].warning
-    assert "notes were not copied" in rows[4].warning
+    assert rows[4].warning == ""
 
     ella = MissingEpisode.objects.filter(person=children["ella"]).order_by("reported_at")
     assert [(e.reported_at, e.found_at, e.imported, e.closed_at is not None) for e in ella] == [
@@ -173,6 +173,7 @@ def test_missing_log_every_row_accounted_for(children, missing_csv):
         (datetime(2023, 4, 1, 17, 0, tzinfo=UTC), datetime(2023, 4, 1, 22, 0, tzinfo=UTC), True, True),
     ]
     assert str(ella[0].found_location) == "Whitby bus station"
+    assert ella[0].circumstances == "With older males"
     assert ella[0].reported_by == "MHET missing children log row 4"
     jayden = MissingEpisode.objects.get(person=children["jayden"])
     assert jayden.reported_at == datetime(2024, 1, 5, 21, 30, tzinfo=UTC) and jayden.found_at is None
@@ -404,3 +405,23 @@ def test_a_missing_episode_before_the_child_was_born_is_refused(children, tmp_pa
     row = importer.import_mhet(files={"missing": path}).file("missing").rows[0]
     assert row.outcome == "invalid" and "before the child's date of birth" in row.reason
     assert not MissingEpisode.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_missing_log_keeps_when_and_where_the_child_was_last_seen(children, tmp_path):
+    path = write_csv(
+        tmp_path / "last seen.csv",
+        [
+            ["Name", "DOB", "Reported", "Last seen", "Last seen at", "Found", "Notes"],
+            ["Ella Hughes", "20/05/2014", "12/03/2023 21:30", "12/03/2023 19:00", "Hill Primary gates",
+             "13/03/2023 02:15", "Left with two older males"],
+            ["Jayden Smith", "04/03/2008", "05/01/2024 21:30", "06/01/2024 08:00", "Home", "", ""],
+        ],
+    )  # fmt: skip
+    rows = outcomes(importer.import_mhet(files={"missing": path}).file("missing"))
+    assert rows[2].outcome == "imported" and rows[3].outcome == "invalid"
+    assert "last-seen time is after the reported time" in rows[3].reason
+    episode = MissingEpisode.objects.get(person=children["ella"])
+    assert episode.last_seen_at == datetime(2023, 3, 12, 19, 0, tzinfo=UTC)
+    assert episode.last_seen_place == "Hill Primary gates" and episode.circumstances == "Left with two older males"
+    assert not MissingEpisode.objects.filter(person=children["jayden"]).exists()

@@ -1,0 +1,50 @@
+"""PL-2 linkage compares other names (aliases, previous surnames), and twins at one address with one surname
+and one date of birth are told apart by their first names."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from childsafe.linkage import services
+from childsafe.people import services as people_services
+from childsafe.people.models import Person
+
+pytestmark = pytest.mark.django_db
+HOME = people_services.AddressInput(line1="4 Bootham Row", town="York", postcode="YO30 7BW")
+
+
+def _child(forenames: str, surname: str, dob: date, sex: str = "female", **extra) -> Person:
+    return people_services.person_create(
+        actor=None, forenames=forenames, surname=surname, date_of_birth=dob, sex=sex, duplicates_reviewed=True, **extra
+    ).person
+
+
+def _others() -> None:
+    for i, name in enumerate(["Oliver", "Amelia", "Noah", "Isla", "George", "Ava", "Leo", "Mia"]):
+        _child(name, "Smith" if i % 2 else "Brown", date(2010 + i % 5, 1 + i, 10 + i), "male" if i % 2 else "female")
+
+
+def _pairs(result: services.LinkageResult) -> set[tuple[int, int]]:
+    return {(a, b) for a, b, *_ in result.pairs}
+
+
+def test_a_record_under_the_childs_alias_is_suggested_with_why():
+    known = _child("Chantelle", "Walker", date(2009, 6, 2), other_names=[("Shan", "Baxter", "alias")])
+    under_alias = _child("Shan", "Baxter", date(2009, 6, 2))
+    _others()
+    result = services.find_duplicates(threshold=0.5, train=False)
+    assert (known.pk, under_alias.pk) in _pairs(result)
+    [pair] = [p for p in result.pairs if (p[0], p[1]) == (known.pk, under_alias.pk)]
+    assert "one of the other record's other names" in pair[4] and "other or previous surnames" in pair[4]
+
+
+def test_twins_are_not_one_child():
+    ruby = _child("Ruby", "Kaur", date(2015, 9, 14), address=HOME)
+    jasmine = _child("Jasmine", "Kaur", date(2015, 9, 14), address=HOME)
+    same_girl = _child("Rubi", "Kaur", date(2015, 9, 14))
+    _others()
+    found = _pairs(services.find_duplicates(threshold=0.9, train=False))
+    assert (ruby.pk, jasmine.pk) not in found
+    assert (ruby.pk, same_girl.pk) in found
