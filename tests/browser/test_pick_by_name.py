@@ -28,13 +28,16 @@ def test_call_handler_and_response_officer_pick_the_child_by_name(ui, phone_ui, 
     ui.sign_in_as(personas["handler"])
     ui.goto("/incidents/new/")
     page.get_by_label("Type of incident").select_option("other")
-    page.get_by_label("2 Priority").check()
     page.get_by_label("Location").fill("12 Mill Street, York")
     page.get_by_label("Summary of what was reported").fill("Neighbour heard shouting and a child crying.")
     row = page.get_by_test_id("child-row-1")
     row.get_by_label("Name", exact=True).fill("Ela Hughs")  # misspelt, as typed on a call
     row.get_by_label("Ella Hughes").check()  # found inline by the script, without pressing Search
     ui.check("incident form with the child found by name")
+    # CR-4: the check first, then the grade with what is held on the child in front of the handler.
+    page.get_by_role("button", name="Check the children's records").click()
+    page.get_by_label("2 Priority").check()
+    ui.check("incident form with the check before the grade")
     page.get_by_role("button", name="Record the incident").click()
     incident = Incident.objects.get()
     assert incident.people.filter(person=ella).exists()
@@ -50,7 +53,7 @@ def test_call_handler_and_response_officer_pick_the_child_by_name(ui, phone_ui, 
         officer.get_by_label(f"{label} (Ella Hughes)").fill(text)
     officer.get_by_label("Voice of the child (Ella Hughes)").fill("She said she wants it to stop.")
     officer.get_by_label("Self-defined ethnicity (Ella Hughes)").select_option("W1")
-    officer.get_by_label("Other children (RF-8)").fill("None in the household.")
+    officer.get_by_label("Other children not known to police (RF-8)").fill("None in the household.")
     phone_ui.check("PPN form from the child's page on a phone")
     officer.get_by_role("button", name="Submit the PPN").click()
     ppn = Ppn.objects.get()

@@ -69,7 +69,9 @@ def test_ppn_from_incident_to_partners(ui, team, ella, incident, york):
     expect(page.locator(".govuk-error-summary")).to_contain_text("RF-2")
     ui.check("PPN form with an error")
     page.get_by_label("Self-defined ethnicity (Ella Hughes)").select_option("W1")
-    page.get_by_label("Other children (RF-8)").fill("Her brother Sam, 2, lives there: referred on this PPN's incident.")
+    page.get_by_label("Other children not known to police (RF-8)").fill(
+        "Her brother Sam, 2, lives there: referred on this PPN's incident."
+    )
     page.get_by_role("button", name="Submit the PPN").click()
     ppn = Ppn.objects.get()
     expect(heading(page)).to_have_text(str(ppn))
