@@ -66,15 +66,20 @@ def _officers(rank: str, role: str, count: int) -> list[User]:
 def _households(rng: random.Random) -> list[list[Person]]:
     """Children in groups of siblings (one query for the children, one for their sibling links)."""
     today = clock.today_london()
+    born_after = today.replace(year=today.year - ADULT_AGE + 1)
     children = {
         p.pk: p
-        for p in Person.objects.filter(date_of_birth__gt=today.replace(year=today.year - ADULT_AGE + 1)).only(
+        for p in Person.objects.filter(date_of_birth__gt=born_after).only(
             "pk", "forenames", "surname", "date_of_birth", "local_authority_id", "area_id"
         )
     }
     links = defaultdict(set)
+    # A join on the dates, not a list of ids: at force scale a list of every child is more parameters than
+    # SQLite takes in one statement.
     for a, b in Relationship.objects.filter(
-        type=RelationshipType.SIBLING, from_person_id__in=children, to_person_id__in=children
+        type=RelationshipType.SIBLING,
+        from_person__date_of_birth__gt=born_after,
+        to_person__date_of_birth__gt=born_after,
     ).values_list("from_person_id", "to_person_id"):
         links[a].add(b)
         links[b].add(a)
