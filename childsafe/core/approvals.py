@@ -215,20 +215,6 @@ def waiting_on(subject: models.Model) -> models.QuerySet[Approval]:
     ).select_related("requested_by")
 
 
-def decided_for(subject: models.Model, kind: str) -> Approval | None:
-    """The latest approved request of this kind for this record, if any."""
-    return (
-        Approval.objects.filter(
-            kind=kind,
-            subject_type=subject._meta.label_lower,
-            subject_id=str(subject.pk),
-            status=ApprovalStatus.APPROVED,
-        )
-        .order_by("-decided_at", "-id")
-        .first()
-    )
-
-
 def _refused_attempt(actor: User, approval: Approval, why: str) -> None:
     """A refused decision is logged as a refusal, as refused views of hidden records are."""
     audit.access(

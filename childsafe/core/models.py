@@ -467,7 +467,3 @@ class Approval(models.Model):
     @property
     def roles(self) -> list[str]:
         return [r for r in self.approver_roles.split(",") if r]
-
-    @property
-    def is_waiting(self) -> bool:
-        return self.status == ApprovalStatus.WAITING
