@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from collections import Counter
 
 from lib.throwaway import bench_database
 
@@ -119,11 +120,18 @@ def run(args: argparse.Namespace) -> None:
         f"recall={recall:.3f} training={run_.training!r}",
         flush=True,
     )
+    reasons = {(a, b): (p, why) for a, b, p, _w, why in result.pairs}
+    # What the wrong and the missed pairs have in common: the comparison levels behind each, counted.
+    for label, pairs in (("wrong", found - truth), ("missed", truth - found)):
+        counted = Counter(
+            reasons.get(pair, (0.0, "not compared (no blocking rule brings them together)"))[1] for pair in pairs
+        )
+        for why, count in counted.most_common(8):
+            print(f"linkage.{label} {vendor} scale={args.scale:g} count={count} why={why!r}", flush=True)
     missed = sorted(truth - found)[:10]
     wrong = sorted(found - truth)[:10]
     if os.environ.get("LINKAGE_BENCH_DETAIL"):
         by_id = Person.objects.in_bulk({pid for pair in missed + wrong for pid in pair})
-        reasons = {(a, b): (p, why) for a, b, p, _w, why in result.pairs}
         for label, pairs in (("missed", missed), ("wrong", wrong)):
             for a, b in pairs:
                 pa, pb = by_id[a], by_id[b]

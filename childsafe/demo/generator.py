@@ -863,14 +863,19 @@ class _ForceBuilder:
                     ethnicity=second_ethnicity,
                     surname=first.surname if shared else None,
                 )
+                self._distinct_forename(second, [first])
                 members += [first, second]
                 rels.append((0, 1, RelationshipType.PARTNER))
         adults = len(members)
 
+        # Brothers and sisters share a surname; two of the same age are twins, born on one day; the
+        # others are born far enough apart to be siblings; no two people at one home share a forename.
+        surname, alt = self._child_surname(members[:adults]) if kids_ages else ("", "")
         for i, age in enumerate(kids_ages):
-            surname, alt = self._child_surname(members[:adults])
             child = self._person(age=age, sex=None, ethnicity=ethnicity, surname=surname)
             child.alt_surname = alt
+            self._make_sibling(child, members[adults:])
+            self._distinct_forename(child, members)
             members.append(child)
             index = len(members) - 1
             for parent in range(adults):
@@ -882,6 +887,7 @@ class _ForceBuilder:
             # Looked-after children in foster care: carers, not parents; the LA where they live.
             for _ in range(rng.randint(1, 2)):
                 child = self._person(age=rng.randint(0, 17), sex=None, ethnicity=self._ethnicity())
+                self._distinct_forename(child, members)
                 child.looked_after = True
                 members.append(child)
                 for carer in range(adults):
@@ -891,6 +897,25 @@ class _ForceBuilder:
         household = _Household(town, self._town_area_id(town), self._address(town), members, rels, moved_in)
         self._finish_members(household)
         return household
+
+    def _make_sibling(self, child: _Member, siblings: list[_Member]) -> None:
+        """A twin of a brother or sister of the same age (one date of birth); otherwise a date of birth at
+        least ten months from every brother's and sister's."""
+        twin = next((s for s in siblings if s.age == child.age), None)
+        if twin is not None:
+            child.dob = twin.dob
+            return
+        for _ in range(20):
+            if all(abs((child.dob - s.dob).days) >= 300 for s in siblings):
+                return
+            child.dob = self._dob(child.age)
+
+    def _distinct_forename(self, member: _Member, others: list[_Member]) -> None:
+        taken = {o.forenames for o in others}
+        for _ in range(20):
+            if member.forenames not in taken:
+                return
+            member.forenames = self._forename(member.sex, member.ethnicity, member.child)
 
     def _child_surname(self, parents: list[_Member]) -> tuple[str, str]:
         rng = self.rng

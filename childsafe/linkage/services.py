@@ -687,8 +687,9 @@ def _top_level(name: str) -> int:
 
 
 def twins_or_siblings(gammas: dict[str, Any]) -> bool:
-    """Two children with the same surname and date of birth whose first names are unrelated (not the same,
-    not a short form, not an alias, not alike): twins, or siblings recorded with one date, not one child.
+    """Two children with the same surname (or a part of it) and date of birth whose first names are unrelated
+    (not the same, not a short form, not an alias, not alike): twins, or siblings recorded with one date, not
+    one child.
     Fellegi-Sunter adds the evidence up as if independent, so the shared home, surname and date would
     outweigh the different first names; this is the interaction it can't see. An analyst can still link
     such a pair by hand."""
@@ -699,10 +700,13 @@ def twins_or_siblings(gammas: dict[str, Any]) -> bool:
             return None
         return int(value)
 
+    surname = level("surname")
     return (
         level("forename") == 0
         and level("date_of_birth") == _top_level("date_of_birth")
-        and level("surname") == _top_level("surname")
+        # The same surname, or a part of it ("McKenzie" and "Woodward-McKenzie": half-brothers and sisters).
+        and surname is not None
+        and surname >= _top_level("surname") - 1
     )
 
 

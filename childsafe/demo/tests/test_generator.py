@@ -118,6 +118,21 @@ def test_small_force_has_enrolments_markers_and_relationships(small_force):
         row.full_clean()
 
 
+def test_a_household_is_a_real_family(small_force):
+    """Brothers and sisters share a surname, never a forename; two of one age are twins born on one day;
+    the others are born at least ten months apart (so linkage is measured on families as they are)."""
+    siblings = Relationship.objects.filter(type="sibling", from_person__synthetic_truth_id=None).select_related(
+        "from_person", "to_person"
+    )
+    assert siblings.exists()
+    for rel in siblings:
+        a, b = rel.from_person, rel.to_person
+        assert a.forenames != b.forenames, (a, b)
+        assert a.surname == b.surname, (a, b)
+        apart = abs((a.date_of_birth - b.date_of_birth).days)
+        assert apart == 0 or apart >= 300, (a, b)
+
+
 def test_planted_duplicates_share_the_truth_and_some_markers_are_only_on_the_duplicate(small_force):
     duplicates = Person.objects.filter(synthetic_truth_id__isnull=False).exclude(synthetic_truth_id=F("pk"))
     assert duplicates.count() == small_force.duplicates >= 1

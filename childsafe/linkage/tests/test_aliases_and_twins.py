@@ -48,3 +48,13 @@ def test_twins_are_not_one_child():
     found = _pairs(services.find_duplicates(threshold=0.9, train=False))
     assert (ruby.pk, jasmine.pk) not in found
     assert (ruby.pk, same_girl.pk) in found
+
+
+def test_twins_with_a_part_of_one_surname_are_not_one_child():
+    reece = _child("Reece", "McKenzie", date(2009, 3, 28), sex="male", address=HOME)
+    benjamin = _child("Benjamin", "Woodward-McKenzie", date(2009, 3, 28), sex="male", address=HOME)
+    same_boy = _child("Reece", "Woodward-McKenzie", date(2009, 3, 28), sex="male")
+    _others()
+    found = _pairs(services.find_duplicates(threshold=0.9, train=False))
+    assert (reece.pk, benjamin.pk) not in found
+    assert (reece.pk, same_boy.pk) in found
