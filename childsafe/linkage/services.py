@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import jellyfish
 from django.db import transaction
 
 from childsafe.core import access, audit, clock
@@ -686,10 +687,12 @@ def _top_level(name: str) -> int:
     return len(next(c for c in COMPARISONS if c.name == name).levels)
 
 
-def twins_or_siblings(gammas: dict[str, Any]) -> bool:
-    """Two children with the same surname (or a part of it) and date of birth whose first names are unrelated
-    (not the same, not a short form, not an alias, not alike): twins, or siblings recorded with one date, not
-    one child.
+def twins_or_siblings(gammas: dict[str, Any], forenames: tuple[str, str] | None = None) -> bool:
+    """Two children with one date of birth and a surname alike whose first names are not the same name: twins,
+    or siblings recorded with one date, not one child. "Not the same name" is a first name unrelated, or only
+    a little alike and more than one letter apart ("Harry" and "Harvey", where "Ruby" and "Rubi" may be one
+    girl), or, for a boy and a girl, anything short of the same name or a known short form of it ("Louis"
+    and "Louisa").
     Fellegi-Sunter adds the evidence up as if independent, so the shared home, surname and date would
     outweigh the different first names; this is the interaction it can't see. An analyst can still link
     such a pair by hand."""
@@ -700,14 +703,26 @@ def twins_or_siblings(gammas: dict[str, Any]) -> bool:
             return None
         return int(value)
 
-    surname = level("surname")
-    return (
-        level("forename") == 0
-        and level("date_of_birth") == _top_level("date_of_birth")
-        # The same surname, or a part of it ("McKenzie" and "Woodward-McKenzie": half-brothers and sisters).
-        and surname is not None
-        and surname >= _top_level("surname") - 1
-    )
+    forename, surname, sex = level("forename"), level("surname"), level("sex")
+    if forename is None or surname is None or surname <= 0:
+        return False
+    if level("date_of_birth") != _top_level("date_of_birth"):
+        return False
+    a_little_alike = _level_number("forename", "forename a little alike")
+    short_form = _level_number("forename", "forename a known short form of the other")
+    if forename < a_little_alike:
+        return True
+    if sex == 0 and forename < short_form:
+        return True
+    if forename == a_little_alike and forenames is not None:
+        return bool(jellyfish.damerau_levenshtein_distance(*forenames) > 1)
+    return False
+
+
+def _level_number(comparison: str, why: str) -> int:
+    """Splink's number for the level of a comparison that gives this reason (the first level is the highest)."""
+    levels = next(c for c in COMPARISONS if c.name == comparison).levels
+    return len(levels) - next(i for i, level in enumerate(levels) if level.why == why)
 
 
 def _suggestions_from(pairs: pd.DataFrame) -> list[tuple[int, int, float, float, str]]:
@@ -718,7 +733,7 @@ def _suggestions_from(pairs: pd.DataFrame) -> list[tuple[int, int, float, float,
     for row in pairs.to_dict("records"):
         a, b = sorted((int(row["unique_id_l"]), int(row["unique_id_r"])))
         gammas = {name: row.get(column) for name, column in gamma_columns.items()}
-        if twins_or_siblings(gammas):
+        if twins_or_siblings(gammas, (str(row.get("forename_l") or ""), str(row.get("forename_r") or ""))):
             continue
         out.append((a, b, float(row["match_probability"]), float(row["match_weight"]), why(gammas)))
     return out
