@@ -706,7 +706,8 @@ def twins_or_siblings(gammas: dict[str, Any], forenames: tuple[str, str] | None 
     forename, surname, sex = level("forename"), level("surname"), level("sex")
     if forename is None or surname is None or surname <= 0:
         return False
-    if level("date_of_birth") != _top_level("date_of_birth"):
+    # One date of birth, or one with day and month swapped (siblings born in January and December).
+    if (level("date_of_birth") or 0) < _top_level("date_of_birth") - 1:
         return False
     a_little_alike = _level_number("forename", "forename a little alike")
     short_form = _level_number("forename", "forename a known short form of the other")

@@ -83,6 +83,8 @@ def test_twins_rule_reads_the_levels_by_name():
     assert not services.twins_or_siblings(same_child)
     assert services.twins_or_siblings({**same_child, "forename": 0})
     assert not services.twins_or_siblings({**same_child, "forename": 0, "date_of_birth": 0})
+    swapped = top["date_of_birth"] - 1  # day and month swapped: born in January and in December
+    assert services.twins_or_siblings({**same_child, "forename": 0, "date_of_birth": swapped})
     assert not services.twins_or_siblings({**same_child, "forename": 0, "surname": 0})
     alike = {**same_child, "forename": 1}  # "a little alike"
     assert services.twins_or_siblings(alike, ("harry", "harvey"))
