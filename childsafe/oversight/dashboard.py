@@ -422,18 +422,26 @@ def monthly_breaches(period: Period, *, area_id: int | None = None) -> list[tupl
             .order_by("m")
         )
         return [(r["m"].strftime("%b %Y"), r["raised"], r["raised"] - r["met"]) for r in rows]
-    # SQLite truncates dates in a Python function called for every row; group by the stored UTC hour
-    # (plain text, native), then put each hour in its London month here: exact across clock changes.
-    hour = RawSQL(f"substr({connection.ops.quote_name(Alert._meta.db_table)}.raised_at, 1, 13)", [])  # noqa: S611
+    # SQLite truncates dates in a Python function called for every row. Group instead by the stored UTC
+    # day (plain text, native), with the 23:00 hour apart: the only UTC hour whose London date can be the
+    # next day (in summer time). Then each group goes in its London month here, exact across clock
+    # changes: at most two groups a day, parsed by date.fromisoformat (no strptime per hour).
+    column = f"{connection.ops.quote_name(Alert._meta.db_table)}.raised_at"
+    day = RawSQL(  # noqa: S611 - our own quoted column name only
+        f"substr({column}, 1, 10) || CASE WHEN substr({column}, 12, 2) = '23' THEN '+' ELSE '' END", []
+    )
     months: dict[date, list[int]] = {}
     for key, raised, met_count in (
-        qs.annotate(h=hour)
-        .values("h")
+        qs.annotate(d=day)
+        .values("d")
         .annotate(raised=Count("id"), met=Count("id", filter=met))
-        .values_list("h", "raised", "met")
+        .values_list("d", "raised", "met")
     ):
-        at = datetime.strptime(key, "%Y-%m-%d %H").replace(tzinfo=UTC).astimezone(clock.LONDON)
-        counts = months.setdefault(at.date().replace(day=1), [0, 0])
+        utc_day = date.fromisoformat(key[:10])
+        if key.endswith("+"):  # 23:xx UTC: the next day in London when summer time is on
+            at = datetime.combine(utc_day, time(23, 30), tzinfo=UTC).astimezone(clock.LONDON)
+            utc_day = at.date()
+        counts = months.setdefault(utc_day.replace(day=1), [0, 0])
         counts[0] += raised
         counts[1] += met_count
     return [(m.strftime("%b %Y"), r, r - mt) for m, (r, mt) in sorted(months.items())]
