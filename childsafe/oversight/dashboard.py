@@ -156,17 +156,18 @@ def timeliness(period: Period, *, area_id: int | None = None, now: datetime | No
             c.met += row["met"]
             c.acknowledged += row["acknowledged"]
             c.escalated += row["escalated"]
-    # The breaches' lateness in hours, computed by the database: one float a row, no datetimes in Python.
-    late_rows = (
-        in_period.exclude(met)
-        .annotate(late=_hours_late(now))
-        .values_list("rule_id", "owner_area_id", "late")
-        .iterator(chunk_size=10000)
-    )
-    for rule_id, area, late in late_rows:
-        hours = max(0.0, float(late or 0.0))
-        totals[rule_id].late_hours.append(hours)
-        areas[rule_id][area].late_hours.append(hours)
+    # The breaches' lateness in hours, computed by the database: one float a row, no datetimes in Python,
+    # read straight from the cursor (the three columns need no conversion: at force scale over five years
+    # Django's per-row converters cost more than the query).
+    late_query = in_period.exclude(met).annotate(late=_hours_late(now)).values_list("rule_id", "owner_area_id", "late")
+    sql, params = late_query.query.get_compiler(using=late_query.db).as_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while batch := cursor.fetchmany(20000):
+            for rule_id, area, late in batch:
+                hours = max(0.0, float(late or 0.0))
+                totals[rule_id].late_hours.append(hours)
+                areas[rule_id][area].late_hours.append(hours)
     overdue = (
         Alert.objects.open()
         .filter(scope, due_by__lt=now)
