@@ -24,6 +24,7 @@ NAVIGATION: list[tuple[str, str, str | None, bool]] = [
     ("Performance", "oversight:dashboard", Capability.DASHBOARD_VIEW, False),
     ("Action plan", "oversight:action_plan", Capability.ACTION_PLAN_VIEW, False),
     ("Case audits", "oversight:case_audits", Capability.CASE_AUDIT, False),
+    ("Shared cases", "oversight:shared_cases", Capability.CASE_SHARED_LIST, False),
     ("PPN sampling", "referrals:sampling", Capability.STATISTICS_VIEW, False),
     ("My alerts", "oversight:my_alerts", None, False),
     ("Team alerts", "oversight:team_alerts", Capability.ALERTS_TEAM, False),

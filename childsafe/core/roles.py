@@ -113,6 +113,9 @@ class Capability(models.TextChoices):
     CASE_AUDIT = "case.audit", "Grade sampled cases in the case audit programme"
     ACTION_PLAN_VIEW = "action_plan.view", "See the action plan and its evidence"
     ACTION_PLAN_MANAGE = "action_plan.manage", "Add actions to the action plan and name their owners"
+    CASE_AUDIT_CRITERIA = "case_audit.criteria", "Add, change and retire the case audit programme's questions"
+    CASE_SHARE_PFCC = "case.share_pfcc", "Share a named child's case with the PFCC's scrutiny team"
+    CASE_SHARED_LIST = "case.shared_list", "See the list of cases shared with the PFCC's scrutiny team"
 
 
 _POLICE_RECORD_ROLES = FORCE_WIDE_ROLES | AREA_ROLES | REASON_ROLES
@@ -210,6 +213,11 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     Capability.DASHBOARD_RECORDS: frozenset({Role.SENIOR_LEADER, Role.ANALYST, Role.SUPERVISOR, Role.CII}),
     Capability.CASE_AUDIT: frozenset({Role.SENIOR_LEADER, Role.SUPERVISOR, Role.CII}),
     Capability.ACTION_PLAN_MANAGE: frozenset({Role.SENIOR_LEADER}),
+    # The audit programme's lead is a senior leader: the questions are the force's standard of practice.
+    Capability.CASE_AUDIT_CRITERIA: frozenset({Role.SENIOR_LEADER}),
+    # A named case goes to the PFCC's scrutiny team only on a senior leader's decision (DPA 2018 s62).
+    Capability.CASE_SHARE_PFCC: frozenset({Role.SENIOR_LEADER}),
+    Capability.CASE_SHARED_LIST: frozenset({Role.SENIOR_LEADER, Role.PFCC_SCRUTINY}),
     Capability.ACTION_PLAN_VIEW: frozenset(
         {Role.SENIOR_LEADER, Role.ANALYST, Role.PFCC_SCRUTINY, Role.SUPERVISOR, Role.CII, Role.INFORMATION_MANAGER}
     ),

@@ -305,6 +305,7 @@ class GenerationReport:
     seconds: float = 0.0
     history: Any = None  # childsafe.demo.history.HistoryReport when history was asked for
     offenders: int = 0  # registered sex offenders, with their history (childsafe.offenders.demo)
+    case_audits: int = 0  # graded case audits over the five years (childsafe.demo.clocks)
 
     @property
     def person_records(self) -> int:
@@ -352,6 +353,7 @@ class GenerationReport:
             f"{self.duplicate_only_markers:,} with a marker only on the duplicate)",
             *(self.history.lines() if self.history else []),
             *([f"  Registered offenders: {self.offenders:,}"] if self.offenders else []),
+            *([f"  Case audits graded: {self.case_audits:,}"] if self.case_audits else []),
         ]
 
 
@@ -392,6 +394,10 @@ def generate(
             from childsafe.offenders.demo import generate_offenders
 
             report.offenders = generate_offenders(seed=seed)
+            from childsafe.demo.clocks import generate_audit_history
+
+            # Five years of case audits, graded as each year was (QG-2): inadequate early on, mostly good now.
+            report.case_audits = generate_audit_history(seed=seed, now=clock.now())
             report.seconds += time.monotonic() - started
     return report
 

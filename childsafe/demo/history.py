@@ -33,9 +33,10 @@ from django.conf import settings
 from django.db import connection, models
 
 from childsafe.core import audit, clock
-from childsafe.core.models import Alert, AuditCategory, AuditEvent, OutboxMessage, OutboxStatus, User
+from childsafe.core.models import AuditCategory, AuditEvent, OutboxMessage, OutboxStatus, User
 from childsafe.core.roles import Role
-from childsafe.incidents.models import Incident, IncidentPerson, IncidentType
+from childsafe.demo.clocks import ClockOutcomes
+from childsafe.incidents.models import Incident, IncidentPerson, IncidentType, ThriveAssessment
 from childsafe.missing.models import (
     EpisodeLocation,
     LineOfEnquiry,
@@ -44,6 +45,7 @@ from childsafe.missing.models import (
     SafeAndWellCheck,
     SupervisoryReview,
 )
+from childsafe.people import calendars
 from childsafe.people.models import ADULT_AGE, Location, Organisation, Person, SchoolEnrolment
 from childsafe.referrals import encompass
 from childsafe.referrals.models import (
@@ -72,6 +74,21 @@ OPEN_PPNS = 3  # waiting for VAT
 OPEN_SHARES = 1.5  # shared, waiting for the partner's acknowledgement
 OPEN_ACTIONS = 0.6  # strategy meeting actions not done
 OFFICERS = 40  # synthetic officers the records name
+# The clocks' deadlines (the rules' policy defaults), for timing the history's closed work.
+CR3_WITHIN = timedelta(minutes=10)
+MP2_WITHIN = timedelta(minutes=30)
+MP8_WITHIN = timedelta(hours=24)
+MP9_WITHIN = timedelta(hours=1)
+MP10_WITHIN = timedelta(hours=72)
+RF3_WITHIN = timedelta(hours=24)
+THRIVE = (
+    "Threat from the adult at the address.",
+    "Harm to the child: emotional and physical.",
+    "Risk: medium; the child's history considered.",
+    "Investigation: attend, speak to the child alone.",
+    "Vulnerability: age, disability, previous incidents.",
+    "Engagement: the family engaged; partners told.",
+)
 
 WELFARE_TYPES = (
     (IncidentType.DOMESTIC_ABUSE, 40),
@@ -206,6 +223,8 @@ class _HistoryBuilder:
         self.aware = _prep(SafeAndWellCheck, "aware", AWARE)
         self.ppn_aware = _prep(PpnChild, "aware", AWARE)
         self.empty_json = _prep(MissingEpisode, "questionnaire", {})
+        # Which past cases were late, and their clocks' alerts: late at the inspection, improving since.
+        self.clocks = ClockOutcomes(seed=seed, now=self.now, namespace=f"history:{self.batch}")
 
     # -- setting up -------------------------------------------------------------------------------
     def _load(self) -> None:
@@ -337,6 +356,14 @@ class _HistoryBuilder:
         )
         if closed:
             self.report.incidents += kind != IncidentType.MISSING
+            # CR-3: the THRIVE, due 10 minutes after the record; late ones raised the clock's alert.
+            due = at + CR3_WITHIN
+            done = self.clocks.done_by("CR-3", at, due, on_time=timedelta(minutes=8))
+            rows.thrives.append((key, done))
+            rows.clock(
+                "CR-3", "incidents.incident", ("incident", key), "{ref}", child.id, Role.FIM, child.area_id, due,
+                done, "The incident has no THRIVE assessment.", "/incidents/{pk}/#thrive",
+            )  # fmt: skip
         return key
 
     def _closed_incident(self, rows: _Rows, at: datetime, child: _Child | None = None) -> None:
@@ -352,9 +379,10 @@ class _HistoryBuilder:
         age = day.year - child.dob.year - ((day.month, day.day) < (child.dob.month, child.dob.day))
         return encompass.MIN_AGE <= age <= encompass.MAX_AGE
 
-    def _encompass(self, rows: _Rows, key: int, child: _Child, at: datetime) -> bool:
+    def _encompass(self, rows: _Rows, key: int, child: _Child, at: datetime, *, closed: bool = True) -> bool:
         """RF-9, as `referrals.encompass` defines it: a child of school age on the day is notified, to the
-        school or, with no known school, the local authority; delivered two hours before it was due."""
+        school or, with no known school, the local authority; delivered two hours before it was due and read
+        by the Key Adult before the school day, or (closed work, as often as the year's record says) late."""
         day = at.astimezone(clock.LONDON).date()
         age = day.year - child.dob.year - ((day.month, day.day) < (child.dob.month, child.dob.day))
         to = child.school_id or child.la_id
@@ -362,23 +390,59 @@ class _HistoryBuilder:
             return False
         due = at + timedelta(hours=self.rng.randint(8, 40))
         delivered = due - timedelta(hours=2)
+        if closed and self.clocks.late("RF-9", at):
+            delivered = due + self.clocks.lateness("RF-9", at)
+        if delivered >= self.now:
+            delivered = None
+        read = delivered + timedelta(minutes=self.clocks.rng.randint(5, 100)) if delivered else None
         rows.encompass.append(
-            (key, child.id, to, child.school_id is None, at, due, delivered if delivered < self.now else None)
+            (key, child.id, to, child.school_id is None, at, due, delivered, read if read and read < self.now else None)
         )
+        if closed:
+            rows.clock(
+                "RF-9", "referrals.encompassnotification", ("encompass", len(rows.encompass) - 1), "Encompass {ref}",
+                child.id, Role.VAT, child.area_id, due, delivered,
+                "Operation Encompass was not delivered before the school day began.", "/incidents/{incident}/",
+                incident=key,
+            )  # fmt: skip
         return True
 
     def _closed_episode(self, rows: _Rows, reported: datetime, child: _Child | None = None) -> _Episode:
         rng = self.rng
         child = child or self._child(reported, self.teens)
         incident = self._incident(rows, reported, IncidentType.MISSING, child, closed=True, present=False)
+        clocks, index, area = self.clocks, len(rows.episodes), child.area_id
         graded = reported + timedelta(minutes=rng.randint(5, 28))
+        if clocks.late("MP-2", reported):  # MP-2: graded within 30 minutes
+            graded = reported + MP2_WITHIN + clocks.lateness("MP-2", reported)
         grade = "high" if rng.random() < 0.25 else "medium"
         found = graded + timedelta(hours=rng.uniform(2, 40))
         checked = found + timedelta(hours=rng.uniform(1, 20))
+        if clocks.late("MP-8", found):  # MP-8: the safe and well check within 24 hours of the return
+            checked = found + MP8_WITHIN + clocks.lateness("MP-8", found)
         told = found + timedelta(minutes=rng.randint(5, 50))
-        rhi = found + timedelta(days=rng.uniform(1, 4))
-        closed = rhi + timedelta(days=rng.uniform(0.2, 3))
+        if clocks.late("MP-9", found):  # MP-9: the local authority told within an hour
+            told = found + MP9_WITHIN + clocks.lateness("MP-9", found)
+        rhi = found + timedelta(days=rng.uniform(1, 4) * 0.7)
+        if clocks.late("MP-10", found):  # MP-10: the return home interview within 72 hours
+            rhi = found + MP10_WITHIN + clocks.lateness("MP-10", found)
+        closed = max(rhi, checked, told) + timedelta(days=rng.uniform(0.2, 3))
         new_concerns = rng.random() < 0.2
+        episode = ("episode", index)
+        label, url = "Missing episode {pk}", "/missing/{pk}/"
+        for rule, owner, due, done, reason in (
+            ("MP-2", Role.FIM, reported + MP2_WITHIN, graded, "The missing report was not graded by the FIM in time."),
+            ("MP-8", Role.SUPERVISOR, found + MP8_WITHIN, checked, "No safe and well check within 24 hours of return."),
+            ("MP-9", Role.MHET, found + MP9_WITHIN, told, "The local authority was not told of the return in time."),
+            ("MP-10", Role.MHET, found + MP10_WITHIN, rhi, "The return home interview was not held within 72 hours."),
+        ):
+            rows.clock(rule, "missing.missingepisode", episode, label, child.id, owner, area, due, done, reason, url)
+        if clocks.late("MP-6", graded):  # MP-6: a supervisory review ran late once, then was done
+            due = graded + timedelta(hours=2 if grade == "high" else 6)
+            rows.clock(
+                "MP-6", "missing.missingepisode", episode, label, child.id, Role.FIM if grade == "high" else Role.CII,
+                area, due, due + clocks.lateness("MP-6", graded), "Supervisory review overdue.", url,
+            )  # fmt: skip
         rows.episodes.append(
             _Episode(
                 incident=incident,
@@ -405,17 +469,31 @@ class _HistoryBuilder:
     def _closed_ppn(self, rows: _Rows, at: datetime, child: _Child | None = None) -> None:
         rng = self.rng
         child = child or self._child(at)
+        clocks = self.clocks
         triaged = at + timedelta(hours=rng.uniform(1, 20))
+        if clocks.late("RF-3", at):  # RF-3: VAT triage within 24 hours
+            triaged = at + RF3_WITHIN + clocks.lateness("RF-3", at)
         status = rng.choices((PpnStatus.SHARED, PpnStatus.NO_FURTHER_ACTION, PpnStatus.RETURNED), weights=(60, 32, 8))[
             0
         ]
         share_to = child.la_id if status == PpnStatus.SHARED else None
-        rows.ppns.append(
-            (self._ref("PPH", at), child, at, status, triaged, share_to, triaged + timedelta(hours=rng.uniform(1, 20)))
-        )
+        acknowledged = triaged + timedelta(hours=rng.uniform(1, 20))
+        ack_due = calendars.add_working_days(triaged, 1)
+        if acknowledged > ack_due or clocks.late("RF-6", triaged):  # RF-6: the partner within 1 working day
+            acknowledged = ack_due + clocks.lateness("RF-6", triaged)
+        rows.ppns.append((self._ref("PPH", at), child, at, status, triaged, share_to, acknowledged))
         self.report.ppns += 1
-        if rng.random() < 0.1:  # RF-3 raised an alert that triage then cleared
-            rows.alerts.append(("RF-3", "referrals.ppn", len(rows.ppns) - 1, child.id, at, triaged))
+        rng.random()  # a draw the history always made here: the seeded records stay the same as before
+        index = len(rows.ppns) - 1
+        rows.clock(
+            "RF-3", "referrals.ppn", ("ppn", index), "PPN {ref}", child.id, Role.VAT, child.area_id, at + RF3_WITHIN,
+            triaged, "The PPN waited more than 24 hours for VAT triage.", "/referrals/{pk}/",
+        )  # fmt: skip
+        if share_to:
+            rows.clock(
+                "RF-6", "referrals.ppnshare", ("share", index), "PPN {ref} shared", child.id, Role.VAT, child.area_id,
+                ack_due, acknowledged, "The partner did not acknowledge the shared PPN in time.", "/referrals/{ppn}/",
+            )  # fmt: skip
 
     def _meeting(self, rows: _Rows, at: datetime, *, done: bool, child: _Child | None = None) -> None:
         rng = self.rng
@@ -423,7 +501,20 @@ class _HistoryBuilder:
         actions = [
             (at + timedelta(days=rng.randint(1, 14)), done or rng.random() < 0.3) for _ in range(rng.randint(1, 3))
         ]
+        # Closed work: each action done by its due date, or (RF-10, as the year's record says) after it.
+        late = [done and self.clocks.late("RF-10", at) for _ in actions]
+        actions = [
+            (due, True, due + self.clocks.lateness("RF-10", at)) if is_late else (due, is_done, None)
+            for (due, is_done), is_late in zip(actions, late, strict=True)
+        ]
         rows.meetings.append((child, at, actions))
+        for n, (due, _, done_at) in enumerate(actions):
+            if done_at:
+                rows.clock(
+                    "RF-10", "referrals.strategyaction", ("action", (len(rows.meetings) - 1, n)),
+                    "Visit the school and share the disruption plan.", child.id, Role.MHET, child.area_id, due, done_at,
+                    "Strategy meeting action overdue.", "/people/{person}/",
+                )  # fmt: skip
         self.report.meetings += 1
 
     # -- one child's long record -----------------------------------------------------------------------
@@ -494,7 +585,7 @@ class _HistoryBuilder:
             child = self._child(at)
             key = self._incident(rows, at, kind, child, closed=False)
             opened["incidents"] += 1
-            if kind == IncidentType.DOMESTIC_ABUSE and self._encompass(rows, key, child, at):
+            if kind == IncidentType.DOMESTIC_ABUSE and self._encompass(rows, key, child, at, closed=False):
                 opened["encompass"] += 1
         if not opened["encompass"]:
             # At least one Operation Encompass email still to send, so the demo's worker has one to deliver in
@@ -505,7 +596,7 @@ class _HistoryBuilder:
                 if child.school_id and self._school_age(child, at):
                     key = self._incident(rows, at, IncidentType.DOMESTIC_ABUSE, child, closed=False)
                     opened["incidents"] += 1
-                    opened["encompass"] += self._encompass(rows, key, child, at)
+                    opened["encompass"] += self._encompass(rows, key, child, at, closed=False)
                     break
         # A child missing now, however small the force: the missing worklist is the control room's first page.
         for _ in range(self._count(OPEN_MISSING * self.scale, at_least=1)):
@@ -606,9 +697,34 @@ class _Rows:
         self.encompass: list[tuple[Any, ...]] = []
         # (reference, child, submitted, status, triaged, share organisation, acknowledged)
         self.ppns: list[tuple[Any, ...]] = []
-        self.meetings: list[tuple[_Child, datetime, list[tuple[datetime, bool]]]] = []
-        # (rule, subject type, index into its list, person id, raised, cleared)
-        self.alerts: list[tuple[Any, ...]] = []
+        # (child, held at, [(due, done, done late at or None)])
+        self.meetings: list[tuple[_Child, datetime, list[tuple[datetime, bool, datetime | None]]]] = []
+        self.thrives: list[tuple[int, datetime]] = []  # (incident index, THRIVE at)
+        # The clocks' outcomes, resolved to alerts once the rows have ids (see `clock`).
+        self.clocks: list[tuple[Any, ...]] = []
+
+    def clock(
+        self,
+        rule: str,
+        subject_type: str,
+        subject: tuple[str, Any],
+        label: str,
+        person_id: int,
+        owner_role: str,
+        area_id: int | None,
+        due: datetime,
+        done: datetime | None,
+        reason: str,
+        url: str,
+        *,
+        incident: int | None = None,
+    ) -> None:
+        """A clock's outcome on a row planned here: `subject` is (which list, index); `label` and `url` are
+        formatted with the row's pk, ref, incident, ppn and person once they are written. On-time work
+        (done before `due`) raised no alert and is dropped when written."""
+        if done is not None and done > due:
+            self.clocks.append((rule, subject_type, subject, label, person_id, owner_role, area_id, due, done, reason,
+                                url, incident))  # fmt: skip
 
     def add_incident(self, row: tuple[Any, ...], person: tuple[Any, ...]) -> int:
         self.incidents.append(row)
@@ -625,6 +741,12 @@ class _Rows:
             [(incident_ids[i], *person) for i, person in enumerate(self.incident_people)],
         )
         written += 2 * len(self.incidents)
+        insert(
+            ThriveAssessment,
+            ("incident_id", "threat", "harm", "risk", "investigation", "vulnerability", "engagement", "at", "by_id"),
+            [(incident_ids[i], *THRIVE, dt(at), b._officer(Role.FIM)) for i, at in self.thrives],
+        )
+        written += len(self.thrives)
 
         # Missing episodes and everything hanging off them.
         episode_rows = []
@@ -706,16 +828,17 @@ class _Rows:
 
         # Operation Encompass: the notification and its email.
         notes = [
-            (incident_ids[i], person, to, to_la, True, dt(created), dt(due))
-            for i, person, to, to_la, created, due, _ in self.encompass
+            (incident_ids[i], person, to, to_la, True, dt(created), dt(due), dt(read))
+            for i, person, to, to_la, created, due, _, read in self.encompass
         ]
         note_ids = insert(
             EncompassNotification,
-            ("incident_id", "person_id", "organisation_id", "to_local_authority", "present", "created_at", "due_by"),
+            ("incident_id", "person_id", "organisation_id", "to_local_authority", "present", "created_at", "due_by",
+             "acknowledged_at"),
             notes,
             returning=True,
-        )
-        for pk, (_, person, school, _, created, due, delivered) in zip(note_ids, self.encompass, strict=True):
+        )  # fmt: skip
+        for pk, (_, person, school, _, created, due, delivered, _) in zip(note_ids, self.encompass, strict=True):
             email, name = b.orgs.get(school, ("", ""))
             outbox.append(
                 _outbox(b, "encompass", f"encompass:{pk}", email or "dsl@school.test", school, name, person,
@@ -746,7 +869,11 @@ class _Rows:
             for pk, (_, _, _, _, triaged, org, acked) in zip(ppn_ids, self.ppns, strict=True)
             if org
         ]
-        insert(PpnShare, ("ppn_id", "organisation_id", "shared_at", "acknowledged_at"), shares)
+        share_ids = insert(
+            PpnShare, ("ppn_id", "organisation_id", "shared_at", "acknowledged_at"), shares, returning=True
+        )
+        shared = [i for i, row in enumerate(self.ppns) if row[5]]
+        share_of = dict(zip(shared, share_ids, strict=True))
         written += 2 * len(ppn_ids) + len(shares)
 
         # Strategy meetings and their actions.
@@ -760,41 +887,52 @@ class _Rows:
             ],
             returning=True,
         )  # fmt: skip
-        insert(
+        action_ids = insert(
             StrategyAction,
             ("meeting_id", "action", "owner_id", "due_at", "done_at"),
             [
                 (pk, "Visit the school and share the disruption plan.", b._officer(Role.MHET), dt(due),
-                 dt(min(due, b.now)) if done else None)
+                 dt(late or min(due, b.now)) if done else None)
                 for pk, (_, _, acts) in zip(meeting_ids, self.meetings, strict=True)
-                for due, done in acts
+                for due, done, late in acts
             ],
+            returning=True,
         )  # fmt: skip
+        action_keys = [(m, n) for m, (_, _, acts) in enumerate(self.meetings) for n in range(len(acts))]
+        action_of = dict(zip(action_keys, action_ids, strict=True))
         written += len(meeting_ids) + sum(len(a) for _, _, a in self.meetings)
 
         insert(OutboxMessage, OUTBOX_COLUMNS, outbox)
         written += len(outbox)
 
-        # Alerts the rules raised and cleared on this closed work.
-        alert_rows = []
-        for rule, subject_type, index, person_id, raised, cleared in self.alerts:
-            pk = ppn_ids[index]
-            alert_rows.append(
-                (rule, subject_type, str(pk), f"PPN {self.ppns[index][0]}", person_id, Role.VAT,
-                 f"PPN {self.ppns[index][0]} has waited more than 24 hours for VAT triage.", f"/referrals/{pk}/",
-                 dt(raised), dt(raised), dt(raised), dt(cleared))
+        for ep in self.episodes:  # draws the history always made here: the seeded records stay as before
+            if ep.closed:
+                rng.random()
+        # The alerts the clocks raised on this closed work's late cases, cleared when the work was done.
+        for rule, subject_type, (
+            key,
+            index,
+        ), label, person_id, owner_role, area_id, due, done, reason, url, inc in self.clocks:
+            names: dict[str, Any] = {"person": person_id}
+            if key == "incident":
+                names.update(pk=incident_ids[index], ref=self.incidents[index][0])
+            elif key == "episode":
+                names.update(pk=episode_ids[index])
+            elif key == "encompass":
+                names.update(pk=note_ids[index], ref=self.incidents[inc][0], incident=incident_ids[inc])
+            elif key in ("ppn", "share"):
+                names.update(pk=ppn_ids[index] if key == "ppn" else share_of[index], ppn=ppn_ids[index])
+                names.update(ref=self.ppns[index][0])
+            else:  # a strategy meeting's action: (meeting index, action index)
+                names.update(pk=action_of[index])
+            b.clocks.add(
+                rule, subject_type=subject_type, subject_id=names["pk"], label=label.format(**names),
+                person_id=person_id, owner_role=owner_role, area_id=area_id, due=due, done=done, reason=reason,
+                url=url.format(**names),
             )  # fmt: skip
-        for ep, pk in zip(self.episodes, episode_ids, strict=True):
-            if ep.closed and rng.random() < 0.15:  # MP-6: a review ran late once, then was done
-                late = ep.graded + timedelta(hours=3)  # type: ignore[operator]
-                alert_rows.append(
-                    ("MP-6", "missing.missingepisode", str(pk), f"Missing episode {pk}", ep.child.id, Role.CII,
-                     "Supervisory review overdue.", f"/missing/{pk}/", dt(late), dt(late), dt(late),
-                     dt(late + timedelta(minutes=40)))
-                )  # fmt: skip
-        insert(Alert, ALERT_COLUMNS, alert_rows)
-        b.report.alerts += len(alert_rows)
-        written += len(alert_rows)
+        alerts = b.clocks.write()
+        b.report.alerts += alerts
+        written += alerts
         b.report.rows += written
 
 
@@ -843,8 +981,4 @@ OUTBOX_COLUMNS = (
     "kind", "idempotency_key", "recipient", "recipient_organisation_id", "recipient_label", "subject", "body",
     "person_id", "source_type", "source_id", "status", "created_at", "deliver_by", "next_attempt_at", "attempts",
     "delivered_at",
-)  # fmt: skip
-ALERT_COLUMNS = (
-    "rule_id", "subject_type", "subject_id", "subject_label", "person_id", "owner_role", "reason", "url",
-    "raised_at", "due_by", "last_seen_at", "cleared_at",
 )  # fmt: skip

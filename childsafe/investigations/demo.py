@@ -18,6 +18,7 @@ from django.db import transaction
 from childsafe.core import clock
 from childsafe.core.models import Area, User
 from childsafe.core.roles import Rank, Role
+from childsafe.demo.clocks import ClockOutcomes
 from childsafe.investigations.models import (
     Allocation,
     Bail,
@@ -45,6 +46,10 @@ TYPES = [
     (InvestigationType.COMPLEX_CHILD_ABUSE, 2),
     (InvestigationType.OTHER, 3),
 ]
+# The clocks' deadlines (the rules' policy defaults), for timing the closed cases.
+FIRST_REVIEW = timedelta(hours=72)  # INV-2
+DRIFT = timedelta(days=14)  # INV-3, to the supervisor
+DFU_START = timedelta(days=30)  # INV-4
 # How long an open investigation's DFU request has waited (days), weighted like the backlog the report found.
 DFU_WAITS = [(5, 30), (45, 25), (120, 20), (250, 15), (420, 10)]
 
@@ -99,6 +104,9 @@ def generate_investigations(*, scale: float, history: float = 1.0, seed: int = 1
         counter += 1
         return f"INVH{seed}-{at.astimezone(clock.LONDON):%Y%m%d}-{counter:06d}"
 
+    # Which closed cases were supervised late or drifted, and their DFU waits: late at the inspection,
+    # improving since (childsafe.demo.clocks).
+    clocks = ClockOutcomes(seed=seed, now=now, namespace=f"investigations:{counter}")
     closed_n = round(PER_YEAR * scale * YEARS * history)
     open_n = max(1, round(OPEN * scale))
     plans: list[tuple[datetime, bool]] = [
@@ -137,6 +145,25 @@ def generate_investigations(*, scale: float, history: float = 1.0, seed: int = 1
         Investigation.objects.bulk_create(invs, batch_size=500)
         people, allocations, reviews, dfu, bails = [], [], [], [], []
         for inv, victim in zip(invs, victims, strict=True):
+            label, url = f"{inv.reference} {inv.get_type_display()}", f"/investigations/{inv.pk}/"
+            first_review, review_due = inv.allocated_at + timedelta(hours=48), inv.allocated_at + FIRST_REVIEW
+            if inv.closed_at:
+                if clocks.late("INV-2", inv.allocated_at):  # INV-2: the first review within 72 hours
+                    first_review = review_due + clocks.lateness("INV-2", inv.allocated_at)
+                clocks.add(
+                    "INV-2", subject_type="investigations.investigation", subject_id=inv.pk, label=label,
+                    person_id=victim, owner_role=Role.SUPERVISOR, area_id=inv.area_id, due=review_due,
+                    done=first_review, reason="The investigation's first supervisory review is overdue.",
+                    url=f"/investigations/{inv.pk}/supervise/",
+                )  # fmt: skip
+                if clocks.late("INV-3", inv.opened_at):  # INV-3: a spell of drift, 14 days without activity
+                    quiet = inv.allocated_at + timedelta(days=clocks.rng.uniform(5, 40))
+                    clocks.add(
+                        "INV-3", subject_type="investigations.investigation", subject_id=inv.pk, label=label,
+                        person_id=victim, owner_role=Role.SUPERVISOR, area_id=inv.area_id,
+                        due=quiet + DRIFT, done=quiet + DRIFT + clocks.lateness("INV-3", inv.opened_at),
+                        reason="No activity on the investigation for 14 days.", url=url,
+                    )  # fmt: skip
             people.append(InvestigationPerson(investigation=inv, person_id=victim, role=PersonRole.VICTIM))
             suspect = rng.choice(adults)
             people.append(InvestigationPerson(investigation=inv, person_id=suspect, role=PersonRole.SUSPECT))
@@ -147,7 +174,7 @@ def generate_investigations(*, scale: float, history: float = 1.0, seed: int = 1
                 SupervisionReview(
                     investigation=inv,
                     by=inv.supervisor,
-                    at=inv.allocated_at + timedelta(hours=48),
+                    at=first_review,
                     lines_of_enquiry="Synthetic record: interview the victim (ABE), seize devices, house-to-house.",
                     safeguarding_actions="Synthetic record: strategy meeting held; PPN submitted.",
                     other_children="Synthetic record: none known in the suspect's household.",
@@ -157,7 +184,11 @@ def generate_investigations(*, scale: float, history: float = 1.0, seed: int = 1
             if rng.random() < 0.45:
                 if inv.closed_at:
                     submitted = inv.opened_at + timedelta(days=2)
-                    started, completed = submitted + timedelta(days=rng.uniform(5, 90)), inv.closed_at
+                    # INV-4: started within 30 days, or (as the year's record says) after a wait.
+                    started = submitted + timedelta(days=5 + (rng.uniform(5, 90) - 5) * 23 / 85)
+                    if clocks.late("INV-4", submitted):
+                        started = submitted + DFU_START + clocks.lateness("INV-4", submitted)
+                    completed = max(inv.closed_at, started + timedelta(days=3))
                 else:
                     wait = rng.choices([w for w, _ in DFU_WAITS], [p for _, p in DFU_WAITS])[0]
                     submitted = now - timedelta(days=wait * rng.uniform(0.6, 1.3))
@@ -199,6 +230,16 @@ def generate_investigations(*, scale: float, history: float = 1.0, seed: int = 1
             (Bail, bails),
         ):
             model.objects.bulk_create(rows, batch_size=500)  # type: ignore[attr-defined]
+        for request in dfu:
+            inv = request.investigation
+            if inv.closed_at:
+                clocks.add(
+                    "INV-4", subject_type="investigations.dfurequest", subject_id=request.pk,
+                    label=f"DFU request for {inv.reference}", person_id=None, owner_role=Role.INVESTIGATOR,
+                    area_id=inv.area_id, due=request.submitted_at + DFU_START, done=request.started_at,
+                    reason="The DFU request was not started within 30 days.", url=f"/investigations/{inv.pk}/",
+                )  # fmt: skip
+        clocks.write()
     return {
         "closed": closed_n,
         "open": open_n,

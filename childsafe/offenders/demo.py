@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import random
 from datetime import date, timedelta
+from typing import Any
 
 from django.db import transaction
 
 from childsafe.core import audit, clock
 from childsafe.core.models import Area, AuditCategory, User
 from childsafe.core.roles import Rank, Role
+from childsafe.demo.clocks import ClockOutcomes
 from childsafe.offenders.models import (
     Breach,
     BreachDecision,
@@ -112,6 +114,10 @@ def generate_offenders(*, seed: int = 1, per_100k: int = PER_100K, years: int = 
     areas = list(Area.objects.order_by("pk"))
     teams = _officers(areas)
     fallback = next(iter(teams.values()))
+    # Which past notifications, visits and breach decisions were late: often at the inspection, rarely
+    # now (childsafe.demo.clocks); each late one leaves the alert its clock raised and cleared.
+    clocks = ClockOutcomes(seed=seed, now=now, namespace="offenders")
+    settled = now - timedelta(days=30)  # lateness only in work long done: today's caseload is as it was
     with transaction.atomic():
         offenders = Offender.objects.bulk_create(
             [
@@ -129,6 +135,7 @@ def generate_offenders(*, seed: int = 1, per_100k: int = PER_100K, years: int = 
         )
         rows: dict[type, list] = {m: [] for m in (Conviction, Notification, RiskAssessment, Visit, Device, Breach)}
         officers_of: list[tuple[Visit, list[User]]] = []
+        pending: list[tuple[str, Offender, Any, Any, str, str]] = []  # late clocks: (rule, offender, due, done, ...)
         supervision: list[SupervisionEntry] = []
         for offender in offenders:
             team = teams.get(offender.area_id, fallback)
@@ -161,10 +168,17 @@ def generate_offenders(*, seed: int = 1, per_100k: int = PER_100K, years: int = 
             )
             # Annual notifications: each within a year of the last, a few days early.
             last = convicted
+            url = f"/offenders/{offender.pk}/"
             while True:
-                nxt = add_months(last, 12) - timedelta(days=rng.randint(1, 20))
+                due = add_months(last, 12)
+                nxt = due - timedelta(days=rng.randint(1, 20))
                 if nxt > now:
                     break
+                if nxt >= start and clocks.late("RSO-1", due):
+                    late_at = due + clocks.lateness("RSO-1", due)
+                    if late_at < settled:
+                        nxt = late_at
+                        pending.append(("RSO-1", offender, due, nxt, "The annual notification was late.", url))
                 if nxt >= start:
                     rows[Notification].append(
                         Notification(
@@ -197,11 +211,15 @@ def generate_offenders(*, seed: int = 1, per_100k: int = PER_100K, years: int = 
             visit_at = assessed
             late = rng.random() < 1 / 12
             while True:
-                visit_at = add_months(visit_at, MONTHS[level]) - timedelta(days=rng.randint(0, 14))
+                due = add_months(visit_at, MONTHS[level])
+                visit_at = due - timedelta(days=rng.randint(0, 14))
                 if visit_at > now - (timedelta(days=60) if late else timedelta(0)):
                     break
                 if visit_at < start:
                     continue
+                if clocks.late("RSO-3", due) and (late_visit := due + clocks.lateness("RSO-3", due)) < settled:
+                    visit_at = late_visit
+                    pending.append(("RSO-3", offender, due, visit_at, "The home visit was overdue.", url))
                 visit = Visit(
                     offender=offender,
                     kind=VisitKind.HOME,
@@ -214,6 +232,9 @@ def generate_offenders(*, seed: int = 1, per_100k: int = PER_100K, years: int = 
             if rng.random() < 0.08:
                 found = now - timedelta(days=rng.randint(10, 365 * min(years, 3)))
                 if found > convicted:
+                    decided = found + timedelta(hours=rng.randint(1, 20))
+                    if clocks.late("RSO-5", found):
+                        decided = found + timedelta(hours=24) + clocks.lateness("RSO-5", found)
                     rows[Breach].append(
                         Breach(
                             offender=offender,
@@ -223,7 +244,7 @@ def generate_offenders(*, seed: int = 1, per_100k: int = PER_100K, years: int = 
                             recorded_by=manager,
                             decision=BreachDecision.CRIME_RECORDED,
                             rationale="Synthetic crime reference.",
-                            decided_at=found + timedelta(hours=rng.randint(1, 20)),
+                            decided_at=decided,
                             decided_by=manager,
                             version=2,
                         )
@@ -240,6 +261,21 @@ def generate_offenders(*, seed: int = 1, per_100k: int = PER_100K, years: int = 
         for model, items in rows.items():
             model.objects.bulk_create(items, batch_size=2_000)
         SupervisionEntry.objects.bulk_create(supervision, batch_size=2_000)
+        for rule, offender, due, done, reason, url in pending:
+            clocks.add(
+                rule, subject_type="offenders.offender", subject_id=offender.pk, label="Registered sex offender",
+                person_id=offender.person_id, owner_role=Role.OMU, area_id=offender.area_id, due=due, done=done,
+                reason=reason, url=url,
+            )  # fmt: skip
+        for breach in rows[Breach]:
+            clocks.add(
+                "RSO-5", subject_type="offenders.breach", subject_id=breach.pk, label="A breach of the notification "
+                "requirements", person_id=breach.offender.person_id, owner_role=Role.OMU,
+                area_id=breach.offender.area_id, due=breach.found_at + timedelta(hours=24), done=breach.decided_at,
+                reason="No crime recorded or reason given within 24 hours of the breach.",
+                url=f"/offenders/{breach.offender_id}/#breaches",
+            )  # fmt: skip
+        clocks.write()
         through = Visit.officers.through
         through.objects.bulk_create(
             [through(visit_id=v.pk, user_id=u.pk) for v, users in officers_of for u in dict.fromkeys(users)],

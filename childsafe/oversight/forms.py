@@ -215,3 +215,47 @@ class EvidenceForm(forms.Form):
         max_length=500,
         help_text="Copy the address of the dashboard page showing the figure for the period.",
     )
+
+
+class CriterionForm(forms.Form):
+    """A case audit question: its type of case (when adding) and its wording."""
+
+    case_type = forms.ChoiceField(
+        label="Type of case", required=False, error_messages={"invalid_choice": "Choose the type of case"}
+    )
+    question = forms.CharField(
+        label="Question",
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={
+            "required": "Enter the question",
+            "max_length": "The question must be 300 characters or fewer",
+        },
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, adding: bool, **kwargs):
+        from childsafe.oversight.models import CaseType
+
+        super().__init__(*args, **kwargs)
+        if adding:
+            self.fields["case_type"].choices = [("", "Choose the type of case"), *CaseType.choices]
+            self.fields["case_type"].required = True
+            self.fields["case_type"].error_messages["required"] = "Choose the type of case"
+        else:
+            del self.fields["case_type"]
+
+
+class CaseShareForm(forms.Form):
+    person = forms.IntegerField(  # posted by the person picker: picked by name
+        label="Child",
+        required=False,
+        min_value=1,
+        error_messages={"invalid": "Choose the child: search by name and choose them"},
+    )
+    reason = forms.CharField(
+        label="Why does the PFCC's scrutiny team need to see this case?",
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

@@ -28,7 +28,8 @@ class AuditCriterion(models.Model):
     case_type = models.CharField(max_length=20, choices=CaseType.choices)
     question = models.CharField(max_length=300)
     order = models.PositiveSmallIntegerField(default=0)
-    active = models.BooleanField(default=True)
+    active = models.BooleanField(default=True)  # retired questions are kept: past audits answered them
+    version = models.PositiveIntegerField(default=1)  # a stale edit is refused
 
     class Meta:
         ordering = ["case_type", "order", "id"]
@@ -79,6 +80,7 @@ class CaseAudit(models.Model):
 class RecommendationKind(models.TextChoices):
     RECOMMENDATION = "recommendation", "Recommendation"
     AREA_FOR_IMPROVEMENT = "afi", "Area for improvement"
+    REVIEW_FINDING = "finding", "Post-inspection review finding"
 
 
 class Recommendation(models.Model):
@@ -152,3 +154,23 @@ class Evidence(models.Model):
 
     def __str__(self) -> str:
         return self.description
+
+
+class CaseShare(models.Model):
+    """A named child's case shared with the PFCC's scrutiny team by a senior leader, with the reason.
+
+    The team otherwise sees no personal data of children; each time one of them reads the case it is
+    logged as a disclosure (DPA 2018 s62). A share can be withdrawn; reading then is refused."""
+
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField()
+    shared_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    shared_at = models.DateTimeField()
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-shared_at", "-id"]
+        indexes = [models.Index(fields=["person", "withdrawn_at"], name="case_shares_by_person")]
+
+    def __str__(self) -> str:
+        return f"Case shared with the PFCC ({self.shared_at:%d %b %Y})"

@@ -17,8 +17,17 @@ from childsafe.core.models import AuditCategory, User
 from childsafe.core.roles import Capability, Role
 from childsafe.core.web import access_checked, apply_errors, posted
 from childsafe.oversight import services
-from childsafe.oversight.forms import ActionForm, AuditResponseForm, CaseAuditForm, EvidenceForm
-from childsafe.oversight.models import Action, AuditCriterion, CaseAudit, Evidence, Grade, Recommendation
+from childsafe.oversight.forms import ActionForm, AuditResponseForm, CaseAuditForm, CriterionForm, EvidenceForm
+from childsafe.oversight.models import (
+    Action,
+    AuditCriterion,
+    CaseAudit,
+    CaseType,
+    Evidence,
+    Grade,
+    Recommendation,
+    RecommendationKind,
+)
 
 # -- Case audits ------------------------------------------------------------------------------------------
 
@@ -48,7 +57,12 @@ def case_audits(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "oversight/case_audits.html",
-        {"rows": rows, "month": month, "previous": f"{previous:%Y-%m}"},
+        {
+            "rows": rows,
+            "month": month,
+            "previous": f"{previous:%Y-%m}",
+            "can_edit_questions": access.can(request.user, Capability.CASE_AUDIT_CRITERIA),
+        },
     )
 
 
@@ -104,7 +118,79 @@ def case_audit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "oversight/case_audit.html", context)
 
 
+# -- The audit questions ---------------------------------------------------------------------------------
+
+
+@access_checked
+def criteria(request: HttpRequest) -> HttpResponse:
+    """The questions asked for each type of case, current and retired, with a way to add one."""
+    access.require(request.user, Capability.CASE_AUDIT_CRITERIA)
+    form = CriterionForm(posted(request), adding=True)
+    if form.is_bound and form.is_valid():
+        try:
+            row = services.criterion_add(
+                actor=request.user, case_type=form.cleaned_data["case_type"], question=form.cleaned_data["question"]
+            )
+        except InvalidInput as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, f"The question is added for {row.get_case_type_display().lower()}s.")
+            return redirect("oversight:criteria")
+    rows = list(AuditCriterion.objects.all())
+    groups = [(value, label, [r for r in rows if r.case_type == value]) for value, label in CaseType.choices]
+    return render(request, "oversight/criteria.html", {"form": form, "groups": groups})
+
+
+@access_checked
+def criterion_change(request: HttpRequest, pk: int) -> HttpResponse:
+    """Reword a question, or retire it (or bring it back); a stale page's change is refused."""
+    access.require(request.user, Capability.CASE_AUDIT_CRITERIA)
+    row = get_object_or_404(AuditCriterion, pk=pk)
+    data = posted(request)
+    form = CriterionForm(data, adding=False, initial={"question": row.question, "version": row.version})
+    if request.method == "POST":
+        what = request.POST.get("action", "save")
+        try:
+            version = int(request.POST.get("version", ""))
+        except ValueError:
+            version = -1
+        try:
+            if what in ("retire", "restore"):
+                services.criterion_change(actor=request.user, criterion=row, version=version, active=what == "restore")
+                messages.success(
+                    request, "The question is retired." if what == "retire" else "The question is asked again."
+                )
+                return redirect("oversight:criteria")
+            if form.is_valid():
+                services.criterion_change(
+                    actor=request.user, criterion=row, version=version, question=form.cleaned_data["question"]
+                )
+                messages.success(request, "The question is changed.")
+                return redirect("oversight:criteria")
+        except InvalidInput as exc:
+            apply_errors(form, exc)
+        except RuleRefusal as exc:
+            if form.errors is not None:  # a bound form: its errors exist before one is added
+                form.add_error(None, exc.message)
+    return render(request, "oversight/criterion_change.html", {"form": form, "row": row})
+
+
 # -- Action plan ------------------------------------------------------------------------------------------
+
+
+# The plan's parts, in the order the page shows them.
+PLAN_GROUPS = [
+    (RecommendationKind.RECOMMENDATION, "The 2021 inspection's recommendations"),
+    (RecommendationKind.REVIEW_FINDING, "The post-inspection review's findings"),
+    (RecommendationKind.AREA_FOR_IMPROVEMENT, "Areas for improvement"),
+]
+
+
+def _reference_order(rec: Recommendation) -> tuple[str, int, str]:
+    """R2 before R10: the prefix, then the number."""
+    head = rec.reference.rstrip("0123456789")
+    tail = rec.reference[len(head) :]
+    return head, int(tail) if tail.isdigit() else 0, rec.reference
 
 
 def _plan_access(user: User) -> None:
@@ -120,11 +206,15 @@ def action_plan(request: HttpRequest) -> HttpResponse:
     recommendations = Recommendation.objects.prefetch_related(
         "actions__gold", "actions__silver", "actions__bronze", "actions__evidence"
     )
+    groups = [
+        (kind, label, sorted((r for r in recommendations if r.kind == kind), key=_reference_order))
+        for kind, label in PLAN_GROUPS
+    ]
     return render(
         request,
         "oversight/action_plan.html",
         {
-            "recommendations": recommendations,
+            "groups": [g for g in groups if g[2]],
             "today": clock.today_london(),
             "can_manage": access.can(request.user, Capability.ACTION_PLAN_MANAGE),
             "read_only": request.user.role == Role.PFCC_SCRUTINY,

@@ -17,7 +17,15 @@ from childsafe.core import access, audit, clock
 from childsafe.core.errors import AccessDenied, InvalidInput, RuleRefusal
 from childsafe.core.models import AuditCategory, User
 from childsafe.core.roles import Capability
-from childsafe.oversight.models import Action, ActionStatus, CaseAudit, CaseType, Evidence, Grade
+from childsafe.oversight.models import (
+    Action,
+    ActionStatus,
+    AuditCriterion,
+    CaseAudit,
+    CaseType,
+    Evidence,
+    Grade,
+)
 
 # -- Case audits (QG-2) ------------------------------------------------------------------------------------
 
@@ -147,6 +155,79 @@ def case_audit_sample(
             new={"month": f"{month:%Y-%m}", "sampled": len(made)},
         )
     return made
+
+
+# -- The audit questions (QG-2: criteria are data the force changes) ------------------------------------------
+
+QUESTION_MAX = 300
+
+
+def _question_errors(case_type: str, question: str) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if case_type not in CaseType.values:
+        errors["case_type"] = "Choose the type of case the question is for"
+    if not question.strip():
+        errors["question"] = "Enter the question"
+    elif len(question.strip()) > QUESTION_MAX:
+        errors["question"] = f"The question must be {QUESTION_MAX} characters or fewer"
+    elif AuditCriterion.objects.filter(case_type=case_type, question=question.strip(), active=True).exists():
+        errors["question"] = "That question is already asked for this type of case"
+    return errors
+
+
+def criterion_add(*, actor: User, case_type: str, question: str) -> AuditCriterion:
+    """The audit lead (a senior leader) adds a question for a type of case; it is asked from the next grading."""
+    access.require(actor, Capability.CASE_AUDIT_CRITERIA)
+    errors = _question_errors(case_type, question)
+    if errors:
+        raise InvalidInput(errors)
+    with transaction.atomic():
+        last = AuditCriterion.objects.filter(case_type=case_type).order_by("-order").values_list("order", flat=True)
+        row = AuditCriterion.objects.create(
+            case_type=case_type, question=question.strip(), order=(last.first() or 0) + 1
+        )
+        audit.record(
+            actor=actor,
+            category=AuditCategory.COLLECTION,
+            event_type="case_audit.criterion_add",
+            subject=row,
+            new={"case_type": case_type, "question": row.question},
+        )
+    return row
+
+
+def criterion_change(
+    *, actor: User, criterion: AuditCriterion, version: int, question: str | None = None, active: bool | None = None
+) -> AuditCriterion:
+    """Reword a question, retire it (kept: past audits answered it) or bring it back. Versioned: a change made
+    on a page someone else has since changed is refused. Audits already graded keep their answers."""
+    access.require(actor, Capability.CASE_AUDIT_CRITERIA)
+    with transaction.atomic():
+        locked = AuditCriterion.objects.select_for_update().get(pk=criterion.pk)
+        if locked.version != version:
+            raise RuleRefusal("QG-2", "Someone changed this question a moment ago. Reload the page and check it.")
+        old = {"question": locked.question, "active": locked.active}
+        if question is not None and question.strip() != locked.question:
+            errors = _question_errors(locked.case_type, question)
+            if errors:
+                raise InvalidInput(errors)
+            locked.question = question.strip()
+        if active is not None:
+            locked.active = active
+        new = {"question": locked.question, "active": locked.active}
+        if new == old:
+            return locked
+        locked.version += 1
+        locked.save()
+        audit.record(
+            actor=actor,
+            category=AuditCategory.ALTERATION,
+            event_type="case_audit.criterion_change",
+            subject=locked,
+            old=old,
+            new=new,
+        )
+    return locked
 
 
 def in_reach(user: User, row: CaseAudit) -> bool:
@@ -405,3 +486,72 @@ def action_create(
             new={"recommendation": recommendation.reference, "due_on": str(due_on)},
         )
     return action
+
+
+# -- A named case shared with the PFCC's scrutiny team -----------------------------------------------------
+
+PFCC_RECIPIENT = "Office of the Police, Fire and Crime Commissioner (scrutiny team)"
+
+
+def case_share(*, actor: User, person: Any, reason: str) -> Any:
+    """A senior leader shares one named child's case with the PFCC's scrutiny team, saying why. The share is
+    audited as a disclosure decision; the team's every reading of the case is logged as a disclosure."""
+    from childsafe.oversight.models import CaseShare
+    from childsafe.people.access import people_visible_to
+
+    access.require(actor, Capability.CASE_SHARE_PFCC)
+    errors: dict[str, str] = {}
+    if person is None:
+        errors["person"] = "Choose the child whose case you are sharing: search by name and choose them"
+    elif not people_visible_to(actor).filter(pk=person.pk).exists():
+        raise AccessDenied("You can only share a case you can see yourself.")
+    if not reason.strip():
+        errors["reason"] = "Enter why the PFCC's scrutiny team needs to see this case"
+    if errors:
+        raise InvalidInput(errors)
+    with transaction.atomic():
+        share = CaseShare.objects.create(person=person, reason=reason.strip(), shared_by=actor, shared_at=clock.now())
+        audit.access(
+            actor=actor,
+            event_type="case_share.share",
+            subject=share,
+            person_id=person.pk,
+            category=AuditCategory.DISCLOSURE,
+            justification=reason.strip(),
+            recipient=PFCC_RECIPIENT,
+        )
+    return share
+
+
+def case_share_withdraw(*, actor: User, share: Any) -> Any:
+    access.require(actor, Capability.CASE_SHARE_PFCC)
+    with transaction.atomic():
+        if share.withdrawn_at is None:
+            share.withdrawn_at = clock.now()
+            share.save(update_fields=["withdrawn_at"])
+            audit.record(
+                actor=actor,
+                category=AuditCategory.ALTERATION,
+                event_type="case_share.withdraw",
+                subject=share,
+                person_id=share.person_id,
+                new={"withdrawn": True},
+            )
+    return share
+
+
+def shared_case_for(user: User, share_pk: int) -> Any:
+    """The share a user may read: the PFCC's scrutiny team reads current shares; a senior leader any.
+    Anyone else, or a withdrawn share, is refused."""
+    from childsafe.core.roles import Role
+    from childsafe.oversight.models import CaseShare
+
+    share = CaseShare.objects.select_related("person", "shared_by").filter(pk=share_pk).first()
+    if user.role == Role.PFCC_SCRUTINY:
+        if share is None or share.withdrawn_at is not None:
+            raise AccessDenied("That child's case has not been shared with the PFCC's scrutiny team.")
+        return share
+    access.require(user, Capability.CASE_SHARE_PFCC)
+    if share is None:
+        raise AccessDenied("There is no such shared case.")
+    return share

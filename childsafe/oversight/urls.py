@@ -1,6 +1,6 @@
 from django.urls import path
 
-from childsafe.oversight import dashboard_views, plan_views, views
+from childsafe.oversight import dashboard_views, plan_views, share_views, views
 
 app_name = "oversight"
 urlpatterns = [
@@ -8,7 +8,12 @@ urlpatterns = [
     path("dashboard/alerts/", dashboard_views.dashboard_alerts, name="dashboard_alerts"),
     path("case-audits/", plan_views.case_audits, name="case_audits"),
     path("case-audits/<int:pk>/", plan_views.case_audit, name="case_audit"),
+    path("case-audits/questions/", plan_views.criteria, name="criteria"),
+    path("case-audits/questions/<int:pk>/", plan_views.criterion_change, name="criterion_change"),
     path("action-plan/", plan_views.action_plan, name="action_plan"),
+    path("shared-cases/", share_views.shared_cases, name="shared_cases"),
+    path("shared-cases/<int:pk>/", share_views.shared_case, name="shared_case"),
+    path("shared-cases/<int:pk>/withdraw/", share_views.shared_case_withdraw, name="shared_case_withdraw"),
     path("action-plan/<str:reference>/new/", plan_views.action_new, name="action_new"),
     path("action-plan/<int:pk>/", plan_views.action_detail, name="action_detail"),
     path("action-plan/<int:pk>/complete/", plan_views.action_complete, name="action_complete"),

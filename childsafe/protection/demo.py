@@ -11,6 +11,7 @@ from datetime import timedelta
 from childsafe.core import clock
 from childsafe.core.models import OutboxMessage, OutboxStatus, User
 from childsafe.core.roles import Rank, Role
+from childsafe.demo.clocks import ClockOutcomes
 from childsafe.people.models import ADULT_AGE, Organisation, Person, Relationship
 from childsafe.people.vocabulary import RelationshipType
 from childsafe.protection.models import (
@@ -106,6 +107,7 @@ def generate_protections(*, scale: float, seed: int = 1, open_caseload: bool = T
     if not groups:
         return 0
     now = clock.now()
+    clocks = ClockOutcomes(seed=seed, now=now, namespace="protection")
     emails = dict(Organisation.objects.filter(children__isnull=False).distinct().values_list("pk", "email"))
     made = 0
     for n in range(closed + opened):
@@ -181,6 +183,13 @@ def generate_protections(*, scale: float, seed: int = 1, open_caseload: bool = T
             PoliceProtection.objects.filter(pk=p.pk).update(
                 ended_at=ended, ended_by=last, end_outcome=outcome, end_rationale=why, designated_officer=last
             )
+            # PP-2: held past 48 hours, the warning was raised; it cleared when the protection ended, in time.
+            clocks.add(
+                "PP-2", subject_type="protection.policeprotection", subject_id=p.pk, label=str(p),
+                person_id=children[0].pk, owner_role=Role.SUPERVISOR, area_id=p.area_id,
+                due=removed + timedelta(hours=72), done=ended, raised=removed + timedelta(hours=48),
+                reason="Police protection ends at 72 hours at the latest.", url=f"/protection/{p.pk}/",
+            )  # fmt: skip
             events.append(ProtectionEvent(protection=p, at=ended, kind=EventKind.ENDED, by=last, text=why))
         ProtectionEvent.objects.bulk_create(events)
         for la_id in sorted({c.local_authority_id for c in children if c.local_authority_id}):
@@ -208,4 +217,5 @@ def generate_protections(*, scale: float, seed: int = 1, open_caseload: bool = T
                 delivered_at=created + timedelta(seconds=rng.randint(5, 120)),
             )
         made += 1
+    clocks.write()
     return made

@@ -1,6 +1,7 @@
 """QG-3 and QG-4 in a real browser: a senior leader opens the dashboard (charts drawn, axe passes) and
-follows a late RF-9 figure to the alerts behind it; a silver owner attaches evidence and completes an
-action; the PFCC's scrutiny user reads it in the read-only plan and is refused a child's page."""
+follows a late RF-9 figure to the alerts behind it, adds a case audit question and shares a named child's
+case with the PFCC; a silver owner attaches evidence and completes an action; the PFCC's scrutiny user reads
+it in the read-only plan, reads the shared case and is refused the child's own page."""
 
 from __future__ import annotations
 
@@ -75,6 +76,22 @@ def test_leader_dashboard_silver_evidence_and_pfcc_read_only(ui, make_user, tmp_
     expect(page.get_by_test_id("dashboard-alerts")).to_contain_text("Encompass notification for Hill Primary")
     ui.check("alerts behind the RF-9 figure")
 
+    # -- The audit lead adds a question; then shares Mia's case, picked by name, with the PFCC -------------
+    ui.goto("/oversight/case-audits/questions/")
+    page.get_by_label("Type of case").select_option("missing")
+    page.get_by_label("Question").fill("Was a trigger plan in place for a child often missing?")
+    page.get_by_role("button", name="Add the question").click()
+    expect(page.get_by_test_id("questions-missing")).to_contain_text("Was a trigger plan in place")
+    ui.check("case audit questions")
+    ui.goto("/oversight/shared-cases/")
+    page.get_by_label("Name", exact=True).fill("Mia Cole")
+    page.get_by_role("button", name="Search", exact=True).click()
+    page.get_by_label("Mia Cole").check()
+    page.get_by_label("Why does the PFCC").fill("The PFCC's review of children missing from care.")
+    page.get_by_role("button", name="Share the case").click()
+    expect(page.get_by_test_id("shared-cases")).to_contain_text("Mia Cole")
+    ui.check("a case shared with the PFCC")
+
     # -- The silver owner: evidence, then complete ------------------------------------------------------
     ui.sign_in_as(silver)
     ui.goto(f"/oversight/action-plan/{action.pk}/")
@@ -102,6 +119,11 @@ def test_leader_dashboard_silver_evidence_and_pfcc_read_only(ui, make_user, tmp_
     page.get_by_role("link", name="Supervisors sample PPNs every month").click()
     expect(page.get_by_test_id("evidence")).to_contain_text("sampling.png")
     expect(page.get_by_test_id("complete")).to_have_count(0)
+    # The shared case, read only (a disclosure in the s62 log); the child's own record stays closed.
+    ui.goto("/oversight/shared-cases/")
+    page.get_by_role("link", name="Mia Cole").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mia Cole")
+    ui.check("the shared case, read only")
     response = ui.goto(f"/people/{child.pk}/")
     assert response is not None and response.status == 404
     ui.assert_clean()

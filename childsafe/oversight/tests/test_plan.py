@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import Count
 from django.test import Client
 
 from childsafe.core import clock, engine
@@ -105,8 +106,16 @@ def action(people):
 
 
 @pytest.mark.django_db
-def test_the_recommendations_are_preloaded():
-    assert Recommendation.objects.count() == 10
+def test_the_recommendations_review_findings_and_areas_for_improvement_are_preloaded(people):
+    kinds = dict(Recommendation.objects.values_list("kind").annotate(n=Count("id")).order_by().values_list("kind", "n"))
+    assert kinds == {"recommendation": 10, "finding": 18, "afi": 10}
+    assert "Operation Encompass" in Recommendation.objects.get(reference="PIR-9").text
+    page = client_for(people["leader"]).get("/oversight/action-plan/").content.decode()
+    # Three parts, each in the report's order (R2 before R10).
+    headings = ("recommendations</h2>", "review&#x27;s findings</h2>", "Areas for improvement</h2>")
+    parts = [page.index(h) for h in headings]
+    assert parts == sorted(parts)
+    assert page.index('id="R2"') < page.index('id="R10"') < page.index('id="PIR-1"') < page.index('id="AFI-1"')
 
 
 @pytest.mark.django_db
@@ -194,3 +203,65 @@ def test_an_empty_action_lists_every_problem_at_once(people):
     for message in ("Enter what will be done", "Enter the date the action is due", "Choose the gold owner"):
         assert message in text
     assert "Choose the silver owner" in text
+
+
+@pytest.mark.django_db
+def test_the_audit_lead_adds_rewords_and_retires_questions_versioned_and_audited(people):
+    """QG-2: the questions are data a senior leader changes; a stale change is refused; each change is audited;
+    a retired question is no longer asked but stays with the audits that answered it."""
+    from childsafe.oversight.models import AuditCriterion
+
+    leader = client_for(people["leader"])
+    page = leader.post("/oversight/case-audits/questions/", {"case_type": "", "question": ""})
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "<title>Error: " in body and "Choose the type of case" in body and "Enter the question" in body
+    before = AuditCriterion.objects.count()
+    page = leader.post(
+        "/oversight/case-audits/questions/",
+        {"case_type": "missing", "question": "Was a trigger plan in place for a child missing often?"},
+    )
+    assert page.status_code == 302
+    row = AuditCriterion.objects.get(question__startswith="Was a trigger plan")
+    assert AuditCriterion.objects.count() == before + 1 and row.case_type == "missing" and row.active
+    url = f"/oversight/case-audits/questions/{row.pk}/"
+    assert leader.post(url, {"action": "save", "question": "Was a current trigger plan in place?", "version": 1})[
+        "Location"
+    ].endswith("/questions/")
+    row.refresh_from_db()
+    assert (row.question, row.version) == ("Was a current trigger plan in place?", 2)
+    # A page opened before that change is stale: refused, and nothing changes.
+    stale = leader.post(url, {"action": "save", "question": "Something else?", "version": 1})
+    assert stale.status_code == 200 and "Someone changed this question" in stale.content.decode()
+    stale = leader.post(url, {"action": "retire", "version": 1})
+    row.refresh_from_db()
+    assert (row.question, row.active, row.version) == ("Was a current trigger plan in place?", True, 2)
+    leader.post(url, {"action": "retire", "version": 2})
+    row.refresh_from_db()
+    assert not row.active
+    # Retired: not asked when a missing episode is graded, still listed (as retired) for the lead.
+    listing = leader.get("/oversight/case-audits/questions/").content.decode()
+    assert "Was a current trigger plan in place?" in listing and "Retired" in listing
+    events = list(
+        AuditEvent.objects.filter(event_type__startswith="case_audit.criterion").values_list("event_type", flat=True)
+    )
+    assert sorted(events) == ["case_audit.criterion_add", "case_audit.criterion_change", "case_audit.criterion_change"]
+    # Nobody but a senior leader changes them.
+    supervisor = client_for(people["supervisor"])
+    assert supervisor.get("/oversight/case-audits/questions/").status_code == 403
+    assert supervisor.post(url, {"action": "restore", "version": 3}).status_code == 403
+    row.refresh_from_db()
+    assert not row.active
+
+
+@pytest.mark.django_db
+def test_a_retired_question_is_not_asked_when_grading(people, investigation):
+    from childsafe.oversight.models import AuditCriterion
+
+    question = AuditCriterion.objects.filter(case_type="investigation", active=True).first()
+    services.criterion_change(actor=people["leader"], criterion=question, version=question.version, active=False)
+    month = clock.today_london().replace(day=1)
+    row = services.case_audit_sample(actor=people["leader"], month=month)[0]
+    page = client_for(people["leader"]).get(f"/oversight/case-audits/{row.pk}/").content.decode()
+    assert question.question not in page
+    assert AuditCriterion.objects.filter(case_type="investigation", active=True).first().question in page
