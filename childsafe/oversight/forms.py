@@ -63,13 +63,24 @@ class UserForm(forms.Form):
     organisation = forms.ChoiceField(
         label="Partner organisation", required=False, help_text="Only for school and local authority accounts."
     )
+    service_account = forms.BooleanField(
+        label="This is a service account for a system integration",
+        required=False,
+        help_text="It has no password and nobody signs in as it; only a service account can be given API tokens.",
+    )
     password = forms.CharField(
         label="Temporary password",
         widget=forms.PasswordInput,
         max_length=200,
-        help_text="12 characters or more. Give it to the user in person.",
-        error_messages={"required": "Enter a temporary password"},
+        required=False,
+        help_text="12 characters or more. Give it to the user in person. Leave blank for a service account.",
     )
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("service_account") and not data.get("password") and "password" not in self.errors:
+            self.add_error("password", "Enter a temporary password")
+        return data
 
     def __init__(self, *args, roles, areas, teams, organisations, **kwargs):
         super().__init__(*args, **kwargs)
