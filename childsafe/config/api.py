@@ -87,7 +87,8 @@ api = ChildsafeApi(
     title="Childsafe API",
     version="1",
     description="System integrations for Childsafe. Authenticate with `Authorization: Bearer <token>`; "
-    "an administrator issues tokens with `childsafe token`. Errors are RFC 9457 problem details; a "
+    "an administrator issues tokens to a service account (a system integration's own account) with "
+    "`childsafe token`. Errors are RFC 9457 problem details; a "
     "safeguarding guard's refusal carries its rule ID.",
     auth=TokenAuth(),
     urls_namespace="api",

@@ -226,3 +226,24 @@ class EvidenceForm(forms.Form):
         max_length=500,
         help_text="Copy the address of the dashboard page showing the figure for the period.",
     )
+
+
+class TokenIssueForm(forms.Form):
+    account = forms.ChoiceField(
+        label="Service account",
+        help_text="Only service accounts hold API tokens. A person's account can't: create a service account first.",
+        error_messages={
+            "required": "Choose the service account the system signs in as",
+            "invalid_choice": "Choose a service account: API tokens are only for service accounts, not a person's",
+        },
+    )
+    name = forms.CharField(
+        label="Which system uses it?",
+        max_length=100,
+        help_text="For example: custody system, CAD feed.",
+        error_messages={"required": "Enter which system uses the token"},
+    )
+
+    def __init__(self, *args, accounts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["account"].choices = [("", "Choose a service account")] + accounts

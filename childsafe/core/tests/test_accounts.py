@@ -186,3 +186,23 @@ def test_a_token_stops_working_if_its_account_is_not_a_service_account(personas)
     assert api.get("/api/v1/alerts/mine").status_code == 200
     User.objects.filter(pk=personas["handler"].pk).update(is_service_account=False)
     assert api.get("/api/v1/alerts/mine").status_code == 401
+
+
+@pytest.mark.django_db
+def test_an_administrator_issues_a_token_on_the_page_to_a_service_account_only(personas):
+    service = services.user_create(
+        actor=personas["administrator"], username="cad-feed", role="call_handler", service_account=True
+    )
+    admin = signed_in(personas["administrator"].username)
+    page = admin.get("/oversight/tokens/new/").content.decode()
+    assert "cad-feed" in page and "pc_city" not in page  # only service accounts are offered
+
+    refused = admin.post("/oversight/tokens/new/", {"account": personas["officer"].pk, "name": "CAD"})
+    assert refused.status_code == 200 and "<title>Error:" in refused.content.decode()
+    assert "API tokens are only for service accounts" in refused.content.decode()
+    assert not personas["officer"].api_tokens.exists()
+
+    issued = admin.post("/oversight/tokens/new/", {"account": service.pk, "name": "CAD feed"})
+    raw = issued.content.decode().split('data-testid="token">')[1].split("<")[0]
+    assert Client(HTTP_AUTHORIZATION=f"Bearer {raw}").get("/api/v1/alerts/mine").status_code == 200
+    assert AuditEvent.objects.filter(event_type="api_token.create", actor=personas["administrator"]).exists()
