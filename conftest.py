@@ -172,3 +172,15 @@ def ella(db, hill_primary, york):
     )
     services.marker_add(actor=None, person=created.person, type="firearms", source="Intelligence log 4471")
     return created.person
+
+
+def service_token(admin, user, name: str = "tests", **options) -> str:
+    """An API token for `user`, made a service account first (only service accounts hold tokens): tests
+    act through the API as a persona, with that persona's reach."""
+    from childsafe.core import services
+    from childsafe.core.models import User
+
+    User.objects.filter(pk=user.pk).update(is_service_account=True)
+    user.is_service_account = True
+    _, raw = services.api_token_create(actor=admin, user=user, name=name, **options)
+    return raw

@@ -134,6 +134,7 @@ def seed_clients(args: argparse.Namespace) -> list[tuple[str, list[int]]]:
             password=None,
             check_password=False,
             area=area,
+            service_account=True,  # only a service account holds API tokens
         )
         _, token = core_services.api_token_create(actor=admin, user=officer, name=f"bench client {i}")
         children = list(

@@ -6,11 +6,11 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.openapi.schema import OpenAPISchema
 from ninja.security import HttpBearer
 
-from childsafe.core import audit, services
+from childsafe.core import audit, services, text
 from childsafe.core.api import problem
 from childsafe.core.errors import AccessDenied, InvalidInput, JustificationRequired, RuleRefusal
 from childsafe.core.web import log_refusal
@@ -38,6 +38,7 @@ PROBLEM_SCHEMA = {
     "required": ["type", "title", "status", "detail"],
 }
 PROBLEM_RESPONSES = {
+    "400": "The body is not JSON (or not in UTF-8).",
     "401": "No valid API token.",
     "403": "Not allowed: the role can't do this, or a reason ('justification') is needed for this record.",
     "404": "No such record, or not one this account may see.",
@@ -61,14 +62,33 @@ class ChildsafeApi(NinjaAPI):
                 responses = operation.setdefault("responses", {})
                 for status, description in PROBLEM_RESPONSES.items():
                     responses.setdefault(status, {"description": description, "content": problem})
+        # Every text in a request body, values and field names alike, is refused if it has a control
+        # character (core.middleware): say so on each request schema.
+        for name, component in schema["components"]["schemas"].items():
+            if name.endswith("In"):
+                _text_pattern(component)
+                component.setdefault("propertyNames", {"pattern": text.SCHEMA_PATTERN})
         return schema
+
+
+def _text_pattern(node: Any) -> None:
+    """The no-control-characters pattern on every plain string in a request schema, however deep."""
+    if isinstance(node, dict):
+        if node.get("type") == "string" and not ({"format", "enum", "pattern", "const"} & node.keys()):
+            node["pattern"] = text.SCHEMA_PATTERN
+        for value in node.values():
+            _text_pattern(value)
+    elif isinstance(node, list):
+        for value in node:
+            _text_pattern(value)
 
 
 api = ChildsafeApi(
     title="Childsafe API",
     version="1",
     description="System integrations for Childsafe. Authenticate with `Authorization: Bearer <token>`; "
-    "an administrator issues tokens with `childsafe token`. Errors are RFC 9457 problem details; a "
+    "an administrator issues tokens to a service account (a system integration's own account) with "
+    "`childsafe token`. Errors are RFC 9457 problem details; a "
     "safeguarding guard's refusal carries its rule ID.",
     auth=TokenAuth(),
     urls_namespace="api",
@@ -82,6 +102,13 @@ def _unauthenticated(request: HttpRequest, exc: Exception) -> HttpResponse:
     )
     response["WWW-Authenticate"] = "Bearer"
     return response
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if exc.status_code == 400:
+        return problem(400, "The body can't be read", "Send the body as a JSON object in UTF-8.")
+    return problem(exc.status_code, "The request can't be answered", str(exc))
 
 
 @api.exception_handler(ValidationError)

@@ -53,6 +53,11 @@ class User(AbstractUser):
     collar_number = models.CharField(max_length=20, blank=True, default="")
     # A password an administrator set is temporary: its holder must choose their own at first sign-in.
     must_change_password = models.BooleanField(default=False)
+    # A system integration's own account, not a person's: only such an account holds API tokens, and it has
+    # no password, so nobody signs in to the pages as it (issue 10, item 4).
+    is_service_account = models.BooleanField(
+        "service account", default=False, help_text="A system integration's account: API tokens only, no sign-in."
+    )
 
     class Meta:
         constraints = [

@@ -46,8 +46,11 @@ def user_create(
     rank: str = "",
     channel: str = "web",
     check_password: bool = True,
+    service_account: bool = False,
 ) -> User:
-    """Create an account. `actor=None` only for set-up commands (demo force, replay)."""
+    """Create an account. `actor=None` only for set-up commands (demo force, replay).
+
+    A service account is a system integration's: it holds API tokens and has no password."""
     if actor is not None:
         access.require(actor, Capability.USERS_MANAGE)
     errors: dict[str, str] = {}
@@ -59,7 +62,12 @@ def user_create(
         errors["rank"] = f"{rank!r} is not a rank. Choose one of: {', '.join(Rank.labels)}."
     if User.objects.filter(username__iexact=username).exists():
         errors["username"] = f"The username {username!r} is already taken. Choose another."
-    if password and check_password:
+    if service_account:
+        if password:
+            errors["password"] = "A service account has no password: leave it blank (it uses API tokens only)."  # noqa: S105
+        elif role in PARTNER_ROLES:
+            errors["role"] = "A service account can't have a partner's role: partners use the portal themselves."
+    if password and check_password and not service_account:
         try:
             # With the account's details, so a password like the username or name is refused too.
             validate_password(
@@ -83,6 +91,7 @@ def user_create(
             rank=rank,
             # A password an administrator typed is known to them: its holder replaces it at first sign-in.
             must_change_password=bool(password) and actor is not None,
+            is_service_account=service_account,
         )
         if password:
             user.set_password(password)
@@ -101,6 +110,7 @@ def user_create(
                 "rank": rank or None,
                 "area": area.code if area else None,
                 "organisation_id": organisation_id,
+                "service_account": service_account,
             },
             channel=channel,
         )
@@ -232,8 +242,18 @@ def api_token_create(
 
     It expires after `lifetime` (a year unless told otherwise); an administrator can revoke it sooner."""
     access.require(actor, Capability.USERS_MANAGE)
+    errors: dict[str, str] = {}
+    if not user.is_service_account:
+        errors["user"] = (
+            f"{user.username} is a person's account. API tokens are only for service accounts (a system "
+            "integration's own account): create a service account on the Accounts page and issue the token to it."
+        )
+    elif not user.is_active:
+        errors["user"] = f"The account {user.username} is closed: it can't be given a token."
     if not name.strip():
-        raise InvalidInput({"name": "Give the token a name that says which system uses it."})
+        errors["name"] = "Give the token a name that says which system uses it."
+    if errors:
+        raise InvalidInput(errors)
     raw = "cs_" + secrets.token_urlsafe(32)
     now = clock.now()
     with transaction.atomic():
@@ -285,7 +305,7 @@ def api_token_user(raw: str) -> User | None:
     """The active user a token belongs to, or None. Marks the token used."""
     token = (
         ApiToken.objects.select_related("user")
-        .filter(key_hash=hash_token(raw), revoked_at__isnull=True, user__is_active=True)
+        .filter(key_hash=hash_token(raw), revoked_at__isnull=True, user__is_active=True, user__is_service_account=True)
         .first()
     )
     now = clock.now()

@@ -43,10 +43,44 @@ def _api_check(value: str) -> str:
     return value
 
 
+# The same rule as _NOT_TEXT, written for the OpenAPI schema (an ECMA regex), so a client or a schema-driven
+# test knows which text is refused. Lone surrogates can't be sent in UTF-8 JSON at all.
+SCHEMA_PATTERN = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$"
+
+
 def ApiText(max_length: int, *, min_length: int = 0) -> Any:  # noqa: N802 - used like a type
-    """A text field in an API schema: the model's length limit (documented in the OpenAPI schema) and
-    no control characters."""
-    return Annotated[str, StringConstraints(min_length=min_length, max_length=max_length), AfterValidator(_api_check)]
+    """A text field in an API schema: the model's length limit and no control characters, both documented
+    in the OpenAPI schema (the pattern is documented there; the check is ours, which also knows surrogates)."""
+    return Annotated[
+        str,
+        StringConstraints(min_length=min_length, max_length=max_length),
+        AfterValidator(_api_check),
+        WithJsonSchemaExtra({"pattern": SCHEMA_PATTERN}),
+    ]
+
+
+class WithJsonSchemaExtra:
+    """Adds keys to a field's JSON schema without changing how it validates."""
+
+    def __init__(self, extra: dict[str, Any]) -> None:
+        self.extra = extra
+
+    def __get_pydantic_json_schema__(self, core_schema: Any, handler: Any) -> dict[str, Any]:
+        schema = handler(core_schema)
+        schema.update(self.extra)
+        return schema
+
+
+# The reason given for a record outside the user's area or current work (the `justification` parameter).
+Justification: Any = Annotated[
+    ApiText(500),
+    WithJsonSchemaExtra(
+        {
+            "description": "Why you need a record outside your area or current work: what it is for and a few "
+            "words that say why, e.g. 'Missing person search: seen with Ella in Whitby on Friday'. Recorded.",
+        }
+    ),
+]
 
 
 def bad_strings(value: Any, path: str = "body") -> dict[str, str]:

@@ -8,7 +8,9 @@ from datetime import datetime
 from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema, Status
 
+from childsafe.core.api import Flag, IsoDateTime
 from childsafe.core.models import User
+from childsafe.core.text import Justification
 from childsafe.investigations import selectors, services
 from childsafe.investigations.models import Bail, DfuRequest, Investigation
 from childsafe.people.access import person_for_user
@@ -16,7 +18,7 @@ from childsafe.people.access import person_for_user
 router = Router(tags=["investigations"])
 
 
-class PersonOut(Schema):
+class InvestigationPersonOut(Schema):
     id: int
     name: str
     role: str
@@ -33,7 +35,7 @@ class InvestigationOut(Schema):
     review_due_at: datetime | None
     last_activity_at: datetime
     version: int
-    people: list[PersonOut]
+    people: list[InvestigationPersonOut]
 
 
 class PromptOut(Schema):
@@ -68,7 +70,7 @@ class AllocationOut(Schema):
 
 class DfuIn(Schema):
     devices: list[str]
-    priority: bool = False
+    priority: Flag = False
     reason: str = Field("", max_length=10000)
 
 
@@ -85,7 +87,7 @@ class DfuOut(Schema):
 class BailIn(Schema):
     suspect_id: int
     conditions: str = Field(max_length=10000)
-    ends_at: datetime
+    ends_at: IsoDateTime
 
 
 class BailOut(Schema):
@@ -113,7 +115,7 @@ def _out(inv: Investigation) -> InvestigationOut:
         review_due_at=inv.review_due_at,
         last_activity_at=inv.last_activity_at,
         version=inv.version,
-        people=[PersonOut(id=ip.person_id, name=ip.person.full_name, role=ip.role) for ip in named],
+        people=[InvestigationPersonOut(id=ip.person_id, name=ip.person.full_name, role=ip.role) for ip in named],
     )
 
 
@@ -143,12 +145,12 @@ def _bail_out(b: Bail) -> BailOut:
 
 
 @router.get("/{pk}", response=InvestigationOut, summary="One investigation")
-def read(request: HttpRequest, pk: int, justification: str = ""):
+def read(request: HttpRequest, pk: int, justification: Justification = ""):  # type: ignore[valid-type]
     return _out(_investigation(request, pk, justification))
 
 
 @router.post("", response={201: OpenedOut}, summary="Open an investigation")
-def open_(request: HttpRequest, payload: OpenIn, justification: str = ""):
+def open_(request: HttpRequest, payload: OpenIn, justification: Justification = ""):  # type: ignore[valid-type]
     def people(ids: list[int]):
         return [
             person_for_user(
@@ -175,7 +177,7 @@ def open_(request: HttpRequest, payload: OpenIn, justification: str = ""):
 
 
 @router.post("/{pk}/allocations", response={201: AllocationOut}, summary="Allocate (INV-1)")
-def allocate(request: HttpRequest, pk: int, payload: AllocateIn, justification: str = ""):
+def allocate(request: HttpRequest, pk: int, payload: AllocateIn, justification: Justification = ""):  # type: ignore[valid-type]
     inv = _investigation(request, pk, justification)
     officer = User.objects.filter(username=payload.officer, is_active=True).first()
     if officer is None:
@@ -200,13 +202,13 @@ def allocate(request: HttpRequest, pk: int, payload: AllocateIn, justification: 
 
 
 @router.get("/{pk}/dfu-requests", response=list[DfuOut], summary="The investigation's DFU requests")
-def dfu_list(request: HttpRequest, pk: int, justification: str = ""):
+def dfu_list(request: HttpRequest, pk: int, justification: Justification = ""):  # type: ignore[valid-type]
     inv = _investigation(request, pk, justification)
     return [_dfu_out(r) for r in inv.dfu_requests.all()]
 
 
 @router.post("/{pk}/dfu-requests", response={201: DfuOut}, summary="Submit devices to the DFU (INV-4)")
-def dfu_submit(request: HttpRequest, pk: int, payload: DfuIn, justification: str = ""):
+def dfu_submit(request: HttpRequest, pk: int, payload: DfuIn, justification: Justification = ""):  # type: ignore[valid-type]
     inv = _investigation(request, pk, justification)
     made = services.dfu_submit(
         actor=_user(request),
@@ -220,13 +222,13 @@ def dfu_submit(request: HttpRequest, pk: int, payload: DfuIn, justification: str
 
 
 @router.get("/{pk}/bail", response=list[BailOut], summary="The investigation's bail")
-def bail_list(request: HttpRequest, pk: int, justification: str = ""):
+def bail_list(request: HttpRequest, pk: int, justification: Justification = ""):  # type: ignore[valid-type]
     inv = _investigation(request, pk, justification)
     return [_bail_out(b) for b in inv.bails.all()]
 
 
 @router.post("/{pk}/bail", response={201: BailOut}, summary="Record bail (INV-7)")
-def bail_set(request: HttpRequest, pk: int, payload: BailIn, justification: str = ""):
+def bail_set(request: HttpRequest, pk: int, payload: BailIn, justification: Justification = ""):  # type: ignore[valid-type]
     inv = _investigation(request, pk, justification)
     suspect = next((ip.person for ip in getattr(inv, "named", []) if ip.person_id == payload.suspect_id), None)
     if suspect is None:

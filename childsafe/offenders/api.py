@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
 from childsafe.core import clock
+from childsafe.core.text import Justification
 from childsafe.offenders import rules, selectors, services
 
 router = Router(tags=["offenders"])
@@ -57,7 +58,7 @@ class OffenderOut(Schema):
 
 
 @router.get("/{offender_id}", response=OffenderOut, summary="An offender's current position")
-def offender(request: HttpRequest, offender_id: int, justification: str = ""):
+def offender(request: HttpRequest, offender_id: int, justification: Justification = ""):  # type: ignore[valid-type]
     found = selectors.offender_for_user(
         request.user,  # type: ignore[arg-type]
         offender_id,

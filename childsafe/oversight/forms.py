@@ -63,13 +63,24 @@ class UserForm(forms.Form):
     organisation = forms.ChoiceField(
         label="Partner organisation", required=False, help_text="Only for school and local authority accounts."
     )
+    service_account = forms.BooleanField(
+        label="This is a service account for a system integration",
+        required=False,
+        help_text="It has no password and nobody signs in as it; only a service account can be given API tokens.",
+    )
     password = forms.CharField(
         label="Temporary password",
         widget=forms.PasswordInput,
         max_length=200,
-        help_text="12 characters or more. Give it to the user in person.",
-        error_messages={"required": "Enter a temporary password"},
+        required=False,
+        help_text="12 characters or more. Give it to the user in person. Leave blank for a service account.",
     )
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("service_account") and not data.get("password") and "password" not in self.errors:
+            self.add_error("password", "Enter a temporary password")
+        return data
 
     def __init__(self, *args, roles, areas, teams, organisations, **kwargs):
         super().__init__(*args, **kwargs)
@@ -259,3 +270,22 @@ class CaseShareForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+class TokenIssueForm(forms.Form):
+    account = forms.ChoiceField(
+        label="Service account",
+        help_text="Only service accounts hold API tokens. A person's account can't: create a service account first.",
+        error_messages={
+            "required": "Choose the service account the system signs in as",
+            "invalid_choice": "Choose a service account: API tokens are only for service accounts, not a person's",
+        },
+    )
+    name = forms.CharField(
+        label="Which system uses it?",
+        max_length=100,
+        help_text="For example: custody system, CAD feed.",
+        error_messages={"required": "Enter which system uses the token"},
+    )
+
+    def __init__(self, *args, accounts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["account"].choices = [("", "Choose a service account")] + accounts

@@ -30,6 +30,7 @@ urlpatterns = [
     path("accounts/new/", views.account_create, name="account_create"),
     path("accounts/<int:pk>/close/", views.account_close, name="account_close"),
     path("tokens/", views.tokens, name="tokens"),
+    path("tokens/new/", views.token_issue, name="token_issue"),
     path("tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
     path("accounts/skills/", views.skill_award, name="skill_award"),
     path("language/", views.language, name="language"),

@@ -24,6 +24,7 @@ from childsafe.oversight.forms import (
     LanguagePhraseForm,
     SettingForm,
     SkillAwardForm,
+    TokenIssueForm,
     UserForm,
 )
 from childsafe.people import calendars
@@ -191,7 +192,8 @@ def account_create(request: HttpRequest) -> HttpResponse:
                 actor=request.user,
                 username=data["username"],
                 role=data["role"],
-                password=data["password"],
+                password=data["password"] or None,
+                service_account=data["service_account"],
                 first_name=data["first_name"],
                 last_name=data["last_name"],
                 email=data["email"],
@@ -212,6 +214,24 @@ def tokens(request: HttpRequest) -> HttpResponse:
     access.require(request.user, Capability.USERS_MANAGE)
     rows = ApiToken.objects.select_related("user").order_by("revoked_at", "-created_at")
     return render(request, "oversight/tokens.html", {"tokens": rows, "now": clock.now()})
+
+
+@access_checked
+@require_http_methods(["GET", "POST"])
+def token_issue(request: HttpRequest) -> HttpResponse:
+    """Issue a token to a service account; the token is shown on this page once and never again."""
+    access.require(request.user, Capability.USERS_MANAGE)
+    service_accounts = User.objects.filter(is_service_account=True, is_active=True).order_by("username")
+    form = TokenIssueForm(request.POST or None, accounts=[(str(u.pk), u.username) for u in service_accounts])
+    if request.method == "POST" and form.is_valid():
+        account = User.objects.get(pk=form.cleaned_data["account"])
+        try:
+            token, raw = services.api_token_create(actor=request.user, user=account, name=form.cleaned_data["name"])
+        except InvalidInput as exc:
+            apply_errors(form, exc)
+        else:
+            return render(request, "oversight/token_issued.html", {"token": token, "raw": raw})
+    return render(request, "oversight/token_issue.html", {"form": form})
 
 
 @access_checked

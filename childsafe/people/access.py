@@ -93,10 +93,38 @@ REASON_TOO_THIN = (
 )
 
 
+# Why a user opens a record outside their area or current work: one of these, then their own words (PL-3, s62).
+READ_PURPOSES = [
+    ("safeguarding_enquiry", "Safeguarding enquiry"),
+    ("investigation", "Criminal investigation"),
+    ("missing_person", "Missing person search"),
+    ("multi_agency", "Strategy meeting or multi-agency work"),
+    ("court_disclosure", "Court, disclosure or a subject access request"),
+    ("other", "Other"),
+]
+READ_PURPOSE_LABELS = dict(READ_PURPOSES)
+
+# Words that say nothing about why: a reason made only of these (or one word repeated) is refused.
+_FILLER = {
+    "test", "testing", "tests", "check", "checking", "checked", "look", "looking", "just", "need", "needed",
+    "needs", "reason", "because", "work", "working", "info", "information", "record", "records", "access",
+    "view", "viewing", "see", "please", "ok", "okay", "none", "nothing", "n/a", "na", "asdf", "qwerty", "xxx",
+    "aaa", "abc", "the", "a", "an", "to", "for", "it", "this", "of", "and", "my", "is", "on", "at", "in",
+}  # fmt: skip
+
+
 def reason_says_something(reason: str) -> bool:
-    """A reason for an out-of-area look must say something: "x", "." or "checking" don't (PL-3)."""
-    words = [w for w in reason.split() if sum(c.isalpha() for c in w) >= 2]
-    return len(words) >= 2 and sum(c.isalpha() for c in reason) >= 10
+    """A reason for an out-of-area look must say something: "x", "...", "test" or "checking the record"
+    don't (PL-3): at least two different words of two or more letters, not all filler, ten letters in all."""
+    words = [w.strip(".,;:!?'\"()").lower() for w in reason.split()]
+    real = {w for w in words if sum(c.isalpha() for c in w) >= 2}
+    meaningful = real - _FILLER
+    return len(real) >= 2 and bool(meaningful) and sum(c.isalpha() for c in reason) >= 10
+
+
+def reason_with_purpose(purpose: str, reason: str) -> str:
+    """How a purpose and a reason are kept together in the s62 log: "Missing person search: seen in Whitby"."""
+    return f"{READ_PURPOSE_LABELS[purpose]}: {reason.strip()}"
 
 
 def person_for_user(
@@ -177,6 +205,8 @@ def reach_for_write(
     given = ((reasons or {}).get(str(person.pk)) or "").strip()
     if verdict is Decision.REASON and not given:
         raise JustificationRequired(person.pk)
+    if verdict is Decision.REASON and not reason_says_something(given):
+        raise InvalidInput({"justification": REASON_TOO_THIN})
     return given
 
 

@@ -8,8 +8,9 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from childsafe.core import access
+from childsafe.core.api import Flag, IsoDate
 from childsafe.core.roles import Capability
-from childsafe.core.text import ApiText
+from childsafe.core.text import ApiText, Justification
 from childsafe.people import search as person_search
 from childsafe.people import selectors, services
 from childsafe.people.access import people_visible_to, person_for_user
@@ -58,13 +59,13 @@ class AddressIn(Schema):
 class PersonIn(Schema):
     forenames: ApiText(120, min_length=1)  # type: ignore[valid-type]
     surname: ApiText(120, min_length=1)  # type: ignore[valid-type]
-    date_of_birth: date | None = None
-    dob_is_approximate: bool = False
+    date_of_birth: IsoDate | None = None
+    dob_is_approximate: Flag = False
     sex: ApiText(16) = "unknown"  # type: ignore[valid-type]
     ethnicity_self_defined: ApiText(3) = ""  # type: ignore[valid-type]
     ethnicity_observed: ApiText(3) = ""  # type: ignore[valid-type]
     address: AddressIn | None = None
-    looked_after: bool = False
+    looked_after: Flag = False
     notes: ApiText(10_000) = ""  # type: ignore[valid-type]
 
 
@@ -88,8 +89,8 @@ class PersonCreatedOut(Schema):
 class MarkerIn(Schema):
     type: ApiText(20, min_length=1)  # type: ignore[valid-type]
     source: ApiText(200, min_length=1)  # type: ignore[valid-type]
-    start_date: date | None = None
-    review_date: date | None = None
+    start_date: IsoDate | None = None
+    review_date: IsoDate | None = None
     notes: ApiText(10_000) = ""  # type: ignore[valid-type]
 
 
@@ -126,13 +127,13 @@ def _person_out(person: Person) -> PersonOut:
 )
 def search(
     request: HttpRequest,
-    q: str = "",
-    dob: date | None = None,
+    q: ApiText(200) = "",  # type: ignore[valid-type]
+    dob: IsoDate | None = None,
     year: int | None = None,
     age_from: int | None = None,
     age_to: int | None = None,
-    address: str = "",
-    school: str = "",
+    address: ApiText(200) = "",  # type: ignore[valid-type]
+    school: ApiText(200) = "",  # type: ignore[valid-type]
 ) -> list[SearchHit]:
     """Best match first, each with its score (0 to 1) and why it matched (spelling, short forms, a
     day/month swap, a part of a double-barrelled surname, address, school)."""
@@ -155,7 +156,7 @@ def search(
 
 
 @router.get("/{person_id}", response=PersonOut, summary="A person's record with every active marker")
-def read(request: HttpRequest, person_id: int, justification: str = "") -> PersonOut:
+def read(request: HttpRequest, person_id: int, justification: Justification = "") -> PersonOut:  # type: ignore[valid-type]
     person, decision = person_for_user(
         request.user,
         person_id,
@@ -191,7 +192,7 @@ def create(request: HttpRequest, payload: PersonIn):
 
 
 @router.post("/{person_id}/markers", response={201: MarkerOut}, summary="Add a warning marker")
-def add_marker(request: HttpRequest, person_id: int, payload: MarkerIn, justification: str = ""):
+def add_marker(request: HttpRequest, person_id: int, payload: MarkerIn, justification: Justification = ""):  # type: ignore[valid-type]
     access.require(request.user, Capability.MARKER_MANAGE)
     person, _ = person_for_user(
         request.user,

@@ -70,6 +70,12 @@ class PersonForm(forms.Form):
 
 
 class JustificationForm(forms.Form):
+    purpose = forms.ChoiceField(
+        label="What is it for?",
+        widget=forms.RadioSelect,
+        choices=[],
+        error_messages={"required": "Choose what you need the record for"},
+    )
     reason = forms.CharField(
         label="Why do you need to open this record?",
         widget=forms.Textarea,
@@ -78,6 +84,12 @@ class JustificationForm(forms.Form):
         "name and may be checked by the information manager.",
         error_messages={"required": "Enter why you need to open this record"},
     )
+
+    def __init__(self, *args, **kwargs):
+        from childsafe.people.access import READ_PURPOSES
+
+        super().__init__(*args, **kwargs)
+        self.fields["purpose"].choices = READ_PURPOSES
 
     def clean_reason(self) -> str:
         from childsafe.people.access import REASON_TOO_THIN, reason_says_something

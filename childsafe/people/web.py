@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods
 
 from childsafe.core.errors import JustificationRequired
 from childsafe.core.web import posted
-from childsafe.people.access import Decision, decide
+from childsafe.people.access import Decision, decide, reason_with_purpose
 from childsafe.people.forms import JustificationForm
 from childsafe.people.models import Person
 
@@ -56,7 +56,8 @@ def reason(request: HttpRequest, pk: int) -> HttpResponse:
     form = JustificationForm(posted(request))
     if request.method == "POST" and form.is_valid():
         given = reasons(request)
-        given[str(pk)] = form.cleaned_data["reason"]
+        # Purpose and words together, as the s62 log keeps them with every view of this record that follows.
+        given[str(pk)] = reason_with_purpose(form.cleaned_data["purpose"], form.cleaned_data["reason"])
         request.session[JUSTIFICATION_SESSION_KEY] = given
         return redirect(target)
     return render(request, "people/justify.html", {"form": form, "person": person, "back": target})

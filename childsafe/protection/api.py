@@ -9,8 +9,10 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from childsafe.core import access
+from childsafe.core.api import IsoDateTime
 from childsafe.core.models import User
 from childsafe.core.roles import Capability
+from childsafe.core.text import Justification
 from childsafe.incidents import selectors as incident_selectors
 from childsafe.people.access import person_for_user
 from childsafe.protection import selectors, services
@@ -33,10 +35,10 @@ class PlaceIn(Schema):
 class StartIn(Schema):
     children: list[ChildIn]
     incident_id: int | None = None
-    removed_at: datetime
+    removed_at: IsoDateTime
     reason: str = Field(max_length=20000, description="The circumstances and why the children were removed.")
     place_of_safety: PlaceIn
-    la_informed_at: datetime | None = None
+    la_informed_at: IsoDateTime | None = None
     parents_informed: str = Field(max_length=10000)
     offences_against_child: str = Field(description="yes, no or unknown (PP-4)")
     investigation_reference: str = Field("", max_length=60)
@@ -79,7 +81,7 @@ class EndIn(Schema):
         description="returned_home, released_to_relative, emergency_protection_order, la_accommodation"
     )
     rationale: str
-    ended_at: datetime | None = None
+    ended_at: IsoDateTime | None = None
     version: int | None = None
 
 
@@ -119,7 +121,7 @@ def _officer(username: str) -> User:
 
 
 @router.post("", response={201: ProtectionOut}, summary="Start police protection (PP-1, PP-4)")
-def start(request: HttpRequest, payload: StartIn, justification: str = ""):
+def start(request: HttpRequest, payload: StartIn, justification: Justification = ""):  # type: ignore[valid-type]
     user: User = request.user  # type: ignore[assignment]
     access.require(user, Capability.PROTECTION_START)
     incident = None
@@ -155,12 +157,12 @@ def start(request: HttpRequest, payload: StartIn, justification: str = ""):
 
 
 @router.get("/{pk}", response=ProtectionOut, summary="One police protection")
-def read(request: HttpRequest, pk: int, justification: str = ""):
+def read(request: HttpRequest, pk: int, justification: Justification = ""):  # type: ignore[valid-type]
     return _out(_get(request, pk, justification))
 
 
 @router.post("/{pk}/designate", response=ProtectionOut, summary="Name the designated officer (PP-1)")
-def designate(request: HttpRequest, pk: int, payload: DesignateIn, justification: str = ""):
+def designate(request: HttpRequest, pk: int, payload: DesignateIn, justification: Justification = ""):  # type: ignore[valid-type]
     p = _get(request, pk, justification)
     done = services.protection_designate(
         actor=request.user,  # type: ignore[arg-type]
@@ -174,7 +176,7 @@ def designate(request: HttpRequest, pk: int, payload: DesignateIn, justification
 
 
 @router.post("/{pk}/handover", response=ProtectionOut, summary="Hand over to another designated officer (PP-3)")
-def handover(request: HttpRequest, pk: int, payload: HandoverIn, justification: str = ""):
+def handover(request: HttpRequest, pk: int, payload: HandoverIn, justification: Justification = ""):  # type: ignore[valid-type]
     p = _get(request, pk, justification)
     done = services.protection_handover(
         actor=request.user,  # type: ignore[arg-type]
@@ -188,7 +190,7 @@ def handover(request: HttpRequest, pk: int, payload: HandoverIn, justification: 
 
 
 @router.post("/{pk}/end", response=ProtectionOut, summary="End police protection (PP-3)")
-def end(request: HttpRequest, pk: int, payload: EndIn, justification: str = ""):
+def end(request: HttpRequest, pk: int, payload: EndIn, justification: Justification = ""):  # type: ignore[valid-type]
     p = _get(request, pk, justification)
     done = services.protection_end(
         actor=request.user,  # type: ignore[arg-type]

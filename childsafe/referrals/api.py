@@ -8,6 +8,7 @@ from ninja import Field, Router, Schema, Status
 from childsafe.core import access
 from childsafe.core.errors import InvalidInput
 from childsafe.core.roles import Capability
+from childsafe.core.text import Justification
 from childsafe.incidents import selectors as incident_selectors
 from childsafe.incidents.models import IncidentPerson
 from childsafe.people.access import person_for_user
@@ -64,7 +65,7 @@ class PpnOut(Schema):
 
 
 @router.post("/ppns", response={201: PpnOut}, summary="Submit a PPN (AWARE, the child's voice, ethnicity)")
-def submit(request: HttpRequest, payload: PpnIn, justification: str = ""):
+def submit(request: HttpRequest, payload: PpnIn, justification: Justification = ""):  # type: ignore[valid-type]
     access.require(request.user, Capability.INCIDENT_RECORD)
     incident = None
     if payload.incident_id is not None:

@@ -84,8 +84,10 @@ def test_officer_in_another_area_gives_a_reason_before_the_record_opens(ui, pers
     # Nothing typed: the error summary says what to do.
     page.get_by_role("button", name="Open the record").click()
     expect(page.locator(".govuk-error-summary")).to_contain_text("Enter why you need to open this record")
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Choose what you need the record for")
     expect(page.get_by_test_id("markers")).to_have_count(0)
 
+    page.get_by_label("Missing person search").check()
     page.get_by_label("Why do you need to open this record?").fill("Ella was seen with a missing child from my area.")
     page.get_by_role("button", name="Open the record").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Ella Hughes")

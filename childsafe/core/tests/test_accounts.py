@@ -10,7 +10,7 @@ from django.test import Client
 from childsafe.core import services
 from childsafe.core.errors import InvalidInput
 from childsafe.core.models import AuditEvent, User
-from conftest import PASSWORD
+from conftest import PASSWORD, service_token
 
 NEW_PASSWORD = "lantern orchard velvet compass"
 
@@ -75,7 +75,7 @@ def test_a_user_changes_their_own_password_with_the_current_one(personas):
 def test_closing_an_account_ends_its_sessions_and_tokens_at_once(personas):
     officer = personas["handler"]
     session = signed_in(officer.username)
-    _, token = services.api_token_create(actor=personas["administrator"], user=officer, name="custody")
+    token = service_token(personas["administrator"], officer, "custody")
     api = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
     assert api.get("/api/v1/alerts/mine").status_code == 200
 
@@ -104,7 +104,9 @@ def test_tokens_expire_and_an_administrator_lists_and_revokes_them(personas):
 
     from childsafe.core import clock
 
-    officer = personas["handler"]
+    officer = services.user_create(
+        actor=personas["administrator"], username="custody-link", role="call_handler", service_account=True
+    )
     token, raw = services.api_token_create(actor=personas["administrator"], user=officer, name="custody system")
     api = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
     assert api.get("/api/v1/alerts/mine").status_code == 200
@@ -117,11 +119,90 @@ def test_tokens_expire_and_an_administrator_lists_and_revokes_them(personas):
     assert api.get("/api/v1/alerts/mine").status_code == 401
     assert AuditEvent.objects.filter(event_type="api_token.revoke", actor=personas["administrator"]).exists()
 
-    _, short = services.api_token_create(
-        actor=personas["administrator"], user=officer, name="pilot", lifetime=timedelta(days=1)
-    )
+    short = service_token(personas["administrator"], officer, "pilot", lifetime=timedelta(days=1))
     clock.set_now(clock.now() + timedelta(days=2))
     try:
         assert Client(HTTP_AUTHORIZATION=f"Bearer {short}").get("/api/v1/alerts/mine").status_code == 401
     finally:
         clock.set_now(None)
+
+
+# Tokens only for service accounts (issue 10, item 4).
+
+
+@pytest.mark.django_db
+def test_a_token_for_a_persons_account_is_refused_with_what_to_do_instead(personas):
+    with pytest.raises(InvalidInput) as refused:
+        services.api_token_create(actor=personas["administrator"], user=personas["officer"], name="custody")
+    assert "pc_city is a person's account" in refused.value.errors["user"]
+    assert "create a service account" in refused.value.errors["user"]
+    assert not personas["officer"].api_tokens.exists()
+
+
+@pytest.mark.django_db
+def test_the_token_command_refuses_a_persons_account_and_issues_one_to_a_service_account(personas):
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="API tokens are only for service accounts"):
+        call_command("token", "pc_city", "custody system", "--as", "admin")
+
+    out = __import__("io").StringIO()
+    call_command("createuser", "custody-link", "--role", "call_handler", "--service", stdout=out)
+    assert "service account" in out.getvalue()
+    service = User.objects.get(username="custody-link")
+    assert service.is_service_account and not service.has_usable_password()
+    out = __import__("io").StringIO()
+    call_command("token", "custody-link", "custody system", "--as", "admin", stdout=out)
+    raw = out.getvalue().strip()
+    assert Client(HTTP_AUTHORIZATION=f"Bearer {raw}").get("/api/v1/alerts/mine").status_code == 200
+
+
+@pytest.mark.django_db
+def test_an_administrator_creates_a_service_account_without_a_password(personas):
+    admin = signed_in(personas["administrator"].username)
+    form = {"username": "cad-feed", "role": "call_handler", "area": "", "team": "", "organisation": ""}
+    missing = admin.post("/oversight/accounts/new/", form)
+    assert missing.status_code == 200 and b"Enter a temporary password" in missing.content
+    assert admin.post("/oversight/accounts/new/", {**form, "service_account": "on"}).status_code == 302
+    service = User.objects.get(username="cad-feed")
+    assert service.is_service_account and not service.has_usable_password()
+    assert b"Service account" in admin.get("/oversight/accounts/").content
+    with pytest.raises(InvalidInput) as refused:
+        services.user_create(
+            actor=personas["administrator"],
+            username="cad-feed-2",
+            role="call_handler",
+            password=NEW_PASSWORD,
+            service_account=True,
+        )
+    assert "has no password" in refused.value.errors["password"]
+
+
+@pytest.mark.django_db
+def test_a_token_stops_working_if_its_account_is_not_a_service_account(personas):
+    """A token issued before the rule (or an account changed since) doesn't let a person's account in."""
+    raw = service_token(personas["administrator"], personas["handler"], "old custody link")
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert api.get("/api/v1/alerts/mine").status_code == 200
+    User.objects.filter(pk=personas["handler"].pk).update(is_service_account=False)
+    assert api.get("/api/v1/alerts/mine").status_code == 401
+
+
+@pytest.mark.django_db
+def test_an_administrator_issues_a_token_on_the_page_to_a_service_account_only(personas):
+    service = services.user_create(
+        actor=personas["administrator"], username="cad-feed", role="call_handler", service_account=True
+    )
+    admin = signed_in(personas["administrator"].username)
+    page = admin.get("/oversight/tokens/new/").content.decode()
+    assert "cad-feed" in page and "pc_city" not in page  # only service accounts are offered
+
+    refused = admin.post("/oversight/tokens/new/", {"account": personas["officer"].pk, "name": "CAD"})
+    assert refused.status_code == 200 and "<title>Error:" in refused.content.decode()
+    assert "API tokens are only for service accounts" in refused.content.decode()
+    assert not personas["officer"].api_tokens.exists()
+
+    issued = admin.post("/oversight/tokens/new/", {"account": service.pk, "name": "CAD feed"})
+    raw = issued.content.decode().split('data-testid="token">')[1].split("<")[0]
+    assert Client(HTTP_AUTHORIZATION=f"Bearer {raw}").get("/api/v1/alerts/mine").status_code == 200
+    assert AuditEvent.objects.filter(event_type="api_token.create", actor=personas["administrator"]).exists()

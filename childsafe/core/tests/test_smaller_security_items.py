@@ -8,13 +8,12 @@ import pytest
 from django.test import Client
 
 from childsafe.core import clock
-from childsafe.core import services as core_services
 from childsafe.core.errors import InvalidInput
 from childsafe.core.models import Alert
 from childsafe.people import services as people_services
 from childsafe.referrals import services as referral_services
 from childsafe.referrals.models import Ppn
-from conftest import PASSWORD
+from conftest import PASSWORD, service_token
 
 
 def signed_in(user) -> Client:
@@ -59,7 +58,7 @@ def test_the_api_docs_need_a_signed_in_user_or_a_token(personas):
     assert schema.status_code == 401 and schema["Content-Type"] == "application/problem+json"
     assert anonymous.get("/api/v1/docs").status_code == 302
     assert signed_in(personas["officer"]).get("/api/v1/openapi.json").status_code == 200
-    _, raw = core_services.api_token_create(actor=personas["administrator"], user=personas["handler"], name="t")
+    raw = service_token(personas["administrator"], personas["handler"], "t")
     assert Client(HTTP_AUTHORIZATION=f"Bearer {raw}").get("/api/v1/openapi.json").status_code == 200
     assert Client(HTTP_AUTHORIZATION="Bearer cs_not-a-token").get("/api/v1/openapi.json").status_code == 401
 
@@ -120,9 +119,7 @@ def test_the_api_reason_for_a_ppn_on_another_areas_incident_reaches_its_children
         summary="Neighbour heard shouting and a child crying.",
         children=[incident_services.ChildOnIncident(ella, present=True, resident=True)],
     ).incident
-    _, raw = core_services.api_token_create(
-        actor=personas["administrator"], user=personas["colleague_elsewhere"], name="t"
-    )
+    raw = service_token(personas["administrator"], personas["colleague_elsewhere"], "t")
     body = {
         "concern": "Neglect: no food at home.",
         "children": [{"person_id": ella.pk, "aware": AWARE, "voice": "'I'm hungry'", "ethnicity": "W1"}],

@@ -8,8 +8,8 @@ import pytest
 from django.test import Client
 
 from childsafe.core import clock
-from childsafe.core import services as core_services
 from childsafe.investigations.models import Allocation, Bail, DfuRequest
+from conftest import service_token
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +19,7 @@ def token_for(make_user):
     admin = make_user("admin_api", "administrator")
 
     def issue(user) -> Client:
-        _, raw = core_services.api_token_create(actor=admin, user=user, name="tests")
+        raw = service_token(admin, user, "tests")
         return Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
 
     return issue

@@ -425,3 +425,31 @@ def test_the_missing_log_keeps_when_and_where_the_child_was_last_seen(children, 
     assert episode.last_seen_at == datetime(2023, 3, 12, 19, 0, tzinfo=UTC)
     assert episode.last_seen_place == "Hill Primary gates" and episode.circumstances == "Left with two older males"
     assert not MissingEpisode.objects.filter(person=children["jayden"]).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_import_commits_batch_by_batch_and_says_how_far_it_has_got(children, missing_csv, monkeypatch):
+    """Issue 10, item 6 (ADR 0044): the audit chain's tail is locked by every write, record views included,
+    so a long import must not hold one transaction open; a dry run stays one transaction, rolled back."""
+    from django.db import connection
+
+    monkeypatch.setattr(importer, "BATCH_ROWS", 4)
+    seen = []
+
+    def progress(kind, done, total):
+        seen.append((kind, done, total, connection.in_atomic_block))
+
+    report = importer.import_mhet(files={"missing": missing_csv}, progress=progress)
+    assert seen == [("missing", 4, 11, False), ("missing", 8, 11, False), ("missing", 11, 11, False)]
+    assert report.file("missing").counts["imported"] == 4  # the same outcome as in one go
+
+    seen.clear()
+    dry = importer.import_mhet(files={"missing": missing_csv}, dry_run=True, progress=progress)
+    assert [s[3] for s in seen] == [True, True, True]
+    assert dry.file("missing").counts["already_present"] == 4
+
+
+@pytest.mark.django_db
+def test_the_command_shows_progress_on_stderr(children, missing_csv, capsys):
+    call_command("import_mhet", missing=str(missing_csv))
+    assert "missing children log: 11 of 11 rows" in capsys.readouterr().err

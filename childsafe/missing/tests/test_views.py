@@ -100,7 +100,9 @@ def test_an_officer_from_another_area_gives_a_reason_first(client, staff, episod
     response = client.get(url)
     assert response.status_code == 302
     assert response.url.startswith(reverse("people:reason", args=[episode.person_id]))
-    response = client.post(response.url, {"reason": "Ella was seen in the east area tonight."})
+    response = client.post(
+        response.url, {"purpose": "safeguarding_enquiry", "reason": "Ella was seen in the east area tonight."}
+    )
     assert response.status_code == 302 and response.url == url
     assert client.get(url).status_code == 200
 

@@ -8,9 +8,9 @@ import pytest
 from django.test import Client
 
 from childsafe.core import clock
-from childsafe.core import services as core_services
 from childsafe.offenders.models import Offender
 from childsafe.people import services as people
+from conftest import service_token
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +21,7 @@ def omu(make_user):
 
 
 def api(admin, user) -> Client:
-    _, raw = core_services.api_token_create(actor=admin, user=user, name="tests")
+    raw = service_token(admin, user, "tests")
     return Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
 
 

@@ -9,7 +9,7 @@ from django.test import Client
 
 from childsafe.core import clock
 from childsafe.core.models import Alert, AuditEvent
-from conftest import PASSWORD
+from conftest import PASSWORD, service_token
 
 
 def client_for(user) -> Client:
@@ -38,7 +38,11 @@ def alert_for(person, subject_id: str | None = None, **owner) -> Alert:
 def test_who_looked_at_this_child_and_why(personas, ella):
     officer, elsewhere, im = personas["officer"], personas["colleague_elsewhere"], personas["information_manager"]
     client_for(officer).get(f"/people/{ella.pk}/")
-    client_for(elsewhere).post(f"/people/{ella.pk}/reason/", {"reason": "Checking a sighting in Whitby"}, follow=True)
+    client_for(elsewhere).post(
+        f"/people/{ella.pk}/reason/",
+        {"purpose": "safeguarding_enquiry", "reason": "Checking a sighting in Whitby"},
+        follow=True,
+    )
 
     page = client_for(im).get("/oversight/audit/", {"person": ella.pk, "reason": "Subject access request 12"})
     text = page.content.decode()
@@ -97,10 +101,9 @@ def test_my_alerts_and_my_teams_alerts(personas, ella, areas):
 
 @pytest.mark.django_db
 def test_alerts_api_lists_my_open_alerts(personas, ella):
-    from childsafe.core import services
 
     alert_for(ella, owner_user=personas["officer"])
-    _, raw = services.api_token_create(actor=personas["administrator"], user=personas["officer"], name="t")
+    raw = service_token(personas["administrator"], personas["officer"], "t")
     body = Client(HTTP_AUTHORIZATION=f"Bearer {raw}").get("/api/v1/alerts/mine").json()
     assert [a["rule_id"] for a in body] == ["SYS-1"] and body[0]["person_id"] == ella.pk
 

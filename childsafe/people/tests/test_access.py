@@ -40,22 +40,28 @@ def test_colleague_in_another_area_gives_a_reason_first_and_the_reason_is_logged
     assert b"Give a reason" in asked.content and b"Firearms" not in asked.content
     assert not views_of(ella, user).exists()
 
+    assert b"Missing person search" in asked.content  # the purposes to choose from
+
     refused = client.post(response["Location"], {"reason": ""})
     assert b"Enter why you need to open this record" in refused.content
+    assert b"Choose what you need the record for" in refused.content  # every error at once
 
     opened = client.post(
-        response["Location"], {"reason": "Attending a call at her grandmother's in Whitby"}, follow=True
+        response["Location"],
+        {"purpose": "missing_person", "reason": "Attending a call at her grandmother's in Whitby"},
+        follow=True,
     )
     assert b"Firearms" in opened.content
     event = views_of(ella, user).get()
-    assert event.justification == "Attending a call at her grandmother's in Whitby"
+    assert event.justification == "Missing person search: Attending a call at her grandmother's in Whitby"
 
 
 @pytest.mark.django_db
 def test_the_reason_page_never_sends_anyone_off_site(personas, ella):
     client = client_for(personas["colleague_elsewhere"])
     response = client.post(
-        f"/people/{ella.pk}/reason/?next=https://evil.example/", {"reason": "Checking a sighting in Whitby"}
+        f"/people/{ella.pk}/reason/?next=https://evil.example/",
+        {"purpose": "safeguarding_enquiry", "reason": "Checking a sighting in Whitby"},
     )
     assert response["Location"] == f"/people/{ella.pk}/"
 
@@ -137,11 +143,13 @@ def test_oversight_pages_by_role(personas, who, path, status):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("thin", ["x", ".", "checking", "a b c"])
+@pytest.mark.parametrize(
+    "thin", ["x", ".", "...", "checking", "a b c", "test", "test test", "testing testing 123", "checking the record"]
+)
 def test_a_reason_that_says_nothing_is_refused(personas, ella, thin):
     user = personas["colleague_elsewhere"]
     client = client_for(user)
-    refused = client.post(f"/people/{ella.pk}/reason/", {"reason": thin})
+    refused = client.post(f"/people/{ella.pk}/reason/", {"purpose": "other", "reason": thin})
     assert refused.status_code == 200 and b"Say in a few words why you need this record" in refused.content
     assert client.get(f"/people/{ella.pk}/").status_code == 302  # still asked for a reason
     assert not views_of(ella, user).exists()

@@ -5,15 +5,15 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from childsafe.core import services as core_services
 from childsafe.core.models import AuditEvent
 from childsafe.people.models import Person
+from conftest import service_token
 
 
 @pytest.fixture
 def token_for(personas):
     def issue(who: str) -> str:
-        _, raw = core_services.api_token_create(actor=personas["administrator"], user=personas[who], name="tests")
+        raw = service_token(personas["administrator"], personas[who], "tests")
         return raw
 
     return issue

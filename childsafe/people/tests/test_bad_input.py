@@ -9,16 +9,15 @@ import json
 import pytest
 from django.test import Client
 
-from childsafe.core import services as core_services
 from childsafe.core.errors import InvalidInput
 from childsafe.people import services
 from childsafe.people.models import Person
-from conftest import PASSWORD
+from conftest import PASSWORD, service_token
 
 
 @pytest.fixture
 def api(personas) -> Client:
-    _, raw = core_services.api_token_create(actor=personas["administrator"], user=personas["handler"], name="t")
+    raw = service_token(personas["administrator"], personas["handler"], "t")
     return Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
 
 
@@ -113,3 +112,55 @@ def test_the_openapi_schema_documents_every_error_answer_as_a_problem(api):
         for method, operation in operations.items():
             missing = {"401", "403", "404", "409", "422"} - set(operation["responses"])
             assert not missing, f"{method.upper()} {path} doesn't document {sorted(missing)}"
+
+
+# What schemathesis found the schema and the API disagreeing on (tests/test_api_schemathesis.py).
+
+
+@pytest.mark.django_db
+def test_a_body_that_is_not_json_is_a_documented_400_problem(api):
+    response = api.post("/api/v1/people/", b"\x00\xff", content_type="application/json")
+    assert response.status_code == 400 and response["Content-Type"] == "application/problem+json"
+    assert response.json()["detail"] == "Send the body as a JSON object in UTF-8."
+    from childsafe.config.api import api as ninja_api
+
+    operation = ninja_api.get_openapi_schema()["paths"]["/api/v1/people/"]["post"]
+    assert {"400", "401", "403", "404", "409", "422"} <= operation["responses"].keys()
+    assert "application/problem+json" in operation["responses"]["400"]["content"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"forenames": "Ella", "surname": "Hughes", "looked_after": 0},
+        {"forenames": "Ella", "surname": "Hughes", "date_of_birth": 0},
+        {"forenames": "Ella", "surname": "Hughes", "date_of_birth": "1400000000"},
+    ],
+)
+def test_a_number_is_not_a_flag_or_a_date(api, body):
+    """The schema says boolean and an ISO date: 0 was taken as false, and as 1 January 1970."""
+    response = post_json(api, "/api/v1/people/", body)
+    assert response.status_code == 422, response.content
+    assert not Person.objects.filter(surname="Hughes").exists()
+
+
+@pytest.mark.django_db
+def test_a_search_date_of_birth_must_be_a_date(api):
+    assert api.get("/api/v1/people/?dob=0&q=Hughes").status_code == 422
+    assert api.get("/api/v1/people/?dob=2014-05-20&q=Hughes").status_code == 200
+
+
+def test_the_schema_says_which_text_is_refused_and_names_each_response_shape_once():
+    from childsafe.config.api import api as ninja_api
+    from childsafe.core.text import SCHEMA_PATTERN
+
+    schema = ninja_api.get_openapi_schema()
+    components = schema["components"]["schemas"]
+    assert components["PersonIn"]["properties"]["notes"]["pattern"] == SCHEMA_PATTERN
+    assert components["PersonIn"]["propertyNames"] == {"pattern": SCHEMA_PATTERN}
+    read = schema["paths"]["/api/v1/people/{person_id}"]["get"]
+    assert [p for p in read["parameters"] if p["name"] == "justification"][0]["schema"]["pattern"] == SCHEMA_PATTERN
+    # Two response shapes were both called PersonOut, so one replaced the other in the schema.
+    assert "forenames" in components["PersonOut"]["properties"]
+    assert "role" in components["InvestigationPersonOut"]["properties"]

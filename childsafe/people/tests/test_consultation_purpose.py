@@ -61,7 +61,10 @@ def test_a_typed_reason_is_what_is_logged(client, personas, ella):
     client.force_login(colleague)
     url = reverse("people:detail", args=[ella.pk])
     assert client.get(url).status_code == 302
-    client.post(reverse("people:reason", args=[ella.pk]), {"reason": "Assisting city CID on op Rook"})
+    client.post(
+        reverse("people:reason", args=[ella.pk]),
+        {"purpose": "safeguarding_enquiry", "reason": "Assisting city CID on op Rook"},
+    )
     assert client.get(url).status_code == 200
     viewed = AuditEvent.objects.filter(actor=colleague, person_id=ella.pk, category="consultation").last()
-    assert viewed.justification == "Assisting city CID on op Rook"
+    assert viewed.justification == "Safeguarding enquiry: Assisting city CID on op Rook"

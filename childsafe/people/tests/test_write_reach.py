@@ -15,7 +15,7 @@ from childsafe.core.models import AuditEvent
 from childsafe.people import services
 from childsafe.people.access import reach_for_write
 from childsafe.people.models import IdentityLink, Relationship, WarningMarker
-from conftest import PASSWORD
+from conftest import PASSWORD, service_token
 
 
 def client_for(user) -> Client:
@@ -49,13 +49,16 @@ def test_linking_a_city_child_to_a_west_child_asks_a_reason_for_the_west_record_
     assert not IdentityLink.objects.exists()
 
     # With the reason given, the link is made and logged against both records, the reason on the West one.
-    client.post(response["Location"], {"reason": "Child moved from Harrogate into the city this month"})
+    client.post(
+        response["Location"],
+        {"purpose": "safeguarding_enquiry", "reason": "Child moved from Harrogate into the city this month"},
+    )
     done = client.post(f"/people/{ella.pk}/link/", {"other": west.pk, "rationale": "Same child, moved"})
     assert done.status_code == 302 and done["Location"] == f"/people/{ella.pk}/"
     assert IdentityLink.objects.filter(unlinked_at__isnull=True).count() == 1
     events = {e.person_id: e for e in AuditEvent.objects.filter(event_type="identity.link")}
     assert set(events) == {ella.pk, west.pk}
-    assert events[west.pk].justification == "Child moved from Harrogate into the city this month"
+    assert events[west.pk].justification == "Safeguarding enquiry: Child moved from Harrogate into the city this month"
     assert events[ella.pk].justification == ""
 
 
@@ -84,12 +87,14 @@ def test_unlinking_from_the_childs_page_still_needs_a_reason_for_the_other_recor
     link.refresh_from_db()
     assert link.unlinked_at is None
 
-    client.post(response["Location"], {"reason": "Reviewing the link for the West team"})
+    client.post(
+        response["Location"], {"purpose": "safeguarding_enquiry", "reason": "Reviewing the link for the West team"}
+    )
     client.post(f"/people/{ella.pk}/links/{link.pk}/unlink/", {"rationale": "Different people"})
     link.refresh_from_db()
     assert link.unlinked_at is not None
     events = {e.person_id: e.justification for e in AuditEvent.objects.filter(event_type="identity.unlink")}
-    assert events == {ella.pk: "", west.pk: "Reviewing the link for the West team"}
+    assert events == {ella.pk: "", west.pk: "Safeguarding enquiry: Reviewing the link for the West team"}
 
 
 @pytest.mark.django_db
@@ -139,10 +144,9 @@ def test_marker_page_for_another_areas_child_asks_a_reason_then_logs_it(personas
 
 @pytest.mark.django_db
 def test_api_marker_without_a_reason_is_refused_and_logged_with_a_reason_is_logged(personas, ella):
-    from childsafe.core import services as core_services
 
     user = personas["colleague_elsewhere"]
-    _, token = core_services.api_token_create(actor=personas["administrator"], user=user, name="test")
+    token = service_token(personas["administrator"], user, "test")
     client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
     url = f"/api/v1/people/{ella.pk}/markers"
     refused = client.post(url, {"type": "weapons", "source": "PNC"}, content_type="application/json")
@@ -169,10 +173,9 @@ def test_a_403_on_a_childs_record_is_logged_as_a_refusal(personas, ella):
 
 @pytest.mark.django_db
 def test_an_api_403_is_logged_as_a_refusal(personas, ella):
-    from childsafe.core import services as core_services
 
     user = personas["pfcc"]
-    _, token = core_services.api_token_create(actor=personas["administrator"], user=user, name="test")
+    token = service_token(personas["administrator"], user, "test")
     response = Client(HTTP_AUTHORIZATION=f"Bearer {token}").post(
         f"/api/v1/people/{ella.pk}/markers", {"type": "weapons", "source": "PNC"}, content_type="application/json"
     )
@@ -196,3 +199,27 @@ def test_a_strategy_meeting_on_another_areas_child_needs_the_reason_and_logs_it(
     referral_services.strategy_meeting_record(actor=officer, reasons={str(ella.pk): "Chairing for East"}, **meeting)
     logged = AuditEvent.objects.get(event_type="strategy_meeting.record")
     assert (logged.person_id, logged.justification) == (ella.pk, "Chairing for East")
+
+
+@pytest.mark.django_db
+def test_an_api_reason_that_says_nothing_is_refused_for_a_read_and_a_write(personas, ella):
+    """The `justification` parameter must say something too, as the reason page does (issue 10, item 4)."""
+    from django.test import Client
+
+    user = personas["colleague_elsewhere"]
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {service_token(personas['administrator'], user)}")
+    read = api.get(f"/api/v1/people/{ella.pk}", {"justification": "x"})
+    assert read.status_code == 422 and "Say in a few words" in read.json()["errors"]["justification"]
+    write = api.post(
+        f"/api/v1/people/{ella.pk}/markers?justification=test",
+        {"type": "weapons", "source": "PNC"},
+        content_type="application/json",
+    )
+    assert write.status_code == 422 and "Say in a few words" in write.json()["errors"]["justification"]
+    assert not ella.markers.filter(type="weapons").exists()
+    done = api.post(
+        f"/api/v1/people/{ella.pk}/markers?justification=Missing person search: seen in Whitby",
+        {"type": "weapons", "source": "PNC"},
+        content_type="application/json",
+    )
+    assert done.status_code == 201, done.content

@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 
 from childsafe.core import clock
-from childsafe.core import services as core_services
+from conftest import service_token
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +18,7 @@ def api(make_user):
     admin = make_user("admin", "administrator")
 
     def client_for(user) -> Client:
-        _, raw = core_services.api_token_create(actor=admin, user=user, name="tests")
+        raw = service_token(admin, user, "tests")
         return Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
 
     return client_for

@@ -225,11 +225,13 @@ def test_a_senior_leader_gives_a_reason_for_each_child_before_the_record_opens(c
     for child in (ava, noah):
         asked = client.get(url)
         assert asked.status_code == 302 and reverse("people:reason", args=[child.pk]) in asked.url
-        client.post(asked.url, {"reason": "Duty superintendent: PP-2 alert at 72 hours."})
+        client.post(
+            asked.url, {"purpose": "safeguarding_enquiry", "reason": "Duty superintendent: PP-2 alert at 72 hours."}
+        )
     assert client.get(url).status_code == 200
     logged = AuditEvent.objects.filter(event_type="protection.view", actor_id=officers["supt"].pk)
     assert logged.count() == 2 and set(logged.values_list("justification", flat=True)) == {
-        "Duty superintendent: PP-2 alert at 72 hours."
+        "Safeguarding enquiry: Duty superintendent: PP-2 alert at 72 hours."
     }
 
 

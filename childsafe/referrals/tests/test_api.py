@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from childsafe.core import services as core_services
 from childsafe.core.models import AuditEvent
 from childsafe.referrals.models import Ppn, PpnChild
+from conftest import service_token
 
 AWARE = {
     "appearance": "Thin, same clothes as yesterday",
@@ -21,7 +21,7 @@ AWARE = {
 @pytest.fixture
 def token_for(personas):
     def issue(who: str) -> str:
-        _, raw = core_services.api_token_create(actor=personas["administrator"], user=personas[who], name="tests")
+        raw = service_token(personas["administrator"], personas[who], "tests")
         return raw
 
     return issue

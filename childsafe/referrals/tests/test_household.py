@@ -8,7 +8,6 @@ import pytest
 from django.test import Client
 
 from childsafe.core import clock
-from childsafe.core import services as core_services
 from childsafe.core.errors import InvalidInput
 from childsafe.incidents import services as incidents
 from childsafe.people import services as people
@@ -16,6 +15,7 @@ from childsafe.people.models import Relationship
 from childsafe.people.selectors import household_children
 from childsafe.referrals import services
 from childsafe.referrals.models import Ppn, PpnChild, PpnDraftOtherChild, PpnOtherChild
+from conftest import service_token
 
 T0 = datetime(2022, 11, 10, 22, 15, tzinfo=UTC)
 AWARE = {
@@ -224,7 +224,7 @@ def test_the_form_proposes_the_household_and_adds_a_child_without_script(client,
 
 @pytest.mark.django_db
 def test_the_api_carries_the_other_children(personas, ella, family):
-    _, raw = core_services.api_token_create(actor=personas["administrator"], user=personas["officer"], name="t")
+    raw = service_token(personas["administrator"], personas["officer"], "t")
     api = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
     body = {
         "concern": "Neglect",

@@ -16,9 +16,8 @@ from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from childsafe.core import clock
-from childsafe.core import services as core_services
 from childsafe.core.models import AuditEvent
-from conftest import PASSWORD
+from conftest import PASSWORD, service_token
 
 pytestmark = pytest.mark.django_db
 
@@ -161,6 +160,6 @@ def test_an_administrator_resets_a_second_factor_audited(personas):
 
 
 def test_api_tokens_are_unaffected(personas):
-    _, raw = core_services.api_token_create(actor=personas["administrator"], user=personas["officer"], name="CAD")
+    raw = service_token(personas["administrator"], personas["officer"], "CAD")
     response = Client(HTTP_AUTHORIZATION=f"Bearer {raw}").get("/api/v1/alerts/mine")
     assert response.status_code == 200

@@ -20,6 +20,11 @@ class Command(BaseCommand):
         parser.add_argument("--organisation", type=int, help="Organisation id, for partner accounts.")
         parser.add_argument("--first-name", default="")
         parser.add_argument("--last-name", default="")
+        parser.add_argument(
+            "--service",
+            action="store_true",
+            help="A system integration's account: no password, API tokens only (childsafe token).",
+        )
 
     def handle(self, *args, **options):
         area = None
@@ -28,7 +33,7 @@ class Command(BaseCommand):
             if area is None:
                 codes = ", ".join(Area.objects.values_list("code", flat=True))
                 raise CommandError(f"There is no area {options['area']!r}. Use one of: {codes}.")
-        password = getpass.getpass("Password (12 characters or more): ")
+        password = None if options["service"] else getpass.getpass("Password (12 characters or more): ")
         try:
             user = services.user_create(
                 actor=None,
@@ -40,7 +45,9 @@ class Command(BaseCommand):
                 first_name=options["first_name"],
                 last_name=options["last_name"],
                 channel="cli",
+                service_account=options["service"],
             )
         except InvalidInput as exc:
             raise CommandError("; ".join(f"{k}: {v}" for k, v in exc.errors.items())) from None
-        self.stdout.write(f"Created {user.username} ({user.get_role_display()}).")
+        kind = "service account, " if user.is_service_account else ""
+        self.stdout.write(f"Created {user.username} ({kind}{user.get_role_display()}).")

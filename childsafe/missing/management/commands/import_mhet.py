@@ -62,12 +62,16 @@ class Command(BaseCommand):
             "--report", metavar="OUT.csv", help="Write every row and what happened to it to this CSV file."
         )
 
+    def _progress(self, kind: str, done: int, total: int) -> None:
+        # On stderr, so the summary on stdout stays the same whatever the size of the files.
+        self.stderr.write(f"{importer.LABELS[kind]}: {done:,} of {total:,} rows")
+
     def handle(self, *args, **options):
         files = {kind: options[kind] for kind in importer.KINDS if options.get(kind)}
         if not files:
             raise CommandError("Give at least one file: --missing FILE, --exploitation FILE or --concerns FILE.")
         try:
-            report = importer.import_mhet(files=files, dry_run=options["dry_run"])
+            report = importer.import_mhet(files=files, dry_run=options["dry_run"], progress=self._progress)
         except importer.ImportFileError as exc:
             raise CommandError(f"{exc} Nothing was imported.") from exc
         for line in report.lines():

@@ -1,0 +1,24 @@
+"""SQLite in WAL mode with a busy timeout (issue 10, item 6): readers read the last commit while a write
+runs, and a writer waits its turn instead of failing at once with "database is locked"."""
+
+from __future__ import annotations
+
+from django.db.backends.sqlite3.base import DatabaseWrapper
+
+from childsafe.config.settings.base import database_from_env
+
+
+def test_an_sqlite_database_opens_in_wal_mode_with_a_busy_timeout(tmp_path, monkeypatch, django_db_blocker):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    config = database_from_env(tmp_path / "childsafe.sqlite3")
+    config.update({"TIME_ZONE": None, "CONN_MAX_AGE": 0, "CONN_HEALTH_CHECKS": False, "AUTOCOMMIT": True})
+    config.setdefault("ATOMIC_REQUESTS", False)
+    config.setdefault("TEST", {})
+    wrapper = DatabaseWrapper(config, alias="wal_check")
+    try:
+        with django_db_blocker.unblock(), wrapper.cursor() as cursor:
+            assert cursor.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+            assert cursor.execute("PRAGMA busy_timeout").fetchone()[0] == 20_000
+            assert cursor.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
+    finally:
+        wrapper.close()
