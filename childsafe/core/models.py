@@ -276,6 +276,8 @@ class Alert(models.Model):
             models.Index(fields=["owner_role", "owner_area", "cleared_at"], name="alerts_team_worklist"),
             models.Index(fields=["rule_id", "cleared_at"], name="alerts_open_by_rule"),
             models.Index(fields=["person_id", "cleared_at"], name="alerts_about_person"),
+            # The dashboard's timeliness and trend read a period's alerts of every clock rule (QG-3).
+            models.Index(fields=["raised_at", "rule_id"], name="alerts_raised_in_period"),
         ]
 
     @property
