@@ -125,7 +125,7 @@ def test_missing_episode_from_report_to_closure(ui, phone_ui, team, ella, york, 
 
     # The sweep sees a medium grade against a high-harm marker: "grade does not reflect markers".
     engine.sweep()
-    page.get_by_role("link", name="My alerts").click()
+    ui.menu("My alerts")
     alerts = page.get_by_test_id("alerts")
     expect(alerts).to_contain_text("MP-3")
     expect(alerts).to_contain_text("Grade does not reflect markers")
