@@ -496,3 +496,12 @@ def test_place_page_and_hotspot_plan(client, staff, returned):
     assert response.status_code == 302
     assert "patrols on Friday nights" in text(client.get(url))
     assert signed_in(client, staff["right_school"]).get(url).status_code == 403
+
+
+def test_a_place_the_child_may_be_is_listed_on_its_part(client, staff, episode):
+    client = signed_in(client, staff["officer"])
+    url = reverse("missing:believed", args=[episode.pk])
+    response = client.post(url, {"place": "Coppergate Centre, York"})
+    assert response.status_code == 302 and response.url == url
+    page = text(client.get(url))
+    assert 'data-testid="places"' in page and "Coppergate Centre" in page and "believed to be there" in page
