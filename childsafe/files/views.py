@@ -37,7 +37,7 @@ def _subject(subject_type: str, subject_id: str):  # type: ignore[no-untyped-def
 
 
 def _back(subject) -> str:  # type: ignore[no-untyped-def]
-    url = getattr(subject, "get_absolute_url", None)
+    url = getattr(subject, "get_documents_url", None) or getattr(subject, "get_absolute_url", None)
     if url:
         return url()
     return f"/people/{services.subject_person(subject).pk}/"
@@ -201,7 +201,7 @@ def body_map(request: HttpRequest, pk: int) -> HttpResponse:
             apply_errors(form, exc)
         else:
             messages.success(request, "Body map saved with the safe and well check.")
-            return redirect(f"/missing/{check.episode_id}/#safe-and-well")
+            return redirect(check.get_documents_url())
     chosen = set(form["regions"].value() or [])
     sides = [
         (side, [(key, label, key in chosen) for key, label, s, *_ in REGIONS if s == side])

@@ -99,7 +99,7 @@ def cr3_thrive(now: datetime) -> Iterator[Finding]:
             owner_role=Role.FIM,
             due_by=incident.created_at + within,
             severity=Severity.HIGH,
-            url=f"/incidents/{incident.pk}/#thrive",
+            url=f"/incidents/{incident.pk}/thrive/",
             reason=f"{incident.reference} ({incident.get_type_display().lower()}) has no THRIVE assessment.",
         )
 

@@ -169,3 +169,24 @@ def user_by_username(username: str) -> User | None:
 
 def teams() -> QuerySet[Team]:
     return Team.objects.order_by("name")
+
+
+def open_alerts(incident: Incident) -> list[Any]:
+    """The open alerts on the incident (CR-3...), soonest due first, for its summary."""
+    from childsafe.core.models import Alert
+
+    rows = Alert.objects.open().filter(subject_type="incidents.incident", subject_id=str(incident.pk))
+    return list(rows.order_by("due_by", "raised_at"))
+
+
+def children_markers(incident: Incident) -> list[tuple[Person, list[tuple[str, bool]]]]:
+    """Each child on the incident with the labels of the markers in force on their records (PL-2)."""
+    from childsafe.people.selectors import active_markers, identity_cluster
+    from childsafe.people.vocabulary import HIGH_HARM_MARKERS
+
+    shown = []
+    for child in incident.children:
+        types = sorted({m.type for m in active_markers(identity_cluster(child.person_id))})
+        types.sort(key=lambda t: t not in HIGH_HARM_MARKERS)
+        shown.append((child.person, [(_label(t), t in HIGH_HARM_MARKERS) for t in types]))
+    return shown

@@ -49,23 +49,25 @@ FORM_CLASSES: dict[str, type[forms.Form]] = {
 }
 
 
-# The incident page's parts, in the order of the work (issue 16).
-SECTIONS = [
-    ("intelligence-check", "Intelligence check"),
+# The incident's parts, in the order of the work (issue 16): a short summary, then one page per part with its
+# own address and its form. (url name, label)
+PARTS = [
+    ("detail", "Summary"),
+    ("intelligence_check", "Intelligence check"),
     ("thrive", "THRIVE and updates"),
-    ("grade", "Grade"),
-    ("allocation", "Allocation"),
+    ("regrade", "Grade"),
+    ("allocate", "Allocation"),
     ("close", "Close"),
-    ("call-review", "Call monitoring"),
+    ("call_review", "Call monitoring"),
 ]
-_CLOSED_ONLY_OPEN = {"allocation", "close"}  # parts with nothing to show once the incident is closed
-SECTION_OF_FORM = {
+_OPEN_ONLY = {"allocate", "close"}  # parts with nothing to show once the incident is closed
+PART_OF_FORM = {
     "thrive": "thrive",
     "info": "thrive",
-    "regrade": "grade",
-    "allocate": "allocation",
+    "regrade": "regrade",
+    "allocate": "allocate",
     "close": "close",
-    "review": "call-review",
+    "review": "call_review",
 }
 
 
@@ -80,8 +82,9 @@ def _form(name: str, request: HttpRequest | None = None) -> forms.Form:
     return FORM_CLASSES[name](request.POST if request is not None else None, **kwargs)
 
 
-def _page(request: HttpRequest, incident: Incident, **extra: Any) -> HttpResponse:
-    """The incident page, with a bound form (and its errors) in place of the blank one if given."""
+def _page(request: HttpRequest, incident: Incident, part: str, **extra: Any) -> HttpResponse:
+    """One part of the incident under its sub navigation; a bound form (and its errors) in place of the
+    blank one if given."""
     bound = {name: extra.pop(name) for name in FORM_CLASSES if name in extra}
     page_forms = {name: bound.get(name) or _form(name) for name in FORM_CLASSES}
     for name, form in page_forms.items():
@@ -89,48 +92,50 @@ def _page(request: HttpRequest, incident: Incident, **extra: Any) -> HttpRespons
         if name not in bound and "version" in form.fields:
             form.initial["version"] = incident.version
     failed = next((f for f in bound.values() if f.errors), None)
-    failed_name = next((name for name, f in bound.items() if f.errors), None)
-    # The page is a short summary and one part at a time (issue 16): the part asked for, else the part
-    # whose form has the errors, else the intelligence check.
     can_review = access.can(request.user, Capability.INCIDENT_SUPERVISE) and incident.created_by_id not in (
         None,
         request.user.pk,
     )
     call_reviews = incident.call_reviews.select_related("reviewer", "handler")
-    sections = [(k, label) for k, label in SECTIONS if k not in _CLOSED_ONLY_OPEN or incident.is_open]
+    parts = [(k, label) for k, label in PARTS if k not in _OPEN_ONLY or incident.is_open]
     if not (can_review or call_reviews):
-        sections = [(k, label) for k, label in sections if k != "call-review"]
-    asked = request.GET.get("section", "")
-    section = (
-        SECTION_OF_FORM.get(failed_name or "")
-        or (asked if asked in dict(sections) else "")
-        or extra.pop("section", "")
-        or "intelligence-check"
-    )
+        parts = [(k, label) for k, label in parts if k != "call_review"]
+    if part not in dict(parts) and failed is None:
+        return redirect("incidents:detail", pk=incident.pk)
+    if part not in dict(parts):
+        part = "detail"  # e.g. closing a closed incident: the refusal is shown on its summary
     context = {
-        "sections": sections,
-        "section": section,
+        "parts": [(reverse(f"incidents:{k}", args=[incident.pk]), label, k == part) for k, label in parts],
+        "part": part,
+        "part_label": dict(parts)[part],
         "incident": incident,
         "is_online_abuse": incident.type == IncidentType.ONLINE_ABUSE,
-        "checks": selectors.shown_checks("incidents.incident", incident.pk),
-        "thrives": incident.thrives.select_related("by").order_by("-at", "-id"),
-        "updates": incident.updates.select_related("by").order_by("-at", "-id"),
-        "grade_changes": incident.grade_changes.select_related("by", "approved_by").order_by("-at", "-id"),
         "forms": page_forms,
-        "waiting_approvals": approvals.waiting_on(incident),
         "call_reviews": call_reviews,
         "can_review": can_review,
         "failed_form": failed,
         "prompts": take_prompts(request) if request.method == "GET" else [],
         **extra,
     }
+    if part == "detail":
+        context["alerts"] = selectors.open_alerts(incident)
+        context["children_markers"] = selectors.children_markers(incident)
+    elif part == "intelligence_check":
+        context["checks"] = selectors.shown_checks("incidents.incident", incident.pk)
+    elif part == "thrive":
+        context["thrives"] = incident.thrives.select_related("by").order_by("-at", "-id")
+        context["updates"] = incident.updates.select_related("by").order_by("-at", "-id")
+    elif part == "regrade":
+        context["grade_changes"] = incident.grade_changes.select_related("by", "approved_by").order_by("-at", "-id")
+        context["waiting_approvals"] = approvals.waiting_on(incident)
     return render(request, "incidents/detail.html", context)
 
 
-def _done(request: HttpRequest, incident: Incident, message: str, prompts: list[Prompt], anchor: str) -> HttpResponse:
+def _done(request: HttpRequest, incident: Incident, message: str, prompts: list[Prompt], part: str) -> HttpResponse:
+    """Back to the part the form belongs to, with the message and the service's prompts shown once."""
     messages.success(request, message)
     keep_prompts(request, prompts)
-    return redirect(f"{reverse('incidents:detail', args=[incident.pk])}?section={anchor}#{anchor}")
+    return redirect(f"incidents:{part}", pk=incident.pk)
 
 
 def _user_or_error(form: forms.Form, field: str) -> Any:
@@ -215,7 +220,7 @@ def create(request: HttpRequest) -> HttpResponse:
                     recorded.incident,
                     f"Incident {recorded.incident.reference} recorded.",
                     recorded.prompts,
-                    "intelligence-check",
+                    "intelligence_check",
                 )
         if checked and form.errors:
             # An error on the grading step: the check is shown (and its view logged) again.
@@ -231,22 +236,35 @@ def create(request: HttpRequest) -> HttpResponse:
 @access_checked
 @reason_checked
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _page(request, _incident(request, pk))
+    """The incident's summary: key facts, the children and their markers, open alerts and its parts."""
+    return _page(request, _incident(request, pk), "detail")
 
 
-def _post_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """The incident's forms live on its page: a GET of a form's address goes there."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, pk: int) -> HttpResponse:
-        if request.method != "POST":
-            return redirect("incidents:detail", pk=pk)
-        return view(request, pk)
-
-    return access_checked(reason_checked(require_http_methods(["GET", "POST"])(wrapper)))
+@access_checked
+@reason_checked
+def intelligence_check(request: HttpRequest, pk: int) -> HttpResponse:
+    return _page(request, _incident(request, pk), "intelligence_check")
 
 
-@_post_only
+def _part(form_name: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """A form's address: a GET shows the part the form is on (or goes there), a POST saves the form."""
+    part = PART_OF_FORM[form_name]
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapper(request: HttpRequest, pk: int) -> HttpResponse:
+            if request.method != "POST":
+                if request.resolver_match and request.resolver_match.url_name != part:
+                    return redirect(f"incidents:{part}", pk=pk)
+                return _page(request, _incident(request, pk), part)
+            return view(request, pk)
+
+        return access_checked(reason_checked(require_http_methods(["GET", "POST"])(wrapper)))
+
+    return decorate
+
+
+@_part("thrive")
 def thrive(request: HttpRequest, pk: int) -> HttpResponse:
     incident = _incident(request, pk)
     form = _form("thrive", request)
@@ -257,10 +275,10 @@ def thrive(request: HttpRequest, pk: int) -> HttpResponse:
             apply_errors(form, exc)
         else:
             return _done(request, incident, "THRIVE assessment recorded. Earlier ones are kept.", prompts, "thrive")
-    return _page(request, incident, thrive=form)
+    return _page(request, incident, "thrive", thrive=form)
 
 
-@_post_only
+@_part("info")
 def add_information(request: HttpRequest, pk: int) -> HttpResponse:
     incident = _incident(request, pk)
     form = _form("info", request)
@@ -273,10 +291,10 @@ def add_information(request: HttpRequest, pk: int) -> HttpResponse:
             apply_errors(form, exc)
         else:
             return _done(request, incident, "New information added to the incident.", prompts, "thrive")
-    return _page(request, incident, info=form)
+    return _page(request, incident, "thrive", info=form)
 
 
-@_post_only
+@_part("regrade")
 def regrade(request: HttpRequest, pk: int) -> HttpResponse:
     incident = _incident(request, pk)
     form = _form("regrade", request)
@@ -292,7 +310,7 @@ def regrade(request: HttpRequest, pk: int) -> HttpResponse:
                     rationale=data["rationale"],
                     version=data["version"],
                 )
-                return _done(request, incident, f"The incident is now {incident.get_grade_display()}.", [], "grade")
+                return _done(request, incident, f"The incident is now {incident.get_grade_display()}.", [], "regrade")
             if _approved_beside(
                 request,
                 form,
@@ -306,7 +324,7 @@ def regrade(request: HttpRequest, pk: int) -> HttpResponse:
             ):
                 incident.refresh_from_db()
                 return _done(
-                    request, incident, f"Approved: the incident is now {incident.get_grade_display()}.", [], "grade"
+                    request, incident, f"Approved: the incident is now {incident.get_grade_display()}.", [], "regrade"
                 )
             if not form.errors:
                 return _done(
@@ -314,11 +332,11 @@ def regrade(request: HttpRequest, pk: int) -> HttpResponse:
                     incident,
                     "Sent for a supervisor's approval. The grade changes when they approve it.",
                     [],
-                    "grade",
+                    "regrade",
                 )
         except (InvalidInput, RuleRefusal, AccessDenied) as exc:
             apply_errors(form, exc)
-    return _page(request, incident, regrade=form)
+    return _page(request, incident, "regrade", regrade=form)
 
 
 def _approved_beside(request: HttpRequest, form: forms.Form, ask: Any) -> bool:
@@ -351,7 +369,7 @@ def _approved_beside(request: HttpRequest, form: forms.Form, ask: Any) -> bool:
     return True
 
 
-@_post_only
+@_part("allocate")
 def allocate(request: HttpRequest, pk: int) -> HttpResponse:
     incident = _incident(request, pk)
     form = _form("allocate", request)
@@ -372,11 +390,11 @@ def allocate(request: HttpRequest, pk: int) -> HttpResponse:
                 apply_errors(form, exc)
             else:
                 to = incident.allocated_team or incident.allocated_user
-                return _done(request, incident, f"Incident allocated to {to}.", [], "allocation")
-    return _page(request, incident, allocate=form)
+                return _done(request, incident, f"Incident allocated to {to}.", [], "allocate")
+    return _page(request, incident, "allocate", allocate=form)
 
 
-@_post_only
+@_part("close")
 def close(request: HttpRequest, pk: int) -> HttpResponse:
     incident = _incident(request, pk)
     form = _form("close", request)
@@ -411,10 +429,10 @@ def close(request: HttpRequest, pk: int) -> HttpResponse:
                 # The children reported as not where they should be: each gets a way to record the
                 # missing episode, linked to this incident (the guard names them).
                 not_recorded_missing = [c for c in incident.children if c.present is False]
-    return _page(request, incident, close=form, not_recorded_missing=not_recorded_missing)
+    return _page(request, incident, "close", close=form, not_recorded_missing=not_recorded_missing)
 
 
-@_post_only
+@_part("review")
 def call_review(request: HttpRequest, pk: int) -> HttpResponse:
     incident = _incident(request, pk)
     form = _form("review", request)
@@ -424,5 +442,5 @@ def call_review(request: HttpRequest, pk: int) -> HttpResponse:
         except (InvalidInput, RuleRefusal, AccessDenied) as exc:
             apply_errors(form, exc)
         else:
-            return _done(request, incident, "Your review of the call is recorded.", [], "call-review")
-    return _page(request, incident, review=form)
+            return _done(request, incident, "Your review of the call is recorded.", [], "call_review")
+    return _page(request, incident, "call_review", review=form)

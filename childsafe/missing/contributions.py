@@ -159,7 +159,7 @@ def missing_chronology(person_ids: list[int], user, limit: int | None = None) ->
             "safe_and_well",
             "Safe and well check" + (" (new concerns)" if check.new_concerns else ""),
             detail=f"Where: {check.where}. With: {check.with_whom}. In their words: {check.voice}",
-            url=f"/missing/{check.episode_id}/",
+            url=f"/missing/{check.episode_id}/safe-and-well/",
             source="missing",
             person_id=check.episode.person_id,
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 
 from childsafe.core.models import Area
 from childsafe.incidents.models import Incident
@@ -80,6 +81,10 @@ class MissingEpisode(models.Model):
     def __str__(self) -> str:
         return f"Missing episode {self.pk}: {self.person.full_name}"
 
+    def get_documents_url(self) -> str:
+        """The episode's Documents part, where a document attached to it is listed."""
+        return reverse("missing:documents", args=[self.pk])
+
     @property
     def status(self) -> str:
         if self.closed_at:
@@ -130,6 +135,10 @@ class SafeAndWellCheck(models.Model):
     new_concerns = models.BooleanField()
     at = models.DateTimeField()
     by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    def get_documents_url(self) -> str:
+        """The episode's Safe and well part, where the check's body maps and documents are listed."""
+        return reverse("missing:safe_and_well", args=[self.episode_id])
 
     class Meta:
         # RF-7's sweep reads the recent checks with new concerns.

@@ -55,11 +55,36 @@ def _episode(request: HttpRequest, pk: int, event_type: str = "missing.episode.v
     return selectors.episode_for_user(request.user, pk, reasons=reasons(request), event_type=event_type)
 
 
-def _done(request: HttpRequest, episode: MissingEpisode, message: str, prompts: list[Prompt] = (), anchor: str = ""):
+def _done(
+    request: HttpRequest, episode: MissingEpisode, message: str, prompts: list[Prompt] = (), part: str = "detail"
+):
+    """Back to the episode's part the form belongs to (its own page), with the message and the prompts."""
     messages.success(request, message)
     keep_prompts(request, list(prompts))
-    url = reverse("missing:detail", args=[episode.pk])
-    return redirect(f"{url}#{anchor}" if anchor else url)
+    return redirect(f"missing:{part}", pk=episode.pk)
+
+
+# The episode's parts, in the order of the work (issue 16): a short summary, then one page per part, each
+# with its own form. A part is shown in the sub navigation when the role can use it and the episode's
+# state makes it useful (url name, label, shown?).
+def _parts(request: HttpRequest, episode: MissingEpisode) -> list[tuple[str, str]]:
+    user = request.user
+    is_open = episode.closed_at is None
+    parts = [
+        ("detail", "Summary", True),
+        ("intelligence", "Intelligence check", True),
+        ("grade", "Risk grade", access.can(user, Capability.MISSING_GRADE)),
+        ("assign", "Officer in the case", is_open),
+        ("action", "Lines of enquiry", True),
+        ("review", "Reviews", True),
+        ("believed", "Where they may be", is_open and not episode.found_at),
+        ("found", "Return", is_open and not episode.found_at),
+        ("safe_and_well", "Safe and well", bool(episode.found_at)),
+        ("rhi", "Return home interview", bool(episode.found_at) and access.can(user, Capability.RHI_RECORD)),
+        ("documents", "Documents", True),
+        ("close", "Close", is_open),
+    ]
+    return [(name, label) for name, label, shown in parts if shown]
 
 
 def _user_or_error(form, field: str) -> Any:
@@ -73,7 +98,16 @@ def _user_or_error(form, field: str) -> Any:
 
 
 def _render(request: HttpRequest, template: str, episode: MissingEpisode, form, **extra: Any) -> HttpResponse:
-    return render(request, f"missing/{template}", {"episode": episode, "form": form, **extra})
+    """One part of the episode, under the episode's sub navigation (the current part marked)."""
+    current = request.resolver_match.url_name if request.resolver_match else ""
+    partner = getattr(request.user, "is_partner", False)
+    parts = [] if partner else _parts(request, episode)
+    links = [(reverse(f"missing:{name}", args=[episode.pk]), label, name == current) for name, label in parts]
+    return render(
+        request,
+        f"missing/{template}",
+        {"episode": episode, "form": form, "parts": links, **extra},
+    )
 
 
 # -- Worklist ------------------------------------------------------------------------------------------
@@ -156,7 +190,7 @@ def report(request: HttpRequest) -> HttpResponse:
                     reported.episode,
                     f"Missing episode recorded for {child.full_name}. Check what Childsafe holds on them below.",
                     reported.prompts,
-                    "intelligence-check",
+                    "intelligence",
                 )
     return render(
         request,
@@ -170,22 +204,43 @@ def report(request: HttpRequest) -> HttpResponse:
 
 @page
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The episode's summary: key facts, markers, open alerts and the list of its parts with their state."""
     access.require(request.user, Capability.MISSING_WORK)
     episode = _episode(request, pk)
-    user = request.user
-    return render(
+    return _render(
         request,
-        "missing/detail.html",
-        {
-            "page": selectors.episode_page(episode),
-            "episode": episode,
-            "prompts": take_prompts(request),
-            "can_grade": access.can(user, Capability.MISSING_GRADE),
-            "can_sign_off": access.can(user, Capability.MISSING_SIGN_OFF),
-            "can_rhi": access.can(user, Capability.RHI_RECORD),
-            "can_trigger_plan": access.can(user, Capability.TRIGGER_PLAN_MANAGE),
-        },
+        "detail.html",
+        episode,
+        None,
+        page=selectors.episode_page(episode),
+        markers=selectors.markers_to_address(episode.person),
+        prompts=take_prompts(request),
+        can_grade=access.can(request.user, Capability.MISSING_GRADE),
+        rhi_url=reverse("missing:rhi", args=[episode.pk]) if access.can(request.user, Capability.RHI_RECORD) else "",
     )
+
+
+@page
+def intelligence(request: HttpRequest, pk: int) -> HttpResponse:
+    """What Childsafe showed when the child was reported, and the current trigger plan (MP-5)."""
+    access.require(request.user, Capability.MISSING_WORK)
+    episode = _episode(request, pk)
+    return _render(
+        request,
+        "intelligence.html",
+        episode,
+        None,
+        page=selectors.episode_page(episode),
+        prompts=take_prompts(request),
+        can_trigger_plan=access.can(request.user, Capability.TRIGGER_PLAN_MANAGE),
+    )
+
+
+@page
+def documents(request: HttpRequest, pk: int) -> HttpResponse:
+    access.require(request.user, Capability.MISSING_WORK)
+    episode = _episode(request, pk)
+    return _render(request, "documents.html", episode, None)
 
 
 @page
@@ -222,8 +277,8 @@ def grade(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             e = graded.episode
             owner = "the FIM keeps it" if e.grade == "high" else f"it goes to the {e.owner_area or 'area'} CII"
-            return _done(request, e, f"Graded {e.get_grade_display().lower()} risk: {owner}.", graded.prompts)
-    return _render(request, "grade.html", episode, form, markers=markers)
+            return _done(request, e, f"Graded {e.get_grade_display().lower()} risk: {owner}.", graded.prompts, "grade")
+    return _render(request, "grade.html", episode, form, markers=markers, prompts=take_prompts(request))
 
 
 @page
@@ -240,7 +295,7 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
                 apply_errors(form, exc)
             else:
                 name = episode.officer_in_case.get_full_name() or episode.officer_in_case.username
-                return _done(request, episode, f"Assigned to {name}.")
+                return _done(request, episode, f"Assigned to {name}.", (), "assign")
     return _render(request, "assign.html", episode, form)
 
 
@@ -273,7 +328,7 @@ def action(request: HttpRequest, pk: int) -> HttpResponse:
             except (InvalidInput, RuleRefusal) as exc:
                 apply_errors(add_form, exc)
             else:
-                return _done(request, episode, "Line of enquiry added.", prompts, "lines")
+                return _done(request, episode, "Line of enquiry added.", prompts, "action")
     elif posted.isdigit() and int(posted) in update_forms:
         form = update_forms[int(posted)]
         if form.is_valid():
@@ -288,7 +343,7 @@ def action(request: HttpRequest, pk: int) -> HttpResponse:
             except (InvalidInput, RuleRefusal) as exc:
                 apply_errors(form, exc)
             else:
-                return _done(request, episode, "Line of enquiry updated.", (), "lines")
+                return _done(request, episode, "Line of enquiry updated.", (), "action")
     elif request.method == "POST":
         raise Http404("No line of enquiry with that reference on this episode.")
     failed = next((f for f in [add_form, *update_forms.values()] if f.errors), None)
@@ -299,12 +354,17 @@ def action(request: HttpRequest, pk: int) -> HttpResponse:
         add_form,
         rows=[(line, update_forms[line.pk]) for line in lines],
         failed_form=failed,
+        prompts=take_prompts(request),
     )
 
 
 @page
 def review(request: HttpRequest, pk: int) -> HttpResponse:
-    access.require(request.user, Capability.MISSING_SIGN_OFF)
+    """The supervisory reviews: read by everyone on the episode, written by a supervisor, FIM or CII."""
+    access.require(request.user, Capability.MISSING_WORK)
+    can_sign_off = access.can(request.user, Capability.MISSING_SIGN_OFF)
+    if request.method == "POST":
+        access.require(request.user, Capability.MISSING_SIGN_OFF)
     episode = _episode(request, pk)
     form = ReviewForm(posted(request))
     if request.method == "POST" and form.is_valid():
@@ -313,8 +373,16 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
         except (InvalidInput, RuleRefusal) as exc:
             apply_errors(form, exc)
         else:
-            return _done(request, episode, "Supervisory review recorded.", prompts, "reviews")
-    return _render(request, "review.html", episode, form, reviews=selectors.episode_page(episode).reviews)
+            return _done(request, episode, "Supervisory review recorded.", prompts, "review")
+    return _render(
+        request,
+        "review.html",
+        episode,
+        form,
+        reviews=selectors.episode_page(episode).reviews,
+        can_sign_off=can_sign_off,
+        prompts=take_prompts(request),
+    )
 
 
 @page
@@ -356,8 +424,8 @@ def believed(request: HttpRequest, pk: int) -> HttpResponse:
             apply_errors(form, exc)
         else:
             messages.success(request, f"Recorded: {episode.person.full_name} is believed to be at {where.location}.")
-            return redirect("missing:detail", pk=episode.pk)
-    return _render(request, "believed.html", episode, form)
+            return redirect("missing:believed", pk=episode.pk)
+    return _render(request, "believed.html", episode, form, places=selectors.episode_page(episode).places)
 
 
 @page
@@ -385,8 +453,17 @@ def safe_and_well(request: HttpRequest, pk: int) -> HttpResponse:
         except RuleRefusal as exc:
             apply_errors(form, exc)
         else:
-            return _done(request, episode, "Safe and well check recorded.", prompts, "safe-and-well")
-    return _render(request, "safe_and_well.html", episode, form)
+            return _done(request, episode, "Safe and well check recorded.", prompts, "safe_and_well")
+    episode_page = selectors.episode_page(episode)
+    return _render(
+        request,
+        "safe_and_well.html",
+        episode,
+        form,
+        page=episode_page,
+        check=episode_page.safe_and_well,
+        prompts=take_prompts(request),
+    )
 
 
 @page
@@ -400,7 +477,7 @@ def close(request: HttpRequest, pk: int) -> HttpResponse:
         except (InvalidInput, RuleRefusal) as exc:
             apply_errors(form, exc)
         else:
-            return _done(request, episode, "The missing episode is closed.")
+            return _done(request, episode, "The missing episode is closed.")  # the summary shows it closed
     check = selectors.episode_page(episode).safe_and_well
     return _render(
         request,
@@ -435,7 +512,8 @@ def rhi(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, "Thank you: the return home interview has been sent to the police.")
                 return redirect("partners:home")
             return _done(request, episode, "Return home interview recorded.", (), "rhi")
-    return _render(request, "rhi.html", episode, form, partner=request.user.is_partner)
+    rhis = [] if request.user.is_partner else selectors.episode_page(episode).rhis
+    return _render(request, "rhi.html", episode, form, partner=request.user.is_partner, rhis=rhis)
 
 
 # -- Trigger plans and places --------------------------------------------------------------------------
@@ -457,7 +535,7 @@ def trigger_plan(request: HttpRequest, person_pk: int) -> HttpResponse:
         else:
             messages.success(request, f"Trigger plan recorded for {person.full_name}.")
             if episode_id:
-                return redirect(f"{reverse('missing:detail', args=[episode_id])}#trigger-plan")
+                return redirect("missing:intelligence", pk=episode_id)
             return redirect("people:detail", pk=person.pk)
     return render(
         request,

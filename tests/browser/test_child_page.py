@@ -8,10 +8,12 @@ import pytest
 from playwright.sync_api import expect
 
 from conftest import PASSWORD
+from tests.browser.conftest import BOTH_WIDTHS
 
 pytestmark = pytest.mark.browser
 
 
+@BOTH_WIDTHS
 def test_call_handler_finds_ella_and_sees_her_markers_and_chronology(ui, personas, ella):
     page = ui.page
     ui.sign_in("handler", PASSWORD)

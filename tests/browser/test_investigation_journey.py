@@ -9,7 +9,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from playwright.sync_api import expect
 
-pytestmark = pytest.mark.browser
+from tests.browser.conftest import BOTH_WIDTHS
+
+pytestmark = [pytest.mark.browser, BOTH_WIDTHS]
 
 T0 = datetime(2024, 3, 5, 9, 0, tzinfo=UTC)
 

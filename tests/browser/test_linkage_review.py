@@ -9,7 +9,9 @@ from datetime import date
 import pytest
 from playwright.sync_api import expect
 
-pytestmark = pytest.mark.browser
+from tests.browser.conftest import BOTH_WIDTHS
+
+pytestmark = [pytest.mark.browser, BOTH_WIDTHS]
 
 
 def test_duplicate_review_pages(ui, make_user):
@@ -30,7 +32,7 @@ def test_duplicate_review_pages(ui, make_user):
     page = ui.page
     ui.sign_in_as(make_user("analyst", "analyst"))
     ui.goto("/")
-    page.get_by_role("link", name="Duplicates").click()
+    ui.menu("Duplicates")
     expect(page.get_by_role("table")).to_contain_text("Katie Hughs")
     ui.check("possible duplicates")
 

@@ -49,6 +49,10 @@ def heading(page):
     return page.get_by_role("heading", level=1)
 
 
+def subnav(page):
+    return page.get_by_test_id("episode-subnav")
+
+
 def test_missing_episode_from_report_to_closure(ui, phone_ui, team, ella, york, smtp_server):
     from childsafe.core import clock, engine, outbox
     from childsafe.core.models import OutboxMessage
@@ -78,12 +82,19 @@ def test_missing_episode_from_report_to_closure(ui, phone_ui, team, ella, york, 
     page.get_by_label("Circumstances").fill("Did not come home after school; her phone is off.")
     page.get_by_role("button", name="Report the child missing").click()
 
-    expect(heading(page)).to_contain_text("Ella Hughes")
+    # The report lands on the episode's intelligence check, one part of the episode under its sub navigation.
+    expect(heading(page)).to_have_text("Intelligence check")
     expect(page.get_by_test_id("status")).to_have_text("Missing")
+    expect(subnav(page).locator("[aria-current=page]")).to_have_text("Intelligence check")
     check = page.get_by_test_id("intelligence-check")
     expect(check.get_by_test_id("high-harm")).to_contain_text("Firearms")
     expect(check).to_contain_text("Intelligence log 4471")
     ui.check("missing episode after the report")
+    subnav(page).get_by_role("link", name="Summary").click()
+    expect(heading(page)).to_have_text("Ella Hughes")
+    expect(page.get_by_test_id("markers")).to_contain_text("Firearms")
+    expect(page.get_by_test_id("task-grade")).to_have_count(0)  # grading is the FIM's
+    ui.check("missing episode summary")
     episode = MissingEpisode.objects.get(person=ella)
     episode_path = f"/missing/{episode.pk}/"
 
@@ -106,12 +117,15 @@ def test_missing_episode_from_report_to_closure(ui, phone_ui, team, ella, york, 
         "The firearms intelligence is about her older cousin; no sign Ella has access. Checked with the FIB."
     )
     page.get_by_role("button", name="Save the grade").click()
+    expect(page.get_by_test_id("current-grade")).to_contain_text("medium")
+    subnav(page).get_by_role("link", name="Summary").click()
     expect(page.get_by_test_id("grade")).to_contain_text("Medium")
     expect(page.get_by_test_id("owner")).to_contain_text("CII")
+    expect(page.get_by_test_id("task-grade")).to_contain_text("Graded")
 
     # The sweep sees a medium grade against a high-harm marker: "grade does not reflect markers".
     engine.sweep()
-    page.get_by_role("link", name="My alerts").click()
+    ui.menu("My alerts")
     alerts = page.get_by_test_id("alerts")
     expect(alerts).to_contain_text("MP-3")
     expect(alerts).to_contain_text("Grade does not reflect markers")
@@ -120,16 +134,17 @@ def test_missing_episode_from_report_to_closure(ui, phone_ui, team, ella, york, 
     # -- CII: assign a response officer and add a line of enquiry ---------------------------------------
     ui.sign_in_as(team["cii"])
     ui.goto(episode_path)
-    page.get_by_role("link", name="Assign").click()
+    page.get_by_role("link", name="Assign the officer in the case").click()
+    ui.check("assign the missing episode")
     page.get_by_label("Officer in the case").select_option("pc_city")
     page.get_by_role("button", name="Assign").click()
-    expect(page.get_by_test_id("owner")).to_contain_text("Officer in the case")
-    page.get_by_role("link", name="Lines of enquiry", exact=True).click()
+    expect(page.get_by_test_id("officer-in-case")).not_to_contain_text("nobody")
+    subnav(page).get_by_role("link", name="Lines of enquiry", exact=True).click()
     expect(heading(page)).to_have_text("Lines of enquiry")
     page.get_by_label("Line of enquiry").fill("Visit the school friend's address on Hull Road")
     page.get_by_label("Owner", exact=True).select_option("pc_city")
     page.get_by_role("button", name="Add the line of enquiry").click()
-    expect(page.get_by_test_id("lines")).to_contain_text("Visit the school friend's address")
+    expect(page.get_by_test_id("line")).to_contain_text("Visit the school friend's address")
     ui.check("episode with a line of enquiry")
 
     # -- Response officer on a phone: found, then the safe and well check ------------------------------
@@ -168,11 +183,12 @@ def test_missing_episode_from_report_to_closure(ui, phone_ui, team, ella, york, 
     # -- Supervisor: review and close --------------------------------------------------------------------
     ui.sign_in_as(team["supervisor"])
     ui.goto(episode_path)
-    page.get_by_role("link", name="Review").click()
+    page.get_by_role("link", name="Supervisory reviews").click()
     page.get_by_label("Review").fill("Ella is home and well; safe and well check done; RHI referred to York.")
     page.get_by_role("button", name="Record the review").click()
     expect(page.get_by_test_id("reviews")).to_contain_text("Ella is home and well")
-    page.get_by_role("link", name="Close the episode").click()
+    ui.check("supervisory reviews")
+    subnav(page).get_by_role("link", name="Close", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Close the missing episode")
     ui.check("close the missing episode")
     page.get_by_role("button", name="Sign off and close the episode").click()
@@ -213,8 +229,11 @@ def test_concern_for_safety_becomes_a_missing_episode_and_mhet_sees_it(ui, phone
     ui.goto("/incidents/")
     ui.check("open incidents")
     page.get_by_role("link", name=incident.reference).click()
+    expect(page.get_by_test_id("markers")).to_contain_text("Firearms")
+    ui.check("incident summary")
+    page.get_by_test_id("incident-subnav").get_by_role("link", name="Intelligence check").click()
     expect(page.get_by_test_id("intelligence-check").get_by_test_id("high-harm")).to_contain_text("Firearms")
-    ui.check("incident page")
+    ui.check("incident intelligence check")
 
     page.get_by_test_id("incident-subnav").get_by_role("link", name="Close", exact=True).click()
     ui.check("incident page, closing")
@@ -233,6 +252,7 @@ def test_concern_for_safety_becomes_a_missing_episode_and_mhet_sees_it(ui, phone
     expect(page.get_by_test_id("status")).to_have_text("Returned")
 
     # Now the incident closes: Ella's missing episode is on record.
+    subnav(page).get_by_role("link", name="Summary").click()
     page.get_by_role("link", name=incident.reference).first.click()
     page.get_by_test_id("incident-subnav").get_by_role("link", name="Close", exact=True).click()
     page.get_by_label("Outcome").fill("Ella came home at 23:30; missing episode recorded.")

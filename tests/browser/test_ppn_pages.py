@@ -6,7 +6,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-pytestmark = pytest.mark.browser
+from tests.browser.conftest import BOTH_WIDTHS
+
+pytestmark = [pytest.mark.browser, BOTH_WIDTHS]
 
 AWARE = {k: "Seen and recorded" for k in ("appearance", "words", "activity", "relationships", "environment")}
 

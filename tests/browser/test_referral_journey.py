@@ -11,7 +11,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-pytestmark = pytest.mark.browser
+from tests.browser.conftest import BOTH_WIDTHS
+
+pytestmark = [pytest.mark.browser, BOTH_WIDTHS]
 
 AWARE = {
     "Appearance": "In pyjamas, barefoot, no injuries seen",
@@ -84,7 +86,7 @@ def test_ppn_from_incident_to_partners(ui, team, ella, incident, york):
     # -- VAT: the queue, then triage: share with the local authority ---------------------------------------
     ui.sign_in_as(team["vat"])
     ui.goto("/")
-    page.get_by_role("link", name="Referrals").first.click()
+    ui.menu("Referrals")
     expect(heading(page)).to_have_text("VAT queue")
     expect(page.get_by_test_id("age-profile")).to_contain_text("Under 4 hours")
     expect(page.get_by_test_id("submitted-today")).to_have_text("1")

@@ -9,7 +9,9 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-pytestmark = pytest.mark.browser
+from tests.browser.conftest import BOTH_WIDTHS
+
+pytestmark = [pytest.mark.browser, BOTH_WIDTHS]
 
 
 def test_outcome_from_the_portal_and_an_action_marked_done(ui, personas, ella, make_user):

@@ -130,6 +130,7 @@ def test_a_body_map_marks_the_outline_and_keeps_the_notes(client, personas, chec
     image = Image.open(stored.blob.open("rb")).convert("RGB")
     assert image.getpixel((153, 150)) == (200, 30, 30)  # the front left arm is marked
     assert image.getpixel((100, 120)) == (255, 255, 255)  # the chest is not
-    assert "body-map-" in client.get(reverse("missing:detail", args=[check.episode_id])).content.decode()
+    assert response.url == reverse("missing:safe_and_well", args=[check.episode_id])
+    assert "body-map-" in client.get(response.url).content.decode()
     with pytest.raises(InvalidInput):
         services.body_map_record(actor=personas["officer"], check=check, regions=["elbow"], notes="x")

@@ -104,7 +104,7 @@ def test_the_latest_photograph_shows_on_the_childs_page_the_intelligence_check_a
     ).episode
     page = client.get(reverse("missing:detail", args=[episode.pk])).content.decode()
     assert reverse("files:thumbnail", args=[latest.image.token]) in page
-    assert "Attach a document" in page
+    assert "Attach a document" in client.get(reverse("missing:documents", args=[episode.pk])).content.decode()
 
 
 def test_a_photo_needs_a_source_and_a_past_time_all_at_once(personas, ella, file_store):
@@ -315,10 +315,10 @@ def test_attaching_through_the_page_to_a_missing_episode(client, personas, ella)
     response = client.post(url, {"kind": "evidence", "file": upload("photo.jpg", b"MZ\x90\x00" * 10)})
     assert "Windows program" in html.unescape(response.content.decode())
     response = client.post(url, {"kind": "rhi_report", "file": upload("rhi.txt", b"Return home interview")})
-    assert response.status_code == 302
+    assert response.status_code == 302 and response.url == reverse("missing:documents", args=[episode.pk])
     stored = StoredFile.objects.get()
     assert (stored.subject_type, stored.subject_id, stored.person) == ("missing.missingepisode", str(episode.pk), ella)
-    page = client.get(reverse("missing:detail", args=[episode.pk])).content.decode()
+    page = client.get(response.url).content.decode()
     assert "rhi.txt" in page and reverse("files:download", args=[stored.token]) in page
 
 

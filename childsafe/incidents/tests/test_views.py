@@ -157,7 +157,7 @@ def test_thrive_assessments_are_all_kept_newest_first(client, personas, incident
             for k in ("threat", "harm", "risk", "investigation", "vulnerability", "engagement")
         }
         assert client.post(url, data).status_code == 302
-    page = text(client.get(reverse("incidents:detail", args=[incident.pk]), {"section": "thrive"}))
+    page = text(client.get(url))
     assert incident.thrives.count() == 2
     assert page.index("Second assessment threat") < page.index("First assessment threat")
 
@@ -167,13 +167,28 @@ def test_the_incident_page_is_a_summary_and_one_part_at_a_time(client, personas,
     url = reverse("incidents:detail", args=[incident.pk])
     first = text(client.get(url))
     assert 'data-testid="incident-subnav"' in first and 'data-testid="incident-summary"' in first
-    assert 'id="intelligence-heading"' in first and 'id="close-heading"' not in first
-    closing = text(client.get(url, {"section": "close"}))
-    assert 'id="close-heading"' in closing and 'id="intelligence-heading"' not in closing
-    assert 'href="?section=close" aria-current="page"' in closing
-    # A form sent back with errors opens on its own part, whatever was asked.
-    failed = client.post(reverse("incidents:close", args=[incident.pk]), {"outcome": ""})
-    assert 'id="close-heading"' in text(failed)
+    assert 'data-testid="markers"' in first and "Firearms" in first  # the children's markers on the summary
+    assert "<form" not in first.split('id="main-content"')[1]  # no part's form on the summary
+    for name, heading in [
+        ("intelligence_check", "intelligence-heading"),
+        ("thrive", "thrive-heading"),
+        ("regrade", "grade-heading"),
+        ("allocate", "allocation-heading"),
+        ("close", "close-heading"),
+    ]:
+        part_url = reverse(f"incidents:{name}", args=[incident.pk])
+        page = text(client.get(part_url))
+        assert f'id="{heading}"' in page and 'data-testid="incident-summary"' not in page, name
+        assert f'href="{part_url}" aria-current="page"' in page and page.count('aria-current="page"') == 1, name
+    # The information form lives on the THRIVE part.
+    information = client.get(reverse("incidents:add_information", args=[incident.pk]))
+    assert information.url == reverse("incidents:thrive", args=[incident.pk])
+    # A form sent back with errors shows its own part, at its own address.
+    failed = client.post(reverse("incidents:close", args=[incident.pk]), {"close-outcome": ""})
+    assert 'id="close-heading"' in text(failed) and "<title>Error: Close: Incident" in text(failed)
+    # A saved form returns to its part.
+    saved = client.post(reverse("incidents:add_information", args=[incident.pk]), {"info-text": "Neighbour rang back."})
+    assert saved.url == reverse("incidents:thrive", args=[incident.pk])
 
 
 def test_new_information_prompts_a_re_thrive(client, personas, incident):

@@ -122,10 +122,49 @@ def test_step_pages_render_for_police_and_refuse_a_school(client, staff, episode
     assert signed_in(client, staff["right_school"]).get(url).status_code == 403
 
 
-def test_review_is_for_supervisors(client, staff, episode):
+def test_reviews_are_read_by_the_officer_and_written_by_supervisors(client, staff, episode):
     url = reverse("missing:review", args=[episode.pk])
-    assert signed_in(client, staff["supervisor"]).get(url).status_code == 200
-    assert signed_in(client, staff["officer"]).get(url).status_code == 403
+    assert "Record the review" in text(signed_in(client, staff["supervisor"]).get(url))
+    page = signed_in(client, staff["officer"]).get(url)
+    assert page.status_code == 200 and "Record the review" not in text(page)
+    assert signed_in(client, staff["officer"]).post(url, {"note": "Looks fine."}).status_code == 403
+    assert not episode.reviews.exists()
+
+
+# -- The episode page in parts (issue 16) --------------------------------------------------------------
+
+
+def test_the_summary_lists_the_parts_and_each_part_is_its_own_page(client, staff, episode):
+    client = signed_in(client, staff["fim"])
+    summary = text(client.get(reverse("missing:detail", args=[episode.pk])))
+    assert 'data-testid="episode-tasks"' in summary and 'data-testid="markers"' in summary
+    assert "Firearms" in summary and "Grade the risk" in summary
+    # The summary is short: no part's form is on it.
+    assert "<form" not in summary.split('id="main-content"')[1]
+    for name in ["detail", "intelligence", "grade", "assign", "action", "review", "believed", "found", "documents"]:
+        url = reverse(f"missing:{name}", args=[episode.pk])
+        page = text(client.get(url))
+        # The sub navigation marks this part, and only this one, as the current page.
+        assert page.count('aria-current="page"') == 1, name
+        assert f'href="{url}" aria-current="page"' in page, name
+
+
+def test_a_saved_form_returns_to_its_own_part(client, staff, episode):
+    client = signed_in(client, staff["fim"])
+    url = reverse("missing:grade", args=[episode.pk])
+    response = client.post(
+        url,
+        {
+            "grade": "high",
+            "rationale": "Firearms marker; not seen since noon.",
+            "expected_version": episode.version,
+            "note_firearms": "Cousin's firearms; treated as high.",
+        },
+    )
+    assert response.status_code == 302 and response.url == url, text(response)
+    assert "Graded high risk" in text(client.get(url))
+    review = reverse("missing:review", args=[episode.pk])
+    assert signed_in(client, staff["supervisor"]).post(review, {"note": "Stays high."}).url == review
 
 
 # -- Report --------------------------------------------------------------------------------------------
@@ -183,7 +222,7 @@ def test_the_child_is_picked_by_name_and_what_was_typed_is_kept(client, staff, e
 def test_a_trigger_plan_is_shown_first(client, staff, ella):
     services.trigger_plan_create(actor=staff["mhet"], child=ella, places="Skate park; Coppergate Centre")
     episode = services.missing_report(actor=staff["handler"], child=ella, reported_by="Mother").episode
-    page = text(signed_in(client, staff["handler"]).get(reverse("missing:detail", args=[episode.pk])))
+    page = text(signed_in(client, staff["handler"]).get(reverse("missing:intelligence", args=[episode.pk])))
     assert page.index('data-section="trigger_plan"') < page.index('data-section="markers"')
     assert "Skate park" in page
 
@@ -193,7 +232,7 @@ def test_a_priority_missing_child_with_no_trigger_plan_is_warned(client, staff, 
     for days in (40, 20):
         services.history_import(person=ella, reported_at=now - timedelta(days=days), found_at=None)
     episode = services.missing_report(actor=staff["handler"], child=ella, reported_by="Mother").episode
-    page = text(signed_in(client, staff["handler"]).get(reverse("missing:detail", args=[episode.pk])))
+    page = text(signed_in(client, staff["handler"]).get(reverse("missing:intelligence", args=[episode.pk])))
     assert "Priority missing and there is NO trigger plan" in page
     assert page.index('data-section="trigger_plan"') < page.index('data-section="markers"')
 
@@ -307,7 +346,7 @@ def test_assign_and_lines_of_enquiry(client, staff, episode):
     client.post(url, {"which": str(line.pk), f"line-{line.pk}-done": "on"})
     line.refresh_from_db()
     assert line.done_at is not None
-    assert "Search Ella" in text(client.get(reverse("missing:detail", args=[episode.pk])))
+    assert "Search Ella" in text(client.get(reverse("missing:action", args=[episode.pk])))
 
 
 def test_supervisory_review(client, staff, episode):
@@ -459,3 +498,12 @@ def test_place_page_and_hotspot_plan(client, staff, returned):
     assert response.status_code == 302
     assert "patrols on Friday nights" in text(client.get(url))
     assert signed_in(client, staff["right_school"]).get(url).status_code == 403
+
+
+def test_a_place_the_child_may_be_is_listed_on_its_part(client, staff, episode):
+    client = signed_in(client, staff["officer"])
+    url = reverse("missing:believed", args=[episode.pk])
+    response = client.post(url, {"place": "Coppergate Centre, York"})
+    assert response.status_code == 302 and response.url == url
+    page = text(client.get(url))
+    assert 'data-testid="places"' in page and "Coppergate Centre" in page and "believed to be there" in page
