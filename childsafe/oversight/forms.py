@@ -270,6 +270,8 @@ class CaseShareForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
 class TokenIssueForm(forms.Form):
     account = forms.ChoiceField(
         label="Service account",
