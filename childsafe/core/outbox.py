@@ -193,19 +193,27 @@ class LeaseKeeper:
                 self._pk = None
 
     def _run(self) -> None:
+        wait = self.every
         try:
-            while not self._stop.wait(self.every):
+            while not self._stop.wait(wait):
                 with self._lock:
                     pk = self._pk
+                wait = self.every
                 if pk is None:
                     continue
-                try:
-                    if renew(pk, self.worker):
-                        self.renewals += 1
-                except DatabaseError as exc:
-                    # The database is away: nothing to renew against. Try again next time round.
-                    log.warning("Worker %s could not renew its lease on message %s: %s", self.worker, pk, exc)
-                    connection.close()
+                for fresh_connection in (False, True):
+                    try:
+                        if renew(pk, self.worker):
+                            self.renewals += 1
+                        break
+                    except DatabaseError as exc:
+                        # After a database restart this thread's connection is dead, which shows only
+                        # when it is used: try once more on a new one. If the database is still away,
+                        # try every second, to renew the moment it is back (the lease may have run out).
+                        connection.close()
+                        if fresh_connection:
+                            log.warning("Worker %s could not renew its lease on message %s: %s", self.worker, pk, exc)
+                            wait = min(1.0, self.every)
         finally:
             connection.close()  # this thread's own connection
 
@@ -227,15 +235,17 @@ def deliver_one(message: OutboxMessage, worker: str, *, keeper: LeaseKeeper | No
         log.warning("Worker %s lost message %s to another worker before sending it", worker, message.pk)
         return "lost"
     outgoing = Outgoing(message.recipient, message.subject, message.body, message.idempotency_key)
-    try:
-        with keeper.holding(message.pk) if keeper is not None else nullcontext():
+    # The keeper renews the lease through the conversation and through recording its outcome, which may
+    # have to wait for the database to come back.
+    with keeper.holding(message.pk) if keeper is not None else nullcontext():
+        try:
             get_transport(message.transport).send(outgoing)
-    except TransportError as exc:
-        return _failed(message, worker, str(exc), permanent=exc.permanent)
-    except Exception as exc:  # a bug in a transport must not stop the worker; it's a temporary failure
-        log.exception("Transport %s crashed on message %s", message.transport, message.pk)
-        return _failed(message, worker, f"{type(exc).__name__}: {exc}", permanent=False)
-    _record_delivered(message, worker, clock.now())
+        except TransportError as exc:
+            return _failed(message, worker, str(exc), permanent=exc.permanent)
+        except Exception as exc:  # a bug in a transport must not stop the worker; it's a temporary failure
+            log.exception("Transport %s crashed on message %s", message.transport, message.pk)
+            return _failed(message, worker, f"{type(exc).__name__}: {exc}", permanent=False)
+        _record_delivered(message, worker, clock.now())
     return "delivered"
 
 
@@ -275,7 +285,9 @@ def _record_delivered(message: OutboxMessage, worker: str, now: datetime) -> Non
             )
             connection.close()
             time.sleep(delay)
-            delay = min(delay * 2, 5.0)
+            # At most a second apart: once the database is back, record before another worker, whose
+            # own back-off is longer, can take the message over.
+            delay = min(delay * 2, 1.0)
 
 
 def _write_delivered(message: OutboxMessage, worker: str, now: datetime) -> None:
