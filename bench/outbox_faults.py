@@ -183,6 +183,7 @@ class Recorder:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.counts: dict[str, int] = {}
+        self.first: dict[str, float] = {}
         self.arrivals: list[float] = []
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
@@ -191,6 +192,7 @@ class Recorder:
         message_id = "".join(str(headers["Message-ID"] or "").split())
         with self.lock:
             self.counts[message_id] = self.counts.get(message_id, 0) + 1
+            self.first.setdefault(message_id, time.monotonic())
             self.arrivals.append(time.monotonic())
         return "250 Message accepted for delivery"
 
@@ -395,6 +397,7 @@ def run(args: argparse.Namespace, database_label: str, pg: ThrowawayPostgres | N
     workers = Workers(env, work_dir, args.workers)
     producer = Producer(args.messages)
     faults = plan_faults(args)
+    began: list[tuple[float, str]] = []
     ended: dict[str, list[float]] = {"kill": [], "smtp": [], "db": []}
     started = time.monotonic()
     last_fault_end = started
@@ -411,6 +414,7 @@ def run(args: argparse.Namespace, database_label: str, pg: ThrowawayPostgres | N
                 time.sleep(0.05)
             if recorder.unique() < threshold:
                 print(f"outbox_faults.stalled at {recorder.unique()} of {threshold} before fault {i + 1}", flush=True)
+            began.append((time.monotonic(), kind))
             if kind == "kill":
                 workers.kill(workers.kills % args.workers)
             elif kind == "smtp":
@@ -450,6 +454,14 @@ def run(args: argparse.Namespace, database_label: str, pg: ThrowawayPostgres | N
     duplicated = [m for m in expected if counts.get(m, 0) > 1]
     extra_copies = sum(counts[m] - 1 for m in duplicated)
     lost = [m for m in expected if m not in counts]
+    # Which fault sent each duplicate: the first fault to begin after its first copy arrived (the copy
+    # was accepted, then the fault struck before the worker recorded it), within a lease's time.
+    causes: dict[str, int] = {}
+    for m in duplicated:
+        first = recorder.first[m]
+        after = [(t, kind) for t, kind in began if 0 <= t - first <= 20]
+        cause = min(after)[1] if after else "none"
+        causes[cause] = causes.get(cause, 0) + 1
     strangers = sum(n for m, n in counts.items() if m not in expected)
     states = dict(
         with_database(
@@ -466,7 +478,11 @@ def run(args: argparse.Namespace, database_label: str, pg: ThrowawayPostgres | N
 
     print(f"outbox_faults.created {label} created={created} queued_keys={len(keys)}", flush=True)
     print(f"outbox_faults.delivered_once {label} delivered_once={once}", flush=True)
-    print(f"outbox_faults.duplicated {label} duplicated={len(duplicated)} extra_copies={extra_copies}", flush=True)
+    print(
+        f"outbox_faults.duplicated {label} duplicated={len(duplicated)} extra_copies={extra_copies} "
+        f"after={','.join(f'{k}:{n}' for k, n in sorted(causes.items())) or '-'}",
+        flush=True,
+    )
     print(f"outbox_faults.lost {label} lost={len(lost)} (target 0) unknown_received={strangers}", flush=True)
     print(f"outbox_faults.drain {label} drain={drain} (from the end of the last fault to the outbox empty)", flush=True)
     print(
