@@ -146,7 +146,7 @@ def test_two_workers_on_postgresql_deliver_1000_messages_with_no_duplicate(smtp_
     for worker in workers:
         worker.signal(signal.SIGTERM)
     for worker in workers:
-        assert worker.wait(timeout=10) == 0
+        assert worker.wait(timeout=10) == 0, worker.output()[-3000:]
 
     counts = smtp_server.message_id_counts()
     assert counts == {transports.message_id_for(key): 1 for key in keys}
