@@ -21,8 +21,9 @@ from childsafe.core import clock, engine, outbox, policy
 
 log = logging.getLogger("childsafe.worker")
 
-# However long the database is away, the worker looks again at least this often once it is back.
-MAX_BACKOFF_SECONDS = 30.0
+# However long the database is away, the worker looks again at least this often: delivery resumes within
+# seconds of a database restart (issue 10). A failed connection attempt costs the database next to nothing.
+MAX_BACKOFF_SECONDS = 5.0
 # At most this many messages in one round before the sweep's turn.
 ROUND_MESSAGES = 200
 
@@ -46,6 +47,8 @@ class Worker:
         self.stop_event = threading.Event()
         self.stats = WorkerStats()
         self._last_sweep = 0.0
+        # Started by run(): renews the lease on the message in hand while it is being sent.
+        self.lease_keeper = outbox.LeaseKeeper(self.name)
 
     def install_signal_handlers(self) -> None:
         def handle(signum: int, _frame: object) -> None:
@@ -57,6 +60,13 @@ class Worker:
 
     def run(self, *, once: bool = False) -> WorkerStats:
         log.info("Worker %s started", self.name)
+        self.lease_keeper.start()
+        try:
+            return self._loop(once=once)
+        finally:
+            self.lease_keeper.stop()
+
+    def _loop(self, *, once: bool) -> WorkerStats:
         failures = 0
         while not self.stop_event.is_set():
             close_old_connections()
@@ -96,7 +106,7 @@ class Worker:
         # so the sweep still gets its turn, and never past a stop request.
         sent = retried = dead = 0
         for _ in range(ROUND_MESSAGES):
-            result = outbox.deliver_due(self.name, limit=outbox.WORKER_CLAIM)
+            result = outbox.deliver_due(self.name, limit=outbox.WORKER_CLAIM, keeper=self.lease_keeper)
             sent, retried, dead = sent + result.delivered, retried + result.retried, dead + result.dead
             if not (result.delivered or result.retried or result.dead or result.lost) or self.stop_event.is_set():
                 break

@@ -10,6 +10,7 @@ from __future__ import annotations
 import signal
 import time
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 from django.db import connection, transaction
@@ -17,6 +18,7 @@ from django.db.models import Count
 
 from childsafe.core import outbox, transports
 from childsafe.core.models import AuditCategory, AuditEvent, OutboxAttempt, OutboxMessage, OutboxStatus
+from childsafe.core.tests.conftest import TEST_LEASE_SECONDS
 
 SCHOOL = "dsl@hill.test"
 
@@ -144,7 +146,7 @@ def test_two_workers_on_postgresql_deliver_1000_messages_with_no_duplicate(smtp_
     for worker in workers:
         worker.signal(signal.SIGTERM)
     for worker in workers:
-        assert worker.wait(timeout=10) == 0
+        assert worker.wait(timeout=10) == 0, worker.output()[-3000:]
 
     counts = smtp_server.message_id_counts()
     assert counts == {transports.message_id_for(key): 1 for key in keys}
@@ -199,3 +201,74 @@ def test_a_worker_killed_mid_send_strands_only_the_message_in_hand(smtp_server, 
     # One message was being sent; the other four were never claimed, so any worker can take them now.
     states = sorted(status_of(m) for m in messages)
     assert states == [OutboxStatus.PENDING] * 4 + [OutboxStatus.SENDING]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_slow_conversation_keeps_its_short_lease_and_is_not_sent_twice(smtp_server, spawn_worker):
+    # The server takes three leases' time to answer DATA. The sending worker's lease is renewed while it
+    # waits, so a second worker polling all the while never takes the message over and sends it again.
+    smtp_server.stall(3 * TEST_LEASE_SECONDS, at="DATA")
+    message = queue("return:episode/60")
+    first = spawn_worker("worker-slow", poll=0.1)
+    assert smtp_server.stalled.wait(30), first.output()
+    second = spawn_worker("worker-eager", poll=0.1)
+    second.wait_for_output("Worker worker-eager started")
+    wait_until(
+        lambda: status_of(message) == OutboxStatus.DELIVERED,
+        timeout=60,
+        what="the slow delivery",
+        workers=[first, second],
+    )
+    smtp_server.unstall()
+    time.sleep(TEST_LEASE_SECONDS + 1)  # long enough for a lapsed lease to have been taken over
+
+    assert smtp_server.message_id_counts() == {transports.message_id_for("return:episode/60"): 1}
+    row = OutboxMessage.objects.get(pk=message.pk)
+    assert (row.claimed_by, row.attempts) == ("worker-slow", 1)
+    for worker in (first, second):
+        worker.signal(signal.SIGTERM)
+        assert worker.wait(timeout=15) == 0
+
+
+def test_the_lease_is_seconds_and_renewed_well_within_it():
+    # A killed worker strands its message for one lease: seconds, not the two minutes it was.
+    assert outbox.LEASE.total_seconds() <= 15
+    assert outbox.LeaseKeeper("w").every <= outbox.LEASE.total_seconds() / 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_restart_after_the_mail_server_accepted_a_message_does_not_send_it_again(smtp_server, monkeypatch):
+    if connection.vendor != "postgresql":
+        pytest.skip("Killing one server-side connection is a PostgreSQL fault; SQLite has none to kill.")
+    import threading
+
+    from django.db import connections
+
+    from childsafe.core.worker import Worker
+
+    # A short lease, so a message left claimed would be taken again within the test.
+    monkeypatch.setattr(outbox, "LEASE", timedelta(seconds=2))
+    worker = Worker(name="worker-r", poll_seconds=0.05, sweep_interval_seconds=3600)
+    smtp_server.stall(2, at="DATA")
+    message = queue("return:episode/61")
+    thread = threading.Thread(target=lambda: (worker.run(), connections.close_all()), daemon=True)
+    thread.start()
+    try:
+        assert smtp_server.stalled.wait(30)
+        # While the server holds the message, the database restarts: every connection is cut.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        smtp_server.unstall()
+        wait_until(lambda: status_of(message) == OutboxStatus.DELIVERED, timeout=30, what="the delivery")
+        time.sleep(4)  # two leases: a message left claimed would have been sent again by now
+        assert smtp_server.message_id_counts() == {transports.message_id_for("return:episode/61"): 1}
+        row = OutboxMessage.objects.get(pk=message.pk)
+        assert row.attempts == 1
+        assert list(OutboxAttempt.objects.filter(message=message).values_list("outcome", flat=True)) == ["delivered"]
+        assert thread.is_alive()
+    finally:
+        worker.stop_event.set()
+        thread.join(timeout=30)
