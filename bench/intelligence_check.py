@@ -40,7 +40,7 @@ import statistics
 import sys
 import time
 from collections import Counter
-from datetime import timedelta
+from datetime import date, timedelta
 
 from lib.throwaway import bench_database
 
@@ -135,7 +135,14 @@ def as_typed(
             surname = _misspell(rng, surname)
         elif error == "short_first_name" and forenames in nicknames:
             forenames = rng.choice(nicknames[forenames])
-        elif error == "dob_swapped" and dob is not None and dob.day <= 12 and dob.day != dob.month:
+        elif (
+            error == "dob_swapped"
+            and dob is not None
+            and dob.day <= 12
+            and dob.day != dob.month
+            and dob.replace(month=dob.day, day=dob.month) <= date.today()
+        ):
+            # Never a date in the future: the form refuses those, a handler would retype it.
             dob = dob.replace(month=dob.day, day=dob.month)
         elif error == "year_only" and dob is not None:
             details["year"] = dob.year

@@ -10,6 +10,7 @@ from django.db.models.functions import Coalesce
 
 from childsafe.core.models import User
 from childsafe.investigations.models import Bail, InvestigationPerson, InvestigationStatus, SuspectAccess
+from childsafe.people import page_reads
 from childsafe.people.access import involvement_check
 from childsafe.people.chronology import Entry
 from childsafe.people.chronology import provider as chronology_provider
@@ -28,6 +29,12 @@ def on_the_investigation(user, person) -> bool:
         .filter(Q(investigation__officer=user) | Q(investigation__supervisor=user))
         .exists()
     )
+
+
+@page_reads.shared
+def _bails(person_ids: list[int]) -> list[Bail]:
+    """Every bail of these people as suspects, current and ended, read once for the page (ADR 0053)."""
+    return list(Bail.objects.filter(suspect_id__in=person_ids).select_related("investigation"))
 
 
 @chronology_provider("investigations")
@@ -81,8 +88,8 @@ def investigations_chronology(person_ids: list[int], user: User | None, limit: i
             source="investigations",
             person_id=on,
         )
-    bails = Bail.objects.filter(suspect_id__in=person_ids).select_related("investigation")
-    for bail in latest(bails, "-set_at", "-id"):
+    bails = sorted(_bails(person_ids), key=lambda b: (b.set_at, b.pk), reverse=True)
+    for bail in bails[:limit] if limit is not None else bails:
         yield Entry(
             bail.set_at,
             "bail",
@@ -140,7 +147,7 @@ def investigations_page_section(person_ids: list[int], user: User | None) -> Pag
         .select_related("investigation__officer")
         .order_by("-investigation__opened_at")
     )
-    bails = list(Bail.objects.filter(suspect_id__in=person_ids, ended_at__isnull=True).select_related("investigation"))
+    bails = [b for b in _bails(person_ids) if b.ended_at is None]
     if not roles and not bails:
         return None
     return PageSection(

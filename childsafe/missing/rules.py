@@ -345,10 +345,25 @@ def priority_missing_since(person_ids: list[int] | None = None) -> dict[int, dat
     window = _days(PRIORITY_WINDOW_DAYS)
     need = int(policy.get(PRIORITY_EPISODES.key))
     recent = MissingEpisode.objects.filter(reported_at__gt=now - window, reported_at__lte=now)
-    if person_ids is not None:
-        recent = recent.filter(person_id__in=person_ids)
     since: dict[int, datetime] = {}
     times: dict[int, list[datetime]] = {}
+    if person_ids is not None:
+        # One child's records (the intelligence check): their few recent reports in one query, counted here.
+        looked_after: dict[int, datetime] = {}
+        for person_id, reported_at, is_looked_after in (
+            recent.filter(person_id__in=person_ids)
+            .order_by("person_id", "reported_at")
+            .values_list("person_id", "reported_at", "person__looked_after")
+        ):
+            times.setdefault(person_id, []).append(reported_at)
+            if is_looked_after:
+                looked_after.setdefault(person_id, reported_at)
+        for person_id, reported in times.items():
+            if len(reported) >= need:
+                since[person_id] = reported[need - 1]
+        for person_id, first in looked_after.items():
+            since[person_id] = min(first, since.get(person_id, first))
+        return _with_high_risk(since, person_ids)
     # One query for every repeat-missing child's report times, in order; the nth is when they became priority.
     repeat = recent.values("person_id").annotate(n=Count("id")).filter(n__gte=need).values("person_id")
     for person_id, reported_at in (
@@ -364,6 +379,10 @@ def priority_missing_since(person_ids: list[int] | None = None) -> dict[int, dat
         .values_list("person_id", "t")
     ):
         since[person_id] = min(first, since.get(person_id, first))
+    return _with_high_risk(since, person_ids)
+
+
+def _with_high_risk(since: dict[int, datetime], person_ids: list[int] | None) -> dict[int, datetime]:
     # "or high exploitation risk": a current high CSE or CCE assessment (EX-1) makes a child priority.
     from django.apps import apps
 
