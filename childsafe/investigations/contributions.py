@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db.models import Q
-from django.db.models.functions import Coalesce
 
 from childsafe.core.models import User
 from childsafe.investigations.models import Bail, InvestigationPerson, InvestigationStatus, SuspectAccess
@@ -37,18 +36,29 @@ def _bails(person_ids: list[int]) -> list[Bail]:
     return list(Bail.objects.filter(suspect_id__in=person_ids).select_related("investigation"))
 
 
+@page_reads.shared
+def _roles(person_ids: list[int]) -> list[InvestigationPerson]:
+    """Every investigation naming these people, with its officer, newest first, read once for the page."""
+    return list(
+        InvestigationPerson.objects.filter(person_id__in=person_ids)
+        .select_related("investigation__officer")
+        .order_by("-investigation__opened_at")
+    )
+
+
 @chronology_provider("investigations")
 def investigations_chronology(person_ids: list[int], user: User | None, limit: int | None = None) -> Iterable[Entry]:
     def latest(qs, *order):
         qs = qs.order_by(*order)
         return qs[:limit] if limit is not None else qs
 
-    roles = (
-        InvestigationPerson.objects.filter(person_id__in=person_ids)
-        .select_related("investigation")
-        .annotate(latest=Coalesce("investigation__closed_at", "investigation__opened_at"))
+    # Every role of the person, which the page's section reads too (ADR 0053), latest first.
+    roles = sorted(
+        _roles(person_ids),
+        key=lambda ip: (ip.investigation.closed_at or ip.investigation.opened_at, ip.pk),
+        reverse=True,
     )
-    for ip in latest(roles, "-latest", "-id"):
+    for ip in roles[:limit] if limit is not None else roles:
         inv = ip.investigation
         url = f"/investigations/{inv.pk}/"
         yield Entry(
@@ -142,11 +152,7 @@ def investigations_section(cluster: list[int]) -> Section | None:
 def investigations_page_section(person_ids: list[int], user: User | None) -> PageSection | None:
     if user is not None and user.is_partner:
         return None
-    roles = list(
-        InvestigationPerson.objects.filter(person_id__in=person_ids)
-        .select_related("investigation__officer")
-        .order_by("-investigation__opened_at")
-    )
+    roles = list(_roles(person_ids))
     bails = [b for b in _bails(person_ids) if b.ended_at is None]
     if not roles and not bails:
         return None

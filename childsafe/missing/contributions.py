@@ -16,7 +16,7 @@ from childsafe.missing.models import (
     SafeAndWellCheck,
     TriggerPlan,
 )
-from childsafe.missing.rules import priority_missing_since
+from childsafe.missing.rules import priority_missing_since, year_of_episodes
 from childsafe.people.access import involvement_check
 from childsafe.people.chronology import Entry
 from childsafe.people.chronology import provider as chronology_provider
@@ -77,11 +77,7 @@ def trigger_plan_section(cluster: list[int]) -> Section | None:
 @intelligence_provider("missing_history")
 def missing_history_section(cluster: list[int]) -> Section | None:
     now = clock.now()
-    episodes = list(
-        MissingEpisode.objects.filter(person_id__in=cluster, reported_at__gt=now - timedelta(days=365))
-        .select_related("found_location")
-        .order_by("-reported_at")
-    )
+    episodes = year_of_episodes(cluster)  # shared with MP-5's count in the trigger plan section (ADR 0053)
     if not episodes:
         return None
     in_90 = sum(1 for e in episodes if e.reported_at > now - timedelta(days=90))

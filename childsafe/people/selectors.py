@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
 from django.db.models import Q, QuerySet
 
-from childsafe.core import clock
+from childsafe.core import clock, memo
 from childsafe.core.models import Alert, User
 from childsafe.people import page_reads
 from childsafe.people.chronology import Entry, chronology
@@ -30,11 +31,20 @@ def identity_cluster(person_id: int) -> list[int]:
     seen = {person_id}
     frontier = {person_id}
     while frontier and len(seen) < MAX_CLUSTER:
-        links = (
-            IdentityLink.objects.filter(unlinked_at__isnull=True)
-            .filter(Q(person_a_id__in=frontier) | Q(person_b_id__in=frontier))
-            .values_list("person_a_id", "person_b_id")
-        )
+        links: Iterable[tuple[int, int]]
+        if frontier == {person_id} and memo.in_scope():
+            # On a page or in a check, the first step is the links the page shows (ADR 0053): one read.
+            links = [
+                (link.person_a_id, link.person_b_id)
+                for link in page_reads.identity_links([person_id])
+                if link.unlinked_at is None
+            ]
+        else:
+            links = (
+                IdentityLink.objects.filter(unlinked_at__isnull=True)
+                .filter(Q(person_a_id__in=frontier) | Q(person_b_id__in=frontier))
+                .values_list("person_a_id", "person_b_id")
+            )
         found = {pid for pair in links for pid in pair} - seen
         seen |= found
         frontier = found
