@@ -41,6 +41,7 @@ import sys
 import time
 from collections import Counter
 from datetime import date, timedelta
+from typing import Any
 
 from lib.throwaway import bench_database
 
@@ -333,9 +334,9 @@ def run(args: argparse.Namespace) -> None:
     # The check's own statements, replayed raw: each child's check is recorded once (SQL and parameters, untimed),
     # then the same statements are run on the same connection with no ORM, no Python scoring, no sections. What
     # this takes is the database's share of the check (round trips, planning, executing); the rest is ours.
-    recorded: list[list[tuple[str, object]]] = []
+    recorded: list[list[tuple[str, Any]]] = []
 
-    def record(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+    def record(execute, sql, params, many, context):
         recorded[-1].append((sql, params))
         return execute(sql, params, many, context)
 
@@ -344,7 +345,7 @@ def run(args: argparse.Namespace) -> None:
         with connection.execute_wrapper(record):
             check(details)
 
-    def replay(statements: list[tuple[str, object]]) -> None:
+    def replay(statements: list[tuple[str, Any]]) -> None:
         with connection.cursor() as cursor:
             for sql, params in statements:
                 cursor.execute(sql, params)

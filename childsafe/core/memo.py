@@ -49,8 +49,9 @@ def per_scope(fn: Callable[P, R]) -> Callable[P, R]:
             return fn(*args, **kwargs)
         key = _key(fn, args)
         if key not in memo:
-            memo[key] = fn(*args)
-        return memo[key]  # type: ignore[no-any-return]
+            memo[key] = fn(*args, **kwargs)
+        result: R = memo[key]
+        return result
 
     return read
 

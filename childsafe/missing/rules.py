@@ -372,7 +372,7 @@ def priority_missing_since(person_ids: list[int] | None = None) -> dict[int, dat
         if memo.in_scope() and window <= YEAR:
             # The check reads the child's year of episodes for its history section: the window is in it.
             rows = sorted(
-                (e.person_id, e.reported_at, e.child_looked_after)
+                (e.person_id, e.reported_at, e.child_looked_after)  # type: ignore[attr-defined]
                 for e in year_of_episodes(person_ids)
                 if now - window < e.reported_at <= now
             )

@@ -38,7 +38,7 @@ def _latest_level(offender_ids: list[int]) -> dict[int, str]:
     return levels
 
 
-def _current_locations(person_ids: list[int]):  # type: ignore[no-untyped-def]
+def _current_locations(person_ids: list[int]):
     """The places the people live now, as a subquery (not a statement of its own)."""
     today = clock.today_london()
     return PersonAddress.objects.filter(person_id__in=person_ids).exclude(valid_to__lt=today).values("location_id")
