@@ -13,6 +13,8 @@ from typing import Any
 
 from django.db.utils import OperationalError, ProgrammingError
 
+from childsafe.core import memo
+
 
 @dataclass(frozen=True)
 class PolicySetting:
@@ -84,10 +86,22 @@ def get(key: str) -> Any:
 
     setting = definition(key)
     try:
-        row = SettingValue.objects.filter(key=key).values_list("value", flat=True).first()
+        if memo.in_scope():
+            # A page or a check asks for several settings: one read of the (few) changed ones serves them all.
+            row = _overrides().get(key)
+        else:
+            row = SettingValue.objects.filter(key=key).values_list("value", flat=True).first()
     except (OperationalError, ProgrammingError):  # before the first migration
         row = None
     return setting.default if row is None else row
+
+
+@memo.per_scope
+def _overrides() -> dict[str, Any]:
+    """Every setting changed from its default, for one page or check (core.memo: never longer)."""
+    from childsafe.core.models import SettingValue
+
+    return dict(SettingValue.objects.order_by("id").values_list("key", "value"))
 
 
 def current_values() -> dict[str, Any]:

@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db.models import Q
-from django.db.models.functions import Coalesce
 
 from childsafe.core.models import User
 from childsafe.investigations.models import Bail, InvestigationPerson, InvestigationStatus, SuspectAccess
+from childsafe.people import page_reads
 from childsafe.people.access import involvement_check
 from childsafe.people.chronology import Entry
 from childsafe.people.chronology import provider as chronology_provider
@@ -30,18 +30,35 @@ def on_the_investigation(user, person) -> bool:
     )
 
 
+@page_reads.shared
+def _bails(person_ids: list[int]) -> list[Bail]:
+    """Every bail of these people as suspects, current and ended, read once for the page (ADR 0053)."""
+    return list(Bail.objects.filter(suspect_id__in=person_ids).select_related("investigation"))
+
+
+@page_reads.shared
+def _roles(person_ids: list[int]) -> list[InvestigationPerson]:
+    """Every investigation naming these people, with its officer, newest first, read once for the page."""
+    return list(
+        InvestigationPerson.objects.filter(person_id__in=person_ids)
+        .select_related("investigation__officer")
+        .order_by("-investigation__opened_at")
+    )
+
+
 @chronology_provider("investigations")
 def investigations_chronology(person_ids: list[int], user: User | None, limit: int | None = None) -> Iterable[Entry]:
     def latest(qs, *order):
         qs = qs.order_by(*order)
         return qs[:limit] if limit is not None else qs
 
-    roles = (
-        InvestigationPerson.objects.filter(person_id__in=person_ids)
-        .select_related("investigation")
-        .annotate(latest=Coalesce("investigation__closed_at", "investigation__opened_at"))
+    # Every role of the person, which the page's section reads too (ADR 0053), latest first.
+    roles = sorted(
+        _roles(person_ids),
+        key=lambda ip: (ip.investigation.closed_at or ip.investigation.opened_at, ip.pk),
+        reverse=True,
     )
-    for ip in latest(roles, "-latest", "-id"):
+    for ip in roles[:limit] if limit is not None else roles:
         inv = ip.investigation
         url = f"/investigations/{inv.pk}/"
         yield Entry(
@@ -81,8 +98,8 @@ def investigations_chronology(person_ids: list[int], user: User | None, limit: i
             source="investigations",
             person_id=on,
         )
-    bails = Bail.objects.filter(suspect_id__in=person_ids).select_related("investigation")
-    for bail in latest(bails, "-set_at", "-id"):
+    bails = sorted(_bails(person_ids), key=lambda b: (b.set_at, b.pk), reverse=True)
+    for bail in bails[:limit] if limit is not None else bails:
         yield Entry(
             bail.set_at,
             "bail",
@@ -135,12 +152,8 @@ def investigations_section(cluster: list[int]) -> Section | None:
 def investigations_page_section(person_ids: list[int], user: User | None) -> PageSection | None:
     if user is not None and user.is_partner:
         return None
-    roles = list(
-        InvestigationPerson.objects.filter(person_id__in=person_ids)
-        .select_related("investigation__officer")
-        .order_by("-investigation__opened_at")
-    )
-    bails = list(Bail.objects.filter(suspect_id__in=person_ids, ended_at__isnull=True).select_related("investigation"))
+    roles = list(_roles(person_ids))
+    bails = [b for b in _bails(person_ids) if b.ended_at is None]
     if not roles and not bails:
         return None
     return PageSection(

@@ -9,8 +9,14 @@ from django.db.models import Case, Q, When
 from django.db.models.functions import Coalesce, Greatest
 
 from childsafe.core import clock
-from childsafe.missing.models import MissingEpisode, ReturnHomeInterview, SafeAndWellCheck, TriggerPlan
-from childsafe.missing.rules import priority_missing_since
+from childsafe.missing.models import (
+    MissingEpisode,
+    ReturnHomeInterview,
+    RiskGrade,
+    SafeAndWellCheck,
+    TriggerPlan,
+)
+from childsafe.missing.rules import priority_missing_since, year_of_episodes
 from childsafe.people.access import involvement_check
 from childsafe.people.chronology import Entry
 from childsafe.people.chronology import provider as chronology_provider
@@ -71,11 +77,7 @@ def trigger_plan_section(cluster: list[int]) -> Section | None:
 @intelligence_provider("missing_history")
 def missing_history_section(cluster: list[int]) -> Section | None:
     now = clock.now()
-    episodes = list(
-        MissingEpisode.objects.filter(person_id__in=cluster, reported_at__gt=now - timedelta(days=365))
-        .select_related("found_location")
-        .order_by("-reported_at")
-    )
+    episodes = year_of_episodes(cluster)  # shared with MP-5's count in the trigger plan section (ADR 0053)
     if not episodes:
         return None
     in_90 = sum(1 for e in episodes if e.reported_at > now - timedelta(days=90))
@@ -92,6 +94,11 @@ def missing_history_section(cluster: list[int]) -> Section | None:
     )
 
 
+_GRADES = dict(RiskGrade.choices)
+# A place's parts, as people.Location shows them.
+_PLACE = ("name", "line1", "line2", "town", "postcode")
+
+
 def _latest(qs, limit: int | None):
     return qs[:limit] if limit is not None else qs
 
@@ -106,78 +113,91 @@ def missing_chronology(person_ids: list[int], user, limit: int | None = None) ->
         When(imported=True, then=graded),
         default=Greatest(Coalesce("closed_at", "reported_at"), Coalesce("found_at", "reported_at"), graded),
     )
+    # Plain rows, not model objects: the columns the entries show, and nothing else (ADR 0036, 0053).
     episodes = (
         MissingEpisode.objects.filter(person_id__in=person_ids)
-        .select_related("found_location")
-        .defer("questionnaire", "markers_acknowledged")
         .annotate(latest=latest)
         .order_by("-latest", "-id")
+        .values_list(
+            "pk",
+            "person_id",
+            "imported",
+            "reported_at",
+            "reported_by",
+            "circumstances",
+            "graded_at",
+            "grade",
+            "rationale",
+            "found_at",
+            "found_location_id",
+            *(f"found_location__{f}" for f in _PLACE),
+            "closed_at",
+        )
     )
-    for e in _latest(episodes, limit):
-        url = "" if e.imported else f"/missing/{e.pk}/"
+    for row in _latest(episodes, limit):
+        pk, person_id, imported, reported_at, reported_by, circumstances, graded_at, grade, rationale = row[:9]
+        found_at, found_location_id, place, closed_at = row[9], row[10], row[11:-1], row[-1]
+        url = "" if imported else f"/missing/{pk}/"
         yield Entry(
-            e.reported_at,
+            reported_at,
             "missing",
-            "Reported missing" + (" (imported history)" if e.imported else ""),
-            detail=f"Reported by {e.reported_by}. {e.circumstances}".strip(),
+            "Reported missing" + (" (imported history)" if imported else ""),
+            detail=f"Reported by {reported_by}. {circumstances}".strip(),
             url=url,
             source="missing",
-            person_id=e.person_id,
+            person_id=person_id,
         )
-        if e.graded_at:
+        if graded_at:
             yield Entry(
-                e.graded_at,
+                graded_at,
                 "missing",
-                f"Graded {e.get_grade_display().lower()} risk",
-                detail=e.rationale,
+                f"Graded {str(_GRADES.get(grade, grade)).lower()} risk",
+                detail=rationale,
                 url=url,
                 source="missing",
-                person_id=e.person_id,
+                person_id=person_id,
             )
-        if e.found_at and not e.imported:
+        if found_at and not imported:
+            where = ", ".join(p for p in place if p) if found_location_id is not None else "an unrecorded place"
             yield Entry(
-                e.found_at,
+                found_at,
                 "missing",
-                f"Found at {e.found_location or 'an unrecorded place'}",
+                f"Found at {where}",
                 url=url,
                 source="missing",
-                person_id=e.person_id,
+                person_id=person_id,
             )
-        if e.closed_at and not e.imported:
-            yield Entry(
-                e.closed_at, "missing", "Missing episode closed", url=url, source="missing", person_id=e.person_id
-            )
+        if closed_at and not imported:
+            yield Entry(closed_at, "missing", "Missing episode closed", url=url, source="missing", person_id=person_id)
     checks = (
         SafeAndWellCheck.objects.filter(episode__person_id__in=person_ids)
-        .select_related("episode")
-        .defer("aware", "episode__questionnaire", "episode__markers_acknowledged")
         .order_by("-at", "-id")
+        .values_list("at", "new_concerns", "where", "with_whom", "voice", "episode_id", "episode__person_id")
     )
-    for check in _latest(checks, limit):
+    for at, new_concerns, where, with_whom, voice, episode_id, person_id in _latest(checks, limit):
         yield Entry(
-            check.at,
+            at,
             "safe_and_well",
-            "Safe and well check" + (" (new concerns)" if check.new_concerns else ""),
-            detail=f"Where: {check.where}. With: {check.with_whom}. In their words: {check.voice}",
-            url=f"/missing/{check.episode_id}/safe-and-well/",
+            "Safe and well check" + (" (new concerns)" if new_concerns else ""),
+            detail=f"Where: {where}. With: {with_whom}. In their words: {voice}",
+            url=f"/missing/{episode_id}/safe-and-well/",
             source="missing",
-            person_id=check.episode.person_id,
+            person_id=person_id,
         )
     rhis = (
         ReturnHomeInterview.objects.filter(episode__person_id__in=person_ids)
-        .select_related("episode")
-        .defer("episode__questionnaire", "episode__markers_acknowledged")
         .order_by("-received_at", "-id")
+        .values_list("received_at", "received_from", "summary", "episode_id", "episode__person_id")
     )
-    for rhi in _latest(rhis, limit):
+    for received_at, received_from, summary, episode_id, person_id in _latest(rhis, limit):
         yield Entry(
-            rhi.received_at,
+            received_at,
             "rhi",
-            f"Return home interview received from {rhi.received_from}",
-            detail=rhi.summary,
-            url=f"/missing/{rhi.episode_id}/",
+            f"Return home interview received from {received_from}",
+            detail=summary,
+            url=f"/missing/{episode_id}/",
             source="missing",
-            person_id=rhi.episode.person_id,
+            person_id=person_id,
         )
     for plan in _latest(TriggerPlan.objects.filter(person_id__in=person_ids).order_by("-created_at", "-id"), limit):
         yield Entry(

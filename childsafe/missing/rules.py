@@ -8,14 +8,14 @@ missing-child cases inadequate).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count, Exists, Max, Min, OuterRef
+from django.db.models import Count, Exists, F, Max, Min, OuterRef
 
-from childsafe.core import engine, policy
+from childsafe.core import engine, memo, policy
 from childsafe.core.engine import Finding, Notice, clock_rule, earliest_after
 from childsafe.core.errors import RuleRefusal
 from childsafe.core.models import Approval, OutboxMessage, Severity, User
@@ -335,6 +335,24 @@ def mp4_templated(now: datetime) -> Iterator[Finding]:
 
 
 # -- MP-5 ---------------------------------------------------------------------------------------------
+YEAR = timedelta(days=365)
+
+
+@memo.per_scope
+def year_of_episodes(person_ids: list[int]) -> list[MissingEpisode]:
+    """A child's missing episodes reported in the last 12 months, latest first, with where they were found
+    and whether the child is looked after (`child_looked_after`): one read for an intelligence check."""
+    from childsafe.core import clock
+
+    return list(
+        MissingEpisode.objects.filter(person_id__in=person_ids, reported_at__gt=clock.now() - YEAR)
+        .select_related("found_location")
+        .defer("questionnaire", "markers_acknowledged")
+        .annotate(child_looked_after=F("person__looked_after"))
+        .order_by("-reported_at")
+    )
+
+
 def priority_missing_since(person_ids: list[int] | None = None) -> dict[int, datetime]:
     """Children who are priority missing now, and since when: 3+ episodes in 90 days (imported history
     included), a looked-after child with any episode in that window, or a child at high exploitation risk.
@@ -345,10 +363,35 @@ def priority_missing_since(person_ids: list[int] | None = None) -> dict[int, dat
     window = _days(PRIORITY_WINDOW_DAYS)
     need = int(policy.get(PRIORITY_EPISODES.key))
     recent = MissingEpisode.objects.filter(reported_at__gt=now - window, reported_at__lte=now)
-    if person_ids is not None:
-        recent = recent.filter(person_id__in=person_ids)
     since: dict[int, datetime] = {}
     times: dict[int, list[datetime]] = {}
+    if person_ids is not None:
+        # One child's records (the intelligence check): their few recent reports in one query, counted here.
+        looked_after: dict[int, datetime] = {}
+        rows: Iterable[tuple[int, datetime, bool]]
+        if memo.in_scope() and window <= YEAR:
+            # The check reads the child's year of episodes for its history section: the window is in it.
+            rows = sorted(
+                (e.person_id, e.reported_at, e.child_looked_after)  # type: ignore[attr-defined]
+                for e in year_of_episodes(person_ids)
+                if now - window < e.reported_at <= now
+            )
+        else:
+            rows = (
+                recent.filter(person_id__in=person_ids)
+                .order_by("person_id", "reported_at")
+                .values_list("person_id", "reported_at", "person__looked_after")
+            )
+        for person_id, reported_at, is_looked_after in rows:
+            times.setdefault(person_id, []).append(reported_at)
+            if is_looked_after:
+                looked_after.setdefault(person_id, reported_at)
+        for person_id, reported in times.items():
+            if len(reported) >= need:
+                since[person_id] = reported[need - 1]
+        for person_id, first in looked_after.items():
+            since[person_id] = min(first, since.get(person_id, first))
+        return _with_high_risk(since, person_ids)
     # One query for every repeat-missing child's report times, in order; the nth is when they became priority.
     repeat = recent.values("person_id").annotate(n=Count("id")).filter(n__gte=need).values("person_id")
     for person_id, reported_at in (
@@ -364,6 +407,10 @@ def priority_missing_since(person_ids: list[int] | None = None) -> dict[int, dat
         .values_list("person_id", "t")
     ):
         since[person_id] = min(first, since.get(person_id, first))
+    return _with_high_risk(since, person_ids)
+
+
+def _with_high_risk(since: dict[int, datetime], person_ids: list[int] | None) -> dict[int, datetime]:
     # "or high exploitation risk": a current high CSE or CCE assessment (EX-1) makes a child priority.
     from django.apps import apps
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.db.models import prefetch_related_objects
 from django.db.models.functions import Coalesce
 
 from childsafe.core import access, clock
 from childsafe.core.roles import Capability
 from childsafe.offenders import rules
 from childsafe.offenders.models import ContactChild, Offender, RiskAssessment
+from childsafe.people import page_reads
 from childsafe.people.access import involvement_check
 from childsafe.people.chronology import Entry
 from childsafe.people.chronology import provider as chronology_provider
@@ -36,13 +38,10 @@ def _latest_level(offender_ids: list[int]) -> dict[int, str]:
     return levels
 
 
-def _current_locations(person_ids: list[int]) -> list[int]:
+def _current_locations(person_ids: list[int]):
+    """The places the people live now, as a subquery (not a statement of its own)."""
     today = clock.today_london()
-    return list(
-        PersonAddress.objects.filter(person_id__in=person_ids)
-        .exclude(valid_to__lt=today)
-        .values_list("location_id", flat=True)
-    )
+    return PersonAddress.objects.filter(person_id__in=person_ids).exclude(valid_to__lt=today).values("location_id")
 
 
 def _label(level: str) -> str:
@@ -109,11 +108,17 @@ def offender_section(cluster: list[int]) -> Section | None:
     )
 
 
+@page_reads.shared
+def _offenders(person_ids: list[int]) -> list[Offender]:
+    """The offender records of these people (one a person), read once for the page and its section (ADR 0053)."""
+    return list(Offender.objects.filter(person_id__in=person_ids).select_related("manager", "area"))
+
+
 @section_provider("offender")
 def offender_page_section(person_ids: list[int], user) -> PageSection | None:
     if user is None or not access.can(user, Capability.OFFENDER_VIEW):
         return None
-    offender = Offender.objects.filter(person_id__in=person_ids).select_related("manager", "area").first()
+    offender = next(iter(_offenders(person_ids)), None)
     if offender is None:
         if not access.can(user, Capability.OFFENDER_MANAGE):
             return None
@@ -149,9 +154,12 @@ def offender_page_section(person_ids: list[int], user) -> PageSection | None:
 def offender_chronology(person_ids: list[int], user, limit: int | None = None) -> Iterable[Entry]:
     if user is not None and not access.can(user, Capability.OFFENDER_VIEW):
         return
-    for offender in Offender.objects.filter(person_id__in=person_ids).prefetch_related(
-        "convictions", "notifications", "assessments", "visits", "breaches", "child_contacts"
-    ):
+    offenders = _offenders(person_ids)
+    if offenders:
+        prefetch_related_objects(
+            offenders, "convictions", "notifications", "assessments", "visits", "breaches", "child_contacts"
+        )
+    for offender in offenders:
         url = f"/offenders/{offender.pk}/"
         pid = offender.person_id
         for c in offender.convictions.all():

@@ -18,6 +18,7 @@ from django.db.models import Q
 
 from childsafe.core import clock
 from childsafe.core.models import User
+from childsafe.people import page_reads
 from childsafe.people.models import IntelligenceCheck, NotSamePerson, Person
 from childsafe.people.selectors import active_markers, identity_cluster
 from childsafe.people.vocabulary import HIGH_HARM_MARKERS, INVERSE_LABEL, RelationshipType, marker_labels
@@ -74,8 +75,12 @@ class Picture:
 
 
 def picture(person: Person) -> Picture:
-    cluster = identity_cluster(person.pk)
-    sections = [s for s in (fn(cluster) for fn in _providers.values()) if s is not None]
+    # One scope: reads several sections make (the child's record, the policy settings) are made once (ADR 0053).
+    with page_reads.one_page():
+        cluster = identity_cluster(person.pk)
+        if cluster == [person.pk]:
+            page_reads.prime(page_reads.cluster_people, cluster, value=[person])
+        sections = [s for s in (fn(cluster) for fn in _providers.values()) if s is not None]
     sections.sort(key=lambda s: (s.priority, s.key))
     markers_section = next((s for s in sections if s.key == "markers"), None)
     markers = list(markers_section.data.get("types", [])) if markers_section else []
@@ -129,19 +134,21 @@ def _markers(cluster: list[int]) -> Section:
 
 @provider("relationships")
 def _relationships(cluster: list[int]) -> Section | None:
-    from childsafe.people.models import Relationship
 
     flagged = {"sexual_offender", "violence", "firearms", "knives", "county_lines", "domestic_abuse"}
     items = []
     # Each link read from this child's side: "Suspected exploiter of" from the exploiter's record is
     # "Suspected of being exploited by" from the child's, as on the child's page.
     links: dict[int, tuple[str, Person, str]] = {}
-    rels_in = Relationship.objects.filter(to_person_id__in=cluster, valid_to__isnull=True).select_related("from_person")
-    for r in rels_in:
-        links[r.from_person_id] = (INVERSE_LABEL[RelationshipType(r.type)], r.from_person, r.type)
-    rels = Relationship.objects.filter(from_person_id__in=cluster, valid_to__isnull=True).select_related("to_person")
-    for r in rels:
-        links[r.to_person_id] = (r.get_type_display(), r.to_person, r.type)
+    # Both ends in one read (shared with the child's page, ADR 0053); the current ones count here.
+    ids = set(cluster)
+    current = [r for r in page_reads.relationships(cluster) if r.valid_to is None]
+    for r in current:
+        if r.to_person_id in ids:
+            links[r.from_person_id] = (INVERSE_LABEL[RelationshipType(r.type)], r.from_person, r.type)
+    for r in current:
+        if r.from_person_id in ids:
+            links[r.to_person_id] = (r.get_type_display(), r.to_person, r.type)
     for pid in cluster:
         links.pop(pid, None)
     if not links:
@@ -172,7 +179,7 @@ def unresolved_duplicates(cluster: list[int]) -> tuple[list[tuple[Person, Any]],
     """
     from childsafe.people.search import possible_duplicates
 
-    person = Person.objects.filter(pk=cluster[0]).only("forenames", "surname", "date_of_birth").first()
+    person = page_reads.first_person(cluster)
     if person is None:
         return [], {}
     found = possible_duplicates(

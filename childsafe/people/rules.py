@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from childsafe.core import engine
+from childsafe.people import page_reads
 from childsafe.people.chronology import Entry, provider
-from childsafe.people.models import IdentityLink, PersonAddress, Relationship, SchoolEnrolment, WarningMarker
+from childsafe.people.models import WarningMarker
 from childsafe.people.vocabulary import INVERSE_LABEL, RelationshipType
 
 _SOURCE = (
@@ -36,9 +37,8 @@ engine.register(
 
 @provider("people")
 def people_chronology(person_ids: list[int], user, limit: int | None = None) -> Iterable[Entry]:
-    from childsafe.people.models import Person
-
-    for p in Person.objects.filter(pk__in=person_ids).only("pk", "created_at", "forenames", "surname"):
+    # The record, addresses, schools, relationships and links are the page's own reads too (ADR 0053).
+    for p in page_reads.cluster_people(person_ids):
         yield Entry(p.created_at, "person", f"Record created: {p.full_name}", source="people", person_id=p.pk)
     # Markers, added and ended over years, are the long list here; the rest are a handful.
     markers = WarningMarker.objects.filter(person_id__in=person_ids).order_by("-created_at", "-id")
@@ -51,31 +51,37 @@ def people_chronology(person_ids: list[int], user, limit: int | None = None) -> 
             source="people",
             person_id=m.person_id,
         )
-    for a in PersonAddress.objects.filter(person_id__in=person_ids).select_related("location", "person"):
+    for a in page_reads.addresses(person_ids):
         when = a.person.created_at if a.valid_from is None else _midday(a.valid_from)
         yield Entry(when, "address", f"Address: {a.location}", source="people", person_id=a.person_id)
-    for e in SchoolEnrolment.objects.filter(person_id__in=person_ids).select_related("school"):
+    for e in page_reads.enrolments(person_ids):
         yield Entry(
             _midday(e.valid_from), "school", f"Enrolled at {e.school.name}", source="people", person_id=e.person_id
         )
-    for r in Relationship.objects.filter(from_person_id__in=person_ids).select_related("to_person"):
-        yield Entry(
-            r.created_at,
-            "relationship",
-            f"{RelationshipType(r.type).label} {r.to_person.full_name}",
-            source="people",
-            person_id=r.from_person_id,
-        )
+    ids = set(person_ids)
+    relationships = page_reads.relationships(person_ids)
+    for r in relationships:
+        if r.from_person_id in ids:
+            yield Entry(
+                r.created_at,
+                "relationship",
+                f"{RelationshipType(r.type).label} {r.to_person.full_name}",
+                source="people",
+                person_id=r.from_person_id,
+            )
     # The same link read from the other end ("Suspected of being exploited by ..." on the child's record).
-    for r in Relationship.objects.filter(to_person_id__in=person_ids).select_related("from_person"):
-        yield Entry(
-            r.created_at,
-            "relationship",
-            f"{INVERSE_LABEL[RelationshipType(r.type)]} {r.from_person.full_name}",
-            source="people",
-            person_id=r.to_person_id,
-        )
-    for link in IdentityLink.objects.filter(person_a_id__in=person_ids):
+    for r in relationships:
+        if r.to_person_id in ids:
+            yield Entry(
+                r.created_at,
+                "relationship",
+                f"{INVERSE_LABEL[RelationshipType(r.type)]} {r.from_person.full_name}",
+                source="people",
+                person_id=r.to_person_id,
+            )
+    for link in page_reads.identity_links(person_ids):
+        if link.person_a_id not in ids:
+            continue
         yield Entry(
             link.linked_at,
             "identity",

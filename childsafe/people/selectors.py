@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
 from django.db.models import Q, QuerySet
 
-from childsafe.core import clock
+from childsafe.core import clock, memo
 from childsafe.core.models import Alert, User
+from childsafe.people import page_reads
 from childsafe.people.chronology import Entry, chronology
 from childsafe.people.models import (
     IdentityLink,
@@ -29,11 +31,20 @@ def identity_cluster(person_id: int) -> list[int]:
     seen = {person_id}
     frontier = {person_id}
     while frontier and len(seen) < MAX_CLUSTER:
-        links = (
-            IdentityLink.objects.filter(unlinked_at__isnull=True)
-            .filter(Q(person_a_id__in=frontier) | Q(person_b_id__in=frontier))
-            .values_list("person_a_id", "person_b_id")
-        )
+        links: Iterable[tuple[int, int]]
+        if frontier == {person_id} and memo.in_scope():
+            # On a page or in a check, the first step is the links the page shows (ADR 0053): one read.
+            links = [
+                (link.person_a_id, link.person_b_id)
+                for link in page_reads.identity_links([person_id])
+                if link.unlinked_at is None
+            ]
+        else:
+            links = (
+                IdentityLink.objects.filter(unlinked_at__isnull=True)
+                .filter(Q(person_a_id__in=frontier) | Q(person_b_id__in=frontier))
+                .values_list("person_a_id", "person_b_id")
+            )
         found = {pid for pair in links for pid in pair} - seen
         seen |= found
         frontier = found
@@ -86,19 +97,31 @@ def person_page(
 ) -> PersonPage:
     """Everything the child's page shows, in a fixed number of queries: the whole chronology, or its
     latest `chronology_limit` entries (of one kind), whose cost does not grow with the child's years."""
+    with page_reads.one_page():
+        return _person_page(person, user, chronology_limit=chronology_limit, chronology_kind=chronology_kind)
+
+
+def _person_page(
+    person: Person, user: User | None, *, chronology_limit: int | None, chronology_kind: str | None
+) -> PersonPage:
     cluster = identity_cluster(person.pk)
     others = [pid for pid in cluster if pid != person.pk]
+    linked = list(Person.objects.filter(pk__in=others))
+    # The record in hand and its linked duplicates serve every section and provider that asks (ADR 0053).
+    page_reads.prime(
+        page_reads.cluster_people, cluster, value=sorted([person, *linked], key=lambda p: (p.surname, p.forenames))
+    )
     markers = list(active_markers(cluster).select_related("person"))
+    ids = set(cluster)
+    current = [r for r in page_reads.relationships(cluster) if r.valid_to is None]
     relationships = [
         RelationshipView(RelationshipType(r.type).label, r.to_person, r.valid_from)
-        for r in Relationship.objects.filter(from_person_id__in=cluster, valid_to__isnull=True).select_related(
-            "to_person"
-        )
+        for r in current
+        if r.from_person_id in ids
     ] + [
         RelationshipView(INVERSE_LABEL[RelationshipType(r.type)], r.from_person, r.valid_from)
-        for r in Relationship.objects.filter(to_person_id__in=cluster, valid_to__isnull=True).select_related(
-            "from_person"
-        )
+        for r in current
+        if r.to_person_id in ids
     ]
     # One more than shown says whether there are earlier entries, in the same queries.
     entries = chronology(
@@ -108,16 +131,12 @@ def person_page(
     return PersonPage(
         person=person,
         cluster=cluster,
-        linked=list(Person.objects.filter(pk__in=others)),
-        links=list(
-            IdentityLink.objects.filter(Q(person_a_id__in=cluster) | Q(person_b_id__in=cluster))
-            .filter(unlinked_at__isnull=True)
-            .select_related("person_a", "person_b")
-        ),
+        linked=linked,
+        links=[link for link in page_reads.identity_links(cluster) if link.unlinked_at is None],
         markers=markers,
         high_harm=any(m.type in HIGH_HARM_MARKERS for m in markers),
-        addresses=list(PersonAddress.objects.filter(person_id__in=cluster).select_related("location")),
-        enrolments=list(SchoolEnrolment.objects.filter(person_id__in=cluster).select_related("school")),
+        addresses=list(page_reads.addresses(cluster)),
+        enrolments=list(page_reads.enrolments(cluster)),
         relationships=relationships,
         alerts=list(Alert.objects.open().filter(Alert.about_q(cluster)).order_by("due_by")),
         chronology=entries[:chronology_limit] if more else entries,

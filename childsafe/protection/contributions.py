@@ -10,12 +10,12 @@ from django.db.models import F, Q
 from childsafe.core import access, clock
 from childsafe.core.models import User
 from childsafe.core.roles import Capability
+from childsafe.people import page_reads
 from childsafe.people.access import involvement_check
 from childsafe.people.chronology import Entry
 from childsafe.people.chronology import provider as chronology_provider
 from childsafe.people.intelligence import Section
 from childsafe.people.intelligence import provider as intelligence_provider
-from childsafe.people.models import Person
 from childsafe.people.sections import PageSection
 from childsafe.people.sections import provider as section_provider
 from childsafe.protection import rules, selectors
@@ -42,7 +42,7 @@ def protection_section(person_ids: list[int], user: User | None) -> PageSection 
     if not protections:
         if not can_start:
             return None
-        child = Person.objects.filter(pk=person_ids[0]).only("date_of_birth").first()
+        child = page_reads.first_person(person_ids)
         if child is None or not child.is_child_on(clock.today_london()):
             return None
     current = [p for p in protections if p.is_open]

@@ -124,6 +124,10 @@ def test_plant_chronology_gives_one_child_a_long_mixed_record(db):
     assert {"incident", "missing", "safe_and_well", "ppn", "marker"} <= {e.kind for e in mine}
 
 
+# The child's first screen, whole request: session, user, the record, the s62 log's transaction, the page.
+FIRST_SCREEN_QUERIES = 42
+
+
 def test_the_childs_page_makes_the_same_queries_for_5_and_50_mixed_items(db, client, make_user):
     """PL-1: every chronology provider reads a child's records in a fixed number of queries, whatever
     their kinds and count, so the page for a long record costs the same queries as a short one: the first
@@ -157,6 +161,8 @@ def test_the_childs_page_makes_the_same_queries_for_5_and_50_mixed_items(db, cli
     for view, (short, long) in counts.items():
         assert short == long, (view, counts)
     assert counts["missing"][0] < counts["first"][0]  # one provider's queries, not every one's
+    # The reads the page, its providers and its sections share are made once (ADR 0053): 57 statements before.
+    assert counts["first"][0] <= FIRST_SCREEN_QUERIES, counts
 
 
 def test_a_limited_chronology_is_the_latest_entries_of_the_whole(db):
@@ -178,3 +184,30 @@ def test_a_limited_chronology_is_the_latest_entries_of_the_whole(db):
             assert [e.at for e in head] == [e.at for e in full[:limit]], (kind, limit)
             assert set(head) <= set(full), (kind, limit)
     assert chronology([child.pk], kind="no such kind") == []
+
+
+# The intelligence check's picture (CR-4) of a child with no linked records or possible duplicates.
+PICTURE_QUERIES = 22
+
+
+def test_the_intelligence_check_makes_the_same_few_queries_for_a_short_and_a_long_record(db):
+    """CR-4 (ADR 0053): the picture's sections share their reads (the child's record, relationships, a year of
+    missing episodes, current assessments, the policy settings), in a fixed number of statements."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from childsafe.demo.history import plant_chronology
+    from childsafe.people.intelligence import picture
+    from childsafe.people.models import Person
+
+    generate(**SMALL)
+    child = Person.objects.filter(date_of_birth__lt=clock.today_london() - timedelta(days=12 * 365)).first()
+    counts = []
+    for items in (5, 45):
+        plant_chronology(child.pk, items, seed=items)
+        with CaptureQueriesContext(connection) as captured:
+            shown = picture(child)
+        counts.append(len(captured))
+    assert shown.sections  # the planted record shows
+    assert counts[0] == counts[1], counts
+    assert counts[0] <= PICTURE_QUERIES, counts
