@@ -114,10 +114,20 @@ def generate_investigations(*, scale: float, history: float = 1.0, seed: int = 1
     ] + [(now - timedelta(days=rng.uniform(1, 200)), False) for _ in range(open_n)]
     invs: list[Investigation] = []
     victims: list[int] = []
+    # The open caseload goes round the areas, so every area's team has open cases however small the force.
+    by_area: dict[int | None, list[tuple[int, int | None]]] = {}
+    for child in children:
+        by_area.setdefault(child[1], []).append(child)
+    area_keys = sorted((a for a in by_area if a is not None), key=int) or [None]
+    opened_so_far = 0
     for opened, closed in plans:
         officer, sergeant = rng.choice(detectives), rng.choice(sergeants)
         allocated = opened + timedelta(hours=rng.uniform(1, 30))
-        victim, child_area = rng.choice(children)
+        if closed:
+            victim, child_area = rng.choice(children)
+        else:
+            victim, child_area = rng.choice(by_area[area_keys[opened_so_far % len(area_keys)]])
+            opened_so_far += 1
         victims.append(victim)
         last = allocated + timedelta(days=rng.uniform(0, 40)) if not closed else allocated + timedelta(days=60)
         invs.append(
