@@ -70,9 +70,29 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--database-url",
         help="PostgreSQL admin URL (e.g. postgres://postgres@127.0.0.1:5432/postgres): the benchmark creates "
-        f"and drops a database named {BENCH_DATABASE} on that server. Default: a temporary SQLite file.",
+        "and drops a database (--database-name) on that server. Default: a temporary SQLite file.",
+    )
+    parser.add_argument(
+        "--database-name", default=BENCH_DATABASE, help=f"The throwaway PostgreSQL database (default {BENCH_DATABASE})."
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="Worker processes delivering the outbox at once (default 1; several need PostgreSQL, as in production).",
+    )
+    parser.add_argument(
+        "--children",
+        type=int,
+        help="Children to seed, taken in turn by the incidents (default one per incident; seeding a thousand "
+        "through the services takes minutes on a busy machine). Each incident still gets its own notification.",
+    )
+    parser.add_argument(
+        "--poll", default=WORKER_POLL, help=f"The workers' idle poll interval, seconds (default {WORKER_POLL})."
     )
     args = parser.parse_args(argv)
+    if args.workers <= 0:
+        parser.error("--workers must be more than 0.")
     if args.burst is not None:
         if args.burst <= 0:
             parser.error("--burst must be more than 0.")
@@ -163,10 +183,10 @@ def seed(n: int):
     return handler, children
 
 
-def start_worker(env: dict[str, str], log_path: Path) -> subprocess.Popen:
+def start_worker(env: dict[str, str], log_path: Path, name: str, poll: str) -> subprocess.Popen:
     with log_path.open("wb") as log_file:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "childsafe.cli", "worker", "--poll", WORKER_POLL, "--name", "bench-worker"],
+            [sys.executable, "-m", "childsafe.cli", "worker", "--poll", poll, "--name", name],
             cwd=REPO,
             env=env,
             stdout=log_file,
@@ -211,15 +231,16 @@ def run(args: argparse.Namespace, worker_env: dict[str, str], work_dir: Path) ->
     logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every SMTP command at INFO
     vendor = connection.vendor
     call_command("migrate", verbosity=0)
-    handler, children = seed(args.incidents)
+    handler, children = seed(min(args.children or args.incidents, args.incidents))
 
     arrivals = Arrivals()
     port = free_port()  # aiosmtpd's start-up check connects to the port it was given, so not 0
     controller = Controller(arrivals, hostname="127.0.0.1", port=port, server_hostname="smtp.bench.test")
     controller.start()
     env = dict(worker_env, CHILDSAFE_SMTP_HOST="127.0.0.1", CHILDSAFE_SMTP_PORT=str(port))
-    log_path = work_dir / "worker.log"
-    worker = start_worker(env, log_path)
+    workers = [
+        start_worker(env, work_dir / f"worker{n}.log", f"bench-worker-{n}", args.poll) for n in range(args.workers)
+    ]
     try:
         saved: dict[str, float] = {}
         recording: list[float] = []
@@ -229,7 +250,7 @@ def run(args: argparse.Namespace, worker_env: dict[str, str], work_dir: Path) ->
         def record(turn: int) -> None:
             # Each recorder (a call handler) takes every --recorders-th incident on the shared timetable.
             try:
-                for i in range(turn, len(children), args.recorders):
+                for i in range(turn, args.incidents, args.recorders):
                     pause = started + i * args.interval - time.perf_counter()
                     if pause > 0:
                         time.sleep(pause)
@@ -240,7 +261,7 @@ def run(args: argparse.Namespace, worker_env: dict[str, str], work_dir: Path) ->
                         grade=1,
                         location=f"{i} Bench Street, York",
                         summary="Woman assaulted by partner; children in the house.",
-                        children=[incidents.ChildOnIncident(children[i], present=True, resident=True)],
+                        children=[incidents.ChildOnIncident(children[i % len(children)], present=True, resident=True)],
                         channel="bench",
                     )
                     returned = time.perf_counter()  # incident_record commits before returning
@@ -269,7 +290,8 @@ def run(args: argparse.Namespace, worker_env: dict[str, str], work_dir: Path) ->
                 break
             time.sleep(0.05)
     finally:
-        code = stop_worker(worker)
+        codes = [stop_worker(worker) for worker in workers]
+        code = codes[0] if len(set(codes)) == 1 else codes
         controller.stop()
 
     latencies = [arrivals.first(m) - t for m, t in saved.items() if arrivals.first(m) is not None]
@@ -289,7 +311,7 @@ def run(args: argparse.Namespace, worker_env: dict[str, str], work_dir: Path) ->
         p95 = f"{percentile(latencies, 95) * 1000:.0f}ms" if latencies else "-"
         print(
             f"encompass_latency.burst {vendor} incidents={args.incidents} recorders={args.recorders} "
-            f"recorded={len(recording)} in {recording_seconds:.1f}s p95={p95} (target 2000ms) "
+            f"workers={args.workers} recorded={len(recording)} in {recording_seconds:.1f}s p95={p95} (target 2000ms) "
             f"lost={len(saved) - len(latencies)} record_failures={len(failures)} duplicated={arrivals.duplicates()} "
             f"load={os.getloadavg()[0]:.2f}",
             flush=True,
@@ -334,7 +356,7 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("CHILDSAFE_LOG_LEVEL", "INFO")  # the worker says "started" at INFO
     work_dir = Path(tempfile.mkdtemp(prefix="childsafe-bench-enc-work-"))
     try:
-        with bench_database(args.database_url, BENCH_DATABASE):
+        with bench_database(args.database_url, args.database_name):
             run(args, dict(os.environ, PYTHONUNBUFFERED="1"), work_dir)
     finally:
         shutil.rmtree(work_dir, ignore_errors=True)

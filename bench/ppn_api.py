@@ -72,6 +72,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="How many server processes, each on its own port; clients take them in turn, as a load "
         "balancer would spread them over stateless web processes (default 1).",
     )
+    parser.add_argument(
+        "--show-queries",
+        action="store_true",
+        help="Print the SQL statements of the counted submission (ppn_api.query lines), then the run.",
+    )
     parser.add_argument("--scale", type=float, help="Synthetic force size (default 20, about 100,000 people).")
     parser.add_argument("--small", action="store_true", help="10 seconds at scale 1: a quick look.")
     parser.add_argument("--seed", type=int, default=1, help="Seed for the force and the children (default 1).")
@@ -146,7 +151,7 @@ def seed_clients(args: argparse.Namespace) -> list[tuple[str, list[int]]]:
     return clients
 
 
-def queries_per_submission(token: str, child_id: int) -> tuple[int, int]:
+def queries_per_submission(token: str, child_id: int, *, show: bool = False) -> tuple[int, int]:
     """SQL statements one submission makes, in process (Django's test Client), and its status."""
     from django.db import connection
     from django.test import Client
@@ -158,6 +163,9 @@ def queries_per_submission(token: str, child_id: int) -> tuple[int, int]:
     connection.queries_log.clear()
     with CaptureQueriesContext(connection) as captured:
         response = client.post(url, body_for(child_id, 1), content_type="application/json")
+    if show:
+        for n, query in enumerate(captured.captured_queries, 1):
+            print(f"ppn_api.query {n} {' '.join(query['sql'].split())[:300]}", flush=True)
     return len(captured), response.status_code
 
 
@@ -186,6 +194,59 @@ def start_server(env: dict[str, str], port: int, threads: int, log_path: Path) -
                 proc.kill()
                 sys.exit(f"The server did not answer in 60 s:\n{log_path.read_text(errors='replace')}")
             time.sleep(0.1)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time a process has used so far (Linux /proc), 0 if it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def database_backends(vendor: str) -> list[int]:
+    """The PostgreSQL backends serving the benchmark's database (the servers' connections), not this one."""
+    if vendor != "postgresql":
+        return []
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+class BackendSampler(threading.Thread):
+    """Every half second, the CPU time of each PostgreSQL backend serving the benchmark's database: the
+    servers' connections come and go (CONN_MAX_AGE), so their last reading before they end is what they used."""
+
+    def __init__(self, vendor: str) -> None:
+        super().__init__(daemon=True)
+        self.vendor = vendor
+        self.stop = threading.Event()
+        self.seen: dict[int, float] = {}
+
+    def run(self) -> None:
+        from django.db import connection
+
+        try:
+            while not self.stop.is_set():
+                for pid in database_backends(self.vendor):
+                    self.seen[pid] = max(self.seen.get(pid, 0.0), cpu_seconds(pid))
+                self.stop.wait(0.5)
+        finally:
+            connection.close()
+
+    def total(self) -> float:
+        self.stop.set()
+        self.join(timeout=10)
+        return sum(self.seen.values())
+
+
+def load_average() -> str:
+    return f"{os.getloadavg()[0]:.2f}"
 
 
 def stop_server(proc: subprocess.Popen) -> None:
@@ -266,7 +327,7 @@ def run(args: argparse.Namespace, work_dir: Path) -> None:
         flush=True,
     )
     clients = seed_clients(args)
-    queries, status = queries_per_submission(clients[0][0], clients[0][1][0])
+    queries, status = queries_per_submission(clients[0][0], clients[0][1][0], show=args.show_queries)
     before = Ppn.objects.count()
     connections.close_all()  # the server is another process; SQLite's lock is free for it
 
@@ -287,12 +348,23 @@ def run(args: argparse.Namespace, work_dir: Path) -> None:
             )
             for i, (token, children) in enumerate(clients)
         ]
+        sampler = BackendSampler(vendor)
+        backend_cpu0 = sum(cpu_seconds(pid) for pid in database_backends(vendor))  # the servers' start-up
+        connections.close_all()
+        sampler.start()
+        server_cpu0 = sum(cpu_seconds(server.pid) for server in servers)
+        client_cpu0 = time.process_time()
+        load0 = load_average()
         began = time.perf_counter()
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join(timeout=args.seconds + 120)
         elapsed = time.perf_counter() - began
+        server_cpu = sum(cpu_seconds(server.pid) for server in servers) - server_cpu0
+        client_cpu = time.process_time() - client_cpu0
+        backend_cpu = sampler.total() - backend_cpu0
+        load1 = load_average()
     finally:
         for server in servers:
             stop_server(server)
@@ -315,6 +387,14 @@ def run(args: argparse.Namespace, work_dir: Path) -> None:
         f"ppn_api.context {vendor} servers={args.servers} server_threads={args.threads} saved={saved} "
         f"queries_per_submission={queries} "
         f"(in process, status {status})",
+        flush=True,
+    )
+    requests = max(done + results.errors, 1)
+    print(
+        f"ppn_api.cpu {vendor} per_request server={server_cpu / requests * 1000:.2f}ms "
+        f"database={backend_cpu / requests * 1000:.2f}ms clients={client_cpu / requests * 1000:.2f}ms "
+        f"total={(server_cpu + backend_cpu + client_cpu) / requests * 1000:.2f}ms "
+        f"load_before={load0} load_after={load1} cores={os.cpu_count()}",
         flush=True,
     )
     for sample in results.samples:

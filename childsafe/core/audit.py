@@ -7,6 +7,9 @@ message that shows a person's record to someone.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.db import models, transaction
@@ -59,9 +62,40 @@ def record(
     """Log a change: collection, alteration, combination (e.g. a merge) or erasure.
 
     `justification` is the reason the actor gave for touching a record outside their area (PL-3)."""
+    return _append_or_defer(
+        _record_values(
+            actor=actor,
+            category=category,
+            event_type=event_type,
+            subject=subject,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            person_id=person_id,
+            old=old,
+            new=new,
+            channel=channel,
+            justification=justification,
+        )
+    )
+
+
+def _record_values(
+    *,
+    actor: User | None,
+    category: AuditCategory | str,
+    event_type: str,
+    subject: models.Model | None = None,
+    subject_type: str | None = None,
+    subject_id: str | int | None = None,
+    person_id: int | None = None,
+    old: dict[str, Any] | None = None,
+    new: dict[str, Any] | None = None,
+    channel: str = "web",
+    justification: str = "",
+) -> dict[str, Any]:
     if category not in CHANGE_CATEGORIES:
         raise ValueError(f"{category!r} is not a change category; use audit.access for views.")
-    return _append(
+    return dict(
         at=clock.now(),
         category=category,
         event_type=event_type,
@@ -100,6 +134,35 @@ def access(
 
     Unless told otherwise, a partner's view (a school or a local authority) is a disclosure to their
     organisation, and anyone else's a consultation."""
+    return _append_or_defer(
+        _access_values(
+            actor=actor,
+            event_type=event_type,
+            subject=subject,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            person_id=person_id,
+            category=category,
+            justification=justification,
+            recipient=recipient,
+            channel=channel,
+        )
+    )
+
+
+def _access_values(
+    *,
+    actor: User | None,
+    event_type: str,
+    subject: models.Model | None = None,
+    subject_type: str | None = None,
+    subject_id: str | int | None = None,
+    person_id: int | None = None,
+    category: AuditCategory | str | None = None,
+    justification: str = "",
+    recipient: str = "",
+    channel: str = "web",
+) -> dict[str, Any]:
     if category is None:
         partner = actor is not None and actor.role in PARTNER_ROLES
         category = AuditCategory.DISCLOSURE if partner else AuditCategory.CONSULTATION
@@ -110,7 +173,7 @@ def access(
     subject_fields = _subject_fields(subject, subject_type, subject_id)
     if not justification.strip():
         justification = purpose_of(actor, event_type, subject_fields.get("subject_label", ""))
-    return _append(
+    return dict(
         at=clock.now(),
         category=category,
         event_type=event_type,
@@ -153,22 +216,95 @@ def refusal(
     )
 
 
+class Batch:
+    """Events to log together, at the end of the caller's transaction (`write`): the chain's tail is locked
+    for one SELECT, one INSERT of every event and one UPDATE just before the commit, instead of from the
+    first event to the commit. Where every write queues behind the tail (PostgreSQL, many clients), how
+    long each transaction holds it is the throughput (bench/ppn_api.py, docs/adr/0056)."""
+
+    def __init__(self, *batches: Batch) -> None:
+        self.values: list[dict[str, Any]] = [v for b in batches for v in b.values]
+
+    def record(self, **kwargs: Any) -> None:
+        """As `audit.record`, written by `write`."""
+        self.values.append(_record_values(**kwargs))
+
+    def access(self, **kwargs: Any) -> None:
+        """As `audit.access`, written by `write`."""
+        self.values.append(_access_values(**kwargs))
+
+    def write(self) -> list[AuditEvent]:
+        """Append every event, in the order given, and empty the batch. Call last in the transaction."""
+        values, self.values = self.values, []
+        return _append_all(values)
+
+
+_deferral = threading.local()
+
+
+@contextmanager
+def deferred() -> Iterator[Batch]:
+    """Inside a transaction, hold every `record` and `access` (and `refusal`) made in this thread until the
+    block ends, then write them together (`Batch.write`), so the chain's tail is locked only for the last
+    statements before the commit. Use it around a whole transaction whose work is long (many statements
+    before the commit); the events are the same, in the same order, with the times they were made. On an
+    exception nothing is written (the transaction rolls back anyway). Nested, the outermost writes. The
+    events returned meanwhile are not saved (no id). ADR 0056."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit.deferred must be used inside the transaction it logs.")
+    outer = getattr(_deferral, "batch", None)
+    if outer is not None:
+        yield outer
+        return
+    batch = _deferral.batch = Batch()
+    try:
+        yield batch
+    finally:
+        _deferral.batch = None
+    batch.write()
+
+
+def _append_or_defer(values: dict[str, Any]) -> AuditEvent:
+    batch = getattr(_deferral, "batch", None)
+    if batch is None:
+        return _append(**values)
+    batch.values.append(values)
+    return AuditEvent(**values)
+
+
 def _append(**values: Any) -> AuditEvent:
-    """Write one event at the end of the chain.
+    """Write one event at the end of the chain."""
+    return _append_all([values])[0]
+
+
+def _append_all(values: list[dict[str, Any]]) -> list[AuditEvent]:
+    """Write events at the end of the chain, in order.
 
     The tail row is locked until the caller's transaction commits, so events are chained in the order
     they commit and two writers never both follow the same event. The lock is one row and one update
-    per event; on SQLite the IMMEDIATE transaction already holds the database's write lock."""
-    with transaction.atomic():
+    per call; on SQLite the IMMEDIATE transaction already holds the database's write lock. No savepoint
+    of its own: a failure here fails the caller's transaction, which must not commit without its log."""
+    if not values:
+        return []
+    with transaction.atomic(savepoint=False):
         tail = AuditChainTail.objects.select_for_update().filter(pk=1).first()
         if tail is None:  # a database emptied by a test's flush; migrations create the row
             tail = AuditChainTail.objects.create(pk=1, last_hash=audit_chain.GENESIS)
-        event = AuditEvent(**values)
-        event.prev_hash = tail.last_hash
-        event.hash = audit_chain.digest(event, tail.last_hash)
-        event.save()
-        AuditChainTail.objects.filter(pk=1).update(last_event_id=event.pk, last_hash=event.hash, length=tail.length + 1)
-    return event
+        events = []
+        prev = tail.last_hash
+        for row in values:
+            event = AuditEvent(**row)
+            event.prev_hash = prev
+            event.hash = prev = audit_chain.digest(event, prev)
+            events.append(event)
+        if len(events) == 1:
+            events[0].save()
+        else:
+            AuditEvent.objects.bulk_create(events)  # ids come back in order (RETURNING)
+        AuditChainTail.objects.filter(pk=1).update(
+            last_event_id=events[-1].pk, last_hash=prev, length=tail.length + len(events)
+        )
+    return events
 
 
 def verify() -> audit_chain.Verdict:

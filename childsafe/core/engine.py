@@ -317,7 +317,12 @@ WATCH = timedelta(days=30)
 
 
 def recent_or_alerted(
-    rule_id: str, model: type[Model], started_field: str, since: datetime, also: Iterable[int] = ()
+    rule_id: str,
+    model: type[Model],
+    started_field: str,
+    since: datetime,
+    also: Iterable[int] = (),
+    scope: Q | None = None,
 ) -> Q:
     """Records whose clock started at or after `since`, or that still have an open alert from this rule.
 
@@ -327,9 +332,13 @@ def recent_or_alerted(
     findings, from the recent records (an index range on `started_field`) and the open alerts (an index
     lookup). Ids, not a subquery, so that neither database is tempted to scan the table in its order.
     Pass `since = now - deadline - WATCH`, and in `also` the ids of any records whose clock was paused
-    (an approved delay) until after `since`.
+    (an approved delay) until after `since`. `scope` narrows the recent records to the ones the rule can
+    find at all (e.g. the open ones), where an index leads with it and `started_field` alone has none.
     """
-    recent = model._default_manager.filter(**{f"{started_field}__gte": since}).order_by().values_list("pk", flat=True)
+    recent = model._default_manager.filter(**{f"{started_field}__gte": since})
+    if scope is not None:
+        recent = recent.filter(scope)
+    recent = recent.order_by().values_list("pk", flat=True)
     alerted = Alert.objects.open().filter(rule_id=rule_id).values_list("subject_id", flat=True)
     return Q(pk__in=sorted({*recent, *(int(s) for s in alerted), *also}))
 

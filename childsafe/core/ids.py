@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F
 
 from childsafe.core import clock
@@ -10,13 +10,21 @@ from childsafe.core import clock
 
 def next_daily_reference(model: type[models.Model], prefix: str) -> str:
     """The day's next number, from the day's counter (core.DailyCounter), incremented in the caller's
-    transaction: a concurrent caller waits for this one to commit and then takes the number after, so
+    transaction if there is one (else in a transaction of its own, one statement, which a busy caller such as
+    the PPN submission prefers: ADR 0056): a concurrent caller waits for this one to commit and then takes the
+    number after, so
     twenty officers submitting at once get twenty numbers, not a clash. The day's first number carries on
     after the highest reference already taken that day (records made before the counter existed). The
     model's unique index on `reference` stays the final word: the caller retries on a clash."""
     from childsafe.core.models import DailyCounter
 
     key = f"{prefix}-{clock.now().astimezone(clock.LONDON).strftime('%Y%m%d')}"
+    # Once the day's counter exists (every call but the day's first): one statement, no savepoint.
+    with connection.cursor() as cursor:
+        cursor.execute('UPDATE "core_dailycounter" SET "last" = "last" + 1 WHERE "key" = %s RETURNING "last"', [key])
+        row = cursor.fetchone()
+    if row is not None:
+        return f"{key}-{row[0]:04d}"
     with transaction.atomic():
         if not DailyCounter.objects.filter(key=key).update(last=F("last") + 1):
             try:

@@ -8,6 +8,7 @@ refusal: the record is saved as written, the writer is shown the alternative, an
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -55,7 +56,9 @@ class Finding:
     suggestion: str
 
 
+@functools.lru_cache(maxsize=1024)
 def _pattern(phrase: str) -> re.Pattern[str]:
+    # Compiled once per phrase per process: a PPN checks each of its ten texts against every phrase.
     return re.compile(r"\b" + r"\s+".join(re.escape(w) for w in phrase.lower().split()) + r"\b")
 
 

@@ -139,9 +139,14 @@ def incident_record(
         )
     if errors:
         raise InvalidInput(errors)
-    with transaction.atomic():
+    # The number in its own short transaction, and the audit events written together at the end: the two rows
+    # every recording queues for (the day's counter, the audit chain's tail) are locked for a few statements,
+    # not for the intelligence check and the hooks, so call handlers recording at once don't wait for each
+    # other (bench/encompass_latency.py --burst; ADR 0056).
+    reference = next_daily_reference(Incident, "NYP")
+    with transaction.atomic(), audit.deferred():
         incident = Incident(
-            reference=next_daily_reference(Incident, "NYP"),
+            reference=reference,
             type=type,
             grade=grade,
             location_text=location,

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from childsafe.core import engine, policy
 from childsafe.core.engine import Finding, clock_rule, earliest_after
@@ -25,6 +25,7 @@ from childsafe.investigations.models import (
     ForensicSubmission,
     Investigation,
     InvestigationStatus,
+    SupervisionReview,
     VioOffer,
 )
 from childsafe.people.calendars import Calendar
@@ -141,9 +142,17 @@ def _allocated():
     horizon=lambda now: earliest_after(list(_allocated().values_list("review_due_at", flat=True)), now),
 )
 def inv2_supervision(now: datetime) -> Iterator[Finding]:
-    due = _allocated().filter(review_due_at__lte=now).select_related("officer", "supervisor")
+    # Whether each has been reviewed in the same query (not one query per overdue investigation); only the
+    # columns the finding uses.
+    reviewed = SupervisionReview.objects.filter(investigation=OuterRef("pk"))
+    due = (
+        _allocated()
+        .filter(review_due_at__lte=now)
+        .annotate(reviewed=Exists(reviewed))
+        .only("pk", "reference", "type", "supervisor_id", "area_id", "review_due_at")
+    )
     for inv in due:
-        first = not inv.reviews.exists()
+        first = not inv.reviewed
         yield Finding(
             subject_type="investigations.investigation",
             subject_id=str(inv.pk),

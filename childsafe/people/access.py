@@ -135,8 +135,12 @@ def person_for_user(
     channel: str = "web",
     event_type: str = "person.view",
     purpose: str = "",
+    log: audit.Batch | None = None,
 ) -> tuple[Person, PersonAccess]:
     """Fetch a person's record for this user, logging the view (DPA 2018 s62 consultation).
+
+    With `log`, the view is added to that batch, for the caller to write with the change it makes in
+    the same transaction, or on its own if the change fails (a refusal is always written at once).
 
     The log says why: the reason the user typed (`justification`) where one is demanded or given, else the
     purpose of the page that opened the record (`purpose`, e.g. "control room: incident NYP-..."), else
@@ -163,7 +167,7 @@ def person_for_user(
         raise JustificationRequired(person.pk)
     if decision.decision is Decision.REASON and not reason_says_something(justification):
         raise InvalidInput({"justification": REASON_TOO_THIN})
-    audit.access(
+    (log or audit).access(
         actor=user,
         event_type=event_type,
         subject=person,

@@ -13,6 +13,7 @@ from childsafe.core.models import Alert, User
 from childsafe.people import page_reads
 from childsafe.people.chronology import Entry, chronology
 from childsafe.people.models import (
+    ADULT_AGE,
     IdentityLink,
     Person,
     PersonAddress,
@@ -175,7 +176,9 @@ def household_children(person_ids: list[int], on: date | None = None) -> list[Ho
             why.setdefault(pid, label)
     for pid in person_ids:
         why.pop(pid, None)
-    people = Person.objects.filter(pk__in=why).order_by("surname", "forenames", "pk")
+    # Only the children, in SQL too (a shared address may house many adults); the exact age is checked below.
+    born_after = date(day.year - ADULT_AGE - 1, 1, 1)
+    people = Person.objects.filter(pk__in=why, date_of_birth__gte=born_after).order_by("surname", "forenames", "pk")
     return [HouseholdChild(p, why[p.pk]) for p in people if p.is_child_on(day)]
 
 

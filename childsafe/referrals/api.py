@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from childsafe.core import access
+from childsafe.core import access, audit
 from childsafe.core.errors import InvalidInput
 from childsafe.core.roles import Capability
 from childsafe.core.text import Justification
@@ -78,6 +78,9 @@ def submit(request: HttpRequest, payload: PpnIn, justification: Justification = 
             reasons=reasons,
             channel="api",
         )
+    # The children's views are logged with the PPN, in its transaction (one lock of the audit chain), or
+    # on their own if the submission is refused.
+    viewed = audit.Batch()
     children = []
     for child in payload.children:
         # Each child opened through need to know, and the view logged, as on the PPN form.
@@ -87,6 +90,7 @@ def submit(request: HttpRequest, payload: PpnIn, justification: Justification = 
             justification=justification,  # type: ignore[arg-type]
             channel="api",
             event_type="ppn.submit",
+            log=viewed,
         )
         children.append(
             services.PpnChildInput(person, aware=child.aware.dict(), voice=child.voice, ethnicity=child.ethnicity)
@@ -100,23 +104,29 @@ def submit(request: HttpRequest, payload: PpnIn, justification: Justification = 
             justification=justification,  # type: ignore[arg-type]
             channel="api",
             event_type="ppn.submit",
+            log=viewed,
         )
         others.append(services.OtherChildInput(person, reason=other.reason))
-    requirement = None
-    if payload.requirement_id is not None:
-        requirement = selectors.open_requirement(payload.requirement_id)
-        if requirement is None:
-            raise InvalidInput({"requirement_id": "There is no PPN still due with that number."})
-    submitted = services.ppn_submit(
-        actor=request.user,  # type: ignore[arg-type]
-        concern=payload.concern,
-        children=children,
-        incident=incident,
-        other_children=payload.other_children,
-        other_people=others,
-        channel="api",
-        requirement=requirement,
-    )
+    try:
+        requirement = None
+        if payload.requirement_id is not None:
+            requirement = selectors.open_requirement(payload.requirement_id)
+            if requirement is None:
+                raise InvalidInput({"requirement_id": "There is no PPN still due with that number."})
+        submitted = services.ppn_submit(
+            actor=request.user,  # type: ignore[arg-type]
+            concern=payload.concern,
+            children=children,
+            incident=incident,
+            other_children=payload.other_children,
+            other_people=others,
+            channel="api",
+            requirement=requirement,
+            viewed=viewed,
+        )
+    except Exception:
+        viewed.write()  # the records were opened, whatever became of the PPN
+        raise
     ppn = submitted.ppn
     return Status(
         201,

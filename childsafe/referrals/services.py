@@ -154,6 +154,7 @@ def ppn_submit(
     other_people: list[OtherChildInput] | None = None,
     channel: str = "web",
     requirement: PpnRequirement | None = None,
+    viewed: audit.Batch | None = None,
 ) -> PpnSubmitted:
     """Submit a PPN. Each child needs AWARE and their voice (RF-1) and their ethnicity or NS (RF-2).
 
@@ -163,7 +164,10 @@ def ppn_submit(
 
     `other_people` (RF-8): the household's other children on police records who are not referred, each with
     the reason; `other_children`, in words, others not known to police. The RF-8 prompt names the
-    household's children (same address, siblings, household) neither referred nor given a reason."""
+    household's children (same address, siblings, household) neither referred nor given a reason.
+
+    `viewed`: the caller's logged views of the children (people.access.person_for_user with `log`), written
+    with the PPN's own events, last in its transaction, and emptied once it commits."""
     access.require(actor, Capability.INCIDENT_RECORD)
     others = list(other_people or [])
     errors = _structure_errors(children, incident)
@@ -175,31 +179,36 @@ def ppn_submit(
         raise InvalidInput(errors)
     for child in children:
         rules.check_child_entry(child.person.full_name, child.aware, child.voice, child.ethnicity)
+    # The audit events are written together at the end (audit.Batch): the chain's tail is locked only for
+    # the last statements before the commit, not for the whole submission.
+    log = audit.Batch(viewed) if viewed is not None else audit.Batch()
+    # The number first, in its own short transaction (unless the caller holds one): the day's counter row is
+    # locked only for that statement, not for the whole submission, so concurrent submissions don't queue
+    # behind each other for it. A submission that then fails leaves a gap in the day's numbers (ADR 0056).
+    reference = next_daily_reference(Ppn, "PPN")
     with transaction.atomic():
-        for attempt in range(5):
-            try:
-                with transaction.atomic():
-                    ppn = Ppn.objects.create(
-                        reference=next_daily_reference(Ppn, "PPN"),
-                        concern=concern,
-                        incident=incident,
-                        other_children=other_children.strip(),
-                        submitted_at=clock.now(),
-                        submitted_by=actor,
-                    )
-                break
-            except IntegrityError:
-                if attempt == 4:
-                    raise
+        ppn = Ppn.objects.create(
+            reference=reference,
+            concern=concern,
+            incident=incident,
+            other_children=other_children.strip(),
+            submitted_at=clock.now(),
+            submitted_by=actor,
+        )
+        PpnChild.objects.bulk_create(
+            [
+                PpnChild(
+                    ppn=ppn,
+                    person=child.person,
+                    voice=child.voice.strip(),
+                    ethnicity=child.ethnicity,
+                    aware={s: str(child.aware.get(s, "")).strip() for s in rules.AWARE_SECTIONS},
+                )
+                for child in children
+            ]
+        )
         for child in children:
-            PpnChild.objects.create(
-                ppn=ppn,
-                person=child.person,
-                voice=child.voice.strip(),
-                ethnicity=child.ethnicity,
-                aware={s: str(child.aware.get(s, "")).strip() for s in rules.AWARE_SECTIONS},
-            )
-            audit.record(
+            log.record(
                 actor=actor,
                 category=AuditCategory.COLLECTION,
                 event_type="ppn.submit",
@@ -208,9 +217,12 @@ def ppn_submit(
                 channel=channel,
                 new={"concern": concern, "ethnicity": child.ethnicity, "incident": incident.pk if incident else None},
             )
+        if others:
+            PpnOtherChild.objects.bulk_create(
+                [PpnOtherChild(ppn=ppn, person=other.person, reason=other.reason.strip()) for other in others]
+            )
         for other in others:
-            PpnOtherChild.objects.create(ppn=ppn, person=other.person, reason=other.reason.strip())
-            audit.record(
+            log.record(
                 actor=actor,
                 category=AuditCategory.COLLECTION,
                 event_type="ppn.other_child",
@@ -228,7 +240,10 @@ def ppn_submit(
         for c in children:
             texts.update({f"aware.{c.person.pk}.{k}": str(v) for k, v in c.aware.items()})
         prompts = language.check(texts=texts, user=actor, subject_type="referrals.ppn", subject_id=ppn.pk)
-        _requirements_met(ppn, [c.person.pk for c in children], requirement, actor, channel)
+        _requirements_met(ppn, [c.person.pk for c in children], requirement, actor, channel, log)
+        log.write()
+    if viewed is not None:
+        viewed.values.clear()  # written with the PPN
     rf8 = other_children_prompt(children, others, other_children)
     if rf8 is not None:
         prompts.append(rf8)
@@ -954,7 +969,12 @@ def ppn_requirement_open(
 
 
 def _requirements_met(
-    ppn: Ppn, child_ids: list[int], started_from: PpnRequirement | None, actor: User, channel: str
+    ppn: Ppn,
+    child_ids: list[int],
+    started_from: PpnRequirement | None,
+    actor: User,
+    channel: str,
+    log: audit.Batch | None = None,
 ) -> None:
     """Mark the open requirements this PPN meets, in the PPN's own transaction (RF-7 then sees them met)."""
     met: list[PpnRequirement] = []
@@ -980,7 +1000,7 @@ def _requirements_met(
         PpnRequirement.objects.filter(pk=requirement.pk, satisfied_at__isnull=True).update(
             satisfied_at=ppn.submitted_at, satisfied_by=ppn
         )
-        audit.record(
+        (log or audit).record(
             actor=actor,
             category=AuditCategory.ALTERATION,
             event_type="ppn_requirement.met",
