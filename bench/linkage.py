@@ -124,7 +124,7 @@ def run(args: argparse.Namespace) -> None:
     # What the wrong and the missed pairs have in common: the comparison levels behind each, counted.
     for label, pairs in (("wrong", found - truth), ("missed", truth - found)):
         counted = Counter(
-            reasons.get(pair, (0.0, "not compared (no blocking rule brings them together)"))[1] for pair in pairs
+            reasons.get(pair, (0.0, "below the sweep's lowest threshold, or taken for twins"))[1] for pair in pairs
         )
         for why, count in counted.most_common(8):
             print(f"linkage.{label} {vendor} scale={args.scale:g} count={count} why={why!r}", flush=True)
