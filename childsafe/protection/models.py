@@ -72,6 +72,13 @@ class PoliceProtection(models.Model):
         indexes = [
             # PP-2's sweep: the open protections, by time of removal.
             models.Index(fields=["ended_at", "removed_at"], name="protection_open_by_removal"),
+            # PP-4's sweep: only the protections with offences against the child still unanswered, so it
+            # doesn't grow with years of answered ones.
+            models.Index(
+                fields=["offences_against_child"],
+                condition=models.Q(investigation_reference="", offences_reason=""),
+                name="protection_offences_open",
+            ),
         ]
 
     def __str__(self) -> str:
