@@ -102,7 +102,8 @@ def run(args: argparse.Namespace) -> None:
     from childsafe.core import services as core_services
     from childsafe.core.models import Alert, Area
     from childsafe.demo.generator import generate
-    from childsafe.oversight import dashboard_views
+    from childsafe.oversight import rollup
+    from childsafe.oversight.models import ClockMonth
     from childsafe.people.models import Person
 
     vendor = connection.vendor
@@ -127,6 +128,27 @@ def run(args: argparse.Namespace) -> None:
     factory = RequestFactory()
     today = clock.today_london()
     area = Area.objects.order_by("code").first()
+    # First with nothing rolled up (every alert read, as before ADR 0062), then after the roll-up the
+    # worker does hourly: the same pages, the same figures, side by side in one run.
+    for rolled in (False, True):
+        if rolled:
+            started = time.perf_counter()
+            done = rollup.roll_up()
+            print(
+                f"dashboard.roll_up {vendor} alerts={done.alerts} months={done.months} "
+                f"cells={ClockMonth.objects.count()} seconds={time.perf_counter() - started:.1f} "
+                f"load={os.getloadavg()[0]:.1f}",
+                flush=True,
+            )
+            if vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("ANALYZE")
+        _time_pages(args, factory, leader, today, area, vendor, alerts, "yes" if rolled else "no")
+
+
+def _time_pages(args, factory, leader, today, area, vendor: str, alerts: int, rolled_up: str) -> None:
+    from childsafe.oversight import dashboard_views
+
     for scope in ("force", area.code if area else "force"):
         for days in (365, 5 * 365):
             start = today - timedelta(days=days - 1)
@@ -167,10 +189,10 @@ def run(args: argparse.Namespace) -> None:
             p95 = samples[max(0, round(0.95 * len(samples)) - 1)]
             cpu_p95 = cpu[max(0, round(0.95 * len(cpu)) - 1)]
             print(
-                f"dashboard.page {vendor} scope={scope} period={days}d alerts={alerts} n={args.repeats} "
-                f"p50={statistics.median(samples) * 1000:.1f}ms p95={p95 * 1000:.1f}ms max={samples[-1] * 1000:.1f}ms "
-                f"cpu_p50={statistics.median(cpu) * 1000:.1f}ms cpu_p95={cpu_p95 * 1000:.1f}ms "
-                f"load={os.getloadavg()[0]:.1f}",
+                f"dashboard.page {vendor} scope={scope} period={days}d rolled_up={rolled_up} alerts={alerts} "
+                f"n={args.repeats} p50={statistics.median(samples) * 1000:.1f}ms p95={p95 * 1000:.1f}ms "
+                f"max={samples[-1] * 1000:.1f}ms cpu_p50={statistics.median(cpu) * 1000:.1f}ms "
+                f"cpu_p95={cpu_p95 * 1000:.1f}ms load={os.getloadavg()[0]:.1f}",
                 flush=True,
             )
 

@@ -151,6 +151,35 @@ def _num(rule_id: str) -> int:
     return int(tail) if tail.isdigit() else 0
 
 
+# -- Chores: periodic upkeep an app hands the worker (no findings, no alerts) ------------------------------
+
+
+@dataclass(frozen=True)
+class Chore:
+    name: str
+    every: timedelta
+    run: Callable[[], object] = field(compare=False)
+
+
+_CHORES: dict[str, Chore] = {}
+
+
+def chore(name: str, *, every: timedelta) -> Callable[[Callable[[], object]], Callable[[], object]]:
+    """Register a function the worker runs when it starts and then at most once each `every` (from its
+    app's rules module, beside the rules it serves). It must be safe to run from several workers at once
+    and to miss: nothing may depend on when it last ran, only how fast something is."""
+
+    def decorate(fn: Callable[[], object]) -> Callable[[], object]:
+        _CHORES[name] = Chore(name, every, fn)
+        return fn
+
+    return decorate
+
+
+def all_chores() -> list[Chore]:
+    return sorted(_CHORES.values(), key=lambda c: c.name)
+
+
 def autodiscover() -> None:
     """Import every installed Childsafe app's rules module so its rules register."""
     for config in apps.get_app_configs():

@@ -258,6 +258,9 @@ class Alert(models.Model):
     )
     acknowledgement_note = models.TextField(blank=True, default="")
     cleared_at = models.DateTimeField(null=True, blank=True)
+    # Counted in the dashboard's monthly roll-up (oversight.ClockMonth, ADR 0062). Only a cleared alert is
+    # rolled up: once cleared, nothing about it changes again.
+    rolled_up = models.BooleanField(default=False)
 
     objects = AlertQuerySet.as_manager()
 
@@ -278,6 +281,8 @@ class Alert(models.Model):
             models.Index(fields=["person_id", "cleared_at"], name="alerts_about_person"),
             # The dashboard's timeliness and trend read a period's alerts of every clock rule (QG-3).
             models.Index(fields=["raised_at", "rule_id"], name="alerts_raised_in_period"),
+            # What the roll-up has not counted yet: the open alerts and those cleared since it last ran.
+            models.Index(fields=["raised_at"], condition=Q(rolled_up=False), name="alerts_not_rolled_up"),
         ]
 
     @property

@@ -1,4 +1,4 @@
-"""`childsafe worker`: outbox delivery and the rules sweep in one process, no message broker.
+"""`childsafe worker`: outbox delivery, the rules sweep and the apps' chores in one process, no broker.
 
 The database is the queue (docs/adr/0003-worker-and-outbox.md). Several workers may run against
 PostgreSQL; each claims messages by conditional update and only one sweeps at a time. SIGTERM and
@@ -47,6 +47,7 @@ class Worker:
         self.stop_event = threading.Event()
         self.stats = WorkerStats()
         self._last_sweep = 0.0
+        self._last_chore: dict[str, float] = {}  # monotonic time each chore last ran in this worker
         # Started by run(): renews the lease on the message in hand while it is being sent.
         self.lease_keeper = outbox.LeaseKeeper(self.name)
 
@@ -121,4 +122,17 @@ class Worker:
                 self.stats.sweeps += 1
                 if swept.raised or swept.cleared or swept.escalated:
                     log.info("Sweep at %s: %s", clock.now().isoformat(), swept)
+        self.run_chores()
         return bool(sent or retried or dead)
+
+    def run_chores(self) -> None:
+        """Each registered chore when the worker starts and then once each of its intervals."""
+        for chore in engine.all_chores():
+            last = self._last_chore.get(chore.name)
+            if last is not None and time.monotonic() - last < chore.every.total_seconds():
+                continue
+            if self.stop_event.is_set():
+                return
+            outcome = chore.run()
+            self._last_chore[chore.name] = time.monotonic()
+            log.info("Chore %s: %s", chore.name, outcome)

@@ -1,7 +1,9 @@
 """QG-3: the live performance figures, computed from the records each time (never kept by hand).
 
-Timeliness reads the Alert table only: every clock rule in the engine's registry gets its line from the
-same grouped query, so a new clock rule appears on the dashboard with no dashboard code (ADR 0020).
+Timeliness reads the alerts only: every clock rule in the engine's registry gets its line from the same
+grouped queries, so a new clock rule appears on the dashboard with no dashboard code (ADR 0020). For the
+whole months of a period it reads the monthly roll-up of cleared alerts (`rollup`, ADR 0062), and the
+alerts themselves for the rest, so the figures are the same either way and five years stay fast.
 
 What "on time" means here. A clock raises an alert when its deadline is at risk or missed; a clock that
 never fired for a case raised nothing. So an alert is counted as a breach unless it was cleared before its
@@ -19,12 +21,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.db import connection
-from django.db.models import Count, Exists, F, FloatField, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.db.models.expressions import RawSQL
 
 from childsafe.core import clock, engine
 from childsafe.core.models import Alert, Area, LanguageFlag, User, UserSkill
 from childsafe.core.roles import Role
+from childsafe.oversight import rollup
+from childsafe.oversight.models import ClockMonth
 
 # -- Periods ----------------------------------------------------------------------------------------------
 
@@ -55,7 +59,7 @@ class Period:
 DENOMINATORS: dict[str, Callable[[Period, int | None], int]] = {}
 
 
-def _percentile(sorted_values: list[float], p: float) -> float | None:
+def _percentile(sorted_values: list[int], p: float) -> int | None:
     """Nearest-rank percentile: the value below which p% of the values lie (no interpolation)."""
     if not sorted_values:
         return None
@@ -67,7 +71,7 @@ def _percentile(sorted_values: list[float], p: float) -> float | None:
 class Counts:
     raised: int = 0
     met: int = 0  # cleared before the due time
-    late_hours: list[float] = field(default_factory=list)
+    late_minutes: list[int] = field(default_factory=list)  # each breach's (ADR 0062: whole minutes)
     acknowledged: int = 0
     escalated: int = 0
     open_overdue: int = 0
@@ -82,13 +86,14 @@ class Counts:
 
     @property
     def median_late(self) -> float | None:
-        v = _percentile(sorted(self.late_hours), 50)
-        return None if v is None else round(v, 1)
+        """Hours, to a tenth."""
+        v = _percentile(sorted(self.late_minutes), 50)
+        return None if v is None else round(v / 60, 1)
 
     @property
     def p90_late(self) -> float | None:
-        v = _percentile(sorted(self.late_hours), 90)
-        return None if v is None else round(v, 1)
+        v = _percentile(sorted(self.late_minutes), 90)
+        return None if v is None else round(v / 60, 1)
 
 
 @dataclass
@@ -111,29 +116,54 @@ def clock_rules() -> list[engine.Rule]:
     return [r for r in engine.all_rules() if r.is_clock]
 
 
-def _hours_late(now: datetime) -> RawSQL:
-    """Hours from an alert's due time to when it cleared (or now), in the database's own arithmetic.
+def whole_months(period: Period) -> tuple[date, date] | None:
+    """The first day of the period's first whole month and the first day after its last: the span the
+    roll-up can answer for. None when the period holds no whole month."""
+    first = period.start if period.start.day == 1 else _next_month(period.start)
+    after = period.end + timedelta(days=1)
+    last = after if after.day == 1 else after.replace(day=1)
+    return (first, last) if first < last else None
 
-    The SQL holds only our own quoted column names; the one value (now) is a query parameter."""
-    table = connection.ops.quote_name(Alert._meta.db_table)
-    cleared, due = (
-        f"{table}.{connection.ops.quote_name('cleared_at')}",
-        f"{table}.{connection.ops.quote_name('due_by')}",
-    )
-    if connection.vendor == "sqlite":  # datetimes are stored as UTC text, which julianday() reads
-        stamp = now.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-        sql = f"(julianday(COALESCE({cleared}, %s)) - julianday({due})) * 24.0"
-        return RawSQL(sql, [stamp], FloatField())  # noqa: S611
-    sql = f"CAST(EXTRACT(EPOCH FROM (COALESCE({cleared}, %s) - {due})) / 3600.0 AS double precision)"
-    return RawSQL(sql, [now], FloatField())  # noqa: S611
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+def _london(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=clock.LONDON)
+
+
+def _alerts_to_read(period: Period, scope: Q) -> list[QuerySet[Alert]]:
+    """The alerts in the period the roll-up doesn't answer for: the part-months at either end, and in the
+    whole months those not rolled up yet (open, or cleared since it last ran)."""
+    alerts: QuerySet[Alert] = Alert.objects.filter(scope).order_by()
+    span = whole_months(period)
+    if span is None:
+        return [alerts.filter(raised_at__gte=period.since, raised_at__lt=period.until)]
+    first, after = _london(span[0]), _london(span[1])
+    parts = [alerts.filter(rolled_up=False, raised_at__gte=first, raised_at__lt=after)]
+    if period.since < first:
+        parts.append(alerts.filter(raised_at__gte=period.since, raised_at__lt=first))
+    if after < period.until:
+        parts.append(alerts.filter(raised_at__gte=after, raised_at__lt=period.until))
+    return parts
+
+
+def _rolled_up_months(period: Period, rule_ids: list[str], area_id: int | None) -> QuerySet[ClockMonth]:
+    span = whole_months(period)
+    if span is None:
+        return ClockMonth.objects.none()
+    cells = ClockMonth.objects.filter(rule_id__in=rule_ids, month__gte=span[0], month__lt=span[1]).order_by()
+    return cells if area_id is None else cells.filter(area_id=area_id)
 
 
 def timeliness(period: Period, *, area_id: int | None = None, now: datetime | None = None) -> list[RuleLine]:
     """One line per clock rule: alerts raised in the period, the share cleared before due, the median and
     90th percentile lateness in hours, acknowledgements, escalations, and (now) open overdue alerts.
 
-    Three queries for every rule at once: grouped counts, the breaches' lateness (one float a row) for the
-    percentiles, and the open overdue counts."""
+    The same statements for every rule at once: the rolled-up months, then for each part of the period
+    still read from the alerts (at most three) grouped counts and the breaches' lateness, then the open
+    overdue counts."""
     now = now or clock.now()
     rules = clock_rules()
     ids = [r.id for r in rules]
@@ -142,32 +172,18 @@ def timeliness(period: Period, *, area_id: int | None = None, now: datetime | No
         scope &= Q(owner_area_id=area_id)
     totals: dict[str, Counts] = defaultdict(Counts)
     areas: dict[str, dict[int | None, Counts]] = defaultdict(lambda: defaultdict(Counts))
-    in_period = Alert.objects.filter(scope, raised_at__gte=period.since, raised_at__lt=period.until).order_by()
-    met = Q(cleared_at__isnull=False, due_by__isnull=False, cleared_at__lte=F("due_by"))
-    grouped = in_period.values("rule_id", "owner_area_id").annotate(
-        raised=Count("id"),
-        met=Count("id", filter=met),
-        acknowledged=Count("id", filter=Q(acknowledged_at__isnull=False)),
-        escalated=Count("id", filter=Q(escalation_level__gt=0)),
-    )
-    for row in grouped:
-        for c in (totals[row["rule_id"]], areas[row["rule_id"]][row["owner_area_id"]]):
-            c.raised += row["raised"]
-            c.met += row["met"]
-            c.acknowledged += row["acknowledged"]
-            c.escalated += row["escalated"]
-    # The breaches' lateness in hours, computed by the database: one float a row, no datetimes in Python,
-    # read straight from the cursor (the three columns need no conversion: at force scale over five years
-    # Django's per-row converters cost more than the query).
-    late_query = in_period.exclude(met).annotate(late=_hours_late(now)).values_list("rule_id", "owner_area_id", "late")
-    sql, params = late_query.query.get_compiler(using=late_query.db).as_sql()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        while batch := cursor.fetchmany(20000):
-            for rule_id, area, late in batch:
-                hours = max(0.0, float(late or 0.0))
-                totals[rule_id].late_hours.append(hours)
-                areas[rule_id][area].late_hours.append(hours)
+    for rule_id, cell_area, raised, met_count, acknowledged, escalated, late in _rolled_up_months(
+        period, ids, area_id
+    ).values_list("rule_id", "area_id", "raised", "met", "acknowledged", "escalated", "late_minutes"):
+        minutes = rollup.unpack(late)
+        for c in (totals[rule_id], areas[rule_id][cell_area]):
+            c.raised += raised
+            c.met += met_count
+            c.acknowledged += acknowledged
+            c.escalated += escalated
+            c.late_minutes.extend(minutes)
+    for alerts in _alerts_to_read(period, scope):
+        _count_alerts(alerts, now, totals, areas)
     overdue = (
         Alert.objects.open()
         .filter(scope, due_by__lt=now)
@@ -192,6 +208,40 @@ def timeliness(period: Period, *, area_id: int | None = None, now: datetime | No
             )
         )
     return lines
+
+
+def _count_alerts(
+    alerts: QuerySet[Alert],
+    now: datetime,
+    totals: dict[str, Counts],
+    areas: dict[str, dict[int | None, Counts]],
+) -> None:
+    grouped = alerts.values("rule_id", "owner_area_id").annotate(
+        raised=Count("id"),
+        met=Count("id", filter=rollup.MET),
+        acknowledged=Count("id", filter=Q(acknowledged_at__isnull=False)),
+        escalated=Count("id", filter=Q(escalation_level__gt=0)),
+    )
+    for row in grouped:
+        for c in (totals[row["rule_id"]], areas[row["rule_id"]][row["owner_area_id"]]):
+            c.raised += row["raised"]
+            c.met += row["met"]
+            c.acknowledged += row["acknowledged"]
+            c.escalated += row["escalated"]
+    # The breaches' lateness in hours, computed by the database: one float a row, no datetimes in Python,
+    # read straight from the cursor (the three columns need no conversion: Django's per-row converters
+    # cost more than the query over many rows).
+    late_query = (
+        alerts.exclude(rollup.MET).annotate(late=rollup.hours_late(now)).values_list("rule_id", "owner_area_id", "late")
+    )
+    sql, params = late_query.query.get_compiler(using=late_query.db).as_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while batch := cursor.fetchmany(20000):
+            for rule_id, area, late in batch:
+                minutes = rollup.late_minutes(late)
+                totals[rule_id].late_minutes.append(minutes)
+                areas[rule_id][area].late_minutes.append(minutes)
 
 
 def alerts_behind(
@@ -406,23 +456,42 @@ def workload(*, area_id: int | None = None) -> list[dict]:
 
 
 def monthly_breaches(period: Period, *, area_id: int | None = None) -> list[tuple[str, int, int]]:
-    """The trend: alerts raised and breaches (not cleared before due) per month of the period."""
+    """The trend: alerts raised and breaches (not cleared before due) per month of the period: the
+    rolled-up months' cells, and the alerts the roll-up doesn't answer for, each in its London month."""
+    ids = [r.id for r in clock_rules()]
+    scope = Q(rule_id__in=ids)
+    if area_id is not None:
+        scope &= Q(owner_area_id=area_id)
+    months: dict[date, list[int]] = {}
+    for month, raised, met_count in (
+        _rolled_up_months(period, ids, area_id)
+        .values("month")
+        .annotate(r=Sum("raised"), m=Sum("met"))
+        .values_list("month", "r", "m")
+    ):
+        counts = months.setdefault(month, [0, 0])
+        counts[0] += raised
+        counts[1] += met_count
+    for alerts in _alerts_to_read(period, scope):
+        for month, raised, met_count in _by_month(alerts):
+            counts = months.setdefault(month, [0, 0])
+            counts[0] += raised
+            counts[1] += met_count
+    return [(m.strftime("%b %Y"), r, r - mt) for m, (r, mt) in sorted(months.items())]
+
+
+def _by_month(alerts: QuerySet[Alert]) -> list[tuple[date, int, int]]:
+    """Alerts raised and met by London month, grouped in the database."""
     from django.db.models.functions import TruncMonth
 
-    qs = Alert.objects.filter(
-        rule_id__in=[r.id for r in clock_rules()], raised_at__gte=period.since, raised_at__lt=period.until
-    )
-    if area_id is not None:
-        qs = qs.filter(owner_area_id=area_id)
-    met = Q(cleared_at__isnull=False, due_by__isnull=False, cleared_at__lte=F("due_by"))
     if connection.vendor != "sqlite":
         rows = (
-            qs.annotate(m=TruncMonth("raised_at", tzinfo=clock.LONDON))
+            alerts.annotate(m=TruncMonth("raised_at", tzinfo=clock.LONDON))
             .values("m")
-            .annotate(raised=Count("id"), met=Count("id", filter=met))
+            .annotate(raised=Count("id"), met=Count("id", filter=rollup.MET))
             .order_by("m")
         )
-        return [(r["m"].strftime("%b %Y"), r["raised"], r["raised"] - r["met"]) for r in rows]
+        return [(r["m"].date(), r["raised"], r["met"]) for r in rows]
     # SQLite truncates dates in a Python function called for every row. Group instead by the stored UTC
     # day (plain text, native), with the 23:00 hour apart: the only UTC hour whose London date can be the
     # next day (in summer time). Then each group goes in its London month here, exact across clock
@@ -433,9 +502,9 @@ def monthly_breaches(period: Period, *, area_id: int | None = None) -> list[tupl
     )
     months: dict[date, list[int]] = {}
     for key, raised, met_count in (
-        qs.annotate(d=day)
+        alerts.annotate(d=day)
         .values("d")
-        .annotate(raised=Count("id"), met=Count("id", filter=met))
+        .annotate(raised=Count("id"), met=Count("id", filter=rollup.MET))
         .values_list("d", "raised", "met")
     ):
         utc_day = date.fromisoformat(key[:10])
@@ -445,7 +514,7 @@ def monthly_breaches(period: Period, *, area_id: int | None = None) -> list[tupl
         counts = months.setdefault(utc_day.replace(day=1), [0, 0])
         counts[0] += raised
         counts[1] += met_count
-    return [(m.strftime("%b %Y"), r, r - mt) for m, (r, mt) in sorted(months.items())]
+    return [(m, r, mt) for m, (r, mt) in months.items()]
 
 
 def audit_grades(period: Period, *, area_id: int | None = None) -> list[tuple[str, int, int, int]]:

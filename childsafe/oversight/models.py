@@ -1,9 +1,10 @@
-"""Case audits (QG-2) and the action plan with its evidence (QG-4)."""
+"""Case audits (QG-2), the action plan with its evidence (QG-4) and the dashboard's monthly roll-up (QG-3)."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
 from childsafe.core.models import Area
 
@@ -174,3 +175,37 @@ class CaseShare(models.Model):
 
     def __str__(self) -> str:
         return f"Case shared with the PFCC ({self.shared_at:%d %b %Y})"
+
+
+class ClockMonth(models.Model):
+    """One clock rule's cleared alerts raised in one London month in one area, counted once (ADR 0062).
+
+    The dashboard reads these for the whole months of its period and the alerts themselves for the rest:
+    the part-months at its ends and every alert not rolled up yet (open, or cleared since the roll-up
+    last ran). A cleared alert never changes again, so a month's figures only ever grow."""
+
+    rule_id = models.CharField(max_length=16)
+    area = models.ForeignKey(Area, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()  # the first day of the month (London) the alerts were raised in
+    raised = models.PositiveIntegerField(default=0)
+    met = models.PositiveIntegerField(default=0)  # cleared before their due time
+    acknowledged = models.PositiveIntegerField(default=0)
+    escalated = models.PositiveIntegerField(default=0)
+    # The breaches' lateness in whole minutes, sorted, as little-endian 32-bit integers: the percentiles
+    # need every value, and a month of one rule in one area holds a few dozen at force scale.
+    late_minutes = models.BinaryField(default=b"")
+
+    class Meta:
+        ordering = ["month", "rule_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rule_id", "area", "month"], condition=Q(area__isnull=False), name="one_clock_month_per_area"
+            ),
+            models.UniqueConstraint(
+                fields=["rule_id", "month"], condition=Q(area__isnull=True), name="one_clock_month_without_area"
+            ),
+        ]
+        indexes = [models.Index(fields=["month", "rule_id"], name="clock_months_in_period")]
+
+    def __str__(self) -> str:
+        return f"{self.rule_id} {self.month:%b %Y}"
