@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from childsafe.core import access, audit, clock
@@ -143,7 +144,8 @@ def criteria(request: HttpRequest) -> HttpResponse:
 
 @access_checked
 def criterion_change(request: HttpRequest, pk: int) -> HttpResponse:
-    """Reword a question, or retire it (or bring it back); a stale page's change is refused."""
+    """Reword a question, retire it (or bring it back), or move it up or down the list; a stale page's change
+    is refused."""
     access.require(request.user, Capability.CASE_AUDIT_CRITERIA)
     row = get_object_or_404(AuditCriterion, pk=pk)
     data = posted(request)
@@ -155,6 +157,16 @@ def criterion_change(request: HttpRequest, pk: int) -> HttpResponse:
         except ValueError:
             version = -1
         try:
+            if what in ("up", "down"):
+                try:
+                    services.criterion_move(actor=request.user, criterion=row, version=version, direction=what)
+                except InvalidInput as exc:
+                    messages.error(request, " ".join(exc.errors.values()))
+                except RuleRefusal as exc:
+                    messages.error(request, exc.message)
+                else:
+                    messages.success(request, f"The question is moved {what}: {row.question}")
+                return redirect(f"{reverse('oversight:criteria')}#{row.case_type}")
             if what in ("retire", "restore"):
                 services.criterion_change(actor=request.user, criterion=row, version=version, active=what == "restore")
                 messages.success(

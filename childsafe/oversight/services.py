@@ -230,6 +230,42 @@ def criterion_change(
     return locked
 
 
+def criterion_move(*, actor: User, criterion: AuditCriterion, version: int, direction: str) -> AuditCriterion:
+    """Move a question one place up or down among its type of case's questions (the order auditors answer
+    them in). Versioned like a change; the questions are renumbered 1, 2, 3... in the same transaction."""
+    access.require(actor, Capability.CASE_AUDIT_CRITERIA)
+    if direction not in ("up", "down"):
+        raise InvalidInput({"direction": "Choose whether to move the question up or down"})
+    with transaction.atomic():
+        rows = list(
+            AuditCriterion.objects.select_for_update().filter(case_type=criterion.case_type).order_by("order", "id")
+        )
+        at = next(i for i, r in enumerate(rows) if r.pk == criterion.pk)
+        locked = rows[at]
+        if locked.version != version:
+            raise RuleRefusal("QG-2", "Someone changed this question a moment ago. Reload the page and check it.")
+        to = at - 1 if direction == "up" else at + 1
+        if not 0 <= to < len(rows):
+            first_or_last = "first" if direction == "up" else "last"
+            raise InvalidInput({"direction": f"This question is already the {first_or_last} for its type of case"})
+        rows[at], rows[to] = rows[to], rows[at]
+        for position, row in enumerate(rows, start=1):
+            if row.pk == locked.pk:
+                row.version += 1
+            if row.order != position or row.pk == locked.pk:
+                row.order = position
+                row.save(update_fields=["order", "version"])
+        audit.record(
+            actor=actor,
+            category=AuditCategory.ALTERATION,
+            event_type="case_audit.criterion_move",
+            subject=locked,
+            old={"position": at + 1},
+            new={"position": to + 1},
+        )
+    return locked
+
+
 def in_reach(user: User, row: CaseAudit) -> bool:
     """Leaders see every area's audits; an area supervisor or CII their own area's (and their own cases)."""
     if access.can(user, Capability.STATISTICS_VIEW) or not user.area_id or row.area_id is None:

@@ -265,3 +265,34 @@ def test_a_retired_question_is_not_asked_when_grading(people, investigation):
     page = client_for(people["leader"]).get(f"/oversight/case-audits/{row.pk}/").content.decode()
     assert question.question not in page
     assert AuditCriterion.objects.filter(case_type="investigation", active=True).first().question in page
+
+
+@pytest.mark.django_db
+def test_the_audit_lead_reorders_the_questions_and_a_stale_move_is_refused(people):
+    from childsafe.oversight.models import AuditCriterion
+
+    def order() -> list[str]:
+        return list(AuditCriterion.objects.filter(case_type="missing").values_list("question", flat=True))
+
+    leader = client_for(people["leader"])
+    before = order()
+    assert len(before) >= 3
+    second = AuditCriterion.objects.get(case_type="missing", question=before[1])
+    listing = leader.get("/oversight/case-audits/questions/").content.decode()
+    assert "Move up" in listing and "Move down" in listing
+    url = f"/oversight/case-audits/questions/{second.pk}/"
+    moved = leader.post(url, {"action": "up", "version": second.version}, follow=True)
+    assert "The question is moved up" in moved.content.decode()
+    assert order() == [before[1], before[0], *before[2:]]
+    # The page that showed the old version is stale: refused, the order stays, the lead is told why.
+    stale = leader.post(url, {"action": "down", "version": second.version}, follow=True)
+    assert "Someone changed this question" in stale.content.decode()
+    assert order() == [before[1], before[0], *before[2:]]
+    # Already first: it can't go higher, and says so.
+    second.refresh_from_db()
+    top = leader.post(url, {"action": "up", "version": second.version}, follow=True)
+    assert "already the first" in top.content.decode() and order()[0] == before[1]
+    assert AuditEvent.objects.filter(event_type="case_audit.criterion_move").count() == 1
+    # Nobody but a senior leader moves them.
+    assert client_for(people["supervisor"]).post(url, {"action": "down", "version": second.version}).status_code == 403
+    assert order()[0] == before[1]
