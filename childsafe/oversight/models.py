@@ -185,7 +185,7 @@ class ClockMonth(models.Model):
     last ran). A cleared alert never changes again, so a month's figures only ever grow."""
 
     rule_id = models.CharField(max_length=16)
-    area = models.ForeignKey(Area, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    area = models.ForeignKey(Area, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     month = models.DateField()  # the first day of the month (London) the alerts were raised in
     raised = models.PositiveIntegerField(default=0)
     met = models.PositiveIntegerField(default=0)  # cleared before their due time

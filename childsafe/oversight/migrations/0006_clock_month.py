@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
                 ('acknowledged', models.PositiveIntegerField(default=0)),
                 ('escalated', models.PositiveIntegerField(default=0)),
                 ('late_minutes', models.BinaryField(default=b'')),
-                ('area', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.area')),
+                ('area', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.area')),
             ],
             options={
                 'ordering': ['month', 'rule_id'],
