@@ -9,9 +9,11 @@ episodes, referrals and their RF alerts), then adds five years of alerts for eve
 engine's registry (ALERTS_PER_RULE_PER_AREA_YEAR x scale each year and area, late in the early years and
 mostly on time later, as the report's force improved), then renders the whole dashboard page (every
 figure, every table, the SVG charts) for a senior leader over the last 12 months and over five years,
-force-wide and for one area. One line per figure:
+force-wide and for one area: first as loaded, then after the worker's chores have run as they do when it
+starts (the monthly roll-up of ADR 0062, and on SQLite the planner's statistics). One line per figure:
 
-    dashboard.page sqlite scope=force period=365d alerts=... n=20 p50=...ms p95=...ms max=...ms
+    dashboard.chore sqlite dashboard-roll-up alerts=... cells=... seconds=...
+    dashboard.page sqlite scope=force period=365d rolled_up=yes alerts=... n=20 p50=...ms p95=...ms max=...ms
 
 --small is scale 1 (about 5,000 people) and 10 repeats; the default is scale 160 (about 800,000 people,
 the size of a county force) with history 1 and 20 repeats.
@@ -98,7 +100,7 @@ def run(args: argparse.Namespace) -> None:
     from django.db import connection
     from django.test import RequestFactory
 
-    from childsafe.core import clock
+    from childsafe.core import clock, engine
     from childsafe.core import services as core_services
     from childsafe.core.models import Alert, Area
     from childsafe.demo.generator import generate
@@ -128,21 +130,21 @@ def run(args: argparse.Namespace) -> None:
     factory = RequestFactory()
     today = clock.today_london()
     area = Area.objects.order_by("code").first()
-    # First with nothing rolled up (every alert read, as before ADR 0062), then after the roll-up the
-    # worker does hourly: the same pages, the same figures, side by side in one run.
+    # First as the force stands after loading (every alert read, no planner statistics on SQLite), then
+    # after the worker's chores have run as they do when it starts (ADR 0062: the monthly roll-up; and on
+    # SQLite the day's ANALYZE): the same pages, the same figures, side by side in one run.
     for rolled in (False, True):
         if rolled:
-            started = time.perf_counter()
-            done = rollup.roll_up()
-            print(
-                f"dashboard.roll_up {vendor} alerts={done.alerts} months={done.months} "
-                f"cells={ClockMonth.objects.count()} seconds={time.perf_counter() - started:.1f} "
-                f"load={os.getloadavg()[0]:.1f}",
-                flush=True,
-            )
-            if vendor == "postgresql":
-                with connection.cursor() as cursor:
-                    cursor.execute("ANALYZE")
+            for chore in engine.all_chores():
+                started = time.perf_counter()
+                outcome = chore.run()
+                if isinstance(outcome, rollup.RollUpResult):
+                    outcome = f"alerts={outcome.alerts} cells={ClockMonth.objects.count()}"
+                print(
+                    f"dashboard.chore {vendor} {chore.name} {outcome} seconds={time.perf_counter() - started:.1f} "
+                    f"load={os.getloadavg()[0]:.1f}",
+                    flush=True,
+                )
         _time_pages(args, factory, leader, today, area, vendor, alerts, "yes" if rolled else "no")
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
+
+from django.db import connection
 
 from childsafe.core import engine, labels
 from childsafe.core.engine import Finding, clock_rule
@@ -76,3 +78,17 @@ engine.register(
     source="ASVS 5.0 V6: sign-in is slowed, never locked out (ADR 0016); a burst must still be seen.",
     owner="Administrator",
 )
+
+
+@engine.chore("database-statistics", every=timedelta(hours=24))
+def sqlite_statistics() -> str:
+    """On SQLite (the embedded default), refresh the query planner's statistics each day: without them
+    SQLite guesses that an equality on any indexed column is selective, and at a force's size picks, say,
+    every alert an area ever had over the period's. A sampled ANALYZE (analysis_limit) takes well under a
+    second at a million people. PostgreSQL keeps its own (autovacuum); nothing to do there."""
+    if connection.vendor != "sqlite":
+        return "not needed"
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA analysis_limit=1000")
+        cursor.execute("ANALYZE")
+    return "analysed"

@@ -87,12 +87,17 @@ class Counts:
     @property
     def median_late(self) -> float | None:
         """Hours, to a tenth."""
-        v = _percentile(sorted(self.late_minutes), 50)
-        return None if v is None else round(v / 60, 1)
+        return self._late_percentile(50)
 
     @property
     def p90_late(self) -> float | None:
-        v = _percentile(sorted(self.late_minutes), 90)
+        return self._late_percentile(90)
+
+    def _late_percentile(self, p: float) -> float | None:
+        # In place: the rolled-up months' values arrive as sorted runs, which sort merges, and a second
+        # percentile finds them sorted already.
+        self.late_minutes.sort()
+        v = _percentile(self.late_minutes, p)
         return None if v is None else round(v / 60, 1)
 
 
@@ -133,10 +138,15 @@ def _london(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=clock.LONDON)
 
 
-def _alerts_to_read(period: Period, scope: Q) -> list[QuerySet[Alert]]:
+def _alerts_to_read(period: Period) -> list[QuerySet[Alert]]:
     """The alerts in the period the roll-up doesn't answer for: the part-months at either end, and in the
-    whole months those not rolled up yet (open, or cleared since it last ran)."""
-    alerts: QuerySet[Alert] = Alert.objects.filter(scope).order_by()
+    whole months those not rolled up yet (open, or cleared since it last ran).
+
+    Of every rule and area: the callers group by both and keep the clock rules' rows (and the area's).
+    Filtering on either here would let SQLite (which has no statistics unless someone runs ANALYZE)
+    walk that column's index, every alert the rule or area ever had, instead of the period's: the period
+    and the roll-up flag are what narrow the rows."""
+    alerts: QuerySet[Alert] = Alert.objects.order_by()
     span = whole_months(period)
     if span is None:
         return [alerts.filter(raised_at__gte=period.since, raised_at__lt=period.until)]
@@ -182,8 +192,8 @@ def timeliness(period: Period, *, area_id: int | None = None, now: datetime | No
             c.acknowledged += acknowledged
             c.escalated += escalated
             c.late_minutes.extend(minutes)
-    for alerts in _alerts_to_read(period, scope):
-        _count_alerts(alerts, now, totals, areas)
+    for alerts in _alerts_to_read(period):
+        _count_alerts(alerts, now, set(ids), area_id, totals, areas)
     overdue = (
         Alert.objects.open()
         .filter(scope, due_by__lt=now)
@@ -213,6 +223,8 @@ def timeliness(period: Period, *, area_id: int | None = None, now: datetime | No
 def _count_alerts(
     alerts: QuerySet[Alert],
     now: datetime,
+    rule_ids: set[str],
+    area_id: int | None,
     totals: dict[str, Counts],
     areas: dict[str, dict[int | None, Counts]],
 ) -> None:
@@ -223,6 +235,8 @@ def _count_alerts(
         escalated=Count("id", filter=Q(escalation_level__gt=0)),
     )
     for row in grouped:
+        if row["rule_id"] not in rule_ids or (area_id is not None and row["owner_area_id"] != area_id):
+            continue
         for c in (totals[row["rule_id"]], areas[row["rule_id"]][row["owner_area_id"]]):
             c.raised += row["raised"]
             c.met += row["met"]
@@ -239,6 +253,8 @@ def _count_alerts(
         cursor.execute(sql, params)
         while batch := cursor.fetchmany(20000):
             for rule_id, area, late in batch:
+                if rule_id not in rule_ids or (area_id is not None and area != area_id):
+                    continue
                 minutes = rollup.late_minutes(late)
                 totals[rule_id].late_minutes.append(minutes)
                 areas[rule_id][area].late_minutes.append(minutes)
@@ -459,9 +475,6 @@ def monthly_breaches(period: Period, *, area_id: int | None = None) -> list[tupl
     """The trend: alerts raised and breaches (not cleared before due) per month of the period: the
     rolled-up months' cells, and the alerts the roll-up doesn't answer for, each in its London month."""
     ids = [r.id for r in clock_rules()]
-    scope = Q(rule_id__in=ids)
-    if area_id is not None:
-        scope &= Q(owner_area_id=area_id)
     months: dict[date, list[int]] = {}
     for month, raised, met_count in (
         _rolled_up_months(period, ids, area_id)
@@ -472,26 +485,30 @@ def monthly_breaches(period: Period, *, area_id: int | None = None) -> list[tupl
         counts = months.setdefault(month, [0, 0])
         counts[0] += raised
         counts[1] += met_count
-    for alerts in _alerts_to_read(period, scope):
-        for month, raised, met_count in _by_month(alerts):
+    for alerts in _alerts_to_read(period):
+        for month, raised, met_count in _by_month(alerts, set(ids), area_id):
             counts = months.setdefault(month, [0, 0])
             counts[0] += raised
             counts[1] += met_count
     return [(m.strftime("%b %Y"), r, r - mt) for m, (r, mt) in sorted(months.items())]
 
 
-def _by_month(alerts: QuerySet[Alert]) -> list[tuple[date, int, int]]:
-    """Alerts raised and met by London month, grouped in the database."""
+def _by_month(alerts: QuerySet[Alert], rule_ids: set[str], area_id: int | None) -> list[tuple[date, int, int]]:
+    """The rules' (and area's) alerts raised and met by London month, grouped in the database by rule and
+    area too, so the query needn't filter on them (see `_alerts_to_read`)."""
+
+    def wanted(rule_id: str, area: int | None) -> bool:
+        return rule_id in rule_ids and (area_id is None or area == area_id)
+
     from django.db.models.functions import TruncMonth
 
     if connection.vendor != "sqlite":
         rows = (
             alerts.annotate(m=TruncMonth("raised_at", tzinfo=clock.LONDON))
-            .values("m")
+            .values("m", "rule_id", "owner_area_id")
             .annotate(raised=Count("id"), met=Count("id", filter=rollup.MET))
-            .order_by("m")
         )
-        return [(r["m"].date(), r["raised"], r["met"]) for r in rows]
+        return [(r["m"].date(), r["raised"], r["met"]) for r in rows if wanted(r["rule_id"], r["owner_area_id"])]
     # SQLite truncates dates in a Python function called for every row. Group instead by the stored UTC
     # day (plain text, native), with the 23:00 hour apart: the only UTC hour whose London date can be the
     # next day (in summer time). Then each group goes in its London month here, exact across clock
@@ -501,12 +518,14 @@ def _by_month(alerts: QuerySet[Alert]) -> list[tuple[date, int, int]]:
         f"substr({column}, 1, 10) || CASE WHEN substr({column}, 12, 2) = '23' THEN '+' ELSE '' END", []
     )
     months: dict[date, list[int]] = {}
-    for key, raised, met_count in (
+    for key, rule_id, area, raised, met_count in (
         alerts.annotate(d=day)
-        .values("d")
+        .values("d", "rule_id", "owner_area_id")
         .annotate(raised=Count("id"), met=Count("id", filter=rollup.MET))
-        .values_list("d", "raised", "met")
+        .values_list("d", "rule_id", "owner_area_id", "raised", "met")
     ):
+        if not wanted(rule_id, area):
+            continue
         utc_day = date.fromisoformat(key[:10])
         if key.endswith("+"):  # 23:xx UTC: the next day in London when summer time is on
             at = datetime.combine(utc_day, time(23, 30), tzinfo=UTC).astimezone(clock.LONDON)

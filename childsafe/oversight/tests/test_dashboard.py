@@ -178,3 +178,32 @@ def test_the_monthly_trend_puts_each_alert_in_its_london_month():
     alert("RF-9", raised=on_time, due=on_time + timedelta(hours=4), cleared=on_time + timedelta(hours=1), n=2)
     trend = dashboard.monthly_breaches(dashboard.Period(date(2026, 7, 1), date(2026, 8, 31)))
     assert trend == [("Jul 2026", 1, 0), ("Aug 2026", 1, 1)]
+
+
+@pytest.mark.django_db
+def test_cases_watched_count_a_ppn_once_in_each_area_its_children_live_in(areas, make_user, york):
+    """RF-3's and RF-6's denominators: a PPN about two city children is one city case; a PPN about a city
+    child and an east child is a case in each area and one force-wide."""
+    from datetime import date
+
+    from childsafe.people.models import Person
+    from childsafe.referrals.models import Ppn, PpnChild, PpnShare
+
+    officer = make_user("pc_count", "response_officer", "city")
+    now = clock.now()
+
+    def child(name: str, area) -> Person:
+        return Person.objects.create(
+            forenames=name, surname="Counted", date_of_birth=date(2015, 1, 1), area=area, created_at=now
+        )
+
+    city_a, city_b, east_c = child("Ava", areas["city"]), child("Ben", areas["city"]), child("Cal", areas["east"])
+    for ref, children in (("P1", [city_a, city_b]), ("P2", [city_a, east_c])):
+        ppn = Ppn.objects.create(reference=ref, concern="A concern", submitted_at=now, submitted_by=officer)
+        for c in children:
+            PpnChild.objects.create(ppn=ppn, person=c, aware={}, voice="Spoke to me", ethnicity="NS")
+        PpnShare.objects.create(ppn=ppn, organisation=york, shared_at=now)
+    period = dashboard.Period.last_days(7)
+    for rule_id in ("RF-3", "RF-6"):
+        count = dashboard.DENOMINATORS[rule_id]
+        assert (count(period, None), count(period, areas["city"].pk), count(period, areas["east"].pk)) == (2, 2, 1)
