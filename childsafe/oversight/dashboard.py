@@ -143,8 +143,8 @@ def _alerts_to_read(period: Period) -> list[QuerySet[Alert]]:
     whole months those not rolled up yet (open, or cleared since it last ran).
 
     Of every rule and area: the callers group by both and keep the clock rules' rows (and the area's).
-    Filtering on either here would let SQLite (which has no statistics unless someone runs ANALYZE)
-    walk that column's index, every alert the rule or area ever had, instead of the period's: the period
+    Filtering on either here would let SQLite (without statistics until the worker's daily chore has run
+    ANALYZE) walk that column's index, every alert the rule or area ever had, instead of the period's: the period
     and the roll-up flag are what narrow the rows."""
     alerts: QuerySet[Alert] = Alert.objects.order_by()
     span = whole_months(period)
