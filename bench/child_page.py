@@ -38,7 +38,7 @@ import statistics
 import sys
 import time
 
-from lib.throwaway import bench_database
+from lib.force import Force, analyse, force
 
 BENCH_DATABASE = "childsafe_bench_page"
 WARM_UP = 5
@@ -69,37 +69,25 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def run(args: argparse.Namespace) -> None:
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+def run(args: argparse.Namespace, synthetic: Force) -> None:
     from django.db import connection, transaction
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
     from childsafe.core import clock
     from childsafe.core import services as core_services
-    from childsafe.demo.generator import generate
     from childsafe.demo.history import plant_chronology
     from childsafe.people.chronology import chronology
     from childsafe.people.models import Person
     from childsafe.people.selectors import identity_cluster
 
-    vendor = connection.vendor
-    call_command("migrate", verbosity=0)
-    if Person.objects.exists():
-        sys.exit("The benchmark database already holds people: use an empty one.")
-    started = time.perf_counter()
-    report = generate(scale=args.scale, seed=args.seed, progress=False, history=args.history)
+    vendor = synthetic.vendor
     print(
-        f"child_page.generate {vendor} scale={args.scale:g} history={args.history:g} people={report.people} "
-        f"seconds={time.perf_counter() - started:.1f}",
+        f"child_page.generate {vendor} scale={args.scale:g} history={args.history:g} people={synthetic.report.people} "
+        f"seconds={time.perf_counter() - synthetic.started:.1f}",
         flush=True,
     )
-    if vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+    analyse()
 
     today = clock.today_london()
     teenagers = list(
@@ -178,8 +166,8 @@ def _load() -> str:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    with bench_database(args.database_url, args.database_name):
-        run(args)
+    with force(args, seed=args.seed, history=args.history) as synthetic:
+        run(args, synthetic)
 
 
 if __name__ == "__main__":

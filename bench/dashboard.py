@@ -25,11 +25,10 @@ import argparse
 import os
 import random
 import statistics
-import sys
 import time
 from datetime import timedelta
 
-from lib.throwaway import bench_database
+from lib.force import Force, analyse, force
 
 BENCH_DATABASE = "childsafe_bench_dashboard"
 ALERTS_PER_RULE_PER_AREA_YEAR = 4
@@ -91,29 +90,16 @@ def _plant_alerts(scale: float, seed: int) -> int:
     return len(rows)
 
 
-def run(args: argparse.Namespace) -> None:
-    import django
-
-    django.setup()
-    from django.contrib.auth.models import AnonymousUser  # noqa: F401 - the settings are loaded
-    from django.core.management import call_command
-    from django.db import connection
+def run(args: argparse.Namespace, synthetic: Force) -> None:
     from django.test import RequestFactory
 
     from childsafe.core import clock, engine
     from childsafe.core import services as core_services
     from childsafe.core.models import Alert, Area
-    from childsafe.demo.generator import generate
     from childsafe.oversight import rollup
     from childsafe.oversight.models import ClockMonth
-    from childsafe.people.models import Person
 
-    vendor = connection.vendor
-    call_command("migrate", verbosity=0)
-    if Person.objects.exists():
-        sys.exit("The benchmark database already holds people: use an empty one.")
-    started = time.perf_counter()
-    report = generate(scale=args.scale, seed=args.seed, progress=False, history=args.history)
+    vendor, report, started = synthetic.vendor, synthetic.report, synthetic.started
     planted = _plant_alerts(args.scale, args.seed)
     alerts = Alert.objects.count()
     print(
@@ -121,9 +107,7 @@ def run(args: argparse.Namespace) -> None:
         f"planted_alerts={planted} alerts={alerts} seconds={time.perf_counter() - started:.1f}",
         flush=True,
     )
-    if vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+    analyse()
     leader = core_services.user_create(
         actor=None, username="bench_leader", role="senior_leader", password=None, check_password=False
     )
@@ -201,8 +185,8 @@ def _time_pages(args, factory, leader, today, area, vendor: str, alerts: int, ro
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    with bench_database(args.database_url, args.database_name):
-        run(args)
+    with force(args, seed=args.seed, history=args.history) as synthetic:
+        run(args, synthetic)
 
 
 if __name__ == "__main__":

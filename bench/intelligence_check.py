@@ -43,7 +43,7 @@ from collections import Counter
 from datetime import date, timedelta
 from typing import Any
 
-from lib.throwaway import bench_database
+from lib.force import Force, force
 
 BENCH_DATABASE = "childsafe_bench"
 WARM_UP = 10
@@ -192,31 +192,19 @@ def multiply_people(times: int) -> None:
             cursor.execute(f"ANALYZE {table}")
 
 
-def run(args: argparse.Namespace) -> None:
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+def run(args: argparse.Namespace, synthetic: Force) -> None:
     from django.db import connection, transaction
     from django.test.utils import CaptureQueriesContext
 
     from childsafe.core import clock
     from childsafe.core import services as core_services
-    from childsafe.demo.generator import NICKNAMES, generate
+    from childsafe.demo.generator import NICKNAMES
     from childsafe.missing.services import missing_report
     from childsafe.people import search
     from childsafe.people.intelligence import picture
     from childsafe.people.models import Person
 
-    vendor = connection.vendor
-    started = time.perf_counter()
-    call_command("migrate", verbosity=0)
-    print(f"intelligence_check.migrate {vendor} seconds={time.perf_counter() - started:.1f}", flush=True)
-    if Person.objects.exists():
-        sys.exit("The benchmark database already holds people: use an empty one.")
-
-    started = time.perf_counter()
-    generated = generate(scale=args.scale, progress=False, history=args.history)
+    vendor, generated, started = synthetic.vendor, synthetic.report, synthetic.started
     people = Person.objects.count()
     print(
         f"intelligence_check.generate {vendor} scale={args.scale:g} history={args.history:g} people={people} "
@@ -445,8 +433,8 @@ def run(args: argparse.Namespace) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    with bench_database(args.database_url, args.database_name):
-        run(args)
+    with force(args, migrate_label="intelligence_check", history=args.history) as synthetic:
+        run(args, synthetic)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ import statistics
 import sys
 import time
 
-from lib.throwaway import bench_database
+from lib.force import Force, analyse, force
 
 BENCH_DATABASE = "childsafe_bench_investigations"
 WARM_UP = 5
@@ -49,35 +49,23 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def run(args: argparse.Namespace) -> None:
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+def run(args: argparse.Namespace, synthetic: Force) -> None:
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
     from childsafe.core.models import User
-    from childsafe.demo.generator import generate
     from childsafe.investigations.demo import generate_investigations
     from childsafe.investigations.models import Investigation
-    from childsafe.people.models import Person
 
-    vendor = connection.vendor
-    call_command("migrate", verbosity=0)
-    if Person.objects.exists():
-        sys.exit("The benchmark database already holds people: use an empty one.")
-    generate(scale=args.scale, seed=args.seed, progress=False, history=args.history)
+    vendor = synthetic.vendor
     di = User.objects.get(username="history-di-00")
     client = Client(HTTP_HOST="localhost")
     client.force_login(di)
     for history in (args.history, args.history * 5):
         if history != args.history:
             generate_investigations(scale=args.scale, history=history - args.history, seed=args.seed + 1)
-        if vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
+        analyse()
         total = Investigation.objects.count()
         for name, url in PAGES:
             for _ in range(WARM_UP):
@@ -104,8 +92,8 @@ def run(args: argparse.Namespace) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    with bench_database(args.database_url, args.database_name):
-        run(args)
+    with force(args, seed=args.seed, history=args.history) as synthetic:
+        run(args, synthetic)
 
 
 if __name__ == "__main__":

@@ -19,10 +19,9 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import time
 
-from lib.throwaway import bench_database
+from lib.force import Force, analyse, force
 
 BENCH_DATABASE = "childsafe_bench_offenders"
 RULES = ("RSO-1", "RSO-3", "RSO-5", "RSO-6")
@@ -45,33 +44,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def run(args: argparse.Namespace) -> None:
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+def run(args: argparse.Namespace, synthetic: Force) -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     from childsafe.core import clock, engine
-    from childsafe.demo.generator import generate
     from childsafe.offenders import selectors
     from childsafe.offenders.demo import generate_offenders
     from childsafe.offenders.models import Offender, Visit
     from childsafe.people.models import Person
 
-    vendor = connection.vendor
-    call_command("migrate", verbosity=0)
-    if Person.objects.exists():
-        sys.exit("The benchmark database already holds people: use an empty one.")
-    engine.autodiscover()
-    started = time.perf_counter()
-    generate(scale=args.scale, progress=False, plant_duplicates=0)
+    vendor, started = synthetic.vendor, synthetic.started
     residents = Person.objects.count()
     made = generate_offenders(per_100k=round(args.offenders * 100_000 / residents))
-    if vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+    analyse()
     print(
         f"offenders.generate {vendor} residents={residents} offenders={made} visits={Visit.objects.count()} "
         f"seconds={time.perf_counter() - started:.1f}",
@@ -138,8 +124,8 @@ def run(args: argparse.Namespace) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    with bench_database(args.database_url, args.database_name):
-        run(args)
+    with force(args, plant_duplicates=0) as synthetic:
+        run(args, synthetic)
 
 
 if __name__ == "__main__":

@@ -45,7 +45,7 @@ import threading
 import time
 from pathlib import Path
 
-from lib.throwaway import bench_database
+from lib.force import Force, analyse, force
 
 REPO = Path(__file__).resolve().parents[1]
 BENCH_DATABASE = "childsafe_bench_ppn"
@@ -301,26 +301,13 @@ def client_loop(port: int, token: str, children: list[int], stop_at: float, resu
     conn.close()
 
 
-def run(args: argparse.Namespace, work_dir: Path) -> None:
-    import django
+def run(args: argparse.Namespace, synthetic: Force, work_dir: Path) -> None:
+    from django.db import connections
 
-    django.setup()
-    from django.core.management import call_command
-    from django.db import connection, connections
-
-    from childsafe.demo.generator import generate
-    from childsafe.people.models import Person
     from childsafe.referrals.models import Ppn
 
-    vendor = connection.vendor
-    call_command("migrate", verbosity=0)
-    if Person.objects.exists():
-        sys.exit("The benchmark database already holds people: use an empty one.")
-    started = time.perf_counter()
-    report = generate(scale=args.scale, seed=args.seed, progress=False, history=1.0)
-    if vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+    vendor, report, started = synthetic.vendor, synthetic.report, synthetic.started
+    analyse()
     print(
         f"ppn_api.generate {vendor} scale={args.scale:g} people={report.people} "
         f"seconds={time.perf_counter() - started:.1f}",
@@ -411,8 +398,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     work_dir = Path(tempfile.mkdtemp(prefix="childsafe-bench-ppn-work-"))
     try:
-        with bench_database(args.database_url, args.database_name):
-            run(args, work_dir)
+        with force(args, seed=args.seed, history=1.0) as synthetic:
+            run(args, synthetic, work_dir)
     finally:
         shutil.rmtree(work_dir, ignore_errors=True)
 

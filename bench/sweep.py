@@ -34,10 +34,9 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
 import time
 
-from lib.throwaway import bench_database
+from lib.force import Force, analyse, force
 
 BENCH_DATABASE = "childsafe_bench_sweep"
 LEVELS = (1, 5, 25)  # total history multipliers timed
@@ -65,11 +64,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def run(args: argparse.Namespace) -> None:
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+def run(args: argparse.Namespace, synthetic: Force) -> None:
     from django.db import connection, transaction
     from django.db.models import F, Value
     from django.db.models.functions import Concat
@@ -77,25 +72,11 @@ def run(args: argparse.Namespace) -> None:
 
     from childsafe.core import clock, engine
     from childsafe.core.models import Alert
-    from childsafe.demo.generator import generate
     from childsafe.demo.history import generate_history
-    from childsafe.people.models import Person
     from childsafe.protection.demo import generate_protections
     from childsafe.protection.models import PoliceProtection
 
-    vendor = connection.vendor
-    call_command("migrate", verbosity=0)
-    if Person.objects.exists():
-        sys.exit("The benchmark database already holds people: use an empty one.")
-    engine.autodiscover()
-
-    def analyse() -> None:
-        if vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
-
-    started = time.perf_counter()
-    report = generate(scale=args.scale, seed=args.seed, progress=False, history=1.0)
+    vendor, report, started = synthetic.vendor, synthetic.report, synthetic.started
     analyse()
     rows = report.history.rows
     print(
@@ -186,8 +167,8 @@ def run(args: argparse.Namespace) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    with bench_database(args.database_url, args.database_name):
-        run(args)
+    with force(args, seed=args.seed, history=1.0) as synthetic:
+        run(args, synthetic)
 
 
 if __name__ == "__main__":

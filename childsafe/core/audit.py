@@ -62,50 +62,21 @@ def record(
     """Log a change: collection, alteration, combination (e.g. a merge) or erasure.
 
     `justification` is the reason the actor gave for touching a record outside their area (PL-3)."""
-    return _append_or_defer(
-        _record_values(
-            actor=actor,
-            category=category,
-            event_type=event_type,
-            subject=subject,
-            subject_type=subject_type,
-            subject_id=subject_id,
-            person_id=person_id,
-            old=old,
-            new=new,
-            channel=channel,
-            justification=justification,
-        )
-    )
-
-
-def _record_values(
-    *,
-    actor: User | None,
-    category: AuditCategory | str,
-    event_type: str,
-    subject: models.Model | None = None,
-    subject_type: str | None = None,
-    subject_id: str | int | None = None,
-    person_id: int | None = None,
-    old: dict[str, Any] | None = None,
-    new: dict[str, Any] | None = None,
-    channel: str = "web",
-    justification: str = "",
-) -> dict[str, Any]:
     if category not in CHANGE_CATEGORIES:
         raise ValueError(f"{category!r} is not a change category; use audit.access for views.")
-    return dict(
-        at=clock.now(),
-        category=category,
-        event_type=event_type,
-        person_id=person_id,
-        old_values=_jsonable(old),
-        new_values=_jsonable(new),
-        channel=channel,
-        justification=justification,
-        **_actor_fields(actor),
-        **_subject_fields(subject, subject_type, subject_id),
+    return _append_or_defer(
+        dict(
+            at=clock.now(),
+            category=category,
+            event_type=event_type,
+            person_id=person_id,
+            old_values=_jsonable(old),
+            new_values=_jsonable(new),
+            channel=channel,
+            justification=justification,
+            **_actor_fields(actor),
+            **_subject_fields(subject, subject_type, subject_id),
+        )
     )
 
 
@@ -134,35 +105,6 @@ def access(
 
     Unless told otherwise, a partner's view (a school or a local authority) is a disclosure to their
     organisation, and anyone else's a consultation."""
-    return _append_or_defer(
-        _access_values(
-            actor=actor,
-            event_type=event_type,
-            subject=subject,
-            subject_type=subject_type,
-            subject_id=subject_id,
-            person_id=person_id,
-            category=category,
-            justification=justification,
-            recipient=recipient,
-            channel=channel,
-        )
-    )
-
-
-def _access_values(
-    *,
-    actor: User | None,
-    event_type: str,
-    subject: models.Model | None = None,
-    subject_type: str | None = None,
-    subject_id: str | int | None = None,
-    person_id: int | None = None,
-    category: AuditCategory | str | None = None,
-    justification: str = "",
-    recipient: str = "",
-    channel: str = "web",
-) -> dict[str, Any]:
     if category is None:
         partner = actor is not None and actor.role in PARTNER_ROLES
         category = AuditCategory.DISCLOSURE if partner else AuditCategory.CONSULTATION
@@ -173,16 +115,18 @@ def _access_values(
     subject_fields = _subject_fields(subject, subject_type, subject_id)
     if not justification.strip():
         justification = purpose_of(actor, event_type, subject_fields.get("subject_label", ""))
-    return dict(
-        at=clock.now(),
-        category=category,
-        event_type=event_type,
-        person_id=person_id,
-        justification=justification,
-        recipient=recipient[:300],
-        channel=channel,
-        **_actor_fields(actor),
-        **subject_fields,
+    return _append_or_defer(
+        dict(
+            at=clock.now(),
+            category=category,
+            event_type=event_type,
+            person_id=person_id,
+            justification=justification,
+            recipient=recipient[:300],
+            channel=channel,
+            **_actor_fields(actor),
+            **subject_fields,
+        )
     )
 
 
@@ -227,11 +171,13 @@ class Batch:
 
     def record(self, **kwargs: Any) -> None:
         """As `audit.record`, written by `write`."""
-        self.values.append(_record_values(**kwargs))
+        with _holding(self):
+            record(**kwargs)  # the module's: it appends to the batch this thread holds
 
     def access(self, **kwargs: Any) -> None:
         """As `audit.access`, written by `write`."""
-        self.values.append(_access_values(**kwargs))
+        with _holding(self):
+            access(**kwargs)
 
     def write(self) -> list[AuditEvent]:
         """Append every event, in the order given, and empty the batch. Call last in the transaction."""
@@ -240,6 +186,17 @@ class Batch:
 
 
 _deferral = threading.local()
+
+
+@contextmanager
+def _holding(batch: Batch) -> Iterator[None]:
+    """Send this thread's `record`, `access` and `refusal` to `batch` for the block, then as before."""
+    outer = getattr(_deferral, "batch", None)
+    _deferral.batch = batch
+    try:
+        yield
+    finally:
+        _deferral.batch = outer
 
 
 @contextmanager

@@ -162,6 +162,15 @@ class UI:
             toggle.click()
         nav.get_by_role("link", name=name, exact=True).click()
 
+    def part(self, name: str, *, nav: str = "episode-subnav") -> None:
+        """Follow a link in a record's sub navigation, opening "Parts of this episode" first on a phone, as a
+        person would (missing/_subnav.html, ADR 0061)."""
+        subnav = self.page.get_by_test_id(nav)
+        fold = subnav.locator("summary")
+        if fold.count() and fold.is_visible() and subnav.locator("details[open]").count() == 0:
+            fold.click()
+        subnav.get_by_role("link", name=name, exact=True).click()
+
     def sign_in(self, username: str, password: str) -> None:
         """Sign in through the login form, as a person would."""
         self.goto("/login/")

@@ -78,7 +78,7 @@ def test_photo_on_a_phone_briefing_sheet_and_a_logged_download(phone_ui, persona
         upload=SimpleUploadedFile("strategy-minutes.txt", b"Strategy meeting: agreed actions."),
     )
     phone_ui.goto(f"/missing/{episode.pk}/")
-    page.get_by_test_id("episode-subnav").get_by_role("link", name="Documents").click()
+    phone_ui.part("Documents")
     phone_ui.check("the episode's documents on a phone")
     with page.expect_download() as caught:
         page.get_by_role("link", name="strategy-minutes.txt", exact=True).click()

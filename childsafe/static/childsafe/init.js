@@ -13,9 +13,11 @@
 // the import only defines functions.)
 import { initAll } from './govuk-frontend.min.js'
 import { initPickers } from './picker.js'
+import { initSubnavs } from './subnav.js'
 import './language.js' // QG-1 as the user types
 
 document.body.classList.add('js-enabled', 'govuk-frontend-supported')
 
 initAll()
 initPickers()
+initSubnavs()
