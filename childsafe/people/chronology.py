@@ -50,10 +50,10 @@ _DIALECT = {
 
 @dataclass(frozen=True, slots=True)
 class Sql:
-    """One kind of row a provider reads: the columns its entries need (plain columns, in the order its
-    builder unpacks them) and the rest of the SELECT, from FROM on, with `{ids}` for the child's record
-    ids, `{limit}` where "the latest `limit` rows" goes (after the ORDER BY that says which are the
-    latest) and `{greatest}` for the largest of its arguments."""
+    """One kind of row a provider reads: the columns its entries need (in the order its builder unpacks
+    them) and the rest of the SELECT, from FROM on; both with `{ids}` for the child's record ids, `{limit}`
+    where "the latest `limit` rows" goes (after the ORDER BY that says which are the latest) and
+    `{greatest}` for the largest of its arguments."""
 
     columns: tuple[str, ...]
     body: str
@@ -65,8 +65,9 @@ def read(sql: Sql, person_ids: Sequence[int], limit: int | None = None) -> str:
     user's text ever is)."""
     dialect = _DIALECT[connection.vendor]
     ids = "(" + ", ".join(str(int(pk)) for pk in person_ids) + ")"
-    body = sql.body.format(ids=ids, limit="" if limit is None else f"LIMIT {int(limit)}", greatest=dialect["greatest"])
-    columns = ", ".join(f"{column} AS c{n}" for n, column in enumerate(sql.columns))
+    values = {"ids": ids, "limit": "" if limit is None else f"LIMIT {int(limit)}", "greatest": dialect["greatest"]}
+    body = sql.body.format(**values)
+    columns = ", ".join(f"{column.format(**values)} AS c{n}" for n, column in enumerate(sql.columns))
     names = ", ".join(f"c{n}" for n in range(len(sql.columns)))
     return f"SELECT {dialect['row']}({names}) AS r FROM (SELECT {columns} {body}) AS latest"  # noqa: S608 - our SQL, integer ids
 
