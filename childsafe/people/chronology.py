@@ -22,7 +22,7 @@ import inspect
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from django.db import connection
@@ -76,8 +76,8 @@ def when(value: str | None) -> datetime | None:
     """A time as a JSON row carries it (SQLite: UTC without an offset; PostgreSQL: ISO 8601 with one)."""
     if value is None:
         return None
-    at = datetime.fromisoformat(value)
-    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+    offset = value[19:]  # after the seconds: a fraction and or an offset
+    return datetime.fromisoformat(value if "+" in offset or "-" in offset else f"{value}+00:00")
 
 
 Rows = list[list[Any]]
@@ -158,10 +158,10 @@ def _run(parts: list[str]) -> list[Rows]:
         f"SELECT {n} AS part, p{n}.r FROM ({part}) AS p{n}"  # noqa: S608 - the providers' SQL, integer ids
         for n, part in enumerate(parts)
     )
-    found: list[Rows] = [[] for _ in parts]
+    found: list[list[Any]] = [[] for _ in parts]
     with connection.cursor() as cursor:
         cursor.execute(sql)
         for n, row in cursor.fetchall():
-            # SQLite hands the JSON back as text; psycopg decodes PostgreSQL's json itself.
-            found[n].append(json.loads(row) if isinstance(row, str) else row)
-    return found
+            found[n].append(row)
+    # SQLite hands each row back as JSON text (decoded here a part at a time); psycopg decodes PostgreSQL's.
+    return [json.loads(f"[{','.join(rows)}]") if rows and isinstance(rows[0], str) else rows for rows in found]
