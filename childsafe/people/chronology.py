@@ -76,7 +76,7 @@ def when(value: str | None) -> datetime | None:
     """A time as a JSON row carries it (SQLite: UTC without an offset; PostgreSQL: ISO 8601 with one)."""
     if value is None:
         return None
-    offset = value[19:]  # after the seconds: a fraction and or an offset
+    offset = value[19:]  # after the seconds: a fraction, an offset, both or neither
     return datetime.fromisoformat(value if "+" in offset or "-" in offset else f"{value}+00:00")
 
 
