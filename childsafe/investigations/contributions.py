@@ -3,15 +3,15 @@ and suspect's page: open investigations and current bail, in a fixed number of q
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterator
 
 from django.db.models import Q
 
 from childsafe.core.models import User
-from childsafe.investigations.models import Bail, InvestigationPerson, InvestigationStatus, SuspectAccess
+from childsafe.investigations.models import Bail, InvestigationPerson, InvestigationStatus
 from childsafe.people import page_reads
 from childsafe.people.access import involvement_check
-from childsafe.people.chronology import Entry
+from childsafe.people.chronology import Entry, Reads, Rows, Sql, read, when
 from childsafe.people.chronology import provider as chronology_provider
 from childsafe.people.intelligence import Section
 from childsafe.people.intelligence import provider as intelligence_provider
@@ -46,12 +46,38 @@ def _roles(person_ids: list[int]) -> list[InvestigationPerson]:
     )
 
 
-@chronology_provider("investigations")
-def investigations_chronology(person_ids: list[int], user: User | None, limit: int | None = None) -> Iterable[Entry]:
-    def latest(qs, *order):
-        qs = qs.order_by(*order)
-        return qs[:limit] if limit is not None else qs
+# A suspect's access to children, on the suspect's record or on the child's whose access it records (the
+# first of the child's records named, as the record lists them): one part of the chronology's statement
+# (ADR 0059).
+_ACCESSES = Sql(
+    (
+        "a.at",
+        "a.source",
+        "a.detail",
+        "a.investigation_id",
+        "a.suspect_id",
+        "s.forenames",
+        "s.surname",
+        """(SELECT ch.person_id FROM investigations_suspectaccess_children ch
+           JOIN people_person cp ON cp.id = ch.person_id
+         WHERE ch.suspectaccess_id = a.id AND ch.person_id IN {ids}
+         ORDER BY cp.surname, cp.forenames, cp.id LIMIT 1)""",
+    ),
+    """
+    FROM investigations_suspectaccess a JOIN people_person s ON s.id = a.suspect_id
+    WHERE a.suspect_id IN {ids}
+       OR a.id IN (SELECT ch.suspectaccess_id FROM investigations_suspectaccess_children ch
+                   WHERE ch.person_id IN {ids})
+    ORDER BY a.at DESC, a.id DESC {limit}""",
+)
 
+
+@chronology_provider("investigations")
+def investigations_chronology(person_ids: list[int], user: User | None, limit: int | None = None) -> Reads:
+    return Reads([read(_ACCESSES, person_ids, limit)], lambda rows: _entries(person_ids, limit, rows[0]))
+
+
+def _entries(person_ids: list[int], limit: int | None, accesses: Rows) -> Iterator[Entry]:
     # Every role of the person, which the page's section reads too (ADR 0053), latest first.
     roles = sorted(
         _roles(person_ids),
@@ -80,23 +106,16 @@ def investigations_chronology(person_ids: list[int], user: User | None, limit: i
                 source="investigations",
                 person_id=ip.person_id,
             )
-    accesses = SuspectAccess.objects.filter(Q(suspect_id__in=person_ids) | Q(children__in=person_ids)).distinct()
     wanted = set(person_ids)
-    for access in latest(accesses.select_related("suspect"), "-at", "-id").prefetch_related("children"):
-        # On the suspect's record, or on the child's whose access it records.
-        on = (
-            access.suspect_id
-            if access.suspect_id in wanted
-            else next((c.pk for c in access.children.all() if c.pk in wanted), None)
-        )
+    for at, source, detail, investigation_id, suspect_id, forenames, surname, child_id in accesses:
         yield Entry(
-            access.at,
+            when(at),
             "investigation",
-            f"{access.suspect.full_name} has access to children ({access.source})",
-            detail=access.detail,
-            url=f"/investigations/{access.investigation_id}/",
+            f"{f'{forenames} {surname}'.strip()} has access to children ({source})",
+            detail=detail,
+            url=f"/investigations/{investigation_id}/",
             source="investigations",
-            person_id=on,
+            person_id=suspect_id if suspect_id in wanted else child_id,
         )
     bails = sorted(_bails(person_ids), key=lambda b: (b.set_at, b.pk), reverse=True)
     for bail in bails[:limit] if limit is not None else bails:

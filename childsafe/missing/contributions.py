@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterator
 from datetime import timedelta
 
-from django.db.models import Case, Q, When
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models import Q
 
 from childsafe.core import clock
 from childsafe.missing.models import (
     MissingEpisode,
-    ReturnHomeInterview,
     RiskGrade,
-    SafeAndWellCheck,
     TriggerPlan,
 )
 from childsafe.missing.rules import priority_missing_since, year_of_episodes
 from childsafe.people.access import involvement_check
-from childsafe.people.chronology import Entry
+from childsafe.people.chronology import Entry, Reads, Rows, Sql, read, when
 from childsafe.people.chronology import provider as chronology_provider
 from childsafe.people.intelligence import Section
 from childsafe.people.intelligence import provider as intelligence_provider
@@ -95,51 +92,74 @@ def missing_history_section(cluster: list[int]) -> Section | None:
 
 
 _GRADES = dict(RiskGrade.choices)
-# A place's parts, as people.Location shows them.
-_PLACE = ("name", "line1", "line2", "town", "postcode")
 
-
-def _latest(qs, limit: int | None):
-    return qs[:limit] if limit is not None else qs
+# Plain rows in the chronology's one statement (ADR 0036, 0053, 0059): the columns the entries show and
+# nothing else (the JSON fields, questionnaire and markers acknowledged, are never read here).
+# An episode's latest entry: imported history shows only its report and grading (ADR 0036).
+_EPISODES = Sql(
+    (
+        "e.id",
+        "e.person_id",
+        "e.imported",
+        "e.reported_at",
+        "e.reported_by",
+        "e.circumstances",
+        "e.graded_at",
+        "e.grade",
+        "e.rationale",
+        "e.found_at",
+        "e.found_location_id",
+        "l.name",
+        "l.line1",
+        "l.line2",
+        "l.town",
+        "l.postcode",
+        "e.closed_at",
+    ),
+    """
+    FROM missing_missingepisode e LEFT JOIN people_location l ON l.id = e.found_location_id
+    WHERE e.person_id IN {ids}
+    ORDER BY CASE WHEN e.imported THEN COALESCE(e.graded_at, e.reported_at)
+                  ELSE {greatest}(COALESCE(e.closed_at, e.reported_at), COALESCE(e.found_at, e.reported_at),
+                                  COALESCE(e.graded_at, e.reported_at)) END DESC,
+             e.id DESC {limit}""",
+)
+_CHECKS = Sql(
+    ("c.at", "c.new_concerns", 'c."where"', "c.with_whom", "c.voice", "c.episode_id", "e.person_id"),
+    """
+    FROM missing_safeandwellcheck c JOIN missing_missingepisode e ON e.id = c.episode_id
+    WHERE e.person_id IN {ids}
+    ORDER BY c.at DESC, c.id DESC {limit}""",
+)
+_INTERVIEWS = Sql(
+    ("r.received_at", "r.received_from", "r.summary", "r.episode_id", "e.person_id"),
+    """
+    FROM missing_returnhomeinterview r JOIN missing_missingepisode e ON e.id = r.episode_id
+    WHERE e.person_id IN {ids}
+    ORDER BY r.received_at DESC, r.id DESC {limit}""",
+)
+_PLANS = Sql(
+    ("t.created_at", "t.places", "t.person_id"),
+    """
+    FROM missing_triggerplan t
+    WHERE t.person_id IN {ids}
+    ORDER BY t.created_at DESC, t.id DESC {limit}""",
+)
 
 
 @chronology_provider("missing")
-def missing_chronology(person_ids: list[int], user, limit: int | None = None) -> Iterable[Entry]:
-    # The JSON fields (questionnaire, markers acknowledged) are never shown here: not read, not decoded.
-    # An episode's latest entry: imported history shows only its report and grading (ADR 0036).
-    # Greatest of non-null values on both databases (SQLite's max() is null if any argument is).
-    graded = Coalesce("graded_at", "reported_at")
-    latest = Case(
-        When(imported=True, then=graded),
-        default=Greatest(Coalesce("closed_at", "reported_at"), Coalesce("found_at", "reported_at"), graded),
-    )
-    # Plain rows, not model objects: the columns the entries show, and nothing else (ADR 0036, 0053).
-    episodes = (
-        MissingEpisode.objects.filter(person_id__in=person_ids)
-        .annotate(latest=latest)
-        .order_by("-latest", "-id")
-        .values_list(
-            "pk",
-            "person_id",
-            "imported",
-            "reported_at",
-            "reported_by",
-            "circumstances",
-            "graded_at",
-            "grade",
-            "rationale",
-            "found_at",
-            "found_location_id",
-            *(f"found_location__{f}" for f in _PLACE),
-            "closed_at",
-        )
-    )
-    for row in _latest(episodes, limit):
+def missing_chronology(person_ids: list[int], user, limit: int | None = None) -> Reads:
+    return Reads([read(sql, person_ids, limit) for sql in (_EPISODES, _CHECKS, _INTERVIEWS, _PLANS)], _entries)
+
+
+def _entries(rows: list[Rows]) -> Iterator[Entry]:
+    episodes, checks, interviews, plans = rows
+    for row in episodes:
         pk, person_id, imported, reported_at, reported_by, circumstances, graded_at, grade, rationale = row[:9]
         found_at, found_location_id, place, closed_at = row[9], row[10], row[11:-1], row[-1]
         url = "" if imported else f"/missing/{pk}/"
         yield Entry(
-            reported_at,
+            when(reported_at),
             "missing",
             "Reported missing" + (" (imported history)" if imported else ""),
             detail=f"Reported by {reported_by}. {circumstances}".strip(),
@@ -149,7 +169,7 @@ def missing_chronology(person_ids: list[int], user, limit: int | None = None) ->
         )
         if graded_at:
             yield Entry(
-                graded_at,
+                when(graded_at),
                 "missing",
                 f"Graded {str(_GRADES.get(grade, grade)).lower()} risk",
                 detail=rationale,
@@ -160,7 +180,7 @@ def missing_chronology(person_ids: list[int], user, limit: int | None = None) ->
         if found_at and not imported:
             where = ", ".join(p for p in place if p) if found_location_id is not None else "an unrecorded place"
             yield Entry(
-                found_at,
+                when(found_at),
                 "missing",
                 f"Found at {where}",
                 url=url,
@@ -168,15 +188,12 @@ def missing_chronology(person_ids: list[int], user, limit: int | None = None) ->
                 person_id=person_id,
             )
         if closed_at and not imported:
-            yield Entry(closed_at, "missing", "Missing episode closed", url=url, source="missing", person_id=person_id)
-    checks = (
-        SafeAndWellCheck.objects.filter(episode__person_id__in=person_ids)
-        .order_by("-at", "-id")
-        .values_list("at", "new_concerns", "where", "with_whom", "voice", "episode_id", "episode__person_id")
-    )
-    for at, new_concerns, where, with_whom, voice, episode_id, person_id in _latest(checks, limit):
+            yield Entry(
+                when(closed_at), "missing", "Missing episode closed", url=url, source="missing", person_id=person_id
+            )
+    for at, new_concerns, where, with_whom, voice, episode_id, person_id in checks:
         yield Entry(
-            at,
+            when(at),
             "safe_and_well",
             "Safe and well check" + (" (new concerns)" if new_concerns else ""),
             detail=f"Where: {where}. With: {with_whom}. In their words: {voice}",
@@ -184,14 +201,9 @@ def missing_chronology(person_ids: list[int], user, limit: int | None = None) ->
             source="missing",
             person_id=person_id,
         )
-    rhis = (
-        ReturnHomeInterview.objects.filter(episode__person_id__in=person_ids)
-        .order_by("-received_at", "-id")
-        .values_list("received_at", "received_from", "summary", "episode_id", "episode__person_id")
-    )
-    for received_at, received_from, summary, episode_id, person_id in _latest(rhis, limit):
+    for received_at, received_from, summary, episode_id, person_id in interviews:
         yield Entry(
-            received_at,
+            when(received_at),
             "rhi",
             f"Return home interview received from {received_from}",
             detail=summary,
@@ -199,12 +211,12 @@ def missing_chronology(person_ids: list[int], user, limit: int | None = None) ->
             source="missing",
             person_id=person_id,
         )
-    for plan in _latest(TriggerPlan.objects.filter(person_id__in=person_ids).order_by("-created_at", "-id"), limit):
+    for created_at, places, person_id in plans:
         yield Entry(
-            plan.created_at,
+            when(created_at),
             "trigger_plan",
             "Trigger plan recorded",
-            detail=plan.places,
+            detail=places,
             source="missing",
-            person_id=plan.person_id,
+            person_id=person_id,
         )

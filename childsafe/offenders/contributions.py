@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterator
 
 from django.db.models import prefetch_related_objects
-from django.db.models.functions import Coalesce
 
 from childsafe.core import access, clock
 from childsafe.core.roles import Capability
@@ -13,7 +12,7 @@ from childsafe.offenders import rules
 from childsafe.offenders.models import ContactChild, Offender, RiskAssessment
 from childsafe.people import page_reads
 from childsafe.people.access import involvement_check
-from childsafe.people.chronology import Entry
+from childsafe.people.chronology import Entry, Reads, Rows, Sql, read, when
 from childsafe.people.chronology import provider as chronology_provider
 from childsafe.people.intelligence import Section
 from childsafe.people.intelligence import provider as intelligence_provider
@@ -151,9 +150,17 @@ def offender_page_section(person_ids: list[int], user) -> PageSection | None:
 
 
 @chronology_provider("offenders")
-def offender_chronology(person_ids: list[int], user, limit: int | None = None) -> Iterable[Entry]:
+def offender_chronology(person_ids: list[int], user, limit: int | None = None) -> Reads | list[Entry]:
     if user is not None and not access.can(user, Capability.OFFENDER_VIEW):
-        return
+        return []
+    # An offender's own record is one per person, read whole; a child's contacts come latest first.
+    return Reads(
+        [read(_CONTACTS, person_ids, limit)],
+        lambda rows: [*_own_record_entries(person_ids), *_contact_entries(rows[0])],
+    )
+
+
+def _own_record_entries(person_ids: list[int]) -> Iterator[Entry]:
     offenders = _offenders(person_ids)
     if offenders:
         prefetch_related_objects(
@@ -207,32 +214,47 @@ def offender_chronology(person_ids: list[int], user, limit: int | None = None) -
                 person_id=pid,
             )
 
-    # The child's side: an offender's contact with them, on the child's own chronology.
-    # An offender's own record is one per person, read whole; a child's contacts come latest first.
-    children = (
-        ContactChild.objects.filter(person_id__in=person_ids)
-        .select_related("contact__offender__person")
-        .annotate(latest=Coalesce("welfare_checked_at", "contact__at"))
-        .order_by("-latest", "-id")
-    )
-    for child in children[:limit] if limit is not None else children:
-        contact = child.contact
+
+# The child's side: an offender's contact with them, on the child's own chronology, latest first (plain rows
+# in the chronology's one statement, ADR 0059).
+_CONTACTS = Sql(
+    (
+        "cc.person_id",
+        "cc.welfare_checked_at",
+        "cc.welfare_note",
+        "c.at",
+        "c.detail",
+        "c.offender_id",
+        "p.forenames",
+        "p.surname",
+    ),
+    """
+    FROM offenders_contactchild cc JOIN offenders_childcontact c ON c.id = cc.contact_id
+         JOIN offenders_offender o ON o.id = c.offender_id JOIN people_person p ON p.id = o.person_id
+    WHERE cc.person_id IN {ids}
+    ORDER BY COALESCE(cc.welfare_checked_at, c.at) DESC, cc.id DESC {limit}""",
+)
+
+
+def _contact_entries(rows: Rows) -> Iterator[Entry]:
+    for person_id, welfare_checked_at, welfare_note, at, detail, offender_id, forenames, surname in rows:
+        url = f"/offenders/{offender_id}/#contacts"
         yield Entry(
-            contact.at,
+            when(at),
             "offender",
-            f"Contact with registered sex offender {contact.offender.person.full_name}",
-            detail=contact.detail,
-            url=f"/offenders/{contact.offender_id}/#contacts",
+            f"Contact with registered sex offender {f'{forenames} {surname}'.strip()}",
+            detail=detail,
+            url=url,
             source="offenders",
-            person_id=child.person_id,
+            person_id=person_id,
         )
-        if child.welfare_checked_at:
+        if welfare_checked_at:
             yield Entry(
-                child.welfare_checked_at,
+                when(welfare_checked_at),
                 "offender",
                 "Welfare check after contact with a registered sex offender",
-                detail=child.welfare_note,
-                url=f"/offenders/{contact.offender_id}/#contacts",
+                detail=welfare_note,
+                url=url,
                 source="offenders",
-                person_id=child.person_id,
+                person_id=person_id,
             )

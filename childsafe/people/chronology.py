@@ -8,14 +8,24 @@ A provider may also take `limit` (keyword): it then needs to return only its lat
 (it may return more; never fewer of the latest). Each of its queries orders by the latest time an
 entry of the row carries and stops at `limit` rows, so a child known to services for years costs the
 page the same few dozen rows as a child with a short record (ADR 0036).
+
+A provider may also return `Reads` instead of entries: plain SQL, one `Sql` per kind of row, and a
+function that builds the entries from their rows. The registry runs every provider's reads as ONE
+statement (UNION ALL of the parts, each row a JSON array), so the chronology costs one statement and no
+ORM compilation however many kinds of row it has (ADR 0059). Need to know stays with the provider: one
+that the user may not see returns nothing, as before.
 """
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Iterable
+import json
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
+
+from django.db import connection
 
 from childsafe.core.models import User
 
@@ -31,7 +41,58 @@ class Entry:
     person_id: int | None = None  # which of the linked records it is on
 
 
-Provider = Callable[..., Iterable[Entry]]
+# How each database writes the two things the reads' SQL needs that differ between them.
+_DIALECT = {
+    "sqlite": {"row": "json_array", "greatest": "MAX"},
+    "postgresql": {"row": "json_build_array", "greatest": "GREATEST"},
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Sql:
+    """One kind of row a provider reads: the columns its entries need (in the order its builder unpacks
+    them) and the rest of the SELECT, from FROM on; both with `{ids}` for the child's record ids, `{limit}`
+    where "the latest `limit` rows" goes (after the ORDER BY that says which are the latest) and
+    `{greatest}` for the largest of its arguments."""
+
+    columns: tuple[str, ...]
+    body: str
+
+
+def read(sql: Sql, person_ids: Sequence[int], limit: int | None = None) -> str:
+    """`sql` for these records as one part of the chronology's statement: the latest rows are chosen first
+    and only they are made into JSON rows. The ids and the limit are integers written into the SQL (no
+    user's text ever is)."""
+    dialect = _DIALECT[connection.vendor]
+    ids = "(" + ", ".join(str(int(pk)) for pk in person_ids) + ")"
+    values = {"ids": ids, "limit": "" if limit is None else f"LIMIT {int(limit)}", "greatest": dialect["greatest"]}
+    body = sql.body.format(**values)
+    columns = ", ".join(f"{column.format(**values)} AS c{n}" for n, column in enumerate(sql.columns))
+    names = ", ".join(f"c{n}" for n in range(len(sql.columns)))
+    return f"SELECT {dialect['row']}({names}) AS r FROM (SELECT {columns} {body}) AS latest"  # noqa: S608 - our SQL, integer ids
+
+
+def when(value: str | None) -> datetime | None:
+    """A time as a JSON row carries it (SQLite: UTC without an offset; PostgreSQL: ISO 8601 with one)."""
+    if value is None:
+        return None
+    offset = value[19:]  # after the seconds: a fraction, an offset, both or neither
+    return datetime.fromisoformat(value if "+" in offset or "-" in offset else f"{value}+00:00")
+
+
+Rows = list[list[Any]]
+
+
+@dataclass(frozen=True)
+class Reads:
+    """A provider's SQL (`read(...)` parts) and how its entries are built from their rows (one list of
+    rows a part, in the order of `parts`)."""
+
+    parts: list[str]
+    build: Callable[[list[Rows]], Iterable[Entry]]
+
+
+Provider = Callable[..., Iterable[Entry] | Reads]
 _providers: dict[str, Provider] = {}
 _takes_limit: set[str] = set()
 
@@ -66,13 +127,41 @@ def chronology(
 ) -> list[Entry]:
     """The child's entries, latest first: all of them, or the latest `limit`; of every provider, or of
     the one named `kind` (a key of FILTERS; an unknown kind gives nothing)."""
-    entries: list[Entry] = []
+    if not person_ids:
+        return []
+    found: list[Iterable[Entry] | Reads] = []
     for name in sorted(_providers):
         if kind is not None and name != kind:
             continue
         if limit is not None and name in _takes_limit:
-            entries.extend(_providers[name](person_ids, user, limit=limit))
+            found.append(_providers[name](person_ids, user, limit=limit))
         else:
-            entries.extend(_providers[name](person_ids, user))
+            found.append(_providers[name](person_ids, user))
+    rows = _run([part for reads in found if isinstance(reads, Reads) for part in reads.parts])
+    entries: list[Entry] = []
+    for reads in found:
+        if isinstance(reads, Reads):
+            mine, rows = rows[: len(reads.parts)], rows[len(reads.parts) :]
+            entries.extend(reads.build(mine))
+        else:
+            entries.extend(reads)
     entries.sort(key=lambda e: e.at, reverse=True)
     return entries[:limit] if limit is not None else entries
+
+
+def _run(parts: list[str]) -> list[Rows]:
+    """Every part's rows, from one statement: each part is a subquery (its own ORDER BY and LIMIT), tagged
+    with its number."""
+    if not parts:
+        return []
+    sql = " UNION ALL ".join(
+        f"SELECT {n} AS part, p{n}.r FROM ({part}) AS p{n}"  # noqa: S608 - the providers' SQL, integer ids
+        for n, part in enumerate(parts)
+    )
+    found: list[list[Any]] = [[] for _ in parts]
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        for n, row in cursor.fetchall():
+            found[n].append(row)
+    # SQLite hands each row back as JSON text (decoded here a part at a time); psycopg decodes PostgreSQL's.
+    return [json.loads(f"[{','.join(rows)}]") if rows and isinstance(rows[0], str) else rows for rows in found]

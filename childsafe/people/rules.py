@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterator
 
 from childsafe.core import engine
 from childsafe.people import page_reads
-from childsafe.people.chronology import Entry, provider
-from childsafe.people.models import WarningMarker
+from childsafe.people.chronology import Entry, Reads, Rows, Sql, provider, read, when
+from childsafe.people.models import MarkerType
 from childsafe.people.vocabulary import INVERSE_LABEL, RelationshipType
 
 _SOURCE = (
@@ -35,25 +35,38 @@ engine.register(
 )
 
 
+# Markers, added and ended over years, are the long list here: plain rows in the chronology's one statement
+# (ADR 0059). The rest are a handful, and the page's own reads too (ADR 0053).
+_MARKERS = Sql(
+    ("m.created_at", "m.type", "m.source", "m.notes", "m.person_id"),
+    """
+    FROM people_warningmarker m
+    WHERE m.person_id IN {ids}
+    ORDER BY m.created_at DESC, m.id DESC {limit}""",
+)
+_MARKER_TYPES = dict(MarkerType.choices)
+
+
 @provider("people")
-def people_chronology(person_ids: list[int], user, limit: int | None = None) -> Iterable[Entry]:
-    # The record, addresses, schools, relationships and links are the page's own reads too (ADR 0053).
+def people_chronology(person_ids: list[int], user, limit: int | None = None) -> Reads:
+    return Reads([read(_MARKERS, person_ids, limit)], lambda rows: _entries(person_ids, rows[0]))
+
+
+def _entries(person_ids: list[int], markers: Rows) -> Iterator[Entry]:
     for p in page_reads.cluster_people(person_ids):
         yield Entry(p.created_at, "person", f"Record created: {p.full_name}", source="people", person_id=p.pk)
-    # Markers, added and ended over years, are the long list here; the rest are a handful.
-    markers = WarningMarker.objects.filter(person_id__in=person_ids).order_by("-created_at", "-id")
-    for m in markers[:limit] if limit is not None else markers:
+    for created_at, type_, source, notes, person_id in markers:
         yield Entry(
-            m.created_at,
+            when(created_at),
             "marker",
-            f"Warning marker added: {m.get_type_display()}",
-            detail=f"Source: {m.source}. {m.notes}".strip(),
+            f"Warning marker added: {_MARKER_TYPES.get(type_, type_)}",
+            detail=f"Source: {source}. {notes}".strip(),
             source="people",
-            person_id=m.person_id,
+            person_id=person_id,
         )
     for a in page_reads.addresses(person_ids):
-        when = a.person.created_at if a.valid_from is None else _midday(a.valid_from)
-        yield Entry(when, "address", f"Address: {a.location}", source="people", person_id=a.person_id)
+        at = a.person.created_at if a.valid_from is None else _midday(a.valid_from)
+        yield Entry(at, "address", f"Address: {a.location}", source="people", person_id=a.person_id)
     for e in page_reads.enrolments(person_ids):
         yield Entry(
             _midday(e.valid_from), "school", f"Enrolled at {e.school.name}", source="people", person_id=e.person_id

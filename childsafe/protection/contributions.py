@@ -3,24 +3,25 @@ seen wherever the child is), and to need to know (the officers of a protection w
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterator
 
-from django.db.models import F, Q
+from django.db.models import Q
 
 from childsafe.core import access, clock
 from childsafe.core.models import User
 from childsafe.core.roles import Capability
 from childsafe.people import page_reads
 from childsafe.people.access import involvement_check
-from childsafe.people.chronology import Entry
+from childsafe.people.chronology import Entry, Reads, Rows, Sql, read, when
 from childsafe.people.chronology import provider as chronology_provider
 from childsafe.people.intelligence import Section
 from childsafe.people.intelligence import provider as intelligence_provider
 from childsafe.people.sections import PageSection
 from childsafe.people.sections import provider as section_provider
 from childsafe.protection import rules, selectors
-from childsafe.protection.models import EventKind, PoliceProtection, ProtectionEvent
+from childsafe.protection.models import EventKind, PoliceProtection
 from childsafe.protection.templatetags.protection import officer as rank_and_name
+from childsafe.protection.templatetags.protection import officer_from
 
 
 @involvement_check
@@ -110,25 +111,48 @@ _TITLES = {
 }
 
 
+# One part of the chronology's statement (ADR 0059): a protection's events, once for each of the child's
+# records in it, with the officer named.
+_EVENTS = Sql(
+    (
+        "e.at",
+        "e.kind",
+        "e.text",
+        "e.protection_id",
+        "p.reference",
+        "c.person_id",
+        "e.officer_id",
+        "u.rank",
+        "u.first_name",
+        "u.last_name",
+        "u.username",
+    ),
+    """
+    FROM protection_protectionevent e JOIN protection_policeprotection p ON p.id = e.protection_id
+         JOIN protection_protectedchild c ON c.protection_id = e.protection_id
+         LEFT JOIN core_user u ON u.id = e.officer_id
+    WHERE c.person_id IN {ids}
+    ORDER BY e.at DESC, e.id DESC {limit}""",
+)
+_KINDS = dict(EventKind.choices)
+
+
 @chronology_provider("protection")
-def protection_chronology(person_ids: list[int], user, limit: int | None = None) -> Iterable[Entry]:
-    # One query: a protection's events, once for each of the child's records in it.
-    rows = (
-        ProtectionEvent.objects.filter(protection__children__person_id__in=person_ids)
-        .select_related("protection", "officer")
-        .annotate(child_id=F("protection__children__person_id"))
-        .order_by("-at", "-id")
-    )
-    for e in rows[:limit] if limit is not None else rows:
-        title = _TITLES.get(e.kind, e.get_kind_display())
-        if e.officer is not None:
-            title += f": {rank_and_name(e.officer)}"
+def protection_chronology(person_ids: list[int], user, limit: int | None = None) -> Reads:
+    return Reads([read(_EVENTS, person_ids, limit)], lambda rows: _entries(rows[0]))
+
+
+def _entries(rows: Rows) -> Iterator[Entry]:
+    for at, kind, text, protection_id, reference, child_id, officer_id, rank, first_name, last_name, username in rows:
+        title = _TITLES.get(kind, _KINDS.get(kind, kind))
+        if officer_id is not None:
+            title += f": {officer_from(rank, first_name, last_name, username)}"
         yield Entry(
-            e.at,
+            when(at),
             "police_protection",
-            f"{title} ({e.protection.reference})",
-            detail=e.text,
-            url=f"/protection/{e.protection_id}/",
+            f"{title} ({reference})",
+            detail=text,
+            url=f"/protection/{protection_id}/",
             source="protection",
-            person_id=e.child_id,
+            person_id=child_id,
         )

@@ -3,31 +3,24 @@ and to the intelligence check (CR-4): the child's recent PPNs and their state, a
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterator
 from datetime import timedelta
 
-from django.db.models import Prefetch, Q
+from django.db.models import Q
 
 from childsafe.core import clock
 from childsafe.core.templatetags.govuk import london
-from childsafe.people.chronology import Entry, provider
+from childsafe.people.chronology import Entry, Reads, Rows, Sql, provider, read, when
 from childsafe.people.intelligence import Section
 from childsafe.people.intelligence import provider as intelligence_provider
 from childsafe.referrals.models import (
-    EncompassNotification,
     PpnChild,
     PpnOtherChild,
     PpnRequirement,
     PpnStatus,
-    StrategyAction,
-    StrategyMeeting,
 )
 
 _STATUSES = dict(PpnStatus.choices)
-
-
-def _latest(qs, limit: int | None):
-    return qs[:limit] if limit is not None else qs
 
 
 # A PPN older than this is history (the chronology has it); a newer one, or one still waiting, is current work.
@@ -71,17 +64,50 @@ def referrals_intelligence(cluster: list[int]) -> Section | None:
     )
 
 
+# Plain rows in the chronology's one statement (ADR 0036, 0059): AWARE, JSON, is not read at all; a child
+# known for years has hundreds of PPNs and meetings.
+_PPNS = Sql(
+    ("c.person_id", "c.ppn_id", "p.submitted_at", "p.reference", "p.status", "p.concern"),
+    """
+    FROM referrals_ppnchild c JOIN referrals_ppn p ON p.id = c.ppn_id
+    WHERE c.person_id IN {ids}
+    ORDER BY p.submitted_at DESC, c.ppn_id DESC {limit}""",
+)
+_NOTICES = Sql(
+    ("n.created_at", "n.organisation_id", "o.name", "n.problem", "n.person_id"),
+    """
+    FROM referrals_encompassnotification n LEFT JOIN people_organisation o ON o.id = n.organisation_id
+    WHERE n.person_id IN {ids}
+    ORDER BY n.created_at DESC, n.id DESC {limit}""",
+)
+_MEETINGS = Sql(
+    ("m.id", "m.person_id", "m.held_at", "m.decisions", "m.organisation_id", "o.name"),
+    """
+    FROM referrals_strategymeeting m LEFT JOIN people_organisation o ON o.id = m.organisation_id
+    WHERE m.person_id IN {ids}
+    ORDER BY m.held_at DESC, m.id DESC {limit}""",
+)
+# The actions of those meetings, with their owners, in the order a meeting lists them (due, then id).
+_ACTIONS = Sql(
+    ("a.meeting_id", "a.action", "u.username", "a.due_at"),
+    """
+    FROM referrals_strategyaction a JOIN core_user u ON u.id = a.owner_id
+    WHERE a.meeting_id IN (SELECT m.id FROM referrals_strategymeeting m WHERE m.person_id IN {ids}
+                           ORDER BY m.held_at DESC, m.id DESC {limit})
+    ORDER BY a.due_at, a.id""",
+)
+
+
 @provider("referrals")
-def referrals_chronology(person_ids: list[int], user, limit: int | None = None) -> Iterable[Entry]:
-    # Plain rows (AWARE, JSON, is not read at all): a child known for years has hundreds of PPNs (ADR 0036).
-    ppns = (
-        PpnChild.objects.filter(person_id__in=person_ids)
-        .order_by("-ppn__submitted_at", "-ppn_id")
-        .values_list("person_id", "ppn_id", "ppn__submitted_at", "ppn__reference", "ppn__status", "ppn__concern")
-    )
-    for person_id, pk, submitted_at, reference, status, concern in _latest(ppns, limit):
+def referrals_chronology(person_ids: list[int], user, limit: int | None = None) -> Reads:
+    return Reads([read(sql, person_ids, limit) for sql in (_PPNS, _NOTICES, _MEETINGS, _ACTIONS)], _entries)
+
+
+def _entries(rows: list[Rows]) -> Iterator[Entry]:
+    ppns, notices, meetings, action_rows = rows
+    for person_id, pk, submitted_at, reference, status, concern in ppns:
         yield Entry(
-            submitted_at,
+            when(submitted_at),
             "ppn",
             f"PPN {reference} submitted ({str(_STATUSES.get(status, status)).lower()})",
             detail=concern,
@@ -89,37 +115,26 @@ def referrals_chronology(person_ids: list[int], user, limit: int | None = None) 
             source="referrals",
             person_id=person_id,
         )
-    notes = (
-        EncompassNotification.objects.filter(person_id__in=person_ids)
-        .order_by("-created_at", "-id")
-        .values_list("created_at", "organisation_id", "organisation__name", "problem", "person_id")
-    )
-    for created_at, organisation_id, organisation_name, problem, person_id in _latest(notes, limit):
+    for created_at, organisation_id, organisation_name, problem, person_id in notices:
         where = organisation_name if organisation_id is not None else "no school or local authority known"
         yield Entry(
-            created_at,
+            when(created_at),
             "encompass",
             f"Operation Encompass notice to {where}",
             detail=problem,
             source="referrals",
             person_id=person_id,
         )
-    meetings = (
-        StrategyMeeting.objects.filter(person_id__in=person_ids)
-        .select_related("organisation")
-        .order_by("-held_at", "-id")
-    )
-    # Each meeting's actions with their owners in one query (not one for the actions and one for the owners).
-    with_actions = Prefetch("actions", queryset=StrategyAction.objects.select_related("owner"))
-    for meeting in _latest(meetings, limit).prefetch_related(with_actions):
-        actions = "; ".join(f"{a.action} ({a.owner.username}, due {a.due_at:%d %b})" for a in meeting.actions.all())
+    actions: dict[int, list[str]] = {}
+    for meeting_id, action, owner, due_at in action_rows:
+        actions.setdefault(meeting_id, []).append(f"{action} ({owner}, due {when(due_at):%d %b})")
+    for pk, person_id, held_at, decisions, organisation_id, organisation in meetings:
+        agreed = "; ".join(actions.get(pk, ()))
         yield Entry(
-            meeting.held_at,
+            when(held_at),
             "strategy_meeting",
-            f"Strategy meeting (outcome sent by {meeting.organisation})"
-            if meeting.organisation
-            else "Strategy meeting",
-            detail=f"Decisions: {meeting.decisions}" + (f" Actions: {actions}" if actions else ""),
+            f"Strategy meeting (outcome sent by {organisation})" if organisation_id is not None else "Strategy meeting",
+            detail=f"Decisions: {decisions}" + (f" Actions: {agreed}" if agreed else ""),
             source="referrals",
-            person_id=meeting.person_id,
+            person_id=person_id,
         )

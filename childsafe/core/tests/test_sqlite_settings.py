@@ -22,3 +22,10 @@ def test_an_sqlite_database_opens_in_wal_mode_with_a_busy_timeout(tmp_path, monk
             assert cursor.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
     finally:
         wrapper.close()
+
+
+def test_an_sqlite_connection_is_kept_between_requests_as_postgresqls_is(tmp_path, monkeypatch):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    assert database_from_env(tmp_path / "childsafe.sqlite3")["CONN_MAX_AGE"] == 60
+    monkeypatch.setenv("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/childsafe")
+    assert database_from_env(tmp_path / "unused.sqlite3")["CONN_MAX_AGE"] == 60

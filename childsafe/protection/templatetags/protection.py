@@ -6,14 +6,20 @@ from typing import Any
 
 from django import template
 
-from childsafe.core.roles import RANK_ORDER
+from childsafe.core.roles import RANK_ORDER, Rank
 
 register = template.Library()
+_RANKS = dict(Rank.choices)
 
 
 @register.filter
 def officer(user: Any) -> str:
     if user is None:
         return ""
-    name = user.get_full_name() or user.username
-    return f"{user.get_rank_display()} {name}" if user.rank in RANK_ORDER else name
+    return officer_from(user.rank, user.first_name, user.last_name, user.username)
+
+
+def officer_from(rank: str, first_name: str, last_name: str, username: str) -> str:
+    """The same from a plain row's columns (the chronology's, ADR 0059)."""
+    name = f"{first_name} {last_name}".strip() or username
+    return f"{_RANKS.get(rank, rank)} {name}" if rank in RANK_ORDER else name
