@@ -22,7 +22,7 @@ from django.apps import apps
 from django.db import IntegrityError, transaction
 from django.db.models import F, Model, Q
 
-from childsafe.core import clock, policy
+from childsafe.core import clock, memo, policy
 from childsafe.core.models import Alert, AlertPerson, Lease, Severity
 from childsafe.core.roles import ESCALATION
 
@@ -188,10 +188,14 @@ def sweep(*, holder: str | None = None, lease_seconds: int = 300, use_lease: boo
         open_alerts: dict[str, dict[tuple[str, str], Alert]] = {}
         for alert in Alert.objects.open().only("pk", "rule_id", "subject_type", "subject_id", *_REFRESHED):
             open_alerts.setdefault(alert.rule_id, {})[(alert.subject_type, alert.subject_id)] = alert
-        for rule in all_rules():
-            if rule.check is not None:
-                _sweep_rule(rule, now, result, open_alerts.get(rule.id, {}))
-        _escalate(now, result)
+        # One memo scope for the sweep (ADR 0058): each policy setting, and each shared read of a child's
+        # records, is read once for every clock instead of once per rule or per case. The sweep writes only
+        # alerts and outbox messages, which no shared read holds, so nothing read here goes stale in it.
+        with memo.one_scope():
+            for rule in all_rules():
+                if rule.check is not None:
+                    _sweep_rule(rule, now, result, open_alerts.get(rule.id, {}))
+            _escalate(now, result)
         return result
     finally:
         if use_lease:

@@ -299,7 +299,9 @@ def quick_duplicates_many(records: dict[K, Record], *, limit: int = 10) -> dict[
         wanted = Wanted(forenames=r.forenames, surname=r.surname, born=Born(exact=r.date_of_birth))
         scored = [
             (row, m)
-            for row, m in _scored(wanted, candidates[key], three_way=True, places=False, names=names)
+            for row, m in _scored(
+                wanted, candidates[key], three_way=True, places=False, names=names if wanted.has_name else {}
+            )
             if m.score >= identity.DUPLICATE_THRESHOLD
         ]
         scored.sort(key=lambda rm: (-rm[1].score, rm[0].pk))
