@@ -135,8 +135,12 @@ def run(args: argparse.Namespace, synthetic: Force) -> None:
         # other processes on a shared machine disturb least.
         now = clock.now()
         per_rule = []
+        rule_queries: dict[str, int] = {}
         for rule in engine.all_rules():
             if rule.check is not None:
+                with CaptureQueriesContext(connection) as one:
+                    list(rule.check(now))
+                rule_queries[rule.id] = len(one)
                 best = float("inf")
                 for _ in range(args.repeat):
                     t0 = time.perf_counter()
@@ -145,6 +149,7 @@ def run(args: argparse.Namespace, synthetic: Force) -> None:
                 per_rule.append((best, rule.id))
                 rule_times.setdefault(rule.id, {})[level] = best
         per_rule.sort(reverse=True)
+        most = sorted(rule_queries.items(), key=lambda rn: -rn[1])
         timings[level] = statistics.median(samples)
         fastest[level] = min(samples)
         print(
@@ -152,7 +157,9 @@ def run(args: argparse.Namespace, synthetic: Force) -> None:
             f"open_alerts={Alert.objects.open().count()} raised={result.raised} cleared={result.cleared} "
             f"n={len(samples)} p50={statistics.median(samples) * 1000:.0f}ms min={min(samples) * 1000:.0f}ms "
             f"max={max(samples) * 1000:.0f}ms queries={len(captured)} "
-            f"slowest={','.join(f'{rid}:{t * 1000:.0f}ms' for t, rid in per_rule[:8])} load={os.getloadavg()[0]:.2f}",
+            f"slowest={','.join(f'{rid}:{t * 1000:.0f}ms/{rule_queries[rid]}q' for t, rid in per_rule[:8])} "
+            f"most_statements={','.join(f'{rid}:{n}' for rid, n in most[:8])} "
+            f"load={os.getloadavg()[0]:.2f}",
             flush=True,
         )
     # The rules that grew most with history, in milliseconds added from 1x to 25x (their fastest runs).

@@ -22,8 +22,8 @@ from django.apps import apps
 from django.db import IntegrityError, transaction
 from django.db.models import F, Model, Q
 
-from childsafe.core import clock, policy
-from childsafe.core.models import Alert, AlertPerson, Lease, Severity
+from childsafe.core import clock, memo, policy
+from childsafe.core.models import Alert, AlertPerson, Lease, OutboxMessage, Severity
 from childsafe.core.roles import ESCALATION
 
 log = logging.getLogger(__name__)
@@ -217,10 +217,14 @@ def sweep(*, holder: str | None = None, lease_seconds: int = 300, use_lease: boo
         open_alerts: dict[str, dict[tuple[str, str], Alert]] = {}
         for alert in Alert.objects.open().only("pk", "rule_id", "subject_type", "subject_id", *_REFRESHED):
             open_alerts.setdefault(alert.rule_id, {})[(alert.subject_type, alert.subject_id)] = alert
-        for rule in all_rules():
-            if rule.check is not None:
-                _sweep_rule(rule, now, result, open_alerts.get(rule.id, {}))
-        _escalate(now, result)
+        # One memo scope for the sweep (ADR 0058): each policy setting, and each shared read of a child's
+        # records, is read once for every clock instead of once per rule or per case. The sweep writes only
+        # alerts and outbox messages, which no shared read holds, so nothing read here goes stale in it.
+        with memo.one_scope():
+            for rule in all_rules():
+                if rule.check is not None:
+                    _sweep_rule(rule, now, result, open_alerts.get(rule.id, {}))
+            _escalate(now, result)
         return result
     finally:
         if use_lease:
@@ -237,23 +241,42 @@ def _claim_lease(name: str, holder: str, seconds: int) -> bool:
 
 
 def _sweep_rule(rule: Rule, now: datetime, result: SweepResult, open_alerts: dict[tuple[str, str], Alert]) -> None:
+    """Raise, refresh and clear one clock's alerts. What it must write is worked out first, with a fixed
+    number of reads for the rule (the notices already queued, the people already named), and a transaction
+    is opened only if there is something to write: in the steady state, none (on SQLite each one took the
+    database's write lock for nothing)."""
     assert rule.check is not None
     findings = {(f.subject_type, f.subject_id): f for f in rule.check(now)}
     if not findings and not open_alerts:
         return
+    raising = [f for key, f in findings.items() if key not in open_alerts]
+    refreshing = [(open_alerts[key], f) for key, f in findings.items() if key in open_alerts]
+    changes = [(alert, changed) for alert, f in refreshing if (changed := _changes(alert, f))]
+    result.refreshed += len(refreshing)
+    unnamed = _unnamed_people(refreshing)
+    notices = [f for f in findings.values() if f.notice is not None]
+    if notices:
+        queued = set(
+            OutboxMessage.objects.filter(idempotency_key__in=[f.notice.key for f in notices if f.notice]).values_list(
+                "idempotency_key", flat=True
+            )
+        )
+        notices = [f for f in notices if f.notice is not None and f.notice.key not in queued]
+    # The condition stopped holding: the alert clears itself.
+    gone = [a.pk for key, a in open_alerts.items() if key not in findings]
+    if not (raising or changes or unnamed or notices or gone):
+        return
     with transaction.atomic():
-        for key, finding in findings.items():
-            alert = open_alerts.get(key)
-            if alert is None:
-                if _raise(rule, finding, now):
-                    result.raised += 1
-            else:
-                _refresh(alert, finding, now)
-                result.refreshed += 1
-            if finding.notice is not None:
-                _send(finding)
-        # The condition stopped holding: the alert clears itself.
-        gone = [a.pk for key, a in open_alerts.items() if key not in findings]
+        for finding in raising:
+            if _raise(rule, finding, now):
+                result.raised += 1
+        for alert, changed in changes:
+            # last_seen_at is only written when something changed, so an unchanged sweep writes nothing.
+            Alert.objects.filter(pk=alert.pk, cleared_at__isnull=True).update(last_seen_at=now, **changed)
+        if unnamed:
+            AlertPerson.objects.bulk_create(unnamed, ignore_conflicts=True)
+        for finding in notices:
+            _send(finding)
         if gone:
             result.cleared += Alert.objects.filter(pk__in=gone, cleared_at__isnull=True).update(cleared_at=now)
 
@@ -319,14 +342,30 @@ def _finding_fields(f: Finding) -> dict:
     }
 
 
-def _refresh(alert: Alert, finding: Finding, now: datetime) -> None:
-    fields = _finding_fields(finding)
-    changed = {k: v for k, v in fields.items() if getattr(alert, k) != v}
-    # last_seen_at is only written when something changed, so an unchanged sweep writes nothing.
-    if changed:
-        Alert.objects.filter(pk=alert.pk, cleared_at__isnull=True).update(last_seen_at=now, **changed)
-    if finding.person_ids:
-        _name_people(alert.pk, finding)
+def _changes(alert: Alert, finding: Finding) -> dict:
+    """The fields of an open alert that its finding now says differently."""
+    return {k: v for k, v in _finding_fields(finding).items() if getattr(alert, k) != v}
+
+
+def _unnamed_people(refreshing: list[tuple[Alert, Finding]]) -> list[AlertPerson]:
+    """The children findings now name that their open alerts don't yet (one read for the rule)."""
+    wanted = {
+        alert.pk: people
+        for alert, f in refreshing
+        if len(people := {p for p in (f.person_id, *f.person_ids) if p is not None}) >= 2
+    }
+    if not wanted:
+        return []
+    have: dict[int, set[int]] = {}
+    for alert_id, person_id in AlertPerson.objects.filter(alert_id__in=sorted(wanted)).values_list(
+        "alert_id", "person_id"
+    ):
+        have.setdefault(alert_id, set()).add(person_id)
+    return [
+        AlertPerson(alert_id=alert_id, person_id=p)
+        for alert_id, people in sorted(wanted.items())
+        for p in sorted(people - have.get(alert_id, set()))
+    ]
 
 
 def _name_people(alert_id: int, finding: Finding) -> None:

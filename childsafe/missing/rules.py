@@ -262,8 +262,27 @@ def mp2_grading(now: datetime) -> Iterator[Finding]:
     horizon=lambda now: None,
 )
 def mp3_grade_against_markers(now: datetime) -> Iterator[Finding]:
-    for ep in _open_live().filter(grade=RiskGrade.MEDIUM).select_related("person"):
-        high = sorted(marker_types_for(ep.person_id) & HIGH_HARM_MARKERS)
+    # Every open medium-graded episode at once, in a fixed number of statements however many there are
+    # (ADR 0057): their children's clusters, the clusters' markers, then the possible duplicates of those
+    # with no high-harm marker of their own, as the grading's prompt and the intelligence check find them.
+    from childsafe.people.intelligence import unresolved_duplicates_many
+    from childsafe.people.selectors import active_markers, identity_clusters
+
+    episodes = list(_open_live().filter(grade=RiskGrade.MEDIUM).select_related("person"))
+    if not episodes:
+        return
+    clusters = identity_clusters({ep.person_id for ep in episodes})
+    held: dict[int, set[str]] = {}
+    for pid, mtype in active_markers(sorted({p for c in clusters.values() for p in c})).values_list(
+        "person_id", "type"
+    ):
+        held.setdefault(pid, set()).add(mtype)
+    own = {child: set().union(*(held.get(p, set()) for p in c)) & HIGH_HARM_MARKERS for child, c in clusters.items()}
+    # A high-harm marker on a record that may be this child, neither linked, ruled out nor addressed,
+    # counts as the child's own (PL-2): the failure the report found was a marker on another record.
+    duplicates = unresolved_duplicates_many({child: clusters[child] for child, high in own.items() if not high})
+    for ep in episodes:
+        high = sorted(own[ep.person_id])
         if high:
             yield _episode_finding(
                 ep,
@@ -274,11 +293,8 @@ def mp3_grade_against_markers(now: datetime) -> Iterator[Finding]:
                 severity=Severity.CRITICAL,
             )
             continue
-        # A high-harm marker on a record that may be this child, neither linked, ruled out nor addressed,
-        # counts as the child's own (PL-2): the failure the report found was a marker on another record.
-        unaddressed = sorted(
-            set(duplicate_markers_not_addressed(ep.person, ep.markers_acknowledged or {})) & HIGH_HARM_MARKERS
-        )
+        _, marker_types = duplicates[ep.person_id]
+        unaddressed = sorted(set(_not_addressed(marker_types, ep.markers_acknowledged or {})) & HIGH_HARM_MARKERS)
         if unaddressed:
             yield _episode_finding(
                 ep,
@@ -301,6 +317,10 @@ def duplicate_markers_not_addressed(person: Person, acknowledged: dict[str, str]
     from childsafe.people.selectors import identity_cluster
 
     _, marker_types = unresolved_duplicates(identity_cluster(person.pk))
+    return _not_addressed(marker_types, acknowledged)
+
+
+def _not_addressed(marker_types: dict[int, set[str]], acknowledged: dict[str, str]) -> list[str]:
     held = {t for types in marker_types.values() for t in types}
     return sorted(m for m in held if not str(acknowledged.get(m, "")).strip())
 

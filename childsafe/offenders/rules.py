@@ -178,7 +178,7 @@ def _scoped(queryset, offender_ids: list[int] | None, field_name: str = "offende
 def offender_states(offender_ids: list[int] | None = None, *, notifications: bool = True) -> dict[int, OffenderState]:
     """Every offender's clock state (or those asked for), in six queries whatever the count; two without
     the notifications (what RSO-3 needs: custody and the period)."""
-    offenders = _scoped(Offender.objects.all(), offender_ids, "pk")
+    offenders = _scoped(Offender.objects.order_by(), offender_ids, "pk")
     states = {pk: OffenderState(pk, years) for pk, years in offenders.values_list("pk", "period_years")}
     convictions = _scoped(Conviction.objects.filter(notifiable=True), offender_ids).values_list(
         "offender_id", "court_result_at", "custody", "released_at"
@@ -262,7 +262,7 @@ def _offender_finding(offender: Offender, reason: str, due: datetime, severity: 
 
 
 def _offenders(ids) -> dict[int, Offender]:
-    return {o.pk: o for o in Offender.objects.filter(pk__in=list(ids)).select_related("person")}
+    return {o.pk: o for o in Offender.objects.order_by().filter(pk__in=list(ids)).select_related("person")}
 
 
 # Bounds for narrowing the sweep to offenders who could be late, kept a few days wide of the exact
@@ -279,7 +279,7 @@ def _rso1_candidates(now: datetime) -> list[int]:
     recent = Notification.objects.filter(
         offender_id=OuterRef("pk"), valid=True, at__gte=add_months(now, -ANNUAL_MONTHS) + MARGIN
     )
-    no_recent = Offender.objects.filter(~Exists(recent)).values_list("pk", flat=True)
+    no_recent = Offender.objects.order_by().filter(~Exists(recent)).values_list("pk", flat=True)
     valid = Notification.objects.filter(offender_id=OuterRef("offender_id"), valid=True)
     weekly = Notification.objects.filter(valid=True, kind=NotificationKind.WEEKLY_NO_FIXED_ABODE).values_list(
         "offender_id", flat=True
@@ -403,7 +403,7 @@ def _rso3_candidates(now: datetime, months: dict[str, int]) -> list[int]:
         home = Visit.objects.filter(offender_id=OuterRef("pk"), kind=VisitKind.HOME, at__gte=since)
         assessed = RiskAssessment.objects.filter(offender_id=OuterRef("pk"), assessed_at__lte=since)
         due_now |= Q(level=level) & ~Exists(home) & Exists(assessed)
-    return list(Offender.objects.annotate(level=latest_level).filter(due_now).values_list("pk", flat=True))
+    return list(Offender.objects.order_by().annotate(level=latest_level).filter(due_now).values_list("pk", flat=True))
 
 
 def _rso3_active(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import transaction
 from django.db.models import Q
@@ -35,6 +35,7 @@ class Section:
 
 
 Provider = Callable[[list[int]], Section | None]
+K = TypeVar("K")
 _providers: dict[str, Provider] = {}
 
 
@@ -202,6 +203,49 @@ def unresolved_duplicates(cluster: list[int]) -> tuple[list[tuple[Person, Any]],
     for pid, mtype in active_markers([p.pk for p, _ in found]).values_list("person_id", "type"):
         marker_types.setdefault(pid, set()).add(mtype)
     return found, marker_types
+
+
+def unresolved_duplicates_many(clusters: dict[K, list[int]]) -> dict[K, tuple[list[int], dict[int, set[str]]]]:
+    """`unresolved_duplicates` for many clusters at once (MP-3 over every open episode), in a fixed number
+    of statements: for each, the ids of the records that may be this child (not linked, not ruled out) and
+    each one's active marker types. Each cluster's first record is the one whose duplicates are looked for,
+    its own records are not candidates, and the five best are kept before the ruled-out ones are dropped,
+    as `unresolved_duplicates` does."""
+    from childsafe.people.search import Record, quick_duplicates_many
+
+    wanted = {key: cluster for key, cluster in clusters.items() if cluster}
+    firsts = Person.objects.in_bulk({cluster[0] for cluster in wanted.values()})
+    records = {
+        key: Record(p.forenames, p.surname, p.date_of_birth, tuple(cluster))
+        for key, cluster in wanted.items()
+        if (p := firsts.get(cluster[0])) is not None
+    }
+    found = {key: [pid for pid, _ in matches] for key, matches in quick_duplicates_many(records, limit=5).items()}
+    everyone = sorted({pid for ids in found.values() for pid in ids})
+    in_clusters = sorted({pid for key in found for pid in wanted[key]})
+    pairs: list[tuple[int, int]] = []
+    if everyone:
+        pairs = list(
+            NotSamePerson.objects.filter(
+                Q(person_a_id__in=in_clusters, person_b_id__in=everyone)
+                | Q(person_b_id__in=in_clusters, person_a_id__in=everyone)
+            ).values_list("person_a_id", "person_b_id")
+        )
+    markers: dict[int, set[str]] = {}
+    if everyone:
+        for pid, mtype in active_markers(everyone).values_list("person_id", "type"):
+            markers.setdefault(pid, set()).add(mtype)
+    out: dict[K, tuple[list[int], dict[int, set[str]]]] = {key: ([], {}) for key in clusters}
+    for key, ids in found.items():
+        cluster, candidates = set(wanted[key]), set(ids)
+        ruled_out = {
+            b if a in cluster else a
+            for a, b in pairs
+            if (a in cluster and b in candidates) or (b in cluster and a in candidates)
+        }
+        kept = [pid for pid in ids if pid not in ruled_out]
+        out[key] = (kept, {pid: markers[pid] for pid in kept if pid in markers})
+    return out
 
 
 @provider("possible_duplicates")

@@ -18,7 +18,7 @@ import contextlib
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 from django.db.models import Q, QuerySet
 
@@ -29,6 +29,7 @@ from childsafe.people.identity import Born, Match
 from childsafe.people.models import NameKey, Person, PersonAddress, PersonName, SchoolEnrolment
 from childsafe.people.places import is_valid_postcode, location_key, normalise_postcode
 
+K = TypeVar("K")
 PER_QUERY = 400  # candidates fetched by each query: enough for the commonest name in a year of births
 SHOWN = 25
 MIN_SEARCH_SCORE = 0.55
@@ -191,6 +192,129 @@ def possible_duplicates(
     return [(h.person, h.match) for h in _as_hits(scored[:limit])]
 
 
+@dataclass(frozen=True)
+class Record:
+    """One record whose possible duplicates are wanted: its name and date of birth, and the records
+    (its own cluster) that are not candidates."""
+
+    forenames: str
+    surname: str
+    date_of_birth: date | None
+    exclude: tuple[int, ...] = ()
+
+
+def quick_duplicates_many(records: dict[K, Record], *, limit: int = 10) -> dict[K, list[tuple[int, Match]]]:
+    """`possible_duplicates(..., thorough=False)` for many records at once, in a fixed number of statements
+    whatever their number (a clock over every open case): the ids and matches of each one's possible
+    duplicates, best first. The same candidates and scores as asking one by one: the names the dictionary
+    gives each record, then the people born on its date or its day/month swap with one of those surnames
+    or first names or an other name (alias) of that kind, scored by the duplicate check.
+
+    Differences, none of them a finding: one by one, each query keeps at most PER_QUERY rows, whichever
+    the database returns first; here nothing is cut, so a name too common to fit in one query's rows
+    (hundreds born on one day) loses no candidate. A record with no date of birth has no possible
+    duplicates either way: without a date the score cannot reach the threshold (`_UNDATED_BEST`).
+    """
+    out: dict[K, list[tuple[int, Match]]] = {key: [] for key in records}
+    dated = {key: r for key, r in records.items() if r.date_of_birth is not None}
+    if not dated:
+        return out
+    # 1. The dictionary: every typed name's keys, one statement for all.
+    typed = {key: (identity.surname_norm(r.surname), identity.forename_norm(r.forenames)) for key, r in dated.items()}
+    keys_s = {key: identity.lookup_keys(s) if s else set() for key, (s, _) in typed.items()}
+    keys_f = {key: identity.lookup_keys(f) if f else set() for key, (_, f) in typed.items()}
+    q = Q()
+    if all_s := set().union(*keys_s.values()):
+        q |= Q(kind=NameKey.Kind.SURNAME, key__in=sorted(all_s))
+    if all_f := set().union(*keys_f.values()):
+        q |= Q(kind=NameKey.Kind.FORENAME, key__in=sorted(all_f))
+    by_key: dict[tuple[str, str], set[str]] = {}
+    if q:
+        for kind, k, name in NameKey.objects.filter(q).values_list("kind", "key", "name").distinct():
+            by_key.setdefault((kind, k), set()).add(name)
+    surnames = {
+        key: set().union(*(by_key.get((NameKey.Kind.SURNAME, k), set()) for k in ks)) for key, ks in keys_s.items()
+    }
+    forenames = {
+        key: set().union(*(by_key.get((NameKey.Kind.FORENAME, k), set()) for k in ks)) for key, ks in keys_f.items()
+    }
+    days = {
+        key: {r.date_of_birth} | ({t} if (t := identity.transposed(r.date_of_birth)) else set())
+        for key, r in dated.items()
+    }
+    all_days = sorted(set().union(*days.values()))
+    all_surnames = sorted(set().union(*surnames.values()))
+    all_forenames = sorted(set().union(*forenames.values()))
+    # 2. Other names (aliases) of those kinds, of people born on one of the days: one statement.
+    aliases: list[tuple[int, str, str, date]] = []
+    alias_q = Q()
+    if all_surnames:
+        alias_q |= Q(surname_norm__in=all_surnames)
+    if all_forenames:
+        alias_q |= Q(forename_norm__in=all_forenames)
+    if alias_q:
+        aliases = list(
+            PersonName.objects.filter(alias_q, person__date_of_birth__in=all_days).values_list(
+                "person_id", "surname_norm", "forename_norm", "person__date_of_birth"
+            )
+        )
+    alias_ids = {
+        key: {
+            pid for pid, sn, fn, born in aliases if born in days[key] and (sn in surnames[key] or fn in forenames[key])
+        }
+        for key in dated
+    }
+    # A record none of whose names the dictionary knows (so no alias either) looks at everyone born on its
+    # days: its first stage is the date alone, as one by one.
+    date_only = {key for key in dated if not (surnames[key] or forenames[key])}
+    # 3. The candidates: one statement.
+    people_q = Q()
+    if all_surnames:
+        people_q |= Q(surname_norm__in=all_surnames)
+    if all_forenames:
+        people_q |= Q(forename_norm__in=all_forenames)
+    if all_alias := sorted(set().union(*alias_ids.values())):
+        people_q |= Q(pk__in=all_alias)
+    if date_only:
+        people_q |= Q(date_of_birth__in=sorted(set().union(*(days[key] for key in date_only))))
+    fields = (*ROW_FIELDS, "surname_norm", "forename_norm")
+    rows = list(Person.objects.filter(people_q, date_of_birth__in=all_days).order_by().values_list(*fields))
+    candidates: dict[K, dict[int, Row]] = {}
+    for key, r in dated.items():
+        excluded = set(r.exclude)
+        candidates[key] = {
+            pk: Row(pk, fn, sn, born)
+            for pk, fn, sn, born, s_norm, f_norm in rows
+            if born in days[key]
+            and pk not in excluded
+            and (key in date_only or s_norm in surnames[key] or f_norm in forenames[key] or pk in alias_ids[key])
+        }
+    # 4. The candidates' other names, for the scorer: one statement.
+    names: dict[int, list[PersonName]] = {}
+    wanted_ids = sorted(set().union(*(c.keys() for c in candidates.values())))
+    if wanted_ids:
+        for name in PersonName.objects.filter(person_id__in=wanted_ids):
+            names.setdefault(name.person_id, []).append(name)
+    for key, r in dated.items():
+        wanted = Wanted(forenames=r.forenames, surname=r.surname, born=Born(exact=r.date_of_birth))
+        scored = [
+            (row, m)
+            for row, m in _scored(
+                wanted, candidates[key], three_way=True, places=False, names=names if wanted.has_name else {}
+            )
+            if m.score >= identity.DUPLICATE_THRESHOLD
+        ]
+        scored.sort(key=lambda rm: (-rm[1].score, rm[0].pk))
+        out[key] = [(row.pk, m) for row, m in scored[:limit]]
+    return out
+
+
+# The best score a record with no date of birth can reach against anyone (both names agree, the date
+# "not known on one record"): below the duplicate threshold, so it has no possible duplicates.
+_UNDATED_BEST = identity.SURNAME_WEIGHT + identity.FORENAME_WEIGHT + identity.DOB_WEIGHT * 0.3
+assert _UNDATED_BEST < identity.DUPLICATE_THRESHOLD
+
+
 def _as_hits(scored: list[tuple[Row, Match]]) -> list[Hit]:
     people = Person.objects.in_bulk([row.pk for row, _ in scored]) if scored else {}
     return [Hit(people[row.pk], match) for row, match in scored if row.pk in people]
@@ -339,9 +463,17 @@ def _by_place(wanted: Wanted, base: QuerySet[Person]) -> dict[int, Row]:
 # --- Scoring ---------------------------------------------------------------------------------------
 
 
-def _scored(wanted: Wanted, rows: dict[int, Row], *, three_way: bool, places: bool = True) -> list[tuple[Row, Match]]:
-    others: dict[int, list[PersonName]] = {}
-    if rows and wanted.has_name:
+def _scored(
+    wanted: Wanted,
+    rows: dict[int, Row],
+    *,
+    three_way: bool,
+    places: bool = True,
+    names: dict[int, list[PersonName]] | None = None,
+) -> list[tuple[Row, Match]]:
+    """Each candidate scored against what was wanted; `names`, the candidates' other names if already read."""
+    others: dict[int, list[PersonName]] = names if names is not None else {}
+    if rows and wanted.has_name and names is None:
         for name in PersonName.objects.filter(person_id__in=list(rows)):
             others.setdefault(name.person_id, []).append(name)
     scored = []

@@ -22,7 +22,6 @@ from childsafe.core.engine import Finding, clock_rule, earliest_after
 from childsafe.core.errors import RuleRefusal
 from childsafe.core.models import Alert, OutboxMessage, Severity
 from childsafe.core.roles import Role
-from childsafe.incidents.models import Incident, IncidentType
 from childsafe.missing.models import SafeAndWellCheck
 from childsafe.missing.rules import ppn_check
 from childsafe.people import calendars
@@ -245,8 +244,15 @@ def sampling_counts(first: date, last: date) -> dict[tuple[int, date], tuple[int
     start, _ = month_bounds(first)
     _, end = month_bounds(last)
     counts: dict[tuple[int, date], list[int]] = {}
+    # Every status listed, so the months are read through the (status, submitted_at) index, not every PPN
+    # ever submitted (a scan that grew with history).
     submitted = (
-        Ppn.objects.filter(submitted_by__line_manager__isnull=False, submitted_at__gte=start, submitted_at__lt=end)
+        Ppn.objects.filter(
+            status__in=PpnStatus.values,
+            submitted_by__line_manager__isnull=False,
+            submitted_at__gte=start,
+            submitted_at__lt=end,
+        )
         .annotate(month=TruncMonth("submitted_at", tzinfo=clock.LONDON))
         .values_list("submitted_by__line_manager_id", "month")
         .annotate(n=Count("id"))
@@ -545,9 +551,12 @@ def rf9_encompass(now: datetime) -> Iterator[Finding]:
         .filter(rule_id="RF-9", subject_type="incidents.incidentperson")
         .values_list("subject_id", flat=True)
     )
-    recent = Incident.objects.filter(type=IncidentType.DOMESTIC_ABUSE, created_at__gte=now - engine.WATCH)
-    scope = Q(incident_id__in=list(recent.values_list("pk", flat=True))) | Q(pk__in=sorted(int(s) for s in alerted))
-    for ip in encompass.gaps(scope):
+    # Two statements, not one with an OR: the recent incidents through the (type, created_at) index, and the
+    # alerted gaps by id. With the OR, SQLite read every domestic abuse incident ever recorded.
+    gaps = {ip.pk: ip for ip in encompass.gaps(Q(incident__created_at__gte=now - engine.WATCH))}
+    if alerted_ids := sorted(int(s) for s in alerted):
+        gaps.update((ip.pk, ip) for ip in encompass.gaps(Q(pk__in=alerted_ids)))
+    for ip in sorted(gaps.values(), key=lambda ip: (ip.incident.created_at, ip.pk)):
         yield Finding(
             subject_type="incidents.incidentperson",
             subject_id=str(ip.pk),

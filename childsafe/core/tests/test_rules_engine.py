@@ -129,3 +129,28 @@ def test_every_rule_has_a_documented_id_and_source():
     for rule in engine.all_rules():
         assert rule_documented(rule.id), rule.id
         assert rule.source and rule.title
+
+
+@pytest.mark.django_db
+def test_a_steady_sweep_writes_nothing_and_its_statements_do_not_grow_with_the_alerts(at_t0):
+    """Nothing changed: no transaction is opened for any rule, nothing is written but the sweep's lease, and
+    as many statements with six open alerts as with two."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def steady() -> list[str]:
+        engine.sweep()
+        with CaptureQueriesContext(connection) as captured:
+            result = engine.sweep()
+        assert result.raised == result.cleared == 0
+        return [q["sql"] for q in captured.captured_queries]
+
+    dead_message("a"), dead_message("b")
+    few = steady()
+    for key in "cdef":
+        dead_message(key)
+    many = steady()
+    assert Alert.objects.open().filter(rule_id="SYS-1").count() == 6
+    assert len(many) == len(few)
+    written = [sql for sql in many if sql.split()[0].upper() in ("INSERT", "UPDATE", "DELETE", "SAVEPOINT")]
+    assert all("core_lease" in sql for sql in written), written

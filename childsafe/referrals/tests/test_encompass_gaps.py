@@ -116,3 +116,18 @@ def test_a_gap_needs_no_deadline_so_the_replay_horizon_is_unchanged(personas, el
     EncompassNotification.objects.filter(incident=incident).delete()
     # The notification's deadline went with it; a gap is found by the very next sweep, not at a deadline.
     assert before is not None and engine.get("RF-9").horizon(T0) is None
+
+
+def test_an_old_gap_stays_alerted_past_the_watch_window_beside_a_new_one(personas, ella, hill_primary, york):
+    """The sweep reads the recent incidents and its own alerted gaps in two statements: both are found."""
+    old = domestic_abuse(personas["handler"], ella)
+    EncompassNotification.objects.filter(incident=old).delete()
+    engine.sweep(holder="test")
+    assert gap_alerts().count() == 1
+    clock.set_now(T0 + engine.WATCH + timedelta(days=5))  # the old incident is outside the watch window now
+    josh = child("Josh Hughes", date(2009, 9, 2), hill_primary, york)
+    new = domestic_abuse(personas["handler"], josh)
+    EncompassNotification.objects.filter(incident=new).delete()
+    engine.sweep(holder="test")
+    assert sorted(a.person_id for a in gap_alerts()) == sorted([ella.pk, josh.pk])
+    assert {(ip.incident_id, ip.person_id) for ip in encompass.gaps()} == {(old.pk, ella.pk), (new.pk, josh.pk)}

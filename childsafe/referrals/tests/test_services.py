@@ -368,3 +368,34 @@ def test_an_alert_about_a_ppn_names_every_child_and_each_childs_page_shows_it(te
     assert alert.person_label == "Ella Hughes, Noah Hughes, Leo Hughes"
     for person in [ella, *brothers]:
         assert [a.pk for a in people_selectors.person_page(person, team["vat"]).alerts] == [alert.pk]
+
+
+def test_a_child_added_to_a_late_ppn_is_named_on_its_open_alert(team, ella):
+    """The sweep refreshes an open alert's children: a child added later (an import that bypassed the
+    service) is named on it at the next sweep, without a second alert."""
+    from childsafe.core.models import AlertPerson
+    from childsafe.people import services as people
+    from childsafe.referrals.models import PpnChild
+
+    noah, leo = (
+        people.person_create(
+            actor=None, forenames=name, surname="Hughes", date_of_birth=dob, duplicates_reviewed=True
+        ).person
+        for name, dob in (("Noah", "2016-02-01"), ("Leo", "2012-07-09"))
+    )
+    ppn = services.ppn_submit(
+        actor=team["pc"], concern="Children exposed to violence", children=[child(ella), child(noah)]
+    ).ppn
+    clock.set_now(T0 + timedelta(hours=24, minutes=1))
+    engine.sweep()
+    alert = Alert.objects.open().get(rule_id="RF-3", subject_id=str(ppn.pk))
+    assert set(AlertPerson.objects.filter(alert=alert).values_list("person_id", flat=True)) == {ella.pk, noah.pk}
+    PpnChild.objects.create(ppn=ppn, person=leo, aware=dict(AWARE), voice="Not spoken to: asleep.", ethnicity="NS")
+    clock.set_now(T0 + timedelta(hours=24, minutes=2))
+    engine.sweep()
+    assert Alert.objects.open().get(rule_id="RF-3", subject_id=str(ppn.pk)).pk == alert.pk
+    assert set(AlertPerson.objects.filter(alert=alert).values_list("person_id", flat=True)) == {
+        ella.pk,
+        noah.pk,
+        leo.pk,
+    }
