@@ -230,23 +230,24 @@ def quick_duplicates_many(records: dict[K, Record], *, limit: int = 10) -> dict[
         q |= Q(kind=NameKey.Kind.FORENAME, key__in=sorted(all_f))
     by_key: dict[tuple[str, str], set[str]] = {}
     if q:
-        for kind, k, name in NameKey.objects.filter(q).values_list("kind", "key", "name").distinct():
-            by_key.setdefault((kind, k), set()).add(name)
+        for kind, k, spelt in NameKey.objects.filter(q).values_list("kind", "key", "name").distinct():
+            by_key.setdefault((kind, k), set()).add(spelt)
     surnames = {
         key: set().union(*(by_key.get((NameKey.Kind.SURNAME, k), set()) for k in ks)) for key, ks in keys_s.items()
     }
     forenames = {
         key: set().union(*(by_key.get((NameKey.Kind.FORENAME, k), set()) for k in ks)) for key, ks in keys_f.items()
     }
-    days = {
-        key: {r.date_of_birth} | ({t} if (t := identity.transposed(r.date_of_birth)) else set())
-        for key, r in dated.items()
-    }
+    days: dict[K, set[date]] = {}
+    for key, r in dated.items():
+        born = r.date_of_birth
+        assert born is not None  # `dated` holds only records with a date
+        days[key] = {born} | ({t} if (t := identity.transposed(born)) else set())
     all_days = sorted(set().union(*days.values()))
     all_surnames = sorted(set().union(*surnames.values()))
     all_forenames = sorted(set().union(*forenames.values()))
     # 2. Other names (aliases) of those kinds, of people born on one of the days: one statement.
-    aliases: list[tuple[int, str, str, date]] = []
+    aliases: list[tuple[int, str, str, date | None]] = []
     alias_q = Q()
     if all_surnames:
         alias_q |= Q(surname_norm__in=all_surnames)
