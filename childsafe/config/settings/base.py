@@ -89,11 +89,12 @@ def database_from_env(default_sqlite: Path) -> dict[str, Any]:
     url = os.environ.get("DATABASE_URL")
     if url:
         config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=60))
-        if os.environ.get("CHILDSAFE_PG_PREPARE") == "1":
+        if os.environ.get("CHILDSAFE_PG_PREPARE", "1") != "0":
             # Server-side binding lets psycopg 3 prepare a statement the connection runs again (from the
             # second time here), so PostgreSQL stops planning the same small statements afresh: planning
-            # was most of their server time (bench/README.md, intelligence_check). Opt-in until the whole
-            # suite has run on PostgreSQL with it (some queries may need casts with server-side binding).
+            # was most of their server time (bench/README.md, intelligence_check; ADR 0063). The whole
+            # suite runs with it. CHILDSAFE_PG_PREPARE=0 turns it off, e.g. behind a connection pooler in
+            # transaction mode that cannot keep a connection's prepared statements.
             config["OPTIONS"] = {**config.get("OPTIONS", {}), "server_side_binding": True, "prepare_threshold": 1}
         return config
     default_sqlite.parent.mkdir(parents=True, exist_ok=True)

@@ -29,3 +29,13 @@ def test_an_sqlite_connection_is_kept_between_requests_as_postgresqls_is(tmp_pat
     assert database_from_env(tmp_path / "childsafe.sqlite3")["CONN_MAX_AGE"] == 60
     monkeypatch.setenv("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/childsafe")
     assert database_from_env(tmp_path / "unused.sqlite3")["CONN_MAX_AGE"] == 60
+
+
+def test_postgresql_statements_are_prepared_unless_turned_off(tmp_path, monkeypatch):
+    """ADR 0063: server-side binding, each statement prepared from its second run on the connection."""
+    monkeypatch.setenv("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/childsafe")
+    monkeypatch.delenv("CHILDSAFE_PG_PREPARE", raising=False)
+    options = database_from_env(tmp_path / "unused.sqlite3")["OPTIONS"]
+    assert options["server_side_binding"] is True and options["prepare_threshold"] == 1
+    monkeypatch.setenv("CHILDSAFE_PG_PREPARE", "0")
+    assert "prepare_threshold" not in database_from_env(tmp_path / "unused.sqlite3").get("OPTIONS", {})
