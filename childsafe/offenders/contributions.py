@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from django.db.models import prefetch_related_objects
+from django.db.models import Exists, OuterRef, prefetch_related_objects
 
 from childsafe.core import access, clock
 from childsafe.core.roles import Capability
@@ -54,16 +54,14 @@ def offender_section(cluster: list[int]) -> Section | None:
     The intelligence check is run by the control room, investigators and safeguarding roles, the roles
     that need to know who a child lives with (report: 'linked perpetrator or RSO with access')."""
     own = list(Offender.objects.filter(person_id__in=cluster).select_related("manager"))
-    locations = _current_locations(cluster)
-    today = clock.today_london()
+    # Who else lives at the child's places now: their address THERE is current (an offender who once lived
+    # elsewhere still lives here). Asked of each registered offender (a few thousand in a force, each one
+    # index probe), so the database never joins every resident's addresses to find them.
+    lives_there = PersonAddress.objects.filter(
+        person_id=OuterRef("person_id"), location_id__in=_current_locations(cluster)
+    ).exclude(valid_to__lt=clock.today_london())
     housemates = list(
-        Offender.objects.filter(
-            person__addresses__location_id__in=locations,
-        )
-        .exclude(person__addresses__valid_to__lt=today)
-        .exclude(person_id__in=cluster)
-        .select_related("person")
-        .distinct()
+        Offender.objects.filter(Exists(lives_there)).exclude(person_id__in=cluster).select_related("person")
     )
     # CR-4: "linked perpetrator or RSO with access": a child named in an offender's contact with children.
     contacts = list(

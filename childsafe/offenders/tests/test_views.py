@@ -149,6 +149,31 @@ def test_the_intelligence_check_says_a_registered_sex_offender_lives_here(offend
     assert own.items[0].startswith("Registered sex offender")
 
 
+def test_an_offender_who_moved_in_shows_and_one_who_moved_out_does_not(offender, paul, omu):
+    """What matters is whether the offender's address AT THE CHILD'S HOME is current, not whether they ever
+    lived anywhere else: an offender who moved in from elsewhere lives here; one who moved out doesn't."""
+    from childsafe.people.models import Location, PersonAddress
+
+    today = clock.today_london()
+    before = Location.objects.create(line1="1 Old Lane", town="Selby", normalised="1 old lane selby")
+    PersonAddress.objects.create(
+        person=paul, location=before, valid_from=today - timedelta(days=900), valid_to=today - timedelta(days=30)
+    )
+    child = people.person_create(
+        actor=None,
+        forenames="Mia",
+        surname="Kemp",
+        date_of_birth="2015-01-01",
+        address=people.AddressInput(line1="22 Flaxley Road", town="Selby", postcode="YO8 4BW"),
+    ).person
+    [section] = [s for s in picture(child).sections if s.key == "registered_sex_offender"]
+    assert "A registered sex offender lives here: Paul Kemp" in section.items[0]
+
+    home = PersonAddress.objects.get(person=child).location
+    PersonAddress.objects.filter(person=paul, location=home).update(valid_to=today - timedelta(days=1))
+    assert not [s for s in picture(child).sections if s.key == "registered_sex_offender"]
+
+
 def test_a_childs_contact_with_an_offender_shows_in_their_check_and_chronology(omu, offender):
     from childsafe.people.chronology import chronology
 
