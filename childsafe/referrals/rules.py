@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import CharField, Count, Exists, OuterRef, Q
-from django.db.models.functions import Cast, TruncMonth
+from django.db.models import Case, CharField, Count, Exists, IntegerField, OuterRef, Q, Value, When
+from django.db.models.functions import Cast
 
 from childsafe.core import clock, engine, policy
 from childsafe.core.engine import Finding, clock_rule, earliest_after
@@ -244,6 +244,16 @@ def sampling_counts(first: date, last: date) -> dict[tuple[int, date], tuple[int
     start, _ = month_bounds(first)
     _, end = month_bounds(last)
     counts: dict[tuple[int, date], list[int]] = {}
+    # The months, in order; each PPN's is the first whose end is after its time. Compared in SQL (a CASE),
+    # not truncated: SQLite truncates a date in a Python function called for every row, which at a big
+    # force's volume was most of the sweep.
+    months = [first]
+    while months[-1] < last:
+        months.append(next_month(months[-1]))
+    which_month = Case(
+        *(When(submitted_at__lt=month_bounds(m)[1], then=Value(i)) for i, m in enumerate(months)),
+        output_field=IntegerField(),
+    )
     # Every status listed, so the months are read through the (status, submitted_at) index, not every PPN
     # ever submitted (a scan that grew with history).
     submitted = (
@@ -253,13 +263,13 @@ def sampling_counts(first: date, last: date) -> dict[tuple[int, date], tuple[int
             submitted_at__gte=start,
             submitted_at__lt=end,
         )
-        .annotate(month=TruncMonth("submitted_at", tzinfo=clock.LONDON))
+        .annotate(month=which_month)
         .values_list("submitted_by__line_manager_id", "month")
         .annotate(n=Count("id"))
+        .order_by()
     )
-    for manager_id, month, n in submitted:
-        month = month.astimezone(clock.LONDON).date() if isinstance(month, datetime) else month
-        counts.setdefault((manager_id, month), [0, 0])[0] += n
+    for manager_id, index, n in submitted:
+        counts.setdefault((manager_id, months[index]), [0, 0])[0] += n
     reviewed = (
         PpnReview.objects.filter(month__gte=first, month__lte=last)
         .values_list("reviewer_id", "month")

@@ -181,3 +181,19 @@ def test_leaders_see_each_supervisors_compliance(client, team, ella):
         "Enter the month as year and month"
         in client.get(reverse("referrals:sampling"), {"month": "13-2022"}).content.decode()
     )
+
+
+@pytest.mark.django_db
+def test_each_ppn_counts_in_its_london_month_across_the_clocks_changing(team, ella):
+    """23:30 UTC on 30 September 2022 is 00:30 on 1 October in London (BST); 23:30 UTC on 31 October is
+    23:30 on the 31st (GMT again): both are October's."""
+    from datetime import date
+
+    submit(team, ella, 1, start=datetime(2022, 9, 30, 23, 30, tzinfo=UTC))
+    submit(team, ella, 1, start=datetime(2022, 9, 30, 22, 30, tzinfo=UTC))  # 23:30 BST: September's
+    submit(team, ella, 1, start=datetime(2022, 10, 31, 23, 30, tzinfo=UTC))
+    clock.set_now(datetime(2022, 11, 5, tzinfo=UTC))
+    counts = rules.sampling_counts(date(2022, 9, 1), date(2022, 10, 1))
+    supervisor = team["supervisor"].pk
+    assert counts[(supervisor, date(2022, 10, 1))][0] == 2
+    assert counts[(supervisor, date(2022, 9, 1))][0] == 1
