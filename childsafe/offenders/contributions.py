@@ -53,15 +53,18 @@ def offender_section(cluster: list[int]) -> Section | None:
 
     The intelligence check is run by the control room, investigators and safeguarding roles, the roles
     that need to know who a child lives with (report: 'linked perpetrator or RSO with access')."""
-    own = list(Offender.objects.filter(person_id__in=cluster).select_related("manager"))
+    # No default order (the person's name): asked to order by it, SQLite walks the name index over every
+    # resident to avoid sorting a handful of rows. They are put in order here.
+    own = list(Offender.objects.filter(person_id__in=cluster).select_related("manager").order_by("pk"))
     # Who else lives at the child's places now: their address THERE is current (an offender who once lived
     # elsewhere still lives here). Asked of each registered offender (a few thousand in a force, each one
     # index probe), so the database never joins every resident's addresses to find them.
     lives_there = PersonAddress.objects.filter(
         person_id=OuterRef("person_id"), location_id__in=_current_locations(cluster)
     ).exclude(valid_to__lt=clock.today_london())
-    housemates = list(
-        Offender.objects.filter(Exists(lives_there)).exclude(person_id__in=cluster).select_related("person")
+    housemates = sorted(
+        Offender.objects.filter(Exists(lives_there)).exclude(person_id__in=cluster).select_related("person").order_by(),
+        key=lambda o: (o.person.surname, o.person.forenames, o.pk),
     )
     # CR-4: "linked perpetrator or RSO with access": a child named in an offender's contact with children.
     contacts = list(
