@@ -133,6 +133,15 @@ class Worker:
                 continue
             if self.stop_event.is_set():
                 return
-            outcome = chore.run()
+            # A chore's failure is logged and tried again next interval; it never stops delivery or the
+            # sweep. A database that is away is the loop's to handle (it backs off and tries again).
             self._last_chore[chore.name] = time.monotonic()
+            try:
+                outcome = chore.run()
+            except (OperationalError, InterfaceError):
+                del self._last_chore[chore.name]
+                raise
+            except Exception:
+                log.exception("Chore %s failed; trying again in %s", chore.name, chore.every)
+                continue
             log.info("Chore %s: %s", chore.name, outcome)

@@ -29,6 +29,20 @@ def test_the_worker_runs_each_chore_when_it_starts_and_then_once_each_interval()
 
 
 @pytest.mark.django_db
+def test_a_failing_chore_is_logged_and_the_worker_goes_on(caplog):
+    def broken() -> None:
+        raise ValueError("a bug in a chore")
+
+    engine.chore("test-broken", every=timedelta(hours=1))(broken)
+    try:
+        worker = Worker(name="chore-worker-2", sweep_interval_seconds=3600)
+        worker.tick()  # does not raise: delivery and the sweep go on
+        assert "Chore test-broken failed" in caplog.text
+    finally:
+        engine._CHORES.pop("test-broken")
+
+
+@pytest.mark.django_db
 def test_the_database_statistics_chore_gives_sqlite_its_planner_statistics():
     at = clock.now()
     Alert.objects.create(rule_id="SYS-1", subject_type="t", subject_id="1", reason="r", raised_at=at, last_seen_at=at)
