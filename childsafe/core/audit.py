@@ -246,7 +246,12 @@ def _append_all(values: list[dict[str, Any]]) -> list[AuditEvent]:
     with transaction.atomic(savepoint=False):
         tail = AuditChainTail.objects.select_for_update().filter(pk=1).first()
         if tail is None:  # a database emptied by a test's flush; migrations create the row
-            tail = AuditChainTail.objects.create(pk=1, last_hash=audit_chain.GENESIS)
+            # Two writers may both find it missing (two workers starting on an empty database): the second
+            # insert waits for the first and does nothing, and both then lock the one row, in turn.
+            AuditChainTail.objects.bulk_create(
+                [AuditChainTail(pk=1, last_hash=audit_chain.GENESIS)], ignore_conflicts=True
+            )
+            tail = AuditChainTail.objects.select_for_update().get(pk=1)
         events = []
         prev = tail.last_hash
         for row in values:

@@ -125,3 +125,52 @@ def test_concurrent_writers_on_postgresql_append_one_after_another_and_the_chain
     assert not errors
     verdict = audit.verify()
     assert verdict.intact and verdict.checked == AuditEvent.objects.count() >= 80
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_writers_who_both_find_the_chain_empty_both_write_in_turn():
+    """After a flush there is no tail row (migrations make it; a test's flush removes it). Two workers
+    starting together both find it missing: the second waits for the first's row, then follows it."""
+    import threading
+    import time
+
+    from django.db import connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite takes one writer at a time: there is no second writer to race.")
+    AuditChainTail.objects.all().delete()
+    first_wrote = threading.Event()
+    errors: list[BaseException] = []
+
+    def first() -> None:
+        try:
+            with transaction.atomic():
+                audit.record(actor=None, category=AuditCategory.ALTERATION, event_type="test.first")
+                first_wrote.set()
+                time.sleep(0.5)  # the second finds no committed tail meanwhile, and inserts one too
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    def second() -> None:
+        first_wrote.wait(5)
+        try:
+            with transaction.atomic():
+                audit.record(actor=None, category=AuditCategory.ALTERATION, event_type="test.second")
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(20)
+    assert errors == []
+    assert list(AuditEvent.objects.order_by("id").values_list("event_type", flat=True)) == [
+        "test.first",
+        "test.second",
+    ]
+    assert audit.verify().intact
