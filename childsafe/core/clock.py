@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 LONDON = ZoneInfo("Europe/London")
@@ -27,6 +27,21 @@ def now() -> datetime:
 
 def today_london():
     return now().astimezone(LONDON).date()
+
+
+def london_start(day: date) -> datetime:
+    """The first moment of a London calendar day."""
+    return datetime.combine(day, time.min, tzinfo=LONDON)
+
+
+def month_of(when: datetime) -> date:
+    """The first day of the London month an instant falls in."""
+    return when.astimezone(LONDON).date().replace(day=1)
+
+
+def next_month(month: date) -> date:
+    """The first day of the month after the one `month` is in."""
+    return (month.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
 def set_now(when: datetime | None) -> None:

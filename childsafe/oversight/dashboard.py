@@ -40,11 +40,11 @@ class Period:
 
     @property
     def since(self) -> datetime:
-        return datetime.combine(self.start, time.min, tzinfo=clock.LONDON)
+        return clock.london_start(self.start)
 
     @property
     def until(self) -> datetime:
-        return datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=clock.LONDON)
+        return clock.london_start(self.end + timedelta(days=1))
 
     @classmethod
     def last_days(cls, days: int, today: date | None = None) -> Period:
@@ -124,18 +124,10 @@ def clock_rules() -> list[engine.Rule]:
 def whole_months(period: Period) -> tuple[date, date] | None:
     """The first day of the period's first whole month and the first day after its last: the span the
     roll-up can answer for. None when the period holds no whole month."""
-    first = period.start if period.start.day == 1 else _next_month(period.start)
+    first = period.start if period.start.day == 1 else clock.next_month(period.start)
     after = period.end + timedelta(days=1)
     last = after if after.day == 1 else after.replace(day=1)
     return (first, last) if first < last else None
-
-
-def _next_month(day: date) -> date:
-    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
-
-
-def _london(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=clock.LONDON)
 
 
 def _alerts_to_read(period: Period) -> list[QuerySet[Alert]]:
@@ -150,7 +142,7 @@ def _alerts_to_read(period: Period) -> list[QuerySet[Alert]]:
     span = whole_months(period)
     if span is None:
         return [alerts.filter(raised_at__gte=period.since, raised_at__lt=period.until)]
-    first, after = _london(span[0]), _london(span[1])
+    first, after = clock.london_start(span[0]), clock.london_start(span[1])
     parts = [alerts.filter(rolled_up=False, raised_at__gte=first, raised_at__lt=after)]
     if period.since < first:
         parts.append(alerts.filter(raised_at__gte=period.since, raised_at__lt=first))

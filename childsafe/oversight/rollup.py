@@ -68,11 +68,6 @@ def unpack(data: bytes | memoryview | None) -> list[int]:
     return values.tolist()
 
 
-def month_of(at: datetime) -> date:
-    """The first day of the London month an instant falls in (the dashboard's months are London's)."""
-    return at.astimezone(clock.LONDON).date().replace(day=1)
-
-
 @dataclass
 class _Cell:
     raised: int = 0
@@ -116,7 +111,7 @@ def roll_up(*, batch: int = BATCH) -> RollUpResult:
         after = rows[-1][0]
         cells: dict[tuple[str, int | None, date], _Cell] = {}
         for _pk, rule_id, area_id, raised_at, met, acknowledged_at, level, late in rows:
-            cell = cells.setdefault((rule_id, area_id, month_of(raised_at)), _Cell())
+            cell = cells.setdefault((rule_id, area_id, clock.month_of(raised_at)), _Cell())
             cell.raised += 1
             cell.met += 1 if met else 0
             cell.acknowledged += 1 if acknowledged_at is not None else 0

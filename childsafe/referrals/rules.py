@@ -12,7 +12,7 @@ import hashlib
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db.models import Case, CharField, Count, Exists, IntegerField, OuterRef, Q, Value, When
 from django.db.models.functions import Cast
@@ -173,21 +173,12 @@ SAMPLE_PERCENT = policy.define(
 SAMPLE_WATCH_MONTHS = 12
 
 
-def month_of(when: datetime) -> date:
-    """The first day of the month `when` falls in, London time."""
-    return when.astimezone(clock.LONDON).date().replace(day=1)
-
-
-def next_month(month: date) -> date:
-    return (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+month_of, next_month = clock.month_of, clock.next_month  # the sample's months are London's
 
 
 def month_bounds(month: date) -> tuple[datetime, datetime]:
     """The first moment of the month and of the next, London time."""
-    return (
-        datetime.combine(month, time(0), tzinfo=clock.LONDON),
-        datetime.combine(next_month(month), time(0), tzinfo=clock.LONDON),
-    )
+    return clock.london_start(month), clock.london_start(next_month(month))
 
 
 def sample_required(submitted: int, percent: int | None = None) -> int:

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from childsafe.core import engine
+from childsafe.core import clock, engine
 from childsafe.core.models import Alert
 from childsafe.core.worker import Worker
 from childsafe.oversight import dashboard, rollup
@@ -72,7 +72,7 @@ def _oracle(period: dashboard.Period, area_id: int | None) -> tuple[dict, list]:
         if not met:
             hours = 0.0 if a.due_by is None else ((a.cleared_at or NOW) - a.due_by).total_seconds() / 3600
             line["late"].append(rollup.late_minutes(hours))
-        month = rollup.month_of(a.raised_at)
+        month = clock.month_of(a.raised_at)
         counts = months.setdefault(month, [0, 0])
         counts[0] += 1
         counts[1] += met
