@@ -71,6 +71,30 @@ def test_the_household_is_the_childs_address_and_siblings_children_only(ella, fa
 
 
 @pytest.mark.django_db
+def test_a_child_found_two_ways_is_proposed_once_for_the_nearest_and_past_homes_do_not_count(ella, family):
+    tom, mia = family["tom"], family["mia"]
+    # Tom is also recorded as Ella's sibling (from her side): he is still proposed once, as living with her.
+    Relationship.objects.create(from_person=ella, to_person=tom, type="sibling", created_at=T0)
+    # Ben lived at Mill Street until last year; Jo is recorded in the household; Kai's link to her has ended.
+    ben = _person("Ben", date(2015, 5, 5), MILL_STREET)
+    ben.addresses.update(valid_to=date(2021, 12, 31))
+    jo = _person("Jo", date(2013, 2, 2))
+    kai = _person("Kai", date(2014, 4, 4))
+    Relationship.objects.create(from_person=jo, to_person=ella, type="household", created_at=T0)
+    Relationship.objects.create(
+        from_person=ella, to_person=kai, type="household", created_at=T0, valid_to=date(2020, 1, 1)
+    )
+    found = household_children([ella.pk])
+    assert [(h.person.forenames, h.why) for h in found] == [
+        ("Jo", "in the same household"),
+        ("Mia", "sibling"),
+        ("Tom", "lives at the same address"),
+    ]
+    # Two children referred together: neither is proposed for the other.
+    assert [h.person.forenames for h in household_children([ella.pk, tom.pk, mia.pk])] == ["Jo"]
+
+
+@pytest.mark.django_db
 def test_the_prompt_names_the_children_left_unaddressed(personas, ella, family):
     submitted = services.ppn_submit(
         actor=personas["officer"],
