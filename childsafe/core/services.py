@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
@@ -302,19 +302,38 @@ TOKEN_USE_RESOLUTION = timedelta(minutes=1)
 
 
 def api_token_user(raw: str) -> User | None:
-    """The active user a token belongs to, or None. Marks the token used."""
-    token = (
-        ApiToken.objects.select_related("user")
-        .filter(key_hash=hash_token(raw), revoked_at__isnull=True, user__is_active=True, user__is_service_account=True)
-        .first()
+    """The active user a token belongs to, or None. Marks the token used.
+
+    One plain statement, the user's row with the token's columns beside it: it runs on every API request,
+    and the ORM's compiling of the same lookup cost about half a millisecond of CPU each time (ADR 0064)."""
+    users, tokens = User._meta.db_table, ApiToken._meta.db_table
+    found = list(
+        User.objects.raw(
+            f"SELECT u.*, t.id AS token_id, t.last_used_at AS token_used_at, t.expires_at AS token_expires_at "  # noqa: S608 -- table names from the models
+            f"FROM {tokens} t JOIN {users} u ON u.id = t.user_id "
+            "WHERE t.key_hash = %s AND t.revoked_at IS NULL AND u.is_active AND u.is_service_account",
+            [hash_token(raw)],
+        )
     )
     now = clock.now()
-    if token is None or (token.expires_at is not None and token.expires_at <= now):
+    if not found:
+        return None
+    user = found[0]
+    expires_at, used_at = _aware(user.token_expires_at), _aware(user.token_used_at)
+    if expires_at is not None and expires_at <= now:
         return None
     # "Last used" to the minute: one write a minute per busy integration, not a commit on every request.
-    if token.last_used_at is None or token.last_used_at <= now - TOKEN_USE_RESOLUTION:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    if used_at is None or used_at <= now - TOKEN_USE_RESOLUTION:
+        ApiToken.objects.filter(pk=user.token_id).update(last_used_at=now)
+    return user
+
+
+def _aware(value: Any) -> datetime | None:
+    """A timestamp read beside a raw query's model: PostgreSQL gives it aware, SQLite as text or naive UTC."""
+    if value is None or isinstance(value, datetime) and value.tzinfo is not None:
+        return value
+    parsed = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    return parsed.replace(tzinfo=UTC)
 
 
 def setting_change(*, actor: User, key: str, value: Any) -> Any:

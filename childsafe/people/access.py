@@ -149,7 +149,9 @@ def person_for_user(
     Raises Http404 when the record is hidden from them (logged as a refused view), and
     JustificationRequired when they must give a reason first.
     """
-    person = Person.objects.select_related("area", "placement", "local_authority").filter(pk=person_id).first()
+    # One row by its key: no ORDER BY for the ORM to compile (`first()` adds one).
+    found = Person.objects.select_related("area", "placement", "local_authority").filter(pk=person_id).order_by()
+    person = next(iter(found[:1]), None)
     if person is None:
         raise Http404("No person with that reference.")
     decision = decide(user, person)
