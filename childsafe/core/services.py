@@ -319,12 +319,13 @@ def api_token_user(raw: str) -> User | None:
     if not found:
         return None
     user = found[0]
-    expires_at, used_at = _aware(user.token_expires_at), _aware(user.token_used_at)
+    token = vars(user)  # the token's columns, beside the user's fields
+    expires_at, used_at = _aware(token["token_expires_at"]), _aware(token["token_used_at"])
     if expires_at is not None and expires_at <= now:
         return None
     # "Last used" to the minute: one write a minute per busy integration, not a commit on every request.
     if used_at is None or used_at <= now - TOKEN_USE_RESOLUTION:
-        ApiToken.objects.filter(pk=user.token_id).update(last_used_at=now)
+        ApiToken.objects.filter(pk=token["token_id"]).update(last_used_at=now)
     return user
 
 

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from childsafe.core import access, audit, clock
+from childsafe.core import access, audit, by_key, clock
 from childsafe.core.errors import InvalidInput, JustificationRequired
 from childsafe.core.models import Alert, User
 from childsafe.core.roles import AREA_ROLES, FORCE_WIDE_ROLES, REASON_ROLES, Capability, Role
@@ -149,9 +149,8 @@ def person_for_user(
     Raises Http404 when the record is hidden from them (logged as a refused view), and
     JustificationRequired when they must give a reason first.
     """
-    # One row by its key: no ORDER BY for the ORM to compile (`first()` adds one).
-    found = Person.objects.select_related("area", "placement", "local_authority").filter(pk=person_id).order_by()
-    person = next(iter(found[:1]), None)
+    # On every PPN and intelligence check: one statement compiled once (ADR 0064).
+    person = by_key.get(Person, person_id, related=("area", "placement", "local_authority"))
     if person is None:
         raise Http404("No person with that reference.")
     decision = decide(user, person)

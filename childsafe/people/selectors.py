@@ -226,7 +226,7 @@ def household_children(person_ids: list[int], on: date | None = None) -> list[Ho
     found: dict[int, HouseholdChild] = {}
     for person in Person.objects.raw(sql, params):
         if person.pk not in found and person.is_child_on(day):
-            found[person.pk] = HouseholdChild(person, HOUSEHOLD_WHY[person.household_why])
+            found[person.pk] = HouseholdChild(person, HOUSEHOLD_WHY[vars(person)["household_why"]])
     return list(found.values())
 
 

@@ -1,0 +1,64 @@
+"""A person read by key in one statement compiled once (core.by_key, ADR 0064) is the ORM's select_related
+read, field for field, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from childsafe.core import by_key
+from childsafe.people import services
+from childsafe.people.models import Organisation, Person
+
+RELATED = ("area", "placement", "local_authority")
+
+
+def fields(record) -> dict:
+    return {f.attname: getattr(record, f.attname) for f in type(record)._meta.concrete_fields}
+
+
+@pytest.fixture
+def placed(ella, york, areas):
+    home = services.organisation_create(
+        actor=None, type="childrens_home", name="Riverside House", email="riverside@home.test"
+    )
+    Person.objects.filter(pk=ella.pk).update(placement=home, looked_after=True, area=areas["city"])
+    return Person.objects.get(pk=ella.pk)
+
+
+@pytest.mark.django_db
+def test_a_person_and_every_related_record_are_the_orms(placed):
+    expected = Person.objects.select_related(*RELATED).get(pk=placed.pk)
+    with CaptureQueriesContext(connection) as queries:
+        person = by_key.get(Person, placed.pk, related=RELATED)
+        assert person is not None
+        related = {name: getattr(person, name) for name in RELATED}
+    assert len(queries) == 1  # the related records came with it
+    assert fields(person) == fields(expected)
+    for name in RELATED:
+        assert related[name] is not None and fields(related[name]) == fields(getattr(expected, name))
+    assert isinstance(related["local_authority"], Organisation) and related["local_authority"].calendar == (
+        expected.local_authority.calendar
+    )
+    assert person._state.adding is False and person._state.db == "default"
+
+
+@pytest.mark.django_db
+def test_empty_foreign_keys_are_none_without_a_statement(db):
+    created = services.person_create(actor=None, forenames="Sam", surname="Dale", duplicates_reviewed=True).person
+    Person.objects.filter(pk=created.pk).update(area=None, placement=None, local_authority=None)
+    with CaptureQueriesContext(connection) as queries:
+        person = by_key.get(Person, created.pk, related=RELATED)
+        assert person is not None and (person.area, person.placement, person.local_authority) == (None, None, None)
+    assert len(queries) == 1
+    assert fields(person) == fields(Person.objects.get(pk=created.pk))
+
+
+@pytest.mark.django_db
+def test_no_such_key_is_none_and_a_key_that_is_not_one_is_refused_as_the_orm_refuses_it(db):
+    assert by_key.get(Person, 987_654_321, related=RELATED) is None
+    with pytest.raises(ValueError):
+        by_key.get(Person, "abc")
+    with pytest.raises(ValueError):
+        by_key.get(Person, 1, related=("forenames",))
