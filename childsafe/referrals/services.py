@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Model
 from django.http import Http404
 
@@ -980,11 +980,21 @@ def _requirements_met(
     met: list[PpnRequirement] = []
     if started_from is not None and started_from.satisfied_at is None:
         met.append(started_from)
-    candidates = (
-        PpnRequirement.objects.filter(satisfied_at__isnull=True, children__in=child_ids)
-        .distinct()
-        .prefetch_related("children")
-    )
+    # Most PPNs meet no requirement: which open ones name these children is asked in plain SQL (it runs on
+    # every PPN; ADR 0064), and only those found are read as models.
+    m2m = PpnRequirement._meta.get_field("children")
+    open_ids: list[int] = []
+    if child_ids:
+        marks = ", ".join(["%s"] * len(child_ids))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT DISTINCT c.{m2m.m2m_column_name()} FROM {m2m.m2m_db_table()} c "  # noqa: S608 -- names from the models
+                f"JOIN {PpnRequirement._meta.db_table} r ON r.id = c.{m2m.m2m_column_name()} "
+                f"WHERE r.satisfied_at IS NULL AND c.{m2m.m2m_reverse_name()} IN ({marks})",
+                child_ids,
+            )
+            open_ids = [row[0] for row in cursor.fetchall()]
+    candidates = PpnRequirement.objects.filter(pk__in=open_ids).prefetch_related("children") if open_ids else []
     for requirement in candidates:
         if any(r.pk == requirement.pk for r in met):
             continue
