@@ -14,7 +14,7 @@ from typing import Any
 
 from django.db import connection, models, transaction
 
-from childsafe.core import audit_chain, clock
+from childsafe.core import audit_chain, clock, compiled
 from childsafe.core.models import AuditCategory, AuditChainTail, AuditEvent, User
 from childsafe.core.roles import PARTNER_ROLES
 
@@ -260,10 +260,7 @@ def _append_all(values: list[dict[str, Any]]) -> list[AuditEvent]:
             event.prev_hash = prev
             event.hash = prev = audit_chain.digest(event, prev)
             events.append(event)
-        if len(events) == 1:
-            events[0].save()
-        else:
-            AuditEvent.objects.bulk_create(events)  # ids come back in order (RETURNING)
+        compiled.insert(events)  # one INSERT, ids back in order (RETURNING); ADR 0064
         with connection.cursor() as cursor:
             cursor.execute(
                 f"UPDATE {AuditChainTail._meta.db_table} SET last_event_id = %s, last_hash = %s, length = %s "  # noqa: S608 -- the model's table

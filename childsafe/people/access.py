@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from childsafe.core import access, audit, by_key, clock
+from childsafe.core import access, audit, clock, compiled
 from childsafe.core.errors import InvalidInput, JustificationRequired
 from childsafe.core.models import Alert, User
 from childsafe.core.roles import AREA_ROLES, FORCE_WIDE_ROLES, REASON_ROLES, Capability, Role
@@ -150,7 +150,7 @@ def person_for_user(
     JustificationRequired when they must give a reason first.
     """
     # On every PPN and intelligence check: one statement compiled once (ADR 0064).
-    person = by_key.get(Person, person_id, related=("area", "placement", "local_authority"))
+    person = compiled.get(Person, person_id, related=("area", "placement", "local_authority"))
     if person is None:
         raise Http404("No person with that reference.")
     decision = decide(user, person)

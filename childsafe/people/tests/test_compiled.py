@@ -1,4 +1,4 @@
-"""A person read by key in one statement compiled once (core.by_key, ADR 0064) is the ORM's select_related
+"""A person read by key in one statement compiled once (core.compiled, ADR 0064) is the ORM's select_related
 read, field for field, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from childsafe.core import by_key
+from childsafe.core import compiled
 from childsafe.people import services
 from childsafe.people.models import Organisation, Person
 
@@ -31,7 +31,7 @@ def placed(ella, york, areas):
 def test_a_person_and_every_related_record_are_the_orms(placed):
     expected = Person.objects.select_related(*RELATED).get(pk=placed.pk)
     with CaptureQueriesContext(connection) as queries:
-        person = by_key.get(Person, placed.pk, related=RELATED)
+        person = compiled.get(Person, placed.pk, related=RELATED)
         assert person is not None
         related = {name: getattr(person, name) for name in RELATED}
     assert len(queries) == 1  # the related records came with it
@@ -49,7 +49,7 @@ def test_empty_foreign_keys_are_none_without_a_statement(db):
     created = services.person_create(actor=None, forenames="Sam", surname="Dale", duplicates_reviewed=True).person
     Person.objects.filter(pk=created.pk).update(area=None, placement=None, local_authority=None)
     with CaptureQueriesContext(connection) as queries:
-        person = by_key.get(Person, created.pk, related=RELATED)
+        person = compiled.get(Person, created.pk, related=RELATED)
         assert person is not None and (person.area, person.placement, person.local_authority) == (None, None, None)
     assert len(queries) == 1
     assert fields(person) == fields(Person.objects.get(pk=created.pk))
@@ -57,8 +57,8 @@ def test_empty_foreign_keys_are_none_without_a_statement(db):
 
 @pytest.mark.django_db
 def test_no_such_key_is_none_and_a_key_that_is_not_one_is_refused_as_the_orm_refuses_it(db):
-    assert by_key.get(Person, 987_654_321, related=RELATED) is None
+    assert compiled.get(Person, 987_654_321, related=RELATED) is None
     with pytest.raises(ValueError):
-        by_key.get(Person, "abc")
+        compiled.get(Person, "abc")
     with pytest.raises(ValueError):
-        by_key.get(Person, 1, related=("forenames",))
+        compiled.get(Person, 1, related=("forenames",))

@@ -1,22 +1,25 @@
-"""One record by its primary key, with the records its foreign keys name, in one statement the ORM compiled
-once per process (ADR 0064).
+"""Statements the hottest paths run on every request, built from the models' metadata once per process instead
+of compiled by the ORM on every call (ADR 0064).
 
-`get(Person, 42, related=("area", "placement"))` is `Person.objects.select_related("area", "placement")
-.filter(pk=42).first()` without compiling the statement on every call: the SELECT (the model's columns and
-each related model's, LEFT JOINed) is built from the models' metadata the first time a shape is asked for,
-and every later call runs it with the key alone. The rows are turned into models as the ORM does (the
-backend's and the fields' converters, `Model.from_db`), the related ones cached on the record, so reading
-`person.area` makes no statement.
+- `get(Person, 42, related=("area", "placement"))` is `Person.objects.select_related("area", "placement")
+  .filter(pk=42).first()`: the SELECT (the model's columns and each related model's, LEFT JOINed) is built
+  the first time a shape is asked for and run with the key alone after that. The row is turned into models
+  as the ORM does (the backend's and the fields' converters, `Model.from_db`), the related ones cached on
+  the record, so reading `person.area` makes no statement.
+- `insert(events)` is `AuditEvent.objects.bulk_create(events)` for new records of one model: one INSERT of
+  every row, their keys set from RETURNING, the values prepared by each field as the ORM prepares them
+  (`pre_save`, `get_db_prep_save`). No signals are sent (as `bulk_create`).
 
-It is for the reads on every request of a hot path (a person opened through need to know on every PPN or
-intelligence check), where the ORM's compiling was the largest part of the CPU (bench/README.md, ppn_api).
-Anything with a filter beyond the key, an ordering or more than one row stays an ORM query.
+They are for reads and writes on every request of a hot path (a person opened through need to know on every
+PPN and intelligence check; the audit event every write appends), where the ORM's compiling was the largest
+part of the CPU (bench/README.md, ppn_api). Anything with a filter beyond the key, an ordering, or an
+update stays an ORM query.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -124,3 +127,52 @@ def _compile(model: type[models.Model], related: tuple[str, ...]) -> _Plan:
         f"WHERE t0.{quote(model._meta.pk.column)} = %s"
     )
     return _Plan(sql, parts)
+
+
+@dataclass(frozen=True)
+class _Insert:
+    sql: str
+    fields: list[models.Field]
+
+
+_inserts: dict[tuple[str, type[models.Model], int], _Insert] = {}
+# Rows per INSERT: a long batch (an erasure's or a bulk import's events) is several statements, each well
+# within SQLite's limit of parameters, and at most this many statements are kept per model.
+INSERT_BATCH = 100
+
+
+def insert(records: Sequence[M]) -> None:
+    """INSERT these new records of one model in one statement and give each its key (RETURNING, in order)."""
+    if not records:
+        return
+    model = type(records[0])
+    if any(type(r) is not model or not r._state.adding or r.pk is not None for r in records):
+        raise ValueError("compiled.insert takes new records of one model, without keys.")
+    attname = model._meta.pk.attname
+    for start in range(0, len(records), INSERT_BATCH):
+        batch = records[start : start + INSERT_BATCH]
+        key = (connection.vendor, model, len(batch))
+        plan = _inserts.get(key)
+        if plan is None:
+            with _plans_lock:
+                plan = _inserts.setdefault(key, _compile_insert(model, len(batch)))
+        params = [f.get_db_prep_save(f.pre_save(r, True), connection) for r in batch for f in plan.fields]
+        with connection.cursor() as cursor:
+            cursor.execute(plan.sql, params)
+            keys = [row[0] for row in cursor.fetchall()]
+        for record, pk in zip(batch, keys, strict=True):
+            setattr(record, attname, pk)
+            record._state.adding = False
+            record._state.db = connection.alias
+
+
+def _compile_insert(model: type[models.Model], rows: int) -> _Insert:
+    quote = connection.ops.quote_name
+    meta = model._meta
+    fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field]
+    row = f"({', '.join(['%s'] * len(fields))})"
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608 -- names from the models
+        f"VALUES {', '.join([row] * rows)} RETURNING {quote(meta.pk.column)}"
+    )
+    return _Insert(sql, fields)

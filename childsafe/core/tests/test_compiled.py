@@ -1,0 +1,66 @@
+"""core.compiled.insert writes what the ORM writes (ADR 0064), in batches, with the keys in order."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from childsafe.core import compiled
+from childsafe.core.models import AuditEvent, LoginAttempt
+
+AT = datetime(2026, 11, 30, 3, 15, 7, 123456, tzinfo=UTC)
+
+
+def event(n: int, actor=None) -> AuditEvent:
+    return AuditEvent(
+        at=AT,
+        actor=actor,
+        actor_label=f"Tester {n}",
+        category="collection",
+        event_type="test.insert",
+        subject_type="core.test",
+        subject_id=str(n),
+        person_id=n if n % 2 else None,
+        new_values={"n": n, "words": "Ünïcode, 'quotes' and \"more\"", "list": [1, None, True]},
+        old_values=None,
+        justification="",
+        prev_hash="a" * 64,
+        hash=f"{n:064d}",
+    )
+
+
+def saved(record) -> dict:
+    fresh = type(record).objects.get(pk=record.pk)
+    return {f.attname: getattr(fresh, f.attname) for f in type(record)._meta.concrete_fields if not f.primary_key}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("count", [1, 2, compiled.INSERT_BATCH * 2 + 1])
+def test_the_rows_are_the_orms_and_the_keys_come_back_in_order(make_user, count):
+    actor = make_user("auditor", "information_manager")
+    ours = [event(n, actor if n % 3 else None) for n in range(count)]
+    theirs = [event(n, actor if n % 3 else None) for n in range(count)]
+    with CaptureQueriesContext(connection) as queries:
+        compiled.insert(ours)
+    assert len(queries) == -(-count // compiled.INSERT_BATCH)  # one statement per batch
+    AuditEvent.objects.bulk_create(theirs)
+    assert [e.subject_id for e in AuditEvent.objects.filter(pk__in=[e.pk for e in ours]).order_by("pk")] == [
+        str(n) for n in range(count)
+    ]
+    for mine, orm in zip(ours, theirs, strict=True):
+        assert not mine._state.adding and mine._state.db == "default"
+        assert saved(mine) == saved(orm)
+
+
+@pytest.mark.django_db
+def test_only_new_records_of_one_model(make_user):
+    first = event(1)
+    compiled.insert([first])
+    with pytest.raises(ValueError):
+        compiled.insert([first])  # already saved
+    with pytest.raises(ValueError):
+        compiled.insert([event(2), LoginAttempt(username="x", at=AT, succeeded=False)])
+    compiled.insert([])  # nothing to do
