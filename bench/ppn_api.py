@@ -1,17 +1,17 @@
 """PPN submission throughput through the real API and the real server, with concurrent clients. Prints figures;
 asserts nothing.
 
-    .venv/bin/python bench/ppn_api.py [--clients N] [--seconds S] [--threads T] [--scale S] [--small]
+    .venv/bin/python bench/ppn_api.py [--clients N] [--seconds S] [--servers P] [--threads T] [--scale S] [--small]
                                       [--database-url postgres://USER@HOST:PORT/postgres] [--database-name NAME]
 
 Builds a synthetic force (`childsafe.demo.generator.generate`), gives each client its own response
 officer (in one of the three command areas, in turn) and API token (`core.services.api_token_create`, as
-`childsafe token` does), then starts the server as in production: `python -m childsafe.cli serve` (waitress,
-`--threads` worker threads, default 8) on a free localhost port, as a subprocess against the same
-database. N client threads (default 20), each with its own keep-alive `http.client` connection and token,
-POST valid PPNs to `/api/v1/referrals/ppns` for children in their officer's area, one after another, for
-S seconds (default 120). Every request is timed from sending to the whole response read; anything but
-201 counts as an error (the first few are printed).
+`childsafe token` does), then starts the server as in production: `python -m childsafe.cli serve` (waitress;
+`--servers` processes, default 4, each with `--threads` worker threads, default 2, each on a free localhost
+port), as subprocesses against the same database. N client threads (default 20), each with its own
+keep-alive `http.client` connection and token, POST valid PPNs to `/api/v1/referrals/ppns` for children in
+their officer's area, one after another, for S seconds (default 120). Every request is timed from sending
+to the whole response read; anything but 201 counts as an error (the first few are printed).
 
 Builds its own throwaway database, like bench/intelligence_check.py:
 - SQLite (the default): a file in a temporary directory (CHILDSAFE_VAR_DIR), deleted at the end.
@@ -64,13 +64,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--clients", type=int, default=20, help="Concurrent clients (default 20).")
     parser.add_argument("--seconds", type=float, help="How long the clients submit (default 120).")
-    parser.add_argument("--threads", type=int, default=8, help="The server's worker threads (default 8).")
+    parser.add_argument("--threads", type=int, default=2, help="Each server process's worker threads (default 2).")
     parser.add_argument(
         "--servers",
         type=int,
-        default=1,
+        default=4,
         help="How many server processes, each on its own port; clients take them in turn, as a load "
-        "balancer would spread them over stateless web processes (default 1).",
+        "balancer would spread them over stateless web processes (default 4: on two cores, four processes "
+        "of two threads served the most; one process runs Python on one core at a time).",
     )
     parser.add_argument(
         "--show-queries",
