@@ -139,7 +139,16 @@ def _open_roles(cluster: list[int]):
     )
 
 
-@intelligence_provider("investigations")
+# ADR 0065: a row when the person is in an investigation not closed, or a suspect on bail not ended.
+_PROBE = """
+    SELECT 1 FROM investigations_investigationperson ip
+        JOIN investigations_investigation i ON i.id = ip.investigation_id
+        WHERE ip.person_id IN ({ids}) AND i.status <> '{closed}'
+    UNION ALL SELECT 1 FROM investigations_bail b WHERE b.suspect_id IN ({ids}) AND b.ended_at IS NULL
+""".replace("{closed}", InvestigationStatus.CLOSED.value)
+
+
+@intelligence_provider("investigations", probe=_PROBE)
 def investigations_section(cluster: list[int]) -> Section | None:
     roles = list(_open_roles(cluster))
     bails = list(Bail.objects.filter(suspect_id__in=cluster, ended_at__isnull=True).select_related("investigation"))

@@ -47,7 +47,19 @@ def _label(level: str) -> str:
     return {"very_high": "very high", "high": "high", "medium": "medium", "low": "low"}.get(level, "not yet assessed")
 
 
-@intelligence_provider("registered_sex_offender")
+# ADR 0065: a row when the person is an offender, had contact with one, or shares any address with one
+# (ever: the section then asks whether both live there now).
+_PROBE = """
+    SELECT 1 FROM offenders_offender o WHERE o.person_id IN ({ids})
+    UNION ALL SELECT 1 FROM offenders_contactchild c WHERE c.person_id IN ({ids})
+    UNION ALL SELECT 1 FROM people_personaddress a
+        JOIN people_personaddress h ON h.location_id = a.location_id
+        JOIN offenders_offender o ON o.person_id = h.person_id
+        WHERE a.person_id IN ({ids})
+"""
+
+
+@intelligence_provider("registered_sex_offender", probe=_PROBE)
 def offender_section(cluster: list[int]) -> Section | None:
     """The person is a registered sex offender; or a registered sex offender lives at their address.
 

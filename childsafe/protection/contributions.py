@@ -61,7 +61,11 @@ def protection_section(person_ids: list[int], user: User | None) -> PageSection 
     )
 
 
-@intelligence_provider("police_protection")
+# ADR 0065: a row when the child has ever been in police protection (the section shows past ones too).
+_PROBE = "SELECT 1 FROM protection_protectedchild c WHERE c.person_id IN ({ids})"
+
+
+@intelligence_provider("police_protection", probe=_PROBE)
 def protection_intelligence(cluster: list[int]) -> Section | None:
     protections = list(selectors.protections_for(cluster))
     if not protections:

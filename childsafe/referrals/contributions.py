@@ -27,7 +27,15 @@ _STATUSES = dict(PpnStatus.choices)
 RECENT_PPNS = timedelta(days=90)
 
 
-@intelligence_provider("referrals")
+# ADR 0065: a row when the child was ever referred, named on a PPN still due, or named but not referred.
+_PROBE = """
+    SELECT 1 FROM referrals_ppnchild c WHERE c.person_id IN ({ids})
+    UNION ALL SELECT 1 FROM referrals_ppnrequirement_children r WHERE r.person_id IN ({ids})
+    UNION ALL SELECT 1 FROM referrals_ppnotherchild o WHERE o.person_id IN ({ids})
+"""
+
+
+@intelligence_provider("referrals", probe=_PROBE)
 def referrals_intelligence(cluster: list[int]) -> Section | None:
     """CR-4 "open referrals": the child's PPNs waiting for VAT or recent, with their state; PPNs due about
     them and not yet submitted (RF-7); and recent PPNs on which they were named but not referred (RF-8)."""
