@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import timedelta
 
+from django.apps import apps
 from django.db.models import Q
 
 from childsafe.core import clock
@@ -31,7 +32,24 @@ def officer_in_the_case(user, person) -> bool:
     )
 
 
-@intelligence_provider("trigger_plan")
+# ADR 0065: the trigger plan section shows a plan not ended, or says there is none for a priority missing
+# child: one who has been reported missing (ever: MP-5 counts the recent ones) or is at high exploitation risk.
+_TRIGGER_PLAN_PROBE = """
+    SELECT 1 FROM missing_triggerplan t WHERE t.person_id IN ({ids}) AND t.ended_at IS NULL
+    UNION ALL SELECT 1 FROM missing_missingepisode e WHERE e.person_id IN ({ids})
+"""
+if apps.is_installed("childsafe.exploitation"):  # as MP-5 itself asks (missing.rules._with_high_risk)
+    from childsafe.exploitation.models import RiskLevel
+
+    _TRIGGER_PLAN_PROBE += (
+        """UNION ALL SELECT 1 FROM exploitation_assessment a WHERE a.person_id IN ({ids}) AND a."current" """  # noqa: S608 -- a constant
+        f"AND a.level = '{RiskLevel.HIGH.value}'"
+    )
+# A row when the child has ever been reported missing (the section counts the last year's).
+_MISSING_PROBE = "SELECT 1 FROM missing_missingepisode e WHERE e.person_id IN ({ids})"
+
+
+@intelligence_provider("trigger_plan", probe=_TRIGGER_PLAN_PROBE)
 def trigger_plan_section(cluster: list[int]) -> Section | None:
     plan = TriggerPlan.objects.filter(person_id__in=cluster, ended_at__isnull=True).order_by("-created_at").first()
     priority = bool(priority_missing_since(cluster))
@@ -71,7 +89,7 @@ def trigger_plan_section(cluster: list[int]) -> Section | None:
     )
 
 
-@intelligence_provider("missing_history")
+@intelligence_provider("missing_history", probe=_MISSING_PROBE)
 def missing_history_section(cluster: list[int]) -> Section | None:
     now = clock.now()
     episodes = year_of_episodes(cluster)  # shared with MP-5's count in the trigger plan section (ADR 0053)
