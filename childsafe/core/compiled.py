@@ -55,6 +55,9 @@ def get(model: type[M], pk: Any, *, related: tuple[str, ...] = ()) -> M | None:
     """The record with this primary key, its `related` foreign keys' records cached on it; None if none."""
     plan = _plan(model, related)
     key = model._meta.pk.get_prep_value(pk)  # as the ORM: a key that isn't one is a ValueError, not SQL's
+    low, high = connection.ops.integer_field_range(model._meta.pk.get_internal_type()) or (None, None)
+    if isinstance(key, int) and (low is not None and key < low or high is not None and key > high):
+        return None  # as the ORM: a key out of the column's range finds nothing (an API's /people/10**30)
     with connection.cursor() as cursor:
         cursor.execute(plan.sql, [key])
         row = cursor.fetchone()

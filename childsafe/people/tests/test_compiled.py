@@ -58,6 +58,7 @@ def test_empty_foreign_keys_are_none_without_a_statement(db):
 @pytest.mark.django_db
 def test_no_such_key_is_none_and_a_key_that_is_not_one_is_refused_as_the_orm_refuses_it(db):
     assert compiled.get(Person, 987_654_321, related=RELATED) is None
+    assert compiled.get(Person, 10**30) is None and compiled.get(Person, -(10**30)) is None  # beyond BIGINT
     with pytest.raises(ValueError):
         compiled.get(Person, "abc")
     with pytest.raises(ValueError):
