@@ -10,11 +10,11 @@ rules require, so a sweep over it finds nothing. On top, an OPEN caseload: today
 a partner, Encompass emails waiting for the school day, strategy actions due), some of it already late,
 so the sweep has findings to raise.
 
-`history` multiplies the closed records older than RECENT_DAYS (the rules' longest look-back, MP-5's and
-MP-12's 90 days, with a margin): 5 and 25 are a force with five or twenty-five times the past. The last
-RECENT_DAYS of closed work and the open caseload keep their size (they scale with the force, `scale`,
-not with `history`), so a sweep timed at history 1, 5 and 25 shows whether it grows with history or
-only with open work (bench/sweep.py).
+`history` multiplies the closed records older than RECENT_DAYS (the rules' longest look-back, RF-5's
+twelve ended months of PPN samples and the month under way, with a margin): 5 and 25 are a force with
+five or twenty-five times the past. The last RECENT_DAYS of closed work and the open caseload keep their
+size (they scale with the force, `scale`, not with `history`), so a sweep timed at history 1, 5 and 25
+shows whether it grows with history or only with open work (bench/sweep.py).
 
 Same habits as the generator: seeded (the same force, seed and history give the same records), rows
 written with `generator._insert` a month at a time, memory bounded by the month, a progress bar.
@@ -59,7 +59,9 @@ from childsafe.referrals.models import (
 )
 
 YEARS = 5
-RECENT_DAYS = 120  # closed work this recent keeps its size whatever `history` is
+# Closed work this recent keeps its size whatever `history` is. It was 120 days (MP-5's and MP-12's 90) until
+# the sweep's growth showed RF-5 reading the multiplied PPNs inside its twelve months (bench/README.md).
+RECENT_DAYS = 400
 MONTH_DAYS = 30
 # Closed records a year, per unit of scale (about 5,000 people, 1,100 children).
 INCIDENTS_PER_YEAR = 60  # child-welfare incidents with a child on them (not missing reports)
