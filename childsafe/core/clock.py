@@ -29,6 +29,15 @@ def today_london():
     return now().astimezone(LONDON).date()
 
 
+def from_db(value: str | datetime | None) -> datetime | None:
+    """An instant a raw statement read: aware as PostgreSQL gives it, or text (ISO 8601, UTC when it has no
+    offset, as SQLite keeps it and as its JSON functions write it) made aware."""
+    if value is None:
+        return None
+    parsed = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
 def london_start(day: date) -> datetime:
     """The first moment of a London calendar day."""
     return datetime.combine(day, time.min, tzinfo=LONDON)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
@@ -320,21 +320,13 @@ def api_token_user(raw: str) -> User | None:
         return None
     user = found[0]
     token = vars(user)  # the token's columns, beside the user's fields
-    expires_at, used_at = _aware(token["token_expires_at"]), _aware(token["token_used_at"])
+    expires_at, used_at = clock.from_db(token["token_expires_at"]), clock.from_db(token["token_used_at"])
     if expires_at is not None and expires_at <= now:
         return None
     # "Last used" to the minute: one write a minute per busy integration, not a commit on every request.
     if used_at is None or used_at <= now - TOKEN_USE_RESOLUTION:
         ApiToken.objects.filter(pk=token["token_id"]).update(last_used_at=now)
     return user
-
-
-def _aware(value: Any) -> datetime | None:
-    """A timestamp read beside a raw query's model: PostgreSQL gives it aware, SQLite as text or naive UTC."""
-    if value is None or isinstance(value, datetime) and value.tzinfo is not None:
-        return value
-    parsed = value if isinstance(value, datetime) else datetime.fromisoformat(value)
-    return parsed.replace(tzinfo=UTC)
 
 
 def setting_change(*, actor: User, key: str, value: Any) -> Any:

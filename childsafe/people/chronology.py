@@ -27,6 +27,7 @@ from typing import Any
 
 from django.db import connection
 
+from childsafe.core import clock
 from childsafe.core.models import User
 
 
@@ -72,12 +73,8 @@ def read(sql: Sql, person_ids: Sequence[int], limit: int | None = None) -> str:
     return f"SELECT {dialect['row']}({names}) AS r FROM (SELECT {columns} {body}) AS latest"  # noqa: S608 - our SQL, integer ids
 
 
-def when(value: str | None) -> datetime | None:
-    """A time as a JSON row carries it (SQLite: UTC without an offset; PostgreSQL: ISO 8601 with one)."""
-    if value is None:
-        return None
-    offset = value[19:]  # after the seconds: a fraction, an offset, both or neither
-    return datetime.fromisoformat(value if "+" in offset or "-" in offset else f"{value}+00:00")
+# A time as a JSON row carries it (SQLite: UTC without an offset; PostgreSQL: ISO 8601 with one).
+when = clock.from_db
 
 
 Rows = list[list[Any]]
