@@ -19,8 +19,9 @@ update stays an ORM query.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, TypeVar
 
 from django.db import connection, models
@@ -83,13 +84,22 @@ def _build(part: _Part, row: tuple[Any, ...]) -> models.Model | None:
     return part.model.from_db(connection.alias, part.attnames, values)
 
 
-def _plan(model: type[models.Model], related: tuple[str, ...]) -> _Plan:
-    key = (connection.vendor, model, related)
-    plan = _plans.get(key)
-    if plan is None:
+P = TypeVar("P")
+
+
+def _cached(cache: dict[Any, P], key: Hashable, build: Callable[[], P]) -> P:
+    """The statement built for this key, built once per process (two threads asking first: built once)."""
+    found = cache.get(key)
+    if found is None:
         with _plans_lock:
-            plan = _plans.setdefault(key, _compile(model, related))
-    return plan
+            found = cache.get(key)
+            if found is None:
+                found = cache[key] = build()
+    return found
+
+
+def _plan(model: type[models.Model], related: tuple[str, ...]) -> _Plan:
+    return _cached(_plans, (connection.vendor, model, related), partial(_compile, model, related))
 
 
 def _compile(model: type[models.Model], related: tuple[str, ...]) -> _Plan:
@@ -154,11 +164,8 @@ def insert(records: Sequence[M]) -> None:
     attname = model._meta.pk.attname
     for start in range(0, len(records), INSERT_BATCH):
         batch = records[start : start + INSERT_BATCH]
-        key = (connection.vendor, model, len(batch))
-        plan = _inserts.get(key)
-        if plan is None:
-            with _plans_lock:
-                plan = _inserts.setdefault(key, _compile_insert(model, len(batch)))
+        rows = len(batch)
+        plan = _cached(_inserts, (connection.vendor, model, rows), partial(_compile_insert, model, rows))
         params = [f.get_db_prep_save(f.pre_save(r, True), connection) for r in batch for f in plan.fields]
         with connection.cursor() as cursor:
             cursor.execute(plan.sql, params)

@@ -32,21 +32,23 @@ def officer_in_the_case(user, person) -> bool:
     )
 
 
+# ADR 0065: a row when the child has ever been reported missing (the history section counts the last
+# year's).
+_MISSING_PROBE = "SELECT 1 FROM missing_missingepisode e WHERE e.person_id IN ({ids})"
+
 # ADR 0065: the trigger plan section shows a plan not ended, or says there is none for a priority missing
 # child: one who has been reported missing (ever: MP-5 counts the recent ones) or is at high exploitation risk.
-_TRIGGER_PLAN_PROBE = """
-    SELECT 1 FROM missing_triggerplan t WHERE t.person_id IN ({ids}) AND t.ended_at IS NULL
-    UNION ALL SELECT 1 FROM missing_missingepisode e WHERE e.person_id IN ({ids})
-"""
+_TRIGGER_PLAN_PROBE = (
+    "SELECT 1 FROM missing_triggerplan t WHERE t.person_id IN ({ids}) AND t.ended_at IS NULL "  # noqa: S608 -- constants
+    "UNION ALL " + _MISSING_PROBE
+)
 if apps.is_installed("childsafe.exploitation"):  # as MP-5 itself asks (missing.rules._with_high_risk)
     from childsafe.exploitation.models import RiskLevel
 
     _TRIGGER_PLAN_PROBE += (
-        """UNION ALL SELECT 1 FROM exploitation_assessment a WHERE a.person_id IN ({ids}) AND a."current" """  # noqa: S608 -- a constant
+        """ UNION ALL SELECT 1 FROM exploitation_assessment a WHERE a.person_id IN ({ids}) AND a."current" """  # noqa: S608 -- a constant
         f"AND a.level = '{RiskLevel.HIGH.value}'"
     )
-# A row when the child has ever been reported missing (the section counts the last year's).
-_MISSING_PROBE = "SELECT 1 FROM missing_missingepisode e WHERE e.person_id IN ({ids})"
 
 
 @intelligence_provider("trigger_plan", probe=_TRIGGER_PLAN_PROBE)
