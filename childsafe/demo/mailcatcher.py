@@ -10,6 +10,7 @@ QUIT), on loopback only, with no relaying, authentication or TLS. Never use it o
 
 from __future__ import annotations
 
+import contextlib
 import mailbox
 import socketserver
 import threading
@@ -34,7 +35,14 @@ class _Session(socketserver.StreamRequestHandler):
         recipients: list[str] = []
         sender = ""
         while True:
-            raw = self.rfile.readline(2048)
+            try:
+                raw = self.rfile.readline(2048)
+            except TimeoutError:
+                # An idle client (the worker keeps its connection between messages): closed as a mail
+                # server closes one, not with a traceback on the demo's console.
+                with contextlib.suppress(OSError):
+                    self._reply("421 childsafe-demo closing an idle connection")
+                return
             if not raw:
                 return
             command, _, argument = raw.decode("ascii", "replace").strip().partition(" ")

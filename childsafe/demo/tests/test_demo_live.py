@@ -127,3 +127,21 @@ def test_the_demo_shows_a_delivered_encompass_email(client, personas, ella, make
         catcher.stop()
     assert "Operation Encompass: a notification is waiting for you in Childsafe" in page
     assert "dsl@hill.test" in page and "Hill Primary" in page
+
+
+def test_the_mail_catcher_closes_an_idle_connection_as_a_mail_server_does(tmp_path, monkeypatch, capsys):
+    import socket
+
+    from childsafe.demo import mailcatcher
+
+    monkeypatch.setattr(mailcatcher._Session, "timeout", 0.2)
+    catcher = MailCatcher(tmp_path / "mail").start()
+    try:
+        with socket.create_connection((catcher.host, catcher.port), timeout=5) as conn:
+            reader = conn.makefile("rb")
+            assert reader.readline().startswith(b"220 ")
+            assert reader.readline().startswith(b"421 ")  # said nothing for longer than the timeout
+            assert reader.readline() == b""  # and the catcher closed it
+    finally:
+        catcher.stop()
+    assert "Traceback" not in capsys.readouterr().err
