@@ -89,7 +89,7 @@ def database_from_env(default_sqlite: Path) -> dict[str, Any]:
     url = os.environ.get("DATABASE_URL")
     if url:
         config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=60))
-        if os.environ.get("CHILDSAFE_PG_PREPARE", "1") != "0":
+        if "postgresql" in config["ENGINE"] and os.environ.get("CHILDSAFE_PG_PREPARE", "1") != "0":
             # Server-side binding lets psycopg 3 prepare a statement the connection runs again (from the
             # second time here), so PostgreSQL stops planning the same small statements afresh: planning
             # was most of their server time (bench/README.md, intelligence_check; ADR 0063). The whole

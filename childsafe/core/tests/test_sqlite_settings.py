@@ -39,3 +39,12 @@ def test_postgresql_statements_are_prepared_unless_turned_off(tmp_path, monkeypa
     assert options["server_side_binding"] is True and options["prepare_threshold"] == 1
     monkeypatch.setenv("CHILDSAFE_PG_PREPARE", "0")
     assert "prepare_threshold" not in database_from_env(tmp_path / "unused.sqlite3").get("OPTIONS", {})
+
+
+def test_an_sqlite_database_url_gets_no_postgresql_options(tmp_path, monkeypatch):
+    """A benchmark or a tool may name an SQLite file by URL: psycopg's options would stop it connecting."""
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'named.sqlite3'}")
+    monkeypatch.delenv("CHILDSAFE_PG_PREPARE", raising=False)
+    config = database_from_env(tmp_path / "unused.sqlite3")
+    assert config["ENGINE"] == "django.db.backends.sqlite3"
+    assert "server_side_binding" not in config.get("OPTIONS", {})
