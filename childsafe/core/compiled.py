@@ -14,12 +14,16 @@ They are for reads and writes on every request of a hot path (a person opened th
 PPN and intelligence check; the audit event every write appends), where the ORM's compiling was the largest
 part of the CPU (bench/README.md, ppn_api). Anything with a filter beyond the key, an ordering, or an
 update stays an ORM query.
+
+`one_of(column, values)` is the condition "column is one of these values" for a plain statement: on PostgreSQL
+one array parameter, so the statement's text is the same however many values there are and the connection
+prepares it once (ADR 0063, ADR 0066).
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, TypeVar
@@ -186,3 +190,20 @@ def _compile_insert(model: type[models.Model], rows: int) -> _Insert:
         f"VALUES {', '.join([row] * rows)} RETURNING {quote(meta.pk.column)}"
     )
     return _Insert(sql, fields)
+
+
+def one_of(column: str, values: Iterable[Any]) -> tuple[str, list[Any]]:
+    """The condition "`column` is one of `values`" for a plain statement, and its parameters.
+
+    On PostgreSQL, `column = ANY(%s)` with the values as one array: the same text whatever their number, so
+    the connection prepares it once and PostgreSQL plans it once (ADR 0063), where `IN (%s, %s, ...)` is a
+    new statement, parsed and planned afresh, for every length. Elsewhere the IN list (SQLite prepares a
+    statement in process, for little). No values: a condition nothing meets. The values go as they are:
+    adapt them first where the driver needs it (a date on SQLite: `connection.ops.adapt_datefield_value`).
+    """
+    listed = list(values)
+    if not listed:
+        return "1 = 0", []
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [listed]
+    return f"{column} IN ({', '.join(['%s'] * len(listed))})", listed

@@ -16,13 +16,16 @@ from __future__ import annotations
 
 import contextlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import NamedTuple, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
 from django.db.models import Q, QuerySet
 
-from childsafe.core import clock
+from childsafe.core import clock, compiled
 from childsafe.core.errors import InvalidInput
 from childsafe.people import identity
 from childsafe.people.identity import Born, Match
@@ -156,10 +159,10 @@ def find(wanted: Wanted, *, queryset: QuerySet[Person] | None = None, limit: int
     """Person search: the best matches first, each with why it matched."""
     if wanted.empty:
         return []
-    base = queryset if queryset is not None else Person.objects.all()
     if wanted.has_name or wanted.born.exact is not None:
-        scored = _search(wanted, base, three_way=False)
+        scored = _search(wanted, _within(queryset), three_way=False)
     else:  # an address or a school, perhaps with a year of birth or an age range
+        base = queryset if queryset is not None else Person.objects.all()
         scored = _scored(wanted, _by_place(wanted, base), three_way=False)
     scored = [(row, m) for row, m in scored if m.score >= MIN_SEARCH_SCORE or not wanted.has_name]
     scored.sort(key=lambda rm: (-rm[1].score, rm[0].surname, rm[0].forenames, rm[0].pk))
@@ -182,10 +185,9 @@ def possible_duplicates(
     call, where time matters most. Entry and the link page look wider, and bulk linkage wider still.
     """
     wanted = Wanted(forenames=forenames, surname=surname, born=Born(exact=date_of_birth))
-    base = Person.objects.exclude(pk__in=exclude or [])
     scored = [
         (row, m)
-        for row, m in _search(wanted, base, three_way=True, stages=None if thorough else 1)
+        for row, m in _search(wanted, None, three_way=True, stages=None if thorough else 1, exclude=exclude or ())
         if m.score >= identity.DUPLICATE_THRESHOLD
     ]
     scored.sort(key=lambda rm: (-rm[1].score, rm[0].pk))
@@ -291,11 +293,7 @@ def quick_duplicates_many(records: dict[K, Record], *, limit: int = 10) -> dict[
             and (key in date_only or s_norm in surnames[key] or f_norm in forenames[key] or pk in alias_ids[key])
         }
     # 4. The candidates' other names, for the scorer: one statement.
-    names: dict[int, list[PersonName]] = {}
-    wanted_ids = sorted(set().union(*(c.keys() for c in candidates.values())))
-    if wanted_ids:
-        for name in PersonName.objects.filter(person_id__in=wanted_ids):
-            names.setdefault(name.person_id, []).append(name)
+    names = _other_names(sorted(set().union(*(c.keys() for c in candidates.values()))))
     for key, r in dated.items():
         wanted = Wanted(forenames=r.forenames, surname=r.surname, born=Born(exact=r.date_of_birth))
         scored = [
@@ -324,34 +322,77 @@ def _as_hits(scored: list[tuple[Row, Match]]) -> list[Hit]:
 # --- Candidates ------------------------------------------------------------------------------------
 
 
+class _Where(NamedTuple):
+    """A condition of one of the search's plain statements, and its parameters."""
+
+    sql: str
+    params: tuple[Any, ...]
+
+
+def _one_of(column: str, values: Iterable[Any]) -> _Where:
+    sql, params = compiled.one_of(column, values)
+    return _Where(sql, tuple(params))
+
+
+def _dates(days: Iterable[date]) -> list[Any]:
+    """Dates as the driver takes them in a plain statement (SQLite's, as text)."""
+    return [connection.ops.adapt_datefield_value(day) for day in days]
+
+
+def _all(*parts: _Where) -> _Where:
+    return _Where(" AND ".join(f"({p.sql})" for p in parts), tuple(v for p in parts for v in p.params))
+
+
+def _either(*parts: _Where) -> _Where:
+    return _Where(" OR ".join(f"({p.sql})" for p in parts), tuple(v for p in parts for v in p.params))
+
+
+def _rows(sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+# The search's statements are plain SQL (ADR 0066): the ORM compiled each afresh on every search, which was
+# most of a search's time; with `one_of`, PostgreSQL prepares each shape once. Names from the models' _meta.
+_PEOPLE = Person._meta.db_table
+_NAMES = PersonName._meta.db_table
+_DICTIONARY = NameKey._meta.db_table
+
+
 def name_variants(surname: str = "", forename: str = "") -> tuple[set[str], set[str]]:
     """Stored surnames and first names that may be these typed ones: one indexed query on the dictionary."""
-    q = Q()
-    if surname:
-        q |= Q(kind=NameKey.Kind.SURNAME, key__in=identity.lookup_keys(surname))
-    if forename:
-        q |= Q(kind=NameKey.Kind.FORENAME, key__in=identity.lookup_keys(forename))
+    arms = [
+        _all(_Where("kind = %s", (kind,)), _one_of("key", sorted(identity.lookup_keys(typed))))
+        for kind, typed in ((NameKey.Kind.SURNAME, surname), (NameKey.Kind.FORENAME, forename))
+        if typed
+    ]
     surnames: set[str] = set()
     forenames: set[str] = set()
-    if q:
-        for kind, name in NameKey.objects.filter(q).values_list("kind", "name").distinct():
+    if arms:
+        where = _either(*arms)
+        for kind, name in _rows(f"SELECT DISTINCT kind, name FROM {_DICTIONARY} WHERE {where.sql}", where.params):  # noqa: S608 -- names from the models
             (surnames if kind == NameKey.Kind.SURNAME else forenames).add(name)
     return surnames, forenames
 
 
-def _born_q(born: Born, *, widen: bool) -> Q:
-    """The dates to fetch: exactly (the date and its day/month swap), or widened around it."""
+def _born_q(born: Born, *, widen: bool) -> _Where | None:
+    """The dates to fetch: exactly (the date and its day/month swap), or widened around it; None, any date."""
     if born.exact is not None:
         if widen:  # names agree, the date is wrong: the neighbouring years, ranked by the scorer
-            return Q(date_of_birth__range=(date(born.exact.year - 1, 1, 1), date(born.exact.year + 1, 12, 31)))
+            return _between(date(born.exact.year - 1, 1, 1), date(born.exact.year + 1, 12, 31))
         days = [born.exact] + ([t] if (t := identity.transposed(born.exact)) else [])
-        return Q(date_of_birth__in=days)
+        return _one_of("date_of_birth", _dates(days))
     if (bounds := born.bounds()) is not None:
-        return Q(date_of_birth__range=bounds)
-    return Q()
+        return _between(*bounds)
+    return None
 
 
-def _near_dates_q(dob: date) -> Q:
+def _between(first: date, last: date) -> _Where:
+    return _Where("date_of_birth BETWEEN %s AND %s", tuple(_dates([first, last])))
+
+
+def _near_dates_q(dob: date) -> _Where:
     """One part of a date mistyped: the same month and year, the same day and month in a year up to
     ten either side, or the same day and year in another month (about 60 days, not 1,100)."""
     month_start = dob.replace(day=1)
@@ -363,11 +404,12 @@ def _near_dates_q(dob: date) -> Q:
     for month in range(1, 13):
         with contextlib.suppress(ValueError):
             days.add(dob.replace(month=month))
-    return Q(date_of_birth__gte=month_start, date_of_birth__lt=next_month) | Q(date_of_birth__in=sorted(days))
+    in_month = _Where("date_of_birth >= %s AND date_of_birth < %s", tuple(_dates([month_start, next_month])))
+    return _either(in_month, _one_of("date_of_birth", _dates(sorted(days))))
 
 
-def _plan(wanted: Wanted, *, duplicate_check: bool) -> tuple[list[list[Q]], bool]:
-    """The statements to run, in stages: each stage's queries are OR-ed into one statement.
+def _plan(wanted: Wanted, *, duplicate_check: bool) -> tuple[list[list[_Where]], bool]:
+    """The statements to run, in stages: each stage's conditions are OR-ed into one statement.
 
     With an exact date: first the exact date and its swap (tiny), then, only if nothing strong came
     back (or for the duplicate check, always), the dates one slip away, the years either side when
@@ -379,60 +421,89 @@ def _plan(wanted: Wanted, *, duplicate_check: bool) -> tuple[list[list[Q]], bool
     surnames, forenames = name_variants(identity.surname_norm(wanted.surname), identity.forename_norm(typed_forename))
     born = wanted.born
     alias_ids: list[int] = []
-    alias_q = Q()
+    alias_arms = []
     if surnames:
-        alias_q |= Q(surname_norm__in=surnames)
+        alias_arms.append(_one_of("surname_norm", sorted(surnames)))
     if forenames and (born.known or not surnames):
-        alias_q |= Q(forename_norm__in=forenames)
-    if alias_q:
+        alias_arms.append(_one_of("forename_norm", sorted(forenames)))
+    if alias_arms:
         # Fetched first as a list: inside an OR, a subquery would stop PostgreSQL using the indexes.
-        alias_ids = list(PersonName.objects.filter(alias_q).values_list("person_id", flat=True)[:PER_QUERY])
-    name_q = Q(surname_norm__in=surnames) if surnames else None
-    forename_q = Q(forename_norm__in=forenames) if forenames else None
+        where = _either(*alias_arms)
+        alias_ids = [
+            pid
+            for (pid,) in _rows(f"SELECT person_id FROM {_NAMES} WHERE {where.sql} LIMIT {PER_QUERY}", where.params)  # noqa: S608 -- names from the models
+        ]
+    name_q = _one_of("surname_norm", sorted(surnames)) if surnames else None
+    forename_q = _one_of("forename_norm", sorted(forenames)) if forenames else None
+    alias_q = _one_of("id", sorted(set(alias_ids))) if alias_ids else None
     if born.exact is not None:
         exact = _born_q(born, widen=False)
-        precise = [q & exact for q in (name_q, forename_q) if q is not None]
+        widened = _born_q(born, widen=True)
+        assert exact is not None and widened is not None  # an exact date gives both
+        precise = [_all(q, exact) for q in (name_q, forename_q) if q is not None]
         wider = [exact]
         if name_q is not None:
-            wider.append(name_q & _near_dates_q(born.exact))
+            wider.append(_all(name_q, _near_dates_q(born.exact)))
             if forename_q is not None:  # both names agree and the date is further out
-                wider.append(name_q & forename_q & _born_q(born, widen=True))
-        if alias_ids:
-            precise.append(Q(pk__in=alias_ids) & exact)
-            wider.append(Q(pk__in=alias_ids) & _born_q(born, widen=True))
+                wider.append(_all(name_q, forename_q, widened))
+        if alias_q is not None:
+            precise.append(_all(alias_q, exact))
+            wider.append(_all(alias_q, widened))
         return [stage for stage in (precise, wider) if stage], False
     if born.known:
         ranged = _born_q(born, widen=False)
-        stage = [q & ranged for q in (name_q, forename_q) if q is not None]
-        if alias_ids:
-            stage.append(Q(pk__in=alias_ids) & ranged)
+        stage = [q if ranged is None else _all(q, ranged) for q in (name_q, forename_q, alias_q) if q is not None]
         return [stage], False
-    queries: list[Q] = []
+    queries: list[_Where] = []
     if name_q is not None:
         if forename_q is not None and not one_word:
-            queries.append(name_q & forename_q)
+            queries.append(_all(name_q, forename_q))
         queries.append(name_q)
     if forename_q is not None and one_word:
         queries.append(forename_q)
-    if alias_ids:
-        queries.append(Q(pk__in=alias_ids))
+    if alias_q is not None:
+        queries.append(alias_q)
     return [[q] for q in queries], True
 
 
+def _within(queryset: QuerySet[Person] | None) -> _Where | None:
+    """The people a caller's queryset allows (people_visible_to), as a condition; None: everyone."""
+    if queryset is None or not queryset.query.where:
+        return None
+    try:
+        sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    except EmptyResultSet:  # .none(): nobody
+        return _Where("1 = 0", ())
+    return _Where(f"id IN ({sql})", tuple(params))
+
+
 def _search(
-    wanted: Wanted, base: QuerySet[Person], *, three_way: bool, stages: int | None = None
+    wanted: Wanted,
+    within: _Where | None,
+    *,
+    three_way: bool,
+    stages: int | None = None,
+    exclude: Iterable[int] = (),
 ) -> list[tuple[Row, Match]]:
     planned, one_by_one = _plan(wanted, duplicate_check=three_way)
     found: dict[int, Row] = {}
+    excluded = set(exclude)
     scored: list[tuple[Row, Match]] = []
     for stage in planned[:stages]:
-        combined = Q()
-        for q in stage:
-            combined |= q
-        qs = base.filter(combined).order_by()
-        if found:
-            qs = qs.exclude(pk__in=list(found))
-        rows = {values[0]: Row(*values) for values in qs.values_list(*ROW_FIELDS)[: PER_QUERY * len(stage)]}
+        if not stage:
+            continue
+        where = [_either(*stage)]
+        if found or excluded:
+            not_these = _one_of("id", sorted(found.keys() | excluded))
+            where.append(_Where(f"NOT ({not_these.sql})", not_these.params))
+        if within is not None:
+            where.append(within)
+        condition = _all(*where)
+        sql = (
+            f"SELECT id, forenames, surname, date_of_birth FROM {_PEOPLE} "  # noqa: S608 -- names from the models
+            f"WHERE {condition.sql} LIMIT {PER_QUERY * len(stage)}"
+        )
+        rows = {values[0]: Row(*values) for values in _rows(sql, condition.params)}
         found.update(rows)
         scored += _scored(wanted, rows, three_way=three_way, places=False)
         if not one_by_one and not three_way and any(m.score >= STRONG for _, m in scored):
@@ -453,7 +524,8 @@ def _address_q(text: str) -> Q:
 def _by_place(wanted: Wanted, base: QuerySet[Person]) -> dict[int, Row]:
     if not (wanted.address or wanted.school):
         return {}
-    q = _born_q(wanted.born, widen=False)
+    bounds = wanted.born.bounds()  # no exact date here: find() searched by name and date
+    q = Q(date_of_birth__range=bounds) if bounds is not None else Q()
     if wanted.address:
         q &= Q(pk__in=PersonAddress.objects.filter(_address_q(wanted.address)).values("person_id"))
     if wanted.school:
@@ -470,13 +542,10 @@ def _scored(
     *,
     three_way: bool,
     places: bool = True,
-    names: dict[int, list[PersonName]] | None = None,
+    names: dict[int, list[OtherName]] | None = None,
 ) -> list[tuple[Row, Match]]:
     """Each candidate scored against what was wanted; `names`, the candidates' other names if already read."""
-    others: dict[int, list[PersonName]] = names if names is not None else {}
-    if rows and wanted.has_name and names is None:
-        for name in PersonName.objects.filter(person_id__in=list(rows)):
-            others.setdefault(name.person_id, []).append(name)
+    others = names if names is not None else _other_names(list(rows)) if rows and wanted.has_name else {}
     scored = []
     for pid, row in rows.items():
         match = _best_match(wanted, row, others.get(pid, []), three_way=three_way)
@@ -485,6 +554,25 @@ def _scored(
     if places:
         _add_places(wanted, scored)
     return scored
+
+
+class OtherName(NamedTuple):
+    """What the scorer needs of another name a candidate is known by (PersonName)."""
+
+    person_id: int
+    forenames: str
+    surname: str
+
+
+def _other_names(ids: list[int]) -> dict[int, list[OtherName]]:
+    """These candidates' other names (aliases), by person: one statement, none for no candidates."""
+    others: dict[int, list[OtherName]] = {}
+    if ids:
+        where = _one_of("person_id", ids)
+        sql = f"SELECT person_id, forenames, surname FROM {_NAMES} WHERE {where.sql} ORDER BY id"  # noqa: S608 -- names from the models
+        for row in _rows(sql, where.params):
+            others.setdefault(row[0], []).append(OtherName(*row))
+    return others
 
 
 def _add_places(wanted: Wanted, scored: list[tuple[Row, Match]]) -> None:
@@ -500,7 +588,7 @@ def _add_places(wanted: Wanted, scored: list[tuple[Row, Match]]) -> None:
             match.reasons.append(f"at {at_school[row.pk]}")
 
 
-def _best_match(wanted: Wanted, person: Row, others: list[PersonName], *, three_way: bool) -> Match:
+def _best_match(wanted: Wanted, person: Row, others: list[OtherName], *, three_way: bool) -> Match:
     best = _best_match_for(wanted, person, others, three_way=three_way)
     for forenames, surname in wanted.other_splits:
         other = _best_match_for(
@@ -511,7 +599,7 @@ def _best_match(wanted: Wanted, person: Row, others: list[PersonName], *, three_
     return best
 
 
-def _best_match_for(wanted: Wanted, person: Row, others: list[PersonName], *, three_way: bool) -> Match:
+def _best_match_for(wanted: Wanted, person: Row, others: list[OtherName], *, three_way: bool) -> Match:
     names = [(person.forenames, person.surname, "")] + [
         (n.forenames or person.forenames, n.surname or person.surname, f"{n.forenames} {n.surname}".strip())
         for n in others

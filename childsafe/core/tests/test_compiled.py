@@ -64,3 +64,23 @@ def test_only_new_records_of_one_model(make_user):
     with pytest.raises(ValueError):
         compiled.insert([event(2), LoginAttempt(username="x", at=AT, succeeded=False)])
     compiled.insert([])  # nothing to do
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("count", [0, 1, 3, 250])
+def test_one_of_finds_exactly_the_rows_with_those_values(count):
+    """compiled.one_of (ADR 0066) in a plain statement finds what the ORM's `__in` finds, none for no values."""
+    compiled.insert([event(n) for n in range(1, 301)])
+    wanted = [str(n) for n in range(2, 2 + count)]
+    sql, params = compiled.one_of("subject_id", wanted)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id FROM {AuditEvent._meta.db_table} WHERE {sql}", params)  # noqa: S608
+        found = {row[0] for row in cursor.fetchall()}
+    assert found == set(AuditEvent.objects.filter(subject_id__in=wanted).values_list("pk", flat=True))
+    assert len(found) == count
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL prepares statements (ADR 0063)")
+def test_on_postgresql_one_of_is_the_same_statement_whatever_the_number_of_values():
+    texts = {compiled.one_of("subject_id", [str(n) for n in range(count)])[0] for count in (1, 2, 17, 400)}
+    assert texts == {"subject_id = ANY(%s)"}
