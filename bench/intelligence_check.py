@@ -34,6 +34,7 @@ Force scale (about 1,000,000 people) is --scale 200; national-size tests --scale
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import statistics
@@ -73,6 +74,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--database-url",
         help="PostgreSQL admin URL (e.g. postgres://postgres@127.0.0.1:5432/postgres): the benchmark creates "
         "and drops a database (--database-name) on that server. Default: a temporary SQLite file.",
+    )
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="PostgreSQL only: keep the database at the end, and if a kept one is there, time it as it is instead "
+        "of generating (a 10 million build takes over an hour). Drop it yourself when done.",
     )
     parser.add_argument(
         "--database-name", default=BENCH_DATABASE, help=f"The throwaway PostgreSQL database (default {BENCH_DATABASE})."
@@ -192,40 +199,83 @@ def multiply_people(times: int) -> None:
             cursor.execute(f"ANALYZE {table}")
 
 
+def keep_force(built: dict[str, Any]) -> None:
+    """What a kept database was built with, for the next run that reuses it: the database's comment."""
+    from django.db import connection
+    from psycopg import sql
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_database()")
+        name = cursor.fetchone()[0]
+        # A utility statement takes no parameters: the comment is quoted by psycopg.
+        comment = sql.SQL("COMMENT ON DATABASE {} IS {}").format(sql.Identifier(name), sql.Literal(json.dumps(built)))
+        cursor.execute(comment.as_string(connection.connection))
+
+
+def kept_force() -> dict[str, Any]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = current_database()"
+        )
+        comment = cursor.fetchone()[0]
+    if not comment:
+        sys.exit("The kept database holds people but no record of how they were built (a run stopped early?): drop it.")
+    return dict(json.loads(comment))
+
+
 def run(args: argparse.Namespace, synthetic: Force) -> None:
     from django.db import connection, transaction
     from django.test.utils import CaptureQueriesContext
 
     from childsafe.core import clock
     from childsafe.core import services as core_services
+    from childsafe.core.models import User
     from childsafe.demo.generator import NICKNAMES
     from childsafe.missing.services import missing_report
     from childsafe.people import search
     from childsafe.people.intelligence import picture
     from childsafe.people.models import Person
 
-    vendor, generated, started = synthetic.vendor, synthetic.report, synthetic.started
-    people = Person.objects.count()
-    print(
-        f"intelligence_check.generate {vendor} scale={args.scale:g} history={args.history:g} people={people} "
-        f"seconds={time.perf_counter() - started:.1f}",
-        flush=True,
-    )
-
-    generated_up_to = Person.objects.order_by("-pk").values_list("pk", flat=True).first()
-    if args.multiply > 1:
-        started = time.perf_counter()
-        multiply_people(args.multiply)
+    vendor, started = synthetic.vendor, synthetic.started
+    built = {"scale": args.scale, "history": args.history, "multiply": args.multiply}
+    if synthetic.reused:
+        kept = kept_force()
+        if {k: kept.get(k) for k in built} != built:
+            sys.exit(f"The kept database {args.database_name} was built with {kept}, not {built}: drop it or match.")
+        people = Person.objects.count()
+        print(f"intelligence_check.reused {vendor} {kept} people={people}", flush=True)
+    else:
+        generated = synthetic.report
         people = Person.objects.count()
         print(
-            f"intelligence_check.multiply {vendor} copies={args.multiply} people={people} "
+            f"intelligence_check.generate {vendor} scale={args.scale:g} history={args.history:g} people={people} "
             f"seconds={time.perf_counter() - started:.1f}",
             flush=True,
         )
-    # On PostgreSQL, the statistics autovacuum would have gathered after a bulk load: without them the
-    # planner guesses 200 distinct values a column and, for one, joined every resident's addresses to
-    # find the offenders living with a child (158 ms a check at a million people).
-    analyse()
+        kept = {
+            **built,
+            "generated_up_to": Person.objects.order_by("-pk").values_list("pk", flat=True).first(),
+            "markers": sum(generated.markers.values()),
+            "duplicates": generated.duplicates,
+        }
+        if args.multiply > 1:
+            started = time.perf_counter()
+            multiply_people(args.multiply)
+            people = Person.objects.count()
+            print(
+                f"intelligence_check.multiply {vendor} copies={args.multiply} people={people} "
+                f"seconds={time.perf_counter() - started:.1f}",
+                flush=True,
+            )
+        # On PostgreSQL, the statistics autovacuum would have gathered after a bulk load: without them the
+        # planner guesses 200 distinct values a column and, for one, joined every resident's addresses to
+        # find the offenders living with a child (158 ms a check at a million people).
+        analyse()
+        if args.keep:
+            keep_force(kept)
+    generated_up_to = kept["generated_up_to"]
 
     today = clock.today_london()
     eighteen_years_ago = today.replace(
@@ -246,7 +296,7 @@ def run(args: argparse.Namespace, synthetic: Force) -> None:
     chosen = [by_id[pk] for pk in chosen_ids]
     print(
         f"intelligence_check.sample {vendor} children={len(children)} n={len(chosen)} seed={args.seed} "
-        f"(markers {sum(generated.markers.values())}, planted duplicates {generated.duplicates})",
+        f"(markers {kept['markers']}, planted duplicates {kept['duplicates']})",
         flush=True,
     )
 
@@ -394,7 +444,8 @@ def run(args: argparse.Namespace, synthetic: Force) -> None:
     print(figure("picture", vendor, args.scale, people, samples, queries=int(statistics.median(queries))), flush=True)
 
     # missing_report(): what the server does when a call handler reports the child missing.
-    handler = core_services.user_create(
+    # (A kept database has the handler from the run that built it.)
+    handler = User.objects.filter(username="bench_handler").first() or core_services.user_create(
         actor=None, username="bench_handler", role="call_handler", password=None, check_password=False
     )
 

@@ -17,8 +17,11 @@ def is_postgres(url: str) -> bool:
 
 
 @contextmanager
-def throwaway_postgres(admin_url: str, name: str) -> Iterator[str]:
-    """A fresh database called `name` on the admin URL's server; yields its URL; drops it at the end."""
+def throwaway_postgres(admin_url: str, name: str, *, keep: bool = False) -> Iterator[str]:
+    """A fresh database called `name` on the admin URL's server; yields its URL; drops it at the end.
+
+    `keep`: the database is kept at the end, and one already there is used as it is (not emptied).
+    """
     import psycopg
 
     parts = urlsplit(admin_url)
@@ -30,6 +33,13 @@ def throwaway_postgres(admin_url: str, name: str) -> Iterator[str]:
         with psycopg.connect(admin_url, autocommit=True) as conn:
             conn.execute(sql)
 
+    if keep:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            there = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not there:
+            admin(f'CREATE DATABASE "{name}"')
+        yield bench_url
+        return
     # WITH (FORCE) (PostgreSQL 13+) ends sessions a crashed run (or its worker) left open.
     admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     admin(f'CREATE DATABASE "{name}"')
@@ -46,13 +56,16 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 @contextmanager
-def bench_database(database_url: str | None, database_name: str, *, keep: str | None = None) -> Iterator[None]:
+def bench_database(
+    database_url: str | None, database_name: str, *, keep: str | None = None, keep_database: bool = False
+) -> Iterator[None]:
     """Point Django at a throwaway database for one benchmark run, and clean up after it.
 
     Local settings, with CHILDSAFE_VAR_DIR (the SQLite file and a generated secret key) in a temporary
     directory, or in `keep` (kept for the next run), so var/ is never touched. A PostgreSQL admin URL
-    (usually .../postgres) gets a fresh database `database_name` on that server, dropped at the end;
-    another URL is used as given (yours to empty and remove); none, the SQLite file.
+    (usually .../postgres) gets a fresh database `database_name` on that server, dropped at the end (with
+    `keep_database`, kept, and reused if there); another URL is used as given (yours to empty and remove);
+    none, the SQLite file.
     """
     sys.path.insert(0, str(REPO))
     os.environ["DJANGO_SETTINGS_MODULE"] = "childsafe.config.settings.local"
@@ -62,7 +75,7 @@ def bench_database(database_url: str | None, database_name: str, *, keep: str | 
     os.environ.pop("CHILDSAFE_REPLAY_DATABASE", None)
     try:
         if database_url and is_postgres(database_url):
-            with throwaway_postgres(database_url, database_name) as url:
+            with throwaway_postgres(database_url, database_name, keep=keep_database) as url:
                 os.environ["DATABASE_URL"] = url
                 yield
         else:
