@@ -56,7 +56,11 @@ def _describe(photo: PersonPhoto) -> str:
     return f"Latest photograph taken {taken:%-d %b %Y}, from {photo.get_source_display().lower()}"
 
 
-@intelligence_provider("photograph")
+# ADR 0065: a row when any of the records has a photograph (withdrawn ones too: the provider leaves those out).
+_PROBE = "SELECT 1 FROM files_personphoto p WHERE p.person_id IN ({ids})"
+
+
+@intelligence_provider("photograph", probe=_PROBE)
 def photograph_section(cluster: list[int]) -> Section | None:
     photo = selectors.latest_photo(cluster)
     if photo is None:

@@ -107,6 +107,19 @@ def test_the_latest_photograph_shows_on_the_childs_page_the_intelligence_check_a
     assert "Attach a document" in client.get(reverse("missing:documents", args=[episode.pk])).content.decode()
 
 
+def test_the_photograph_probe_never_hides_a_photograph(personas, ella):
+    """ADR 0065: the check asks the probe first; with or without it, the same photograph or none."""
+
+    def shown(probes: bool):
+        return [(s.items, s.data) for s in intelligence_picture(ella, probes=probes).sections if s.key == "photograph"]
+
+    assert shown(True) == shown(False) == []
+    taken = photo(personas["officer"], ella, taken_at=clock.now() - timedelta(days=3), source="custody")
+    assert shown(True) == shown(False) != []
+    services.withdraw(actor=personas["officer"], stored=taken.image, reason="A photograph of the wrong child")
+    assert shown(True) == shown(False) == []
+
+
 def test_a_photo_needs_a_source_and_a_past_time_all_at_once(personas, ella, file_store):
     with pytest.raises(InvalidInput) as caught:
         services.photo_add(
