@@ -6,6 +6,8 @@ of compiled by the ORM on every call (ADR 0064).
   the first time a shape is asked for and run with the key alone after that. The row is turned into models
   as the ORM does (the backend's and the fields' converters, `Model.from_db`), the related ones cached on
   the record, so reading `person.area` makes no statement.
+- `in_bulk(Person, ids)` is `Person.objects.in_bulk(ids)` (with `related=` as `get`), in one statement whose
+  text is the same whatever the number of ids on PostgreSQL (`one_of`).
 - `insert(events)` is `AuditEvent.objects.bulk_create(events)` for new records of one model: one INSERT of
   every row, their keys set from RETURNING, the values prepared by each field as the ORM prepares them
   (`pre_save`, `get_db_prep_save`). No signals are sent (as `bulk_create`).
@@ -48,8 +50,13 @@ class _Part:
 
 @dataclass(frozen=True)
 class _Plan:
-    sql: str
+    select: str  # the SELECT and its joins, no WHERE
+    key: str  # the main table's key column, as the WHERE names it
     parts: list[_Part]
+
+    @property
+    def sql(self) -> str:
+        return f"{self.select} WHERE {self.key} = %s"
 
 
 _plans: dict[tuple[str, type[models.Model], tuple[str, ...]], _Plan] = {}
@@ -60,20 +67,41 @@ def get(model: type[M], pk: Any, *, related: tuple[str, ...] = ()) -> M | None:
     """The record with this primary key, its `related` foreign keys' records cached on it; None if none."""
     plan = _plan(model, related)
     key = model._meta.pk.get_prep_value(pk)  # as the ORM: a key that isn't one is a ValueError, not SQL's
-    low, high = connection.ops.integer_field_range(model._meta.pk.get_internal_type()) or (None, None)
-    if isinstance(key, int) and (low is not None and key < low or high is not None and key > high):
+    if not _in_range(model, key):
         return None  # as the ORM: a key out of the column's range finds nothing (an API's /people/10**30)
     with connection.cursor() as cursor:
         cursor.execute(plan.sql, [key])
         row = cursor.fetchone()
-    if row is None:
-        return None
+    return None if row is None else _record(plan, row)  # type: ignore[return-value]
+
+
+def in_bulk(model: type[M], pks: Iterable[Any], *, related: tuple[str, ...] = ()) -> dict[Any, M]:
+    """`Model.objects.select_related(*related).in_bulk(pks)`: the records with these keys, by key, in one
+    statement whose text, on PostgreSQL, is the same however many keys there are (`one_of`)."""
+    plan = _plan(model, related)
+    keys = sorted({key for pk in pks if _in_range(model, key := model._meta.pk.get_prep_value(pk))})
+    if not keys:
+        return {}
+    condition, params = one_of(plan.key, keys)
+    with connection.cursor() as cursor:
+        cursor.execute(f"{plan.select} WHERE {condition}", params)
+        rows = cursor.fetchall()
+    return {record.pk: record for record in (_record(plan, row) for row in rows)}  # type: ignore[misc]
+
+
+def _in_range(model: type[models.Model], key: Any) -> bool:
+    low, high = connection.ops.integer_field_range(model._meta.pk.get_internal_type()) or (None, None)
+    return not (isinstance(key, int) and (low is not None and key < low or high is not None and key > high))
+
+
+def _record(plan: _Plan, row: tuple[Any, ...]) -> models.Model:
+    """The main record of a row, with the related records read with it cached on it."""
     main, *joined = (_build(part, row) for part in plan.parts)
     assert main is not None
     for part, record in zip(plan.parts[1:], joined, strict=True):
         assert part.field is not None
         part.field.set_cached_value(main, record)
-    return main  # type: ignore[return-value]
+    return main
 
 
 def _build(part: _Part, row: tuple[Any, ...]) -> models.Model | None:
@@ -139,11 +167,8 @@ def _compile(model: type[models.Model], related: tuple[str, ...]) -> _Plan:
             f"ON {alias}.{quote(field.target_field.column)} = t0.{quote(field.column)}"
         )
         add(target, alias, field)
-    sql = (
-        f"SELECT {', '.join(columns)} FROM {quote(model._meta.db_table)} t0 {' '.join(joins)} "  # noqa: S608 -- names from the models
-        f"WHERE t0.{quote(model._meta.pk.column)} = %s"
-    )
-    return _Plan(sql, parts)
+    select = f"SELECT {', '.join(columns)} FROM {quote(model._meta.db_table)} t0 {' '.join(joins)}"  # noqa: S608 -- names from the models
+    return _Plan(select.rstrip(), f"t0.{quote(model._meta.pk.column)}", parts)
 
 
 @dataclass(frozen=True)

@@ -315,7 +315,7 @@ assert _UNDATED_BEST < identity.DUPLICATE_THRESHOLD
 
 
 def _as_hits(scored: list[tuple[Row, Match]]) -> list[Hit]:
-    people = Person.objects.in_bulk([row.pk for row, _ in scored]) if scored else {}
+    people = compiled.in_bulk(Person, [row.pk for row, _ in scored])
     return [Hit(people[row.pk], match) for row, match in scored if row.pk in people]
 
 

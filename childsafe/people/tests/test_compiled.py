@@ -63,3 +63,24 @@ def test_no_such_key_is_none_and_a_key_that_is_not_one_is_refused_as_the_orm_ref
         compiled.get(Person, "abc")
     with pytest.raises(ValueError):
         compiled.get(Person, 1, related=("forenames",))
+
+
+@pytest.mark.django_db
+def test_in_bulk_is_the_orms_in_bulk_record_for_record(placed):
+    others = [
+        services.person_create(actor=None, forenames=f"Sam{n}", surname="Dale", duplicates_reviewed=True).person
+        for n in range(3)
+    ]
+    wanted = [placed.pk, *(p.pk for p in others), 987_654_321, 10**30]  # one missing, one beyond BIGINT
+    expected = Person.objects.select_related(*RELATED).in_bulk(wanted[:-1])
+    with CaptureQueriesContext(connection) as queries:
+        found = compiled.in_bulk(Person, [*wanted, placed.pk], related=RELATED)  # a key twice is one record
+        related = {pk: [getattr(p, name) for name in RELATED] for pk, p in found.items()}
+    assert len(queries) == 1
+    assert sorted(found) == sorted(expected) == sorted([placed.pk, *(p.pk for p in others)])
+    for pk, person in found.items():
+        assert fields(person) == fields(expected[pk])
+        assert [r and fields(r) for r in related[pk]] == [
+            (r := getattr(expected[pk], name)) and fields(r) for name in RELATED
+        ]
+    assert compiled.in_bulk(Person, []) == {} and compiled.in_bulk(Person, [10**30]) == {}
