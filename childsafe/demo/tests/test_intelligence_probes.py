@@ -57,6 +57,8 @@ def test_every_picture_is_the_same_with_the_probes_and_without():
         "exploitation",
         "trigger_plan",
         "missing_history",
+        "photograph",
     }
+    assert shown.pop("photograph") == 0  # the generator makes no photographs: files/tests/test_files.py holds it
     assert all(shown.values()) and lives_with_offender, shown
     assert min(shown.values()) < len(people) / 2, shown
