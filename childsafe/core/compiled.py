@@ -8,6 +8,10 @@ of compiled by the ORM on every call (ADR 0064).
   the record, so reading `person.area` makes no statement.
 - `in_bulk(Person, ids)` is `Person.objects.in_bulk(ids)` (with `related=` as `get`), in one statement whose
   text is the same whatever the number of ids on PostgreSQL (`one_of`).
+- `where(Relationship, "t0.from_person_id = %s", [42], related=("to_person",), order="t0.id")` is the ORM's
+  `select_related("to_person").filter(from_person_id=42).order_by("id")`, the condition and the order
+  written in SQL over the model's table (`t0`): for a read on every page whose filter the ORM would compile
+  afresh each time.
 - `insert(events)` is `AuditEvent.objects.bulk_create(events)` for new records of one model: one INSERT of
   every row, their keys set from RETURNING, the values prepared by each field as the ORM prepares them
   (`pre_save`, `get_db_prep_save`). No signals are sent (as `bulk_create`).
@@ -87,6 +91,20 @@ def in_bulk(model: type[M], pks: Iterable[Any], *, related: tuple[str, ...] = ()
         cursor.execute(f"{plan.select} WHERE {condition}", params)
         rows = cursor.fetchall()
     return {record.pk: record for record in (_record(plan, row) for row in rows)}  # type: ignore[misc]
+
+
+def where(
+    model: type[M], condition: str, params: Sequence[Any], *, related: tuple[str, ...] = (), order: str = ""
+) -> list[M]:
+    """`Model.objects.select_related(*related).filter(...).order_by(...)` with the filter written as plain SQL
+    over the model's table, aliased `t0` (`t0.person_id = %s`; a list through `one_of`), and `order` likewise
+    (`t0.id`). The SELECT is built once per process; the rows become records as in `get`."""
+    plan = _plan(model, related)
+    sql = f"{plan.select} WHERE {condition}" + (f" ORDER BY {order}" if order else "")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(params))
+        rows = cursor.fetchall()
+    return [_record(plan, row) for row in rows]  # type: ignore[misc]
 
 
 def _in_range(model: type[models.Model], key: Any) -> bool:

@@ -13,11 +13,14 @@ it already holds, so nobody reads them again.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db.models import Q
+from django.db import models
 
+from childsafe.core import compiled
 from childsafe.core.memo import one_scope, per_scope, prime
+
+M = TypeVar("M", bound=models.Model)
 
 shared = per_scope  # the name the apps' contributions use
 one_page = one_scope
@@ -59,11 +62,7 @@ def relationships(person_ids: list[int]) -> list[Any]:
     """Every relationship from or to any of the records, current and ended, with both people: one query."""
     from childsafe.people.models import Relationship
 
-    return list(
-        Relationship.objects.filter(Q(from_person_id__in=person_ids) | Q(to_person_id__in=person_ids))
-        .select_related("from_person", "to_person")
-        .order_by("id")
-    )
+    return _either_end(Relationship, person_ids, "from_person", "to_person")
 
 
 @shared
@@ -71,8 +70,20 @@ def identity_links(person_ids: list[int]) -> list[Any]:
     """Every identity link with either end on any of the records, current and undone, with both people."""
     from childsafe.people.models import IdentityLink
 
-    return list(
-        IdentityLink.objects.filter(Q(person_a_id__in=person_ids) | Q(person_b_id__in=person_ids))
-        .select_related("person_a", "person_b")
-        .order_by("id")
+    return _either_end(IdentityLink, person_ids, "person_a", "person_b")
+
+
+def _either_end(model: type[M], person_ids: list[int], one: str, other: str) -> list[M]:
+    """The records with either of two people on any of these ids, both people with them, in the order made:
+    a statement built once (core.compiled, ADR 0064), as the child's page and every check read it."""
+
+    def column(name: str) -> str:
+        field = model._meta.get_field(name)
+        assert isinstance(field, models.ForeignKey)
+        return f"t0.{field.column}"
+
+    one_sql, one_params = compiled.one_of(column(one), person_ids)
+    other_sql, other_params = compiled.one_of(column(other), person_ids)
+    return compiled.where(
+        model, f"({one_sql}) OR ({other_sql})", [*one_params, *other_params], related=(one, other), order="t0.id"
     )

@@ -84,3 +84,63 @@ def test_in_bulk_is_the_orms_in_bulk_record_for_record(placed):
             (r := getattr(expected[pk], name)) and fields(r) for name in RELATED
         ]
     assert compiled.in_bulk(Person, []) == {} and compiled.in_bulk(Person, [10**30]) == {}
+
+
+def everything(record) -> dict:
+    """A record's fields and, for each foreign key read with it, the related record's fields."""
+    out = fields(record)
+    for f in type(record)._meta.concrete_fields:
+        if f.is_relation and f.is_cached(record):
+            related = getattr(record, f.name)
+            out[f.name] = related and fields(related)
+    return out
+
+
+@pytest.mark.django_db
+def test_the_pages_relationships_and_identity_links_are_the_orms(personas, ella):
+    """page_reads reads both through compiled.where (ADR 0064): the ORM's select_related rows, in order."""
+    from datetime import date
+
+    from django.db.models import Q
+
+    from childsafe.people import page_reads
+    from childsafe.people.models import IdentityLink, Relationship
+
+    def person(name: str) -> Person:
+        return services.person_create(actor=None, forenames=name, surname="Dale", duplicates_reviewed=True).person
+
+    mother, brother, duplicate, stranger = (person(n) for n in ("Mary", "Tom", "Ella", "Zed"))
+    why = {str(p.pk): "Building the family for the test" for p in (ella, mother, brother, duplicate, stranger)}
+    services.relationship_add(
+        actor=personas["supervisor"], from_person=mother, to_person=ella, type="parent", reasons=why
+    )
+    services.relationship_add(
+        actor=personas["supervisor"],
+        from_person=ella,
+        to_person=brother,
+        type="sibling",
+        valid_from=date(2020, 3, 1),
+        reasons=why,
+    )
+    services.relationship_add(
+        actor=personas["supervisor"], from_person=stranger, to_person=mother, type="parent", reasons=why
+    )
+    link = services.identity_link(
+        actor=personas["supervisor"], person=ella, other=duplicate, rationale="Same child", reasons=why
+    )
+    services.identity_unlink(actor=personas["supervisor"], link=link, rationale="Twins, not one child", reasons=why)
+    services.identity_link(
+        actor=personas["supervisor"], person=duplicate, other=ella, rationale="Same child after all", reasons=why
+    )
+    ids = [ella.pk, duplicate.pk]
+
+    expected = Relationship.objects.filter(Q(from_person_id__in=ids) | Q(to_person_id__in=ids))
+    expected = expected.select_related("from_person", "to_person").order_by("id")
+    assert [everything(r) for r in page_reads.relationships(ids)] == [everything(r) for r in expected]
+    assert len(expected) == 2
+    expected = IdentityLink.objects.filter(Q(person_a_id__in=ids) | Q(person_b_id__in=ids))
+    expected = expected.select_related("person_a", "person_b").order_by("id")
+    links = page_reads.identity_links(ids)
+    assert [everything(r) for r in links] == [everything(r) for r in expected]
+    assert len(links) == 2 and links[0].unlinked_at is not None and links[0].unlinked_at.tzinfo is not None
+    assert page_reads.relationships([]) == [] and page_reads.identity_links([987_654_321]) == []
