@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, NamedTuple, TypeVar
@@ -489,27 +490,56 @@ def _search(
     found: dict[int, Row] = {}
     excluded = set(exclude)
     scored: list[tuple[Row, Match]] = []
-    for stage in planned[:stages]:
-        if not stage:
-            continue
-        where = [_either(*stage)]
-        if found or excluded:
-            not_these = _one_of("id", sorted(found.keys() | excluded))
-            where.append(_Where(f"NOT ({not_these.sql})", not_these.params))
-        if within is not None:
-            where.append(within)
-        condition = _all(*where)
-        sql = (
-            f"SELECT id, forenames, surname, date_of_birth FROM {_PEOPLE} "  # noqa: S608 -- names from the models
-            f"WHERE {condition.sql} LIMIT {PER_QUERY * len(stage)}"
-        )
-        rows = {values[0]: Row(*values) for values in _rows(sql, condition.params)}
-        found.update(rows)
-        scored += _scored(wanted, rows, three_way=three_way, places=False)
-        if not one_by_one and not three_way and any(m.score >= STRONG for _, m in scored):
-            break
+    with _planned_for_the_values(wanted.born.exact is None):
+        for stage in planned[:stages]:
+            if not stage:
+                continue
+            rows = _candidates(stage, found.keys() | excluded, within)
+            found.update(rows)
+            scored += _scored(wanted, rows, three_way=three_way, places=False)
+            if not one_by_one and not three_way and any(m.score >= STRONG for _, m in scored):
+                break
     _add_places(wanted, scored)
     return scored
+
+
+def _candidates(stage: list[_Where], not_these: set[int], within: _Where | None) -> dict[int, Row]:
+    """The people any of the stage's conditions finds (a few hundred at most), leaving out these."""
+    where = [_either(*stage)]
+    if not_these:
+        listed = _one_of("id", sorted(not_these))
+        where.append(_Where(f"NOT ({listed.sql})", listed.params))
+    if within is not None:
+        where.append(within)
+    condition = _all(*where)
+    sql = (
+        f"SELECT id, forenames, surname, date_of_birth FROM {_PEOPLE} "  # noqa: S608 -- names from the models
+        f"WHERE {condition.sql} LIMIT {PER_QUERY * len(stage)}"
+    )
+    return {values[0]: Row(*values) for values in _rows(sql, condition.params)}
+
+
+@contextmanager
+def _planned_for_the_values(needed: bool) -> Iterator[None]:
+    """Inside, PostgreSQL plans each statement for the values it is given: nothing is prepared (ADR 0066).
+
+    A prepared statement is planned for its values the first five times, then, if that looks no dearer, once
+    for any values (a generic plan). Without an exact date of birth, how many people the names cover decides
+    the plan: the first name "Noah" with 242 surnames ending in "Smith" must start from the first name, and
+    a generic plan started from the surnames (one search in 400 at ten million people, 0.5 to 1 s). With an
+    exact date the (name, date) indexes serve any values, and preparing saves planning, as ADR 0063 found.
+    """
+    if not needed or connection.vendor != "postgresql":
+        yield
+        return
+    connection.ensure_connection()
+    driver = connection.connection
+    before = driver.prepare_threshold
+    driver.prepare_threshold = None  # psycopg: prepare nothing
+    try:
+        yield
+    finally:
+        driver.prepare_threshold = before
 
 
 def _address_q(text: str) -> Q:

@@ -261,3 +261,25 @@ def test_the_searchs_statements_are_the_same_whatever_was_typed_so_postgresql_pl
     long = statements(q="Mohammed Chaudhry", dob=date(2012, 6, 8))
     assert len(short) >= 3  # the dictionary, the other names, the candidates
     assert short == long
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL prepares statements (ADR 0063)")
+def test_without_an_exact_date_the_candidates_are_planned_for_the_names_given_never_prepared(crowd):
+    """ADR 0066: a generic plan for "these names, any date" can start from the wrong index (a second at ten
+    million people); with an exact date, the candidates' statement is prepared as every other statement."""
+
+    def prepared_candidate_reads() -> list[str]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT statement FROM pg_prepared_statements")
+            return [s for (s,) in cursor.fetchall() if s.startswith("SELECT id, forenames, surname, date_of_birth")]
+
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")  # what making the crowd prepared (psycopg forgets them too)
+    for _ in range(3):
+        assert top(q="Jayden Smith") and top(q="Smith", year=2011)
+    assert prepared_candidate_reads() == []
+    assert connection.connection.prepare_threshold == 1  # preparing is back on for everything else
+    for _ in range(3):
+        assert top(q="Jayden Smith", dob=date(2011, 4, 3))
+    assert prepared_candidate_reads() != []
