@@ -18,8 +18,8 @@ of compiled by the ORM on every call (ADR 0064).
 
 They are for reads and writes on every request of a hot path (a person opened through need to know on every
 PPN and intelligence check; the audit event every write appends), where the ORM's compiling was the largest
-part of the CPU (bench/README.md, ppn_api). Anything with a filter beyond the key, an ordering, or an
-update stays an ORM query.
+part of the CPU (bench/README.md, ppn_api; the intelligence check, ADR 0066). Anything off those paths, and
+every update, stays an ORM query.
 
 `one_of(column, values)` is the condition "column is one of these values" for a plain statement: on PostgreSQL
 one array parameter, so the statement's text is the same however many values there are and the connection
