@@ -79,7 +79,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--keep",
         action="store_true",
         help="PostgreSQL only: keep the database at the end, and if a kept one is there, time it as it is instead "
-        "of generating (a 10 million build takes over an hour). Drop it yourself when done.",
+        "of generating (10 million people take about 20 minutes to build). Drop it yourself when done.",
     )
     parser.add_argument(
         "--database-name", default=BENCH_DATABASE, help=f"The throwaway PostgreSQL database (default {BENCH_DATABASE})."
