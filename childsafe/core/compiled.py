@@ -11,7 +11,9 @@ of compiled by the ORM on every call (ADR 0064).
 - `where(Relationship, "t0.from_person_id = %s", [42], related=("to_person",), order="t0.id")` is the ORM's
   `select_related("to_person").filter(from_person_id=42).order_by("id")`, the condition and the order
   written in SQL over the model's table (`t0`): for a read on every page whose filter the ORM would compile
-  afresh each time.
+  afresh each time; `where_one_of(Bail, "t0.suspect_id", ids, ...)` is its `filter(suspect_id__in=ids)`.
+  `related` follows paths as the ORM does (`"investigation__officer"`: the investigation
+  as `t1`, its officer as `t2`, in the order named), and `limit=` is the ORM's slice `[:n]`.
 - `insert(events)` is `AuditEvent.objects.bulk_create(events)` for new records of one model: one INSERT of
   every row, their keys set from RETURNING, the values prepared by each field as the ORM prepares them
   (`pre_save`, `get_db_prep_save`). No signals are sent (as `bulk_create`).
@@ -49,7 +51,8 @@ class _Part:
     start: int
     end: int
     pk_index: int
-    field: models.ForeignKey | None  # the main model's foreign key this part is read through
+    field: models.ForeignKey | None  # the foreign key this part is read through (None: the main model)
+    parent: int  # the part whose record that foreign key is on (0: the main model's)
 
 
 @dataclass(frozen=True)
@@ -94,17 +97,49 @@ def in_bulk(model: type[M], pks: Iterable[Any], *, related: tuple[str, ...] = ()
 
 
 def where(
-    model: type[M], condition: str, params: Sequence[Any], *, related: tuple[str, ...] = (), order: str = ""
+    model: type[M],
+    condition: str,
+    params: Sequence[Any],
+    *,
+    related: tuple[str, ...] = (),
+    order: str = "",
+    limit: int | None = None,
 ) -> list[M]:
-    """`Model.objects.select_related(*related).filter(...).order_by(...)` with the filter written as plain SQL
-    over the model's table, aliased `t0` (`t0.person_id = %s`; a list through `one_of`), and `order` likewise
-    (`t0.id`). The SELECT is built once per process; the rows become records as in `get`."""
+    """`Model.objects.select_related(*related).filter(...).order_by(...)[:limit]` with the filter written as
+    plain SQL over the model's table, aliased `t0` (`t0.person_id = %s`; a list through `one_of`), and `order`
+    likewise (`t0.id`; a related model's columns by its alias: `t1.opened_at DESC`, the first named being
+    `t1`). Give an order wherever the model's Meta has one: nothing is ordered unless asked. The SELECT is built
+    once per process; the rows become records as in `get`."""
     plan = _plan(model, related)
     sql = f"{plan.select} WHERE {condition}" + (f" ORDER BY {order}" if order else "")
+    params = list(params)
+    if limit is not None:
+        sql += " LIMIT %s"
+        params.append(limit)
     with connection.cursor() as cursor:
-        cursor.execute(sql, list(params))
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
     return [_record(plan, row) for row in rows]  # type: ignore[misc]
+
+
+def where_one_of(
+    model: type[M],
+    column: str,
+    values: Iterable[Any],
+    *,
+    also: str = "",
+    params: Sequence[Any] = (),
+    related: tuple[str, ...] = (),
+    order: str = "",
+    limit: int | None = None,
+) -> list[M]:
+    """`where` for the commonest read: the records whose `column` (`t0.person_id`) is one of `values`
+    (`one_of`), and `also` (SQL with `params`) if given: `where_one_of(Bail, "t0.suspect_id", ids,
+    also="t0.ended_at IS NULL", related=("investigation",), order="t0.ends_at, t0.id")`."""
+    condition, found = one_of(column, values)
+    if also:
+        condition = f"{condition} AND ({also})"
+    return where(model, condition, [*found, *params], related=related, order=order, limit=limit)
 
 
 def _in_range(model: type[models.Model], key: Any) -> bool:
@@ -113,12 +148,15 @@ def _in_range(model: type[models.Model], key: Any) -> bool:
 
 
 def _record(plan: _Plan, row: tuple[Any, ...]) -> models.Model:
-    """The main record of a row, with the related records read with it cached on it."""
-    main, *joined = (_build(part, row) for part in plan.parts)
-    assert main is not None
-    for part, record in zip(plan.parts[1:], joined, strict=True):
+    """The main record of a row, with the related records read with it cached on it (and theirs on them)."""
+    records = [_build(part, row) for part in plan.parts]
+    for part, record in zip(plan.parts[1:], records[1:], strict=True):
         assert part.field is not None
-        part.field.set_cached_value(main, record)
+        holder = records[part.parent]
+        if holder is not None:  # an empty foreign key on the way: nothing to hang this on
+            part.field.set_cached_value(holder, record)
+    main = records[0]
+    assert main is not None
     return main
 
 
@@ -158,7 +196,7 @@ def _compile(model: type[models.Model], related: tuple[str, ...]) -> _Plan:
     joins: list[str] = []
     parts: list[_Part] = []
 
-    def add(part_model: type[models.Model], alias: str, field: models.ForeignKey | None) -> None:
+    def add(part_model: type[models.Model], alias: str, field: models.ForeignKey | None, parent: int) -> None:
         # In the model's own order: `from_db` takes a whole row positionally.
         fields = list(part_model._meta.concrete_fields)
         pk_index = fields.index(part_model._meta.pk)  # empty: the LEFT JOIN found nothing
@@ -170,21 +208,32 @@ def _compile(model: type[models.Model], related: tuple[str, ...]) -> _Plan:
             found = [*connection.ops.get_db_converters(expression), *expression.get_db_converters(connection)]
             if found:
                 converters.append((index, [(convert, expression) for convert in found]))
-        parts.append(_Part(part_model, [f.attname for f in fields], converters, start, len(columns), pk_index, field))
-
-    add(model, "t0", None)
-    for n, name in enumerate(related, 1):
-        field = model._meta.get_field(name)
-        if not isinstance(field, models.ForeignKey):
-            raise ValueError(f"{model.__name__}.{name} is not a foreign key.")
-        target = field.related_model
-        assert isinstance(target, type)
-        alias = f"t{n}"
-        joins.append(
-            f"LEFT JOIN {quote(target._meta.db_table)} {alias} "
-            f"ON {alias}.{quote(field.target_field.column)} = t0.{quote(field.column)}"
+        parts.append(
+            _Part(part_model, [f.attname for f in fields], converters, start, len(columns), pk_index, field, parent)
         )
-        add(target, alias, field)
+
+    add(model, "t0", None, 0)
+    joined: dict[str, int] = {"": 0}  # a path ("investigation__officer") to its part, and so its alias t<n>
+    for name in related:
+        path = ""
+        for step in name.split("__"):
+            holder = joined[path]
+            path = f"{path}__{step}" if path else step
+            if path in joined:
+                continue
+            holder_model = parts[holder].model
+            field = holder_model._meta.get_field(step)
+            if not isinstance(field, models.ForeignKey):
+                raise ValueError(f"{holder_model.__name__}.{step} is not a foreign key.")
+            target = field.related_model
+            assert isinstance(target, type)
+            alias = f"t{len(parts)}"
+            joins.append(
+                f"LEFT JOIN {quote(target._meta.db_table)} {alias} "
+                f"ON {alias}.{quote(field.target_field.column)} = t{holder}.{quote(field.column)}"
+            )
+            joined[path] = len(parts)
+            add(target, alias, field, holder)
     select = f"SELECT {', '.join(columns)} FROM {quote(model._meta.db_table)} t0 {' '.join(joins)}"  # noqa: S608 -- names from the models
     return _Plan(select.rstrip(), f"t0.{quote(model._meta.pk.column)}", parts)
 

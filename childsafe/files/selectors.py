@@ -4,16 +4,22 @@ from __future__ import annotations
 
 from django.db import models
 
+from childsafe.core import compiled
 from childsafe.files.models import FileKind, PersonPhoto, StoredFile
 
 
 def latest_photo(person_ids: list[int]) -> PersonPhoto | None:
-    return (
-        PersonPhoto.objects.filter(person_id__in=person_ids, image__withdrawn_at__isnull=True)
-        .select_related("image")
-        .order_by("-taken_at", "-pk")
-        .first()
+    # On every child's page and intelligence check that has one: a statement built once (ADR 0066).
+    found = compiled.where_one_of(
+        PersonPhoto,
+        "t0.person_id",
+        person_ids,
+        also="t1.id IS NOT NULL AND t1.withdrawn_at IS NULL",  # t1: the image
+        related=("image",),
+        order="t0.taken_at DESC, t0.id DESC",
+        limit=1,
     )
+    return found[0] if found else None
 
 
 def files_on(subject: models.Model) -> list[StoredFile]:
@@ -27,9 +33,13 @@ def files_on(subject: models.Model) -> list[StoredFile]:
 
 def files_about(person_ids: list[int]) -> list[StoredFile]:
     """Every document about the child, on any of their records, newest first (withdrawn ones shown as such)."""
-    return list(
-        StoredFile.objects.filter(person_id__in=person_ids)
-        .exclude(kind=FileKind.PHOTOGRAPH)
-        .select_related("uploaded_by")
-        .order_by("-uploaded_at")[:50]
+    return compiled.where_one_of(
+        StoredFile,
+        "t0.person_id",
+        person_ids,
+        also="t0.kind <> %s",
+        params=[FileKind.PHOTOGRAPH.value],
+        related=("uploaded_by",),
+        order="t0.uploaded_at DESC",
+        limit=50,
     )

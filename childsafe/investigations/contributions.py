@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from django.db.models import Q
 
+from childsafe.core import compiled
 from childsafe.core.models import User
 from childsafe.investigations.models import Bail, InvestigationPerson, InvestigationStatus
 from childsafe.people import page_reads
@@ -33,16 +34,20 @@ def on_the_investigation(user, person) -> bool:
 @page_reads.shared
 def _bails(person_ids: list[int]) -> list[Bail]:
     """Every bail of these people as suspects, current and ended, read once for the page (ADR 0053)."""
-    return list(Bail.objects.filter(suspect_id__in=person_ids).select_related("investigation"))
+    return compiled.where_one_of(
+        Bail, "t0.suspect_id", person_ids, related=("investigation",), order="t0.ends_at, t0.id"
+    )
 
 
 @page_reads.shared
 def _roles(person_ids: list[int]) -> list[InvestigationPerson]:
     """Every investigation naming these people, with its officer, newest first, read once for the page."""
-    return list(
-        InvestigationPerson.objects.filter(person_id__in=person_ids)
-        .select_related("investigation__officer")
-        .order_by("-investigation__opened_at")
+    return compiled.where_one_of(
+        InvestigationPerson,
+        "t0.person_id",
+        person_ids,
+        related=("investigation__officer",),
+        order="t1.opened_at DESC",  # t1: the investigation
     )
 
 

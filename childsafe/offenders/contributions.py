@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from django.db.models import Exists, OuterRef, prefetch_related_objects
 
-from childsafe.core import access, clock
+from childsafe.core import access, clock, compiled
 from childsafe.core.roles import Capability
 from childsafe.offenders import rules
 from childsafe.offenders.models import ContactChild, Offender, RiskAssessment
@@ -123,7 +123,13 @@ def offender_section(cluster: list[int]) -> Section | None:
 @page_reads.shared
 def _offenders(person_ids: list[int]) -> list[Offender]:
     """The offender records of these people (one a person), read once for the page and its section (ADR 0053)."""
-    return list(Offender.objects.filter(person_id__in=person_ids).select_related("manager", "area"))
+    return compiled.where_one_of(
+        Offender,
+        "t0.person_id",
+        person_ids,
+        related=("manager", "area", "person"),
+        order="t3.surname, t3.forenames",  # the model's order: t3 is the person
+    )
 
 
 @section_provider("offender")

@@ -147,7 +147,7 @@ def intelligence_check(
 
 @provider("markers")
 def _markers(cluster: list[int]) -> Section:
-    markers = list(active_markers(cluster))
+    markers = page_reads.markers(cluster)
     items = []
     for m in markers:
         where = "" if m.person_id == cluster[0] and len(cluster) == 1 else f" (record {m.person_id})"

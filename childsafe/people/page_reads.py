@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from django.db import models
+from django.db import connection, models
 
-from childsafe.core import compiled
+from childsafe.core import clock, compiled
 from childsafe.core.memo import one_scope, per_scope, prime
 
 M = TypeVar("M", bound=models.Model)
@@ -35,7 +35,7 @@ def cluster_people(person_ids: list[int]) -> list[Any]:
     """Every record of the cluster (the child's and its linked duplicates)."""
     from childsafe.people.models import Person
 
-    return list(Person.objects.filter(pk__in=person_ids))
+    return compiled.where_one_of(Person, "t0.id", person_ids, order="t0.surname, t0.forenames")
 
 
 def first_person(person_ids: list[int]) -> Any:
@@ -47,14 +47,51 @@ def first_person(person_ids: list[int]) -> Any:
 def addresses(person_ids: list[int]) -> list[Any]:
     from childsafe.people.models import PersonAddress
 
-    return list(PersonAddress.objects.filter(person_id__in=person_ids).select_related("location", "person"))
+    return compiled.where_one_of(
+        PersonAddress, "t0.person_id", person_ids, related=("location", "person"), order="t0.valid_from DESC"
+    )
 
 
 @shared
 def enrolments(person_ids: list[int]) -> list[Any]:
     from childsafe.people.models import SchoolEnrolment
 
-    return list(SchoolEnrolment.objects.filter(person_id__in=person_ids).select_related("school"))
+    return compiled.where_one_of(SchoolEnrolment, "t0.person_id", person_ids, related=("school",), order="t0.id")
+
+
+@shared
+def markers(person_ids: list[int]) -> list[Any]:
+    """The markers in force today on any of the records, with their person: `selectors.active_markers`, as the
+    page and the intelligence check read it on every request (a statement built once, ADR 0066)."""
+    from childsafe.people.models import WarningMarker
+
+    today = connection.ops.adapt_datefield_value(clock.today_london())
+    return compiled.where_one_of(
+        WarningMarker,
+        "t0.person_id",
+        person_ids,
+        also="t0.start_date <= %s AND (t0.end_date IS NULL OR t0.end_date > %s)",
+        params=[today, today],
+        related=("person",),
+        order="t0.type, t0.start_date",
+    )
+
+
+@shared
+def open_alerts(person_ids: list[int]) -> list[Any]:
+    """The open alerts about any of the records (`Alert.about_q`: the first-named child or any other), soonest
+    due first."""
+    from childsafe.core.models import Alert, AlertPerson
+
+    own, own_params = compiled.one_of("t0.person_id", person_ids)
+    named, named_params = compiled.one_of("n.person_id", person_ids)
+    condition = f"t0.cleared_at IS NULL AND ({own} OR t0.id IN (SELECT n.alert_id FROM {AlertPerson._meta.db_table} n WHERE {named}))"  # noqa: S608, E501 -- a model's table
+    return compiled.where(
+        Alert,
+        condition,
+        [*own_params, *named_params],
+        order="t0.due_by",
+    )
 
 
 @shared

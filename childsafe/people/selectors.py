@@ -132,12 +132,12 @@ def _person_page(
 ) -> PersonPage:
     cluster = identity_cluster(person.pk)
     others = [pid for pid in cluster if pid != person.pk]
-    linked = list(Person.objects.filter(pk__in=others))
+    linked = page_reads.cluster_people(others) if others else []
     # The record in hand and its linked duplicates serve every section and provider that asks (ADR 0053).
     page_reads.prime(
         page_reads.cluster_people, cluster, value=sorted([person, *linked], key=lambda p: (p.surname, p.forenames))
     )
-    markers = list(active_markers(cluster).select_related("person"))
+    markers = page_reads.markers(cluster)
     ids = set(cluster)
     current = [r for r in page_reads.relationships(cluster) if r.valid_to is None]
     relationships = [
@@ -164,7 +164,7 @@ def _person_page(
         addresses=list(page_reads.addresses(cluster)),
         enrolments=list(page_reads.enrolments(cluster)),
         relationships=relationships,
-        alerts=list(Alert.objects.open().filter(Alert.about_q(cluster)).order_by("due_by")),
+        alerts=list(page_reads.open_alerts(cluster)),
         chronology=entries[:chronology_limit] if more else entries,
         chronology_more=more,
         chronology_kind=chronology_kind,

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.http import Http404
 
-from childsafe.core import access, audit
+from childsafe.core import access, audit, compiled
 from childsafe.core.errors import JustificationRequired
 from childsafe.core.models import AuditCategory, User
 from childsafe.core.roles import Capability
@@ -18,16 +18,23 @@ from childsafe.protection.models import EventKind, PoliceProtection, ProtectedCh
 from childsafe.protection.templatetags.protection import officer
 
 
-def protections_for(person_ids: list[int]) -> QuerySet[PoliceProtection]:
-    """A child's police protections (any of their linked records), open ones first, newest first."""
-    return (
-        PoliceProtection.objects.filter(children__person_id__in=person_ids)
-        .distinct()
-        .select_related("designated_officer", "initiated_by")
-        # The children with their records in one statement, not one for each.
-        .prefetch_related(Prefetch("children", queryset=ProtectedChild.objects.select_related("person")))
-        .order_by("ended_at", "-removed_at")
+def protections_for(person_ids: list[int]) -> list[PoliceProtection]:
+    """A child's police protections (any of their linked records), open ones first, newest first.
+
+    On every child's page and intelligence check: a statement built once (core.compiled, ADR 0066), then, only
+    when there are any, the children with their records in one more."""
+    children, params = compiled.one_of("c.person_id", person_ids)
+    found = compiled.where(
+        PoliceProtection,
+        f"t0.id IN (SELECT c.protection_id FROM {ProtectedChild._meta.db_table} c WHERE {children})",  # noqa: S608 -- a model's table
+        params,
+        related=("designated_officer", "initiated_by"),
+        # Open first on both databases (PostgreSQL sorts an empty end last, SQLite first), then newest first.
+        order="CASE WHEN t0.ended_at IS NULL THEN 0 ELSE 1 END, t0.removed_at DESC, t0.id DESC",
     )
+    if found:
+        prefetch_related_objects(found, Prefetch("children", queryset=ProtectedChild.objects.select_related("person")))
+    return found
 
 
 def protection_for_user(

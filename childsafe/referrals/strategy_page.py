@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from childsafe.core import clock
+from childsafe.core import clock, compiled
 from childsafe.core.models import User
 from childsafe.core.roles import SUPERVISING_ROLES
 from childsafe.people.sections import PageSection, provider
@@ -34,10 +34,14 @@ def strategy_meetings_section(person_ids: list[int], user: User | None) -> PageS
         return None  # partners see their own returns in the portal, not the police record
     # The latest meetings in full (one more says there are earlier ones, which the chronology lists):
     # a child known for years can have hundreds, and every open action shows whatever its meeting's age.
-    meetings = list(
-        StrategyMeeting.objects.filter(person_id__in=person_ids)
-        .select_related("recorded_by", "organisation")
-        .order_by("-held_at", "-id")[: MEETINGS_SHOWN + 1]
+    # On every child's page: statements built once (core.compiled, ADR 0066).
+    meetings = compiled.where_one_of(
+        StrategyMeeting,
+        "t0.person_id",
+        person_ids,
+        related=("recorded_by", "organisation"),
+        order="t0.held_at DESC, t0.id DESC",
+        limit=MEETINGS_SHOWN + 1,
     )
     if not meetings:
         return None
@@ -46,9 +50,14 @@ def strategy_meetings_section(person_ids: list[int], user: User | None) -> PageS
     now = clock.now()
     actions = [
         OpenAction(a, a.due_at < now, may_mark_done(user, a))
-        for a in StrategyAction.objects.filter(meeting__person_id__in=person_ids, done_at__isnull=True)
-        .select_related("owner", "meeting")
-        .order_by("due_at", "id")
+        for a in compiled.where_one_of(
+            StrategyAction,
+            "t2.person_id",  # t2: the meeting
+            person_ids,
+            also="t0.done_at IS NULL",
+            related=("owner", "meeting"),
+            order="t0.due_at, t0.id",
+        )
     ]
     return PageSection(
         "strategy_meetings",

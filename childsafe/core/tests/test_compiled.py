@@ -84,3 +84,53 @@ def test_one_of_finds_exactly_the_rows_with_those_values(count):
 def test_on_postgresql_one_of_is_the_same_statement_whatever_the_number_of_values():
     texts = {compiled.one_of("subject_id", [str(n) for n in range(count)])[0] for count in (1, 2, 17, 400)}
     assert texts == {"subject_id = ANY(%s)"}
+
+
+@pytest.mark.django_db
+def test_where_follows_related_paths_and_limits_as_the_orm(make_user, areas):
+    """`related=("owner_user__team",)` joins the owner and the owner's team (ADR 0066): every record is the
+    ORM's `select_related` one, field for field, an empty key on the way is None, and `limit` is the slice."""
+    from childsafe.core.models import Alert, Team
+
+    team = Team.objects.create(name="Missing from Home Team", area=areas["city"])
+    with_team = make_user("mfh", "mhet", "city")
+    type(with_team).objects.filter(pk=with_team.pk).update(team=team)
+    without_team = make_user("fim", "fim")
+    alerts = [
+        Alert.objects.create(
+            rule_id="MP-3", subject_type="missing.episode", subject_id=str(n), reason="Review due",
+            owner_user=owner, raised_at=AT, last_seen_at=AT, due_by=AT.replace(hour=n),
+        )
+        for n, owner in enumerate([with_team, without_team, None, with_team], start=1)
+    ]  # fmt: skip
+    ids = [a.pk for a in alerts]
+    expected = list(Alert.objects.select_related("owner_user__team").filter(pk__in=ids).order_by("-due_by")[:3])
+    with CaptureQueriesContext(connection) as queries:
+        found = compiled.where_one_of(
+            Alert, "t0.id", ids, related=("owner_user__team",), order="t0.due_by DESC", limit=3
+        )
+        owners = [a.owner_user for a in found]
+        teams = [owner.team if owner else None for owner in owners]
+    assert len(queries) == 1  # the owners and their teams came with the alerts
+    assert [a.pk for a in found] == [a.pk for a in expected] == [ids[3], ids[2], ids[1]]
+    for mine, orm in zip(found, expected, strict=True):
+        assert {f.attname: getattr(mine, f.attname) for f in Alert._meta.concrete_fields} == {
+            f.attname: getattr(orm, f.attname) for f in Alert._meta.concrete_fields
+        }
+    assert [o.pk if o else None for o in owners] == [with_team.pk, None, without_team.pk]
+    assert teams[0] is not None and (teams[0].pk, teams[0].name, teams[0].area_id) == (team.pk, team.name, team.area_id)
+    assert teams[1:] == [None, None]
+    # A filter on a related record's column, and `also` with its own parameters after the list's.
+    mine = compiled.where_one_of(
+        Alert, "t0.id", ids, also="t1.username = %s", params=["mfh"], related=("owner_user",), order="t0.id"
+    )
+    assert [a.pk for a in mine] == [ids[0], ids[3]]
+    assert compiled.where_one_of(Alert, "t0.id", [], order="t0.id") == []
+
+
+@pytest.mark.django_db
+def test_a_related_path_through_something_that_is_not_a_foreign_key_is_refused(db):
+    from childsafe.core.models import Alert
+
+    with pytest.raises(ValueError, match="not a foreign key"):
+        compiled.where(Alert, "1 = 1", [], related=("owner_user__username",))
