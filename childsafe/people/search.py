@@ -371,8 +371,11 @@ def name_variants(surname: str = "", forename: str = "") -> tuple[set[str], set[
     surnames: set[str] = set()
     forenames: set[str] = set()
     if arms:
-        where = _either(*arms)
-        for kind, name in _rows(f"SELECT DISTINCT kind, name FROM {_DICTIONARY} WHERE {where.sql}", where.params):  # noqa: S608 -- names from the models
+        # One SELECT a kind, their UNION: each an index-only scan of (kind, key, name). ORed in one WHERE, they
+        # were a bitmap scan reading the table's rows (about 1,500 for "Smith", whose keys a few hundred
+        # double-barrelled names share): 1.8 ms against 0.6 at a million people (bench/README.md).
+        sql = " UNION ".join(f"SELECT kind, name FROM {_DICTIONARY} WHERE {arm.sql}" for arm in arms)  # noqa: S608 -- names from the models
+        for kind, name in _rows(sql, tuple(p for arm in arms for p in arm.params)):
             (surnames if kind == NameKey.Kind.SURNAME else forenames).add(name)
     return surnames, forenames
 
