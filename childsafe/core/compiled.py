@@ -66,7 +66,7 @@ class _Plan:
         return f"{self.select} WHERE {self.key} = %s"
 
 
-_plans: dict[tuple[str, type[models.Model], tuple[str, ...]], _Plan] = {}
+_plans: dict[tuple[str, type[models.Model], tuple[str, ...], tuple[str, ...]], _Plan] = {}
 _plans_lock = threading.Lock()
 
 
@@ -104,13 +104,15 @@ def where(
     related: tuple[str, ...] = (),
     order: str = "",
     limit: int | None = None,
+    defer: tuple[str, ...] = (),
 ) -> list[M]:
-    """`Model.objects.select_related(*related).filter(...).order_by(...)[:limit]` with the filter written as
-    plain SQL over the model's table, aliased `t0` (`t0.person_id = %s`; a list through `one_of`), and `order`
-    likewise (`t0.id`; a related model's columns by its alias: `t1.opened_at DESC`, the first named being
-    `t1`). Give an order wherever the model's Meta has one: nothing is ordered unless asked. The SELECT is built
-    once per process; the rows become records as in `get`."""
-    plan = _plan(model, related)
+    """`Model.objects.select_related(*related).defer(*defer).filter(...).order_by(...)[:limit]` with the
+    filter written as plain SQL over the model's table, aliased `t0` (`t0.person_id = %s`; a list through
+    `one_of`), and `order` likewise (`t0.id`; a related model's columns by its alias: `t1.opened_at DESC`, the
+    first named being `t1`). Give an order wherever the model's Meta has one: nothing is ordered unless asked.
+    The SELECT is built once per process; the rows become records as in `get`. `defer` names the model's own
+    fields not to read (a large JSON field), read from the database if touched, as the ORM's `defer`."""
+    plan = _plan(model, related, defer)
     sql = f"{plan.select} WHERE {condition}" + (f" ORDER BY {order}" if order else "")
     params = list(params)
     if limit is not None:
@@ -132,6 +134,7 @@ def where_one_of(
     related: tuple[str, ...] = (),
     order: str = "",
     limit: int | None = None,
+    defer: tuple[str, ...] = (),
 ) -> list[M]:
     """`where` for the commonest read: the records whose `column` (`t0.person_id`) is one of `values`
     (`one_of`), and `also` (SQL with `params`) if given: `where_one_of(Bail, "t0.suspect_id", ids,
@@ -139,7 +142,7 @@ def where_one_of(
     condition, found = one_of(column, values)
     if also:
         condition = f"{condition} AND ({also})"
-    return where(model, condition, [*found, *params], related=related, order=order, limit=limit)
+    return where(model, condition, [*found, *params], related=related, order=order, limit=limit, defer=defer)
 
 
 def _in_range(model: type[models.Model], key: Any) -> bool:
@@ -186,19 +189,24 @@ def _cached(cache: dict[Any, P], key: Hashable, build: Callable[[], P]) -> P:
     return found
 
 
-def _plan(model: type[models.Model], related: tuple[str, ...]) -> _Plan:
-    return _cached(_plans, (connection.vendor, model, related), partial(_compile, model, related))
+def _plan(model: type[models.Model], related: tuple[str, ...], defer: tuple[str, ...] = ()) -> _Plan:
+    return _cached(_plans, (connection.vendor, model, related, defer), partial(_compile, model, related, defer))
 
 
-def _compile(model: type[models.Model], related: tuple[str, ...]) -> _Plan:
+def _compile(model: type[models.Model], related: tuple[str, ...], defer: tuple[str, ...] = ()) -> _Plan:
     quote = connection.ops.quote_name
     columns: list[str] = []
     joins: list[str] = []
     parts: list[_Part] = []
 
+    deferred = {model._meta.get_field(name) for name in defer}
+    if model._meta.pk in deferred:
+        raise ValueError(f"{model.__name__}'s key cannot be deferred.")
+
     def add(part_model: type[models.Model], alias: str, field: models.ForeignKey | None, parent: int) -> None:
-        # In the model's own order: `from_db` takes a whole row positionally.
-        fields = list(part_model._meta.concrete_fields)
+        # In the model's own order: `from_db` takes a whole row positionally, or the fields it names when some
+        # are deferred (the main model's only).
+        fields = [f for f in part_model._meta.concrete_fields if field is not None or f not in deferred]
         pk_index = fields.index(part_model._meta.pk)  # empty: the LEFT JOIN found nothing
         start = len(columns)
         converters = []

@@ -266,17 +266,13 @@ def mp3_grade_against_markers(now: datetime) -> Iterator[Finding]:
     # (ADR 0057): their children's clusters, the clusters' markers, then the possible duplicates of those
     # with no high-harm marker of their own, as the grading's prompt and the intelligence check find them.
     from childsafe.people.intelligence import unresolved_duplicates_many
-    from childsafe.people.selectors import active_markers, identity_clusters
+    from childsafe.people.selectors import identity_clusters, marker_types
 
     episodes = list(_open_live().filter(grade=RiskGrade.MEDIUM).select_related("person"))
     if not episodes:
         return
     clusters = identity_clusters({ep.person_id for ep in episodes})
-    held: dict[int, set[str]] = {}
-    for pid, mtype in active_markers(sorted({p for c in clusters.values() for p in c})).values_list(
-        "person_id", "type"
-    ):
-        held.setdefault(pid, set()).add(mtype)
+    held = marker_types(p for c in clusters.values() for p in c)
     own = {child: set().union(*(held.get(p, set()) for p in c)) & HIGH_HARM_MARKERS for child, c in clusters.items()}
     # A high-harm marker on a record that may be this child, neither linked, ruled out nor addressed,
     # counts as the child's own (PL-2): the failure the report found was a marker on another record.
@@ -293,8 +289,8 @@ def mp3_grade_against_markers(now: datetime) -> Iterator[Finding]:
                 severity=Severity.CRITICAL,
             )
             continue
-        _, marker_types = duplicates[ep.person_id]
-        unaddressed = sorted(set(_not_addressed(marker_types, ep.markers_acknowledged or {})) & HIGH_HARM_MARKERS)
+        _, their_markers = duplicates[ep.person_id]
+        unaddressed = sorted(set(_not_addressed(their_markers, ep.markers_acknowledged or {})) & HIGH_HARM_MARKERS)
         if unaddressed:
             yield _episode_finding(
                 ep,

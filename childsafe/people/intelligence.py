@@ -20,7 +20,7 @@ from childsafe.core import clock
 from childsafe.core.models import User
 from childsafe.people import page_reads
 from childsafe.people.models import IntelligenceCheck, NotSamePerson, Person
-from childsafe.people.selectors import active_markers, identity_cluster
+from childsafe.people.selectors import identity_cluster, marker_types
 from childsafe.people.vocabulary import HIGH_HARM_MARKERS, INVERSE_LABEL, RelationshipType, marker_labels
 
 
@@ -184,9 +184,7 @@ def _relationships(cluster: list[int]) -> Section | None:
         links.pop(pid, None)
     if not links:
         return None
-    other_markers: dict[int, set[str]] = {}
-    for pid, mtype in active_markers(list(links)).values_list("person_id", "type"):
-        other_markers.setdefault(pid, set()).add(mtype)
+    other_markers = marker_types(links)
     for pid, (label, other, rel_type) in links.items():
         concern = sorted(other_markers.get(pid, set()) & flagged)
         if concern or rel_type == RelationshipType.SUSPECTED_EXPLOITER:
@@ -229,10 +227,7 @@ def unresolved_duplicates(cluster: list[int]) -> tuple[list[tuple[Person, Any]],
         ).values_list("person_a_id", "person_b_id"):
             ruled_out.add(b if a in cluster else a)
         found = [(p, m) for p, m in found if p.pk not in ruled_out]
-    marker_types: dict[int, set[str]] = {}
-    for pid, mtype in active_markers([p.pk for p, _ in found]).values_list("person_id", "type"):
-        marker_types.setdefault(pid, set()).add(mtype)
-    return found, marker_types
+    return found, marker_types([p.pk for p, _ in found])
 
 
 def unresolved_duplicates_many(clusters: dict[K, list[int]]) -> dict[K, tuple[list[int], dict[int, set[str]]]]:
@@ -261,10 +256,7 @@ def unresolved_duplicates_many(clusters: dict[K, list[int]]) -> dict[K, tuple[li
                 | Q(person_b_id__in=in_clusters, person_a_id__in=everyone)
             ).values_list("person_a_id", "person_b_id")
         )
-    markers: dict[int, set[str]] = {}
-    if everyone:
-        for pid, mtype in active_markers(everyone).values_list("person_id", "type"):
-            markers.setdefault(pid, set()).add(mtype)
+    markers = marker_types(everyone)
     out: dict[K, tuple[list[int], dict[int, set[str]]]] = {key: ([], {}) for key in clusters}
     for key, ids in found.items():
         cluster, candidates = set(wanted[key]), set(ids)

@@ -6,9 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import timedelta
 
-from django.db.models import Q
-
-from childsafe.core import clock
+from childsafe.core import clock, compiled
 from childsafe.core.templatetags.govuk import london
 from childsafe.people.chronology import Entry, Reads, Rows, Sql, provider, read, when
 from childsafe.people.intelligence import Section
@@ -21,6 +19,7 @@ from childsafe.referrals.models import (
 )
 
 _STATUSES = dict(PpnStatus.choices)
+_REQUIRED_CHILDREN = PpnRequirement.children.through._meta.db_table  # its columns: ppnrequirement_id, person_id
 
 
 # A PPN older than this is history (the chronology has it); a newer one, or one still waiting, is current work.
@@ -40,19 +39,38 @@ def referrals_intelligence(cluster: list[int]) -> Section | None:
     """CR-4 "open referrals": the child's PPNs waiting for VAT or recent, with their state; PPNs due about
     them and not yet submitted (RF-7); and recent PPNs on which they were named but not referred (RF-8)."""
     since = clock.now() - RECENT_PPNS
-    # The recent ones and the older ones still waiting, in one query (a round trip less), split here.
-    rows = list(
-        PpnChild.objects.filter(person_id__in=cluster)
-        .filter(Q(ppn__submitted_at__gte=since) | Q(ppn__status=PpnStatus.SUBMITTED, ppn__submitted_at__lt=since))
-        .select_related("ppn")
-        .defer("aware")
-        .order_by("-ppn__submitted_at", "-id")
+    # Statements built once (core.compiled, ADR 0066): this runs on every check of a child ever referred.
+    # The recent ones and the older ones still waiting, in one query (a round trip less), split here; t1 is
+    # the PPN, and AWARE (JSON) is not read.
+    rows = compiled.where_one_of(
+        PpnChild,
+        "t0.person_id",
+        cluster,
+        also="t1.submitted_at >= %s OR (t1.status = %s AND t1.submitted_at < %s)",
+        params=[since, PpnStatus.SUBMITTED.value, since],
+        related=("ppn",),
+        order="t1.submitted_at DESC, t0.id DESC",
+        defer=("aware",),
     )
     entries = [e for e in rows if e.ppn.submitted_at >= since][:10]
     waiting = [e for e in rows if e.ppn.submitted_at < since][:10]
-    due = list(PpnRequirement.objects.filter(children__id__in=cluster, satisfied_at__isnull=True).distinct()[:10])
-    not_referred = list(
-        PpnOtherChild.objects.filter(person_id__in=cluster, ppn__submitted_at__gte=since).select_related("ppn")[:10]
+    named, named_params = compiled.one_of("c.person_id", cluster)
+    due = compiled.where(
+        PpnRequirement,
+        f"t0.satisfied_at IS NULL AND t0.id IN (SELECT c.ppnrequirement_id FROM {_REQUIRED_CHILDREN} c WHERE {named})",  # noqa: S608 -- a model's table
+        named_params,
+        order="t0.id",
+        limit=10,
+    )
+    not_referred = compiled.where_one_of(
+        PpnOtherChild,
+        "t0.person_id",
+        cluster,
+        also="t1.submitted_at >= %s",
+        params=[since],
+        related=("ppn",),
+        order="t0.id",
+        limit=10,
     )
     if not (entries or waiting or due or not_referred):
         return None

@@ -134,3 +134,22 @@ def test_a_related_path_through_something_that_is_not_a_foreign_key_is_refused(d
 
     with pytest.raises(ValueError, match="not a foreign key"):
         compiled.where(Alert, "1 = 1", [], related=("owner_user__username",))
+
+
+@pytest.mark.django_db
+def test_a_deferred_field_is_not_read_until_touched_as_the_orm_defers(db):
+    from childsafe.core.models import Alert
+
+    alert = Alert.objects.create(
+        rule_id="RF-7", subject_type="referrals.ppn", subject_id="1", reason="A PPN is due", raised_at=AT,
+        last_seen_at=AT,
+    )  # fmt: skip
+    with CaptureQueriesContext(connection) as queries:
+        (found,) = compiled.where_one_of(Alert, "t0.id", [alert.pk], defer=("reason",))
+    assert "reason" not in queries[0]["sql"]
+    assert found.get_deferred_fields() == {"reason"} and found.rule_id == "RF-7"
+    with CaptureQueriesContext(connection) as queries:
+        assert found.reason == "A PPN is due"
+    assert len(queries) == 1  # read when touched
+    with pytest.raises(ValueError, match="key"):
+        compiled.where(Alert, "1 = 1", [], defer=("id",))
