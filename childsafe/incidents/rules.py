@@ -81,6 +81,9 @@ def _cr3_within() -> timedelta:
     return timedelta(minutes=int(policy.get(CR3_MINUTES.key)))
 
 
+_INCIDENT_TYPES = dict(IncidentType.choices)
+
+
 @clock_rule(
     "CR-3",
     owner="FIM",
@@ -106,7 +109,8 @@ def cr3_thrive(now: datetime) -> Iterator[Finding]:
         .values("person_id")[:1]
     )
     late = _no_thrive().filter(recent, created_at__lte=now - within).annotate(first_child=Subquery(first_child))
-    for incident in late.only("pk", "reference", "type", "created_at", "area_id"):
+    # Plain rows of the columns used: a force has thousands open (bench/README.md, sweep).
+    for incident in late.values_list("pk", "reference", "type", "created_at", "first_child", named=True):
         yield Finding(
             subject_type="incidents.incident",
             subject_id=str(incident.pk),
@@ -116,7 +120,8 @@ def cr3_thrive(now: datetime) -> Iterator[Finding]:
             due_by=incident.created_at + within,
             severity=Severity.HIGH,
             url=f"/incidents/{incident.pk}/thrive/",
-            reason=f"{incident.reference} ({incident.get_type_display().lower()}) has no THRIVE assessment.",
+            reason=f"{incident.reference} ({str(_INCIDENT_TYPES.get(incident.type, incident.type)).lower()}) has no "
+            "THRIVE assessment.",
         )
 
 

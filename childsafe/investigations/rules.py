@@ -25,6 +25,7 @@ from childsafe.investigations.models import (
     ForensicSubmission,
     Investigation,
     InvestigationStatus,
+    InvestigationType,
     SupervisionReview,
     VioOffer,
 )
@@ -131,6 +132,14 @@ engine.register(
 
 
 # -- INV-2 ---------------------------------------------------------------------------------------------
+_TYPES = dict(InvestigationType.choices)
+
+
+def _label(reference: str, type_: str) -> str:
+    """An investigation's label, as `str(investigation)` gives it, from plain columns."""
+    return f"{reference} {_TYPES.get(type_, type_)}"
+
+
 def _allocated():
     return Investigation.objects.filter(status=InvestigationStatus.ALLOCATED)
 
@@ -144,19 +153,20 @@ def _allocated():
 def inv2_supervision(now: datetime) -> Iterator[Finding]:
     # Whether each has been reviewed in the same query (not one query per overdue investigation); only the
     # columns the finding uses.
+    # columns the finding uses, as plain rows: at a force's size there are thousands (bench/README.md, sweep).
     reviewed = SupervisionReview.objects.filter(investigation=OuterRef("pk"))
     due = (
         _allocated()
         .filter(review_due_at__lte=now)
         .annotate(reviewed=Exists(reviewed))
-        .only("pk", "reference", "type", "supervisor_id", "area_id", "review_due_at")
+        .values_list("pk", "reference", "type", "supervisor_id", "area_id", "review_due_at", "reviewed", named=True)
     )
     for inv in due:
         first = not inv.reviewed
         yield Finding(
             subject_type="investigations.investigation",
             subject_id=str(inv.pk),
-            subject_label=str(inv),
+            subject_label=_label(inv.reference, inv.type),
             owner_role=Role.SUPERVISOR,
             owner_user_id=inv.supervisor_id,
             owner_area_id=inv.area_id,
@@ -199,13 +209,17 @@ def _drift_horizon(now: datetime) -> datetime | None:
 def inv3_drift(now: datetime) -> Iterator[Finding]:
     supervisor, di = _days(DRIFT_SUPERVISOR_DAYS), _days(DRIFT_DI_DAYS)
     inspectors: dict[int | None, int | None] = {}
-    for inv in _allocated().filter(last_activity_at__lte=now - supervisor):
+    drifting = _allocated().filter(last_activity_at__lte=now - supervisor)
+    # Plain rows of the columns used: thousands at a force's size (bench/README.md, sweep).
+    for inv in drifting.values_list(
+        "pk", "reference", "type", "supervisor_id", "area_id", "last_activity_at", named=True
+    ):
         days = (now - inv.last_activity_at).days
         to_di = inv.last_activity_at <= now - di
         yield Finding(
             subject_type="investigations.investigation",
             subject_id=str(inv.pk),
-            subject_label=str(inv),
+            subject_label=_label(inv.reference, inv.type),
             owner_role=Role.SUPERVISOR,
             owner_user_id=_detective_inspector(inv.area_id, inspectors) if to_di else inv.supervisor_id,
             owner_area_id=inv.area_id,
@@ -234,21 +248,32 @@ def _dfu_waiting():
 )
 def inv4_dfu(now: datetime) -> Iterator[Finding]:
     within = _days(DFU_START_DAYS)
-    waiting = _dfu_waiting().filter(submitted_at__lte=now - within).select_related("investigation")
-    for request in waiting:
-        inv = request.investigation
+    waiting = _dfu_waiting().filter(submitted_at__lte=now - within)
+    # Plain rows of the columns used (bench/README.md, sweep).
+    for request in waiting.values_list(
+        "pk",
+        "investigation_id",
+        "investigation__reference",
+        "investigation__officer_id",
+        "investigation__area_id",
+        "submitted_by_id",
+        "submitted_at",
+        "priority",
+        named=True,
+    ):
+        reference = request.investigation__reference
         yield Finding(
             subject_type="investigations.dfurequest",
             subject_id=str(request.pk),
-            subject_label=str(request),
+            subject_label=f"DFU request for {reference}",  # as str(DfuRequest)
             owner_role=Role.INVESTIGATOR,
-            owner_user_id=inv.officer_id or request.submitted_by_id,
-            owner_area_id=inv.area_id,
+            owner_user_id=request.investigation__officer_id or request.submitted_by_id,
+            owner_area_id=request.investigation__area_id,
             due_by=request.submitted_at + within,
             severity=Severity.HIGH if request.priority else Severity.MEDIUM,
-            url=f"/investigations/{inv.pk}/",
+            url=f"/investigations/{request.investigation_id}/",
             reason=(
-                f"The devices submitted to the DFU for {inv.reference} have not been examined after "
+                f"The devices submitted to the DFU for {reference} have not been examined after "
                 f"{(now - request.submitted_at).days} days: the officer in the case and the DI are told."
             ),
         )

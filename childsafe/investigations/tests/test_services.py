@@ -144,6 +144,8 @@ def test_no_first_review_within_72_hours_raises_inv2_and_a_review_clears_it(allo
     sweep()
     [alert] = open_alerts("INV-2", allocated)
     assert alert.owner_user == force["ds_king"]
+    assert alert.subject_label == str(allocated)  # read as plain rows, labelled as the record labels itself
+    assert "no supervision review since it was allocated" in alert.reason
     services.investigation_supervise(
         actor=force["ds_king"], investigation=allocated, next_review_at=clock.now() + timedelta(days=28), **REVIEW
     )
@@ -192,7 +194,7 @@ def test_drift_alerts_the_supervisor_at_14_days_and_the_di_at_28(allocated, forc
     clock.set_now(start + timedelta(days=14, minutes=1))
     sweep()
     [alert] = open_alerts("INV-3", allocated)
-    assert alert.owner_user == force["ds_king"]
+    assert alert.owner_user == force["ds_king"] and alert.subject_label == str(allocated)
     clock.set_now(start + timedelta(days=28, minutes=1))
     sweep()
     [alert] = open_alerts("INV-3", allocated)
