@@ -282,15 +282,19 @@ def quick_duplicates_many(records: dict[K, Record], *, limit: int = 10) -> dict[
     if date_only:
         people_q |= Q(date_of_birth__in=sorted(set().union(*(days[key] for key in date_only))))
     fields = (*ROW_FIELDS, "surname_norm", "forename_norm")
-    rows = list(Person.objects.filter(people_q, date_of_birth__in=all_days).order_by().values_list(*fields))
+    # Each record looks only at the rows born on its own days (not at every row: a sweep has hundreds of
+    # records and thousands of rows).
+    born_on: dict[date, list[tuple[Any, ...]]] = {}
+    for row in Person.objects.filter(people_q, date_of_birth__in=all_days).order_by().values_list(*fields):
+        born_on.setdefault(row[3], []).append(row)
     candidates: dict[K, dict[int, Row]] = {}
     for key, r in dated.items():
         excluded = set(r.exclude)
         candidates[key] = {
             pk: Row(pk, fn, sn, born)
-            for pk, fn, sn, born, s_norm, f_norm in rows
-            if born in days[key]
-            and pk not in excluded
+            for day in sorted(days[key])
+            for pk, fn, sn, born, s_norm, f_norm in born_on.get(day, ())
+            if pk not in excluded
             and (key in date_only or s_norm in surnames[key] or f_norm in forenames[key] or pk in alias_ids[key])
         }
     # 4. The candidates' other names, for the scorer: one statement.
