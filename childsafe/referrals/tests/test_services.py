@@ -100,7 +100,9 @@ def test_triage_shares_through_the_outbox_once_and_clocks_follow(team, ella, yor
     ppn = services.ppn_submit(actor=team["pc"], concern="Exposed to domestic abuse", children=[child(ella)]).ppn
     clock.set_now(T0 + timedelta(hours=24))
     engine.sweep()
-    assert Alert.objects.open().filter(rule_id="RF-3", subject_id=str(ppn.pk)).exists()
+    triage = Alert.objects.open().get(rule_id="RF-3", subject_id=str(ppn.pk))
+    assert (triage.subject_label, triage.person_id, triage.person_label) == (str(ppn), ella.pk, ella.full_name)
+    assert str(ppn) in triage.reason
     with pytest.raises(AccessDenied, match="Vulnerability Assessment Team"):
         services.ppn_triage(actor=team["pc"], ppn=ppn, decision="share", partners=[york])
     with pytest.raises(InvalidInput, match="only when the decision is to share"):
@@ -120,6 +122,8 @@ def test_triage_shares_through_the_outbox_once_and_clocks_follow(team, ella, yor
     engine.sweep()
     alert = Alert.objects.open().get(rule_id="RF-6")
     assert alert.due_by == datetime(2022, 11, 14, 22, 15, tzinfo=UTC)
+    assert (alert.person_id, alert.person_label) == (ella.pk, ella.full_name)
+    assert list(alert.people.values_list("person_id", flat=True)) == []  # one child: named on the alert itself
 
 
 @pytest.mark.django_db
