@@ -9,7 +9,7 @@ from childsafe.files.models import FileKind, PersonPhoto, StoredFile
 
 
 def latest_photo(person_ids: list[int]) -> PersonPhoto | None:
-    # On every child's page and intelligence check that has one: a statement built once (ADR 0066).
+    # On every child's page and intelligence check that has one: a statement built once (ADR 0067).
     found = compiled.where_one_of(
         PersonPhoto,
         "t0.person_id",

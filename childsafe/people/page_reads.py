@@ -62,7 +62,7 @@ def enrolments(person_ids: list[int]) -> list[Any]:
 @shared
 def markers(person_ids: list[int]) -> list[Any]:
     """The markers in force today on any of the records, with their person: `selectors.active_markers`, as the
-    page and the intelligence check read it on every request (a statement built once, ADR 0066)."""
+    page and the intelligence check read it on every request (a statement built once, ADR 0067)."""
     from childsafe.people.models import WarningMarker
 
     today = connection.ops.adapt_datefield_value(clock.today_london())
@@ -85,13 +85,9 @@ def open_alerts(person_ids: list[int]) -> list[Any]:
 
     own, own_params = compiled.one_of("t0.person_id", person_ids)
     named, named_params = compiled.one_of("n.person_id", person_ids)
-    condition = f"t0.cleared_at IS NULL AND ({own} OR t0.id IN (SELECT n.alert_id FROM {AlertPerson._meta.db_table} n WHERE {named}))"  # noqa: S608, E501 -- a model's table
-    return compiled.where(
-        Alert,
-        condition,
-        [*own_params, *named_params],
-        order="t0.due_by",
-    )
+    others = f"SELECT n.alert_id FROM {AlertPerson._meta.db_table} n WHERE {named}"  # noqa: S608 -- a model's table
+    condition = f"t0.cleared_at IS NULL AND ({own} OR t0.id IN ({others}))"
+    return compiled.where(Alert, condition, [*own_params, *named_params], order="t0.due_by")
 
 
 @shared

@@ -91,7 +91,7 @@ def active_markers(person_ids: list[int], on: date | None = None) -> QuerySet[Wa
 def marker_types(person_ids: Iterable[int], on: date | None = None) -> dict[int, set[str]]:
     """The types of the markers in force on each of these records (those with none left out): `active_markers`'
     types by person, for the checks that ask of many people at once (a child's links, possible duplicates).
-    One plain statement (core.compiled.one_of), which the ORM would compile afresh on every check (ADR 0066)."""
+    One plain statement (core.compiled.one_of), which the ORM would compile afresh on every check (ADR 0067)."""
     ids = sorted(set(person_ids))
     if not ids:
         return {}

@@ -21,7 +21,7 @@ from childsafe.protection.templatetags.protection import officer
 def protections_for(person_ids: list[int]) -> list[PoliceProtection]:
     """A child's police protections (any of their linked records), open ones first, newest first.
 
-    On every child's page and intelligence check: a statement built once (core.compiled, ADR 0066), then, only
+    On every child's page and intelligence check: a statement built once (core.compiled, ADR 0067), then, only
     when there are any, the children with their records in one more."""
     children, params = compiled.one_of("c.person_id", person_ids)
     found = compiled.where(

@@ -39,7 +39,7 @@ def referrals_intelligence(cluster: list[int]) -> Section | None:
     """CR-4 "open referrals": the child's PPNs waiting for VAT or recent, with their state; PPNs due about
     them and not yet submitted (RF-7); and recent PPNs on which they were named but not referred (RF-8)."""
     since = clock.now() - RECENT_PPNS
-    # Statements built once (core.compiled, ADR 0066): this runs on every check of a child ever referred.
+    # Statements built once (core.compiled, ADR 0067): this runs on every check of a child ever referred.
     # The recent ones and the older ones still waiting, in one query (a round trip less), split here; t1 is
     # the PPN, and AWARE (JSON) is not read.
     rows = compiled.where_one_of(

@@ -34,7 +34,7 @@ def strategy_meetings_section(person_ids: list[int], user: User | None) -> PageS
         return None  # partners see their own returns in the portal, not the police record
     # The latest meetings in full (one more says there are earlier ones, which the chronology lists):
     # a child known for years can have hundreds, and every open action shows whatever its meeting's age.
-    # On every child's page: statements built once (core.compiled, ADR 0066).
+    # On every child's page: statements built once (core.compiled, ADR 0067).
     meetings = compiled.where_one_of(
         StrategyMeeting,
         "t0.person_id",

@@ -88,7 +88,7 @@ def test_on_postgresql_one_of_is_the_same_statement_whatever_the_number_of_value
 
 @pytest.mark.django_db
 def test_where_follows_related_paths_and_limits_as_the_orm(make_user, areas):
-    """`related=("owner_user__team",)` joins the owner and the owner's team (ADR 0066): every record is the
+    """`related=("owner_user__team",)` joins the owner and the owner's team (ADR 0067): every record is the
     ORM's `select_related` one, field for field, an empty key on the way is None, and `limit` is the slice."""
     from childsafe.core.models import Alert, Team
 
