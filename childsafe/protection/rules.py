@@ -18,7 +18,7 @@ from childsafe.core.engine import Finding, clock_rule, earliest_after
 from childsafe.core.errors import RuleRefusal
 from childsafe.core.models import Severity, User
 from childsafe.core.roles import Rank, Role
-from childsafe.protection.models import Offences, PlaceOfSafety, PoliceProtection
+from childsafe.protection.models import Offences, PlaceOfSafety, PoliceProtection, ProtectedChild
 
 SOURCE = "Report, 'Records about the use of powers to protect children are inconsistent'."
 SOURCE_CASE = "Report, 'Case study: officers protect children' (the mother's neglect was never investigated)."
@@ -161,9 +161,23 @@ def _open() -> QuerySet[PoliceProtection]:
     return PoliceProtection.objects.filter(ended_at__isnull=True)
 
 
-def _label(p: PoliceProtection) -> tuple[int | None, str]:
-    children = list(p.children.all())
-    return (children[0].person_id if children else None), ", ".join(c.person.full_name for c in children)
+def _children_of(protections: QuerySet[PoliceProtection]) -> dict[int, list[tuple[int, str]]]:
+    """Each of these protections' children, their ids and names in the order recorded, in one statement (the
+    protections a subquery), without each child's whole record: what a clock names on its alerts."""
+    named: dict[int, list[tuple[int, str]]] = {}
+    rows = (
+        ProtectedChild.objects.filter(protection_id__in=protections.order_by().values("pk"))
+        .order_by("id")
+        .values_list("protection_id", "person_id", "person__forenames", "person__surname")
+    )
+    for protection_id, person_id, forenames, surname in rows:
+        named.setdefault(protection_id, []).append((person_id, f"{forenames} {surname}".strip()))  # as full_name
+    return named
+
+
+def _label(children: list[tuple[int, str]]) -> tuple[int | None, str]:
+    """The first child's id and every child's name, from `_children_of`."""
+    return (children[0][0] if children else None), ", ".join(name for _, name in children)
 
 
 def _pp2_horizon(now: datetime) -> datetime | None:
@@ -184,14 +198,10 @@ def pp2_legal_maximum(now: datetime) -> Iterator[Finding]:
     # subject): first the designated officer (their line manager sees it on the team list), then urgent,
     # then critical with the duty superintendent (senior leader) at the legal maximum.
     first, second = _hours(FIRST_ALERT_HOURS), _hours(SECOND_ALERT_HOURS)
-    due = (
-        _open()
-        .filter(removed_at__lte=now - first)
-        .select_related("designated_officer")
-        .prefetch_related("children__person")
-    )
-    for p in due:
-        person_id, names = _label(p)
+    due = _open().filter(removed_at__lte=now - first)
+    named = _children_of(due)
+    for p in due.select_related("designated_officer"):
+        person_id, names = _label(named.get(p.pk, []))
         held = now - p.removed_at
         deadline = p.removed_at + LEGAL_MAXIMUM
         hours = int(held.total_seconds() // 3600)
@@ -244,8 +254,10 @@ def offences_unanswered() -> QuerySet[PoliceProtection]:
     horizon=lambda now: None,
 )
 def pp4_offences_unanswered(now: datetime) -> Iterator[Finding]:
-    for p in offences_unanswered().prefetch_related("children__person"):
-        person_id, names = _label(p)
+    unanswered = offences_unanswered()
+    named = _children_of(unanswered)
+    for p in unanswered:
+        person_id, names = _label(named.get(p.pk, []))
         yield Finding(
             subject_type="protection.policeprotection",
             subject_id=str(p.pk),

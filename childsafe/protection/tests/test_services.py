@@ -377,6 +377,7 @@ def test_the_open_prompt_stays_on_the_designated_officers_list_until_answered(no
     engine.sweep(holder="test")
     alert = Alert.objects.open().get(rule_id="PP-4")
     assert alert.owner_user is None and alert.owner_role == "supervisor"
+    assert (alert.person_id, alert.person_label) == (ava.pk, ava.full_name) and alert.reason.startswith(ava.full_name)
     services.protection_designate(actor=officers["insp"], protection=p, officer=officers["insp"])
     engine.sweep(holder="test")
     alert.refresh_from_db()
@@ -403,6 +404,7 @@ def test_the_clock_escalates_one_alert_at_48_66_and_72_hours_and_clears_on_the_e
     engine.sweep(holder="test")
     alert = Alert.objects.open().get(rule_id="PP-2")
     assert alert.owner_user == officers["insp"] and alert.severity == Severity.MEDIUM
+    assert (alert.person_id, alert.person_label) == (ava.pk, ava.full_name)
     assert alert.due_by == removed + timedelta(hours=72)
 
     now.set(removed + timedelta(hours=66))
