@@ -226,14 +226,20 @@ def quick_duplicates_many(records: dict[K, Record], *, limit: int = 10) -> dict[
     typed = {key: (identity.surname_norm(r.surname), identity.forename_norm(r.forenames)) for key, r in dated.items()}
     keys_s = {key: identity.lookup_keys(s) if s else set() for key, (s, _) in typed.items()}
     keys_f = {key: identity.lookup_keys(f) if f else set() for key, (_, f) in typed.items()}
-    q = Q()
-    if all_s := set().union(*keys_s.values()):
-        q |= Q(kind=NameKey.Kind.SURNAME, key__in=sorted(all_s))
-    if all_f := set().union(*keys_f.values()):
-        q |= Q(kind=NameKey.Kind.FORENAME, key__in=sorted(all_f))
+    # Plain statements (ADR 0066): the ORM prepared each of thousands of listed values one by one, which was a
+    # third of MP-3's time at a force's size (bench/README.md, sweep).
+    arms = [
+        _all(_Where("kind = %s", (kind,)), _one_of("key", sorted(keys)))
+        for kind, keys in (
+            (NameKey.Kind.SURNAME, set().union(*keys_s.values())),
+            (NameKey.Kind.FORENAME, set().union(*keys_f.values())),
+        )
+        if keys
+    ]
     by_key: dict[tuple[str, str], set[str]] = {}
-    if q:
-        for kind, k, spelt in NameKey.objects.filter(q).values_list("kind", "key", "name").distinct():
+    if arms:
+        sql = " UNION ".join(f"SELECT kind, key, name FROM {_DICTIONARY} WHERE {arm.sql}" for arm in arms)  # noqa: S608 -- names from the models
+        for kind, k, spelt in _rows(sql, tuple(p for arm in arms for p in arm.params)):
             by_key.setdefault((kind, k), set()).add(spelt)
     surnames = {
         key: set().union(*(by_key.get((NameKey.Kind.SURNAME, k), set()) for k in ks)) for key, ks in keys_s.items()
@@ -250,17 +256,18 @@ def quick_duplicates_many(records: dict[K, Record], *, limit: int = 10) -> dict[
     all_surnames = sorted(set().union(*surnames.values()))
     all_forenames = sorted(set().union(*forenames.values()))
     # 2. Other names (aliases) of those kinds, of people born on one of the days: one statement.
-    aliases: list[tuple[int, str, str, date | None]] = []
-    alias_q = Q()
-    if all_surnames:
-        alias_q |= Q(surname_norm__in=all_surnames)
-    if all_forenames:
-        alias_q |= Q(forename_norm__in=all_forenames)
-    if alias_q:
-        aliases = list(
-            PersonName.objects.filter(alias_q, person__date_of_birth__in=all_days).values_list(
-                "person_id", "surname_norm", "forename_norm", "person__date_of_birth"
-            )
+    aliases: list[tuple[Any, ...]] = []
+    named = [
+        _one_of(f"n.{column}", values)
+        for column, values in (("surname_norm", all_surnames), ("forename_norm", all_forenames))
+        if values
+    ]
+    if named:
+        where = _all(_either(*named), _one_of("p.date_of_birth", _dates(all_days)))
+        aliases = _rows(
+            f"SELECT n.person_id, n.surname_norm, n.forename_norm, p.date_of_birth FROM {_NAMES} n "  # noqa: S608 -- names from the models
+            f"JOIN {_PEOPLE} p ON p.id = n.person_id WHERE {where.sql}",
+            where.params,
         )
     alias_ids = {
         key: {
@@ -272,21 +279,27 @@ def quick_duplicates_many(records: dict[K, Record], *, limit: int = 10) -> dict[
     # days: its first stage is the date alone, as one by one.
     date_only = {key for key in dated if not (surnames[key] or forenames[key])}
     # 3. The candidates: one statement.
-    people_q = Q()
-    if all_surnames:
-        people_q |= Q(surname_norm__in=all_surnames)
-    if all_forenames:
-        people_q |= Q(forename_norm__in=all_forenames)
-    if all_alias := sorted(set().union(*alias_ids.values())):
-        people_q |= Q(pk__in=all_alias)
-    if date_only:
-        people_q |= Q(date_of_birth__in=sorted(set().union(*(days[key] for key in date_only))))
-    fields = (*ROW_FIELDS, "surname_norm", "forename_norm")
+    found_by = [
+        _one_of(column, values)
+        for column, values in (
+            ("surname_norm", all_surnames),
+            ("forename_norm", all_forenames),
+            ("id", sorted(set().union(*alias_ids.values()))),
+            ("date_of_birth", _dates(sorted(set().union(*(days[key] for key in date_only))))),
+        )
+        if values
+    ]
     # Each record looks only at the rows born on its own days (not at every row: a sweep has hundreds of
     # records and thousands of rows).
     born_on: dict[date, list[tuple[Any, ...]]] = {}
-    for row in Person.objects.filter(people_q, date_of_birth__in=all_days).order_by().values_list(*fields):
-        born_on.setdefault(row[3], []).append(row)
+    if found_by:
+        where = _all(_either(*found_by), _one_of("date_of_birth", _dates(all_days)))
+        sql = (
+            f"SELECT id, forenames, surname, date_of_birth, surname_norm, forename_norm FROM {_PEOPLE} "  # noqa: S608 -- names from the models
+            f"WHERE {where.sql}"
+        )
+        for row in _rows(sql, where.params):
+            born_on.setdefault(row[3], []).append(row)
     candidates: dict[K, dict[int, Row]] = {}
     for key, r in dated.items():
         excluded = set(r.exclude)
