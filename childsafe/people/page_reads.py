@@ -13,6 +13,7 @@ it already holds, so nobody reads them again.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, TypeVar
 
 from django.db import connection, models
@@ -65,16 +66,22 @@ def markers(person_ids: list[int]) -> list[Any]:
     page and the intelligence check read it on every request (a statement built once, ADR 0067)."""
     from childsafe.people.models import WarningMarker
 
-    today = connection.ops.adapt_datefield_value(clock.today_london())
+    in_force, params = markers_in_force("t0", clock.today_london())
     return compiled.where_one_of(
         WarningMarker,
         "t0.person_id",
         person_ids,
-        also="t0.start_date <= %s AND (t0.end_date IS NULL OR t0.end_date > %s)",
-        params=[today, today],
+        also=in_force,
+        params=params,
         related=("person",),
         order="t0.type, t0.start_date",
     )
+
+
+def markers_in_force(alias: str, day: date) -> tuple[str, list[Any]]:
+    """`selectors.active_markers`' condition in plain SQL over the markers aliased `alias`: in force on `day`."""
+    on = connection.ops.adapt_datefield_value(day)
+    return f"{alias}.start_date <= %s AND ({alias}.end_date IS NULL OR {alias}.end_date > %s)", [on, on]
 
 
 @shared

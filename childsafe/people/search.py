@@ -228,19 +228,10 @@ def quick_duplicates_many(records: dict[K, Record], *, limit: int = 10) -> dict[
     keys_f = {key: identity.lookup_keys(f) if f else set() for key, (_, f) in typed.items()}
     # Plain statements (ADR 0066): the ORM prepared each of thousands of listed values one by one, which was a
     # third of MP-3's time at a force's size (bench/README.md, sweep).
-    arms = [
-        _all(_Where("kind = %s", (kind,)), _one_of("key", sorted(keys)))
-        for kind, keys in (
-            (NameKey.Kind.SURNAME, set().union(*keys_s.values())),
-            (NameKey.Kind.FORENAME, set().union(*keys_f.values())),
-        )
-        if keys
-    ]
     by_key: dict[tuple[str, str], set[str]] = {}
-    if arms:
-        sql = " UNION ".join(f"SELECT kind, key, name FROM {_DICTIONARY} WHERE {arm.sql}" for arm in arms)  # noqa: S608 -- names from the models
-        for kind, k, spelt in _rows(sql, tuple(p for arm in arms for p in arm.params)):
-            by_key.setdefault((kind, k), set()).add(spelt)
+    listed = {NameKey.Kind.SURNAME: set().union(*keys_s.values()), NameKey.Kind.FORENAME: set().union(*keys_f.values())}
+    for kind, k, spelt in _dictionary("kind, key, name", listed.items()):
+        by_key.setdefault((kind, k), set()).add(spelt)
     surnames = {
         key: set().union(*(by_key.get((NameKey.Kind.SURNAME, k), set()) for k in ks)) for key, ks in keys_s.items()
     }
@@ -380,21 +371,28 @@ _DICTIONARY = NameKey._meta.db_table
 
 def name_variants(surname: str = "", forename: str = "") -> tuple[set[str], set[str]]:
     """Stored surnames and first names that may be these typed ones: one indexed query on the dictionary."""
-    arms = [
-        _all(_Where("kind = %s", (kind,)), _one_of("key", sorted(identity.lookup_keys(typed))))
-        for kind, typed in ((NameKey.Kind.SURNAME, surname), (NameKey.Kind.FORENAME, forename))
-        if typed
-    ]
     surnames: set[str] = set()
     forenames: set[str] = set()
-    if arms:
-        # One SELECT a kind, their UNION: each an index-only scan of (kind, key, name). ORed in one WHERE, they
-        # were a bitmap scan reading the table's rows (about 1,500 for "Smith", whose keys a few hundred
-        # double-barrelled names share): 1.8 ms against 0.6 at a million people (bench/README.md).
-        sql = " UNION ".join(f"SELECT kind, name FROM {_DICTIONARY} WHERE {arm.sql}" for arm in arms)  # noqa: S608 -- names from the models
-        for kind, name in _rows(sql, tuple(p for arm in arms for p in arm.params)):
-            (surnames if kind == NameKey.Kind.SURNAME else forenames).add(name)
+    listed = {
+        kind: identity.lookup_keys(typed) if typed else set()
+        for kind, typed in ((NameKey.Kind.SURNAME, surname), (NameKey.Kind.FORENAME, forename))
+    }
+    for kind, name in _dictionary("kind, name", listed.items()):
+        (surnames if kind == NameKey.Kind.SURNAME else forenames).add(name)
     return surnames, forenames
+
+
+def _dictionary(columns: str, keys: Iterable[tuple[str, set[str]]]) -> list[tuple[Any, ...]]:
+    """The name dictionary's rows (these columns, no repeats) under these keys of each kind, in one statement.
+
+    One SELECT a kind, their UNION: each an index-only scan of (kind, key, name). ORed in one WHERE, they were a
+    bitmap scan reading the table's rows (about 1,500 for "Smith", whose keys a few hundred double-barrelled
+    names share): 1.8 ms against 0.6 at a million people (bench/README.md)."""
+    arms = [_all(_Where("kind = %s", (kind,)), _one_of("key", sorted(listed))) for kind, listed in keys if listed]
+    if not arms:
+        return []
+    sql = " UNION ".join(f"SELECT {columns} FROM {_DICTIONARY} WHERE {arm.sql}" for arm in arms)  # noqa: S608 -- names from the models
+    return _rows(sql, tuple(p for arm in arms for p in arm.params))
 
 
 def _born_q(born: Born, *, widen: bool) -> _Where | None:

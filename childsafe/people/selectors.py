@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from django.db import connection
 from django.db.models import Q, QuerySet
@@ -88,6 +89,17 @@ def active_markers(person_ids: list[int], on: date | None = None) -> QuerySet[Wa
     )
 
 
+def names_by(links: QuerySet[Any], key: str) -> dict[Any, list[tuple[int, str]]]:
+    """For records that name a person (`person` foreign key: a PPN's children, a protection's), each `key`
+    value's people as `(id, full name)`, in the order recorded: one statement of those columns alone, not
+    each person's whole record, for the clocks that name children on thousands of alerts."""
+    named: dict[Any, list[tuple[int, str]]] = {}
+    rows = links.order_by("id").values_list(key, "person_id", "person__forenames", "person__surname")
+    for value, person_id, forenames, surname in rows:
+        named.setdefault(value, []).append((person_id, f"{forenames} {surname}".strip()))  # as Person.full_name
+    return named
+
+
 def marker_types(person_ids: Iterable[int], on: date | None = None) -> dict[int, set[str]]:
     """The types of the markers in force on each of these records (those with none left out): `active_markers`'
     types by person, for the checks that ask of many people at once (a child's links, possible duplicates).
@@ -95,14 +107,14 @@ def marker_types(person_ids: Iterable[int], on: date | None = None) -> dict[int,
     ids = sorted(set(person_ids))
     if not ids:
         return {}
-    day = connection.ops.adapt_datefield_value(on or clock.today_london())
-    listed, params = compiled.one_of("person_id", ids)
+    listed, params = compiled.one_of("m.person_id", ids)
+    in_force, on_params = page_reads.markers_in_force("m", on or clock.today_london())
     held: dict[int, set[str]] = {}
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT person_id, type FROM {WarningMarker._meta.db_table} "  # noqa: S608 -- a model's table
-            f"WHERE {listed} AND start_date <= %s AND (end_date IS NULL OR end_date > %s)",
-            [*params, day, day],
+            f"SELECT m.person_id, m.type FROM {WarningMarker._meta.db_table} m "  # noqa: S608 -- a model's table
+            f"WHERE {listed} AND {in_force}",
+            [*params, *on_params],
         )
         for pid, mtype in cursor.fetchall():
             held.setdefault(pid, set()).add(mtype)

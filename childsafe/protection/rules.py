@@ -18,6 +18,7 @@ from childsafe.core.engine import Finding, clock_rule, earliest_after
 from childsafe.core.errors import RuleRefusal
 from childsafe.core.models import Severity, User
 from childsafe.core.roles import Rank, Role
+from childsafe.people.selectors import names_by
 from childsafe.protection.models import Offences, PlaceOfSafety, PoliceProtection, ProtectedChild
 
 SOURCE = "Report, 'Records about the use of powers to protect children are inconsistent'."
@@ -162,17 +163,11 @@ def _open() -> QuerySet[PoliceProtection]:
 
 
 def _children_of(protections: QuerySet[PoliceProtection]) -> dict[int, list[tuple[int, str]]]:
-    """Each of these protections' children, their ids and names in the order recorded, in one statement (the
-    protections a subquery), without each child's whole record: what a clock names on its alerts."""
-    named: dict[int, list[tuple[int, str]]] = {}
-    rows = (
-        ProtectedChild.objects.filter(protection_id__in=protections.order_by().values("pk"))
-        .order_by("id")
-        .values_list("protection_id", "person_id", "person__forenames", "person__surname")
+    """Each of these protections' children, `(id, name)` in the order recorded, in one statement (the
+    protections a subquery), without each child's whole record."""
+    return names_by(
+        ProtectedChild.objects.filter(protection_id__in=protections.order_by().values("pk")), "protection_id"
     )
-    for protection_id, person_id, forenames, surname in rows:
-        named.setdefault(protection_id, []).append((person_id, f"{forenames} {surname}".strip()))  # as full_name
-    return named
 
 
 def _label(children: list[tuple[int, str]]) -> tuple[int | None, str]:

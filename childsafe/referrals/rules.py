@@ -25,6 +25,7 @@ from childsafe.core.roles import Role
 from childsafe.missing.models import SafeAndWellCheck
 from childsafe.missing.rules import ppn_check
 from childsafe.people import calendars
+from childsafe.people.selectors import names_by
 from childsafe.people.vocabulary import SelfDefinedEthnicity
 from childsafe.referrals import encompass
 from childsafe.referrals.models import (
@@ -163,17 +164,9 @@ def rf3_triage(now: datetime) -> Iterator[Finding]:
 
 
 def _children_of(ppns: QuerySet[Ppn]) -> dict[int, list[tuple[int, str]]]:
-    """Each of these PPNs' children, their ids and names in the order recorded, in one statement (the PPNs a
-    subquery): what the clocks name on their alerts, without each child's whole record or the PPN's AWARE."""
-    named: dict[int, list[tuple[int, str]]] = {}
-    rows = (
-        PpnChild.objects.filter(ppn_id__in=ppns.order_by().values("pk"))
-        .order_by("id")
-        .values_list("ppn_id", "person_id", "person__forenames", "person__surname")
-    )
-    for ppn_id, person_id, forenames, surname in rows:
-        named.setdefault(ppn_id, []).append((person_id, f"{forenames} {surname}".strip()))  # as Person.full_name
-    return named
+    """Each of these PPNs' children, `(id, name)` in the order recorded, in one statement (the PPNs a
+    subquery), without each child's whole record or the PPN's AWARE."""
+    return names_by(PpnChild.objects.filter(ppn_id__in=ppns.order_by().values("pk")), "ppn_id")
 
 
 engine.register("RF-4", kind="view", title="A returned PPN is seen by the officer's line manager", source=SOURCE_PPN)
